@@ -1,0 +1,182 @@
+//! The application: turns validated command-line arguments into a run of the pipeline (rules →
+//! plan → input → scan → output) and an [`Outcome`]. `main` only maps the outcome to an exit
+//! code.
+
+use std::fmt;
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use crate::cli::{Command, FormatArg, RulesArgs, ScanArgs};
+use crate::output::{self, Format, Results};
+use crate::plan::{CompileError, Plan};
+use crate::rules::{self, RuleError};
+use crate::scan::{self, ScanOptions};
+use crate::time::{parse_datetime, TICKS_PER_SECOND};
+use crate::{input, schema};
+
+/// How a run ended, in the terms of the exit codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// 0: the scan completed and found nothing.
+    Clean,
+    /// 1: the scan completed and found results.
+    Found,
+    /// 2: some input could not be read (results, if any, were still printed).
+    Incomplete,
+}
+
+impl Outcome {
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Outcome::Clean => 0,
+            Outcome::Found => 1,
+            Outcome::Incomplete => 2,
+        }
+    }
+}
+
+/// A run that could not start or finish: bad arguments, rules, or output.
+#[derive(Debug)]
+pub enum Error {
+    Usage(String),
+    Rules(RuleError),
+    Compile(CompileError),
+    Output(io::Error),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Usage(message) => f.write_str(message),
+            Error::Rules(e) => write!(f, "{e}"),
+            Error::Compile(e) => write!(f, "{e}"),
+            Error::Output(e) => write!(f, "cannot write output: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<io::Error> for Error {
+    fn from(e: io::Error) -> Error {
+        Error::Output(e)
+    }
+}
+
+pub fn run(command: Command) -> Result<Outcome, Error> {
+    match command {
+        Command::Scan(args) => scan_command(args),
+        Command::Rules(args) => rules_command(args),
+    }
+}
+
+fn now_ticks(text: Option<&str>) -> Result<i64, Error> {
+    match text {
+        Some(text) => parse_datetime(text)
+            .ok_or_else(|| Error::Usage(format!("--now: `{text}` is not a datetime (try 2026-06-21T00:00:00Z)"))),
+        None => {
+            let since = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+            Ok(since.as_secs() as i64 * TICKS_PER_SECOND + since.subsec_nanos() as i64 / 100)
+        }
+    }
+}
+
+/// Loads and compiles the rules, printing warnings on stderr.
+fn load_plan(paths: &[PathBuf], now: i64) -> Result<Plan, Error> {
+    let loaded = rules::load(paths).map_err(Error::Rules)?;
+    if loaded.rules.is_empty() {
+        let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        return Err(Error::Usage(format!("no rules found in {} (rule files end in .txt, .md or .kql)", names.join(", "))));
+    }
+    let plan = Plan::compile(&loaded.rules, now).map_err(Error::Compile)?;
+    let mut stderr = io::stderr().lock();
+    for warning in loaded.warnings.iter().chain(&plan.warnings) {
+        writeln!(stderr, "loghunt: warning: {warning}")?;
+    }
+    Ok(plan)
+}
+
+fn scan_command(args: ScanArgs) -> Result<Outcome, Error> {
+    let started = Instant::now();
+    let now = now_ticks(args.now.as_deref())?;
+    let table = match &args.table {
+        None => None,
+        Some(name) => Some(schema::table(name).ok_or_else(|| {
+            let known: Vec<&str> = schema::tables().iter().map(|t| t.name.as_str()).collect();
+            Error::Usage(format!("--table: unknown table `{name}` (known: {})", known.join(", ")))
+        })?),
+    };
+    let threads = match args.threads {
+        Some(0) => return Err(Error::Usage("--threads must be at least 1".into())),
+        Some(n) => n,
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    if args.chunk_size == 0 {
+        return Err(Error::Usage("--chunk-size must be at least 1".into()));
+    }
+    let format = match args.format {
+        FormatArg::Table => Format::Table,
+        FormatArg::Jsonl => Format::Jsonl,
+        FormatArg::Csv => Format::Csv,
+    };
+    let plan = load_plan(&args.rules, now)?;
+
+    let (files, discovery_errors, skipped) = input::discover(&args.paths);
+    let options = ScanOptions { threads, chunk_size: args.chunk_size, table };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| Error::Usage(format!("cannot start {threads} threads: {e}")))?;
+    let (hits, stats) = pool.install(|| scan::scan(&plan, &files, &options));
+
+    let mut stdout = io::BufWriter::new(io::stdout().lock());
+    let results = Results { rules: &plan.rules, hits: &hits, files: &files };
+    output::write_results(&mut stdout, format, &results)?;
+    stdout.flush()?;
+
+    let mut stderr = io::stderr().lock();
+    for error in &discovery_errors {
+        writeln!(stderr, "loghunt: error: {}: {}", error.path.display(), error.message)?;
+    }
+    if !args.quiet {
+        output::write_summary(&mut stderr, &stats, &plan.rules, &hits, skipped, started.elapsed())?;
+    }
+    let incomplete = !discovery_errors.is_empty() || stats.files_not_fully_read().next().is_some();
+    Ok(if incomplete {
+        Outcome::Incomplete
+    } else if hits.iter().any(|h| !h.is_empty()) {
+        Outcome::Found
+    } else {
+        Outcome::Clean
+    })
+}
+
+fn rules_command(args: RulesArgs) -> Result<Outcome, Error> {
+    let now = now_ticks(args.now.as_deref())?;
+    let loaded = rules::load(&args.rules).map_err(Error::Rules)?;
+    let plan = load_plan(&args.rules, now)?;
+    let mut stdout = io::stdout().lock();
+    for (rule, compiled) in loaded.rules.iter().zip(&plan.rules) {
+        writeln!(stdout, "{}", rule.id)?;
+        writeln!(stdout, "  source: {}", rule.source.display())?;
+        if let Some(title) = &rule.title {
+            writeln!(stdout, "  title: {title}")?;
+        }
+        if let Some(family) = &rule.family {
+            writeln!(stdout, "  family: {family}")?;
+        }
+        writeln!(stdout, "  table: {}", compiled.table.name)?;
+        writeln!(stdout, "  indicators: {}", rule.indicators.len())?;
+        let columns: Vec<&str> = compiled.columns.iter().map(|c| c.name.as_str()).collect();
+        writeln!(stdout, "  columns: {}", columns.join(", "))?;
+        writeln!(stdout, "  false-positive scenarios: {}", rule.scenarios.len())?;
+        for scenario in &rule.scenarios {
+            writeln!(stdout, "    - {}", scenario.name)?;
+            if let Some(filter) = &scenario.filter {
+                writeln!(stdout, "      exclusion: {filter}")?;
+            }
+        }
+    }
+    Ok(Outcome::Clean)
+}

@@ -1,0 +1,77 @@
+//! Command-line flags as typed (clap derive): the "low" arguments. Validation into a working
+//! configuration happens in [`crate::app`].
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(name = "loghunt", version, about = "Replay Sentinel / Defender XDR IOC hunting queries offline, exactly, over exported logs")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan log files with hunting rules and print the rows Sentinel would return.
+    Scan(ScanArgs),
+    /// Load and compile rules without scanning: print each rule, its IOCs and any warnings.
+    Rules(RulesArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ScanArgs {
+    /// A rule document (.txt/.md) or .kql file, or a directory of them (walked). Repeatable.
+    #[arg(long = "rules", short = 'r', required = true, value_name = "PATH")]
+    pub rules: Vec<PathBuf>,
+
+    /// Log files or directories (walked recursively in sorted order; .json, .jsonl, .ndjson,
+    /// .log files are read).
+    #[arg(required = true, value_name = "LOGS")]
+    pub paths: Vec<PathBuf>,
+
+    /// Read every record as a row of this table, whatever its `Type`, path or columns say.
+    #[arg(long, value_name = "TABLE")]
+    pub table: Option<String>,
+
+    /// How to print result rows on stdout.
+    #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+    pub format: FormatArg,
+
+    /// Worker threads (default: every core).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// The instant `now()` and `ago()` count from, e.g. 2026-06-21T00:00:00Z (default: the
+    /// clock). Exports are old: set it to when the export was taken.
+    #[arg(long, value_name = "DATETIME")]
+    pub now: Option<String>,
+
+    /// Bytes of log a worker takes at a time; big files are cut into newline-aligned chunks of
+    /// this size. Memory use is about 2 × threads × chunk size.
+    #[arg(long, value_name = "BYTES", default_value_t = 8 * 1024 * 1024)]
+    pub chunk_size: usize,
+
+    /// Do not print the summary on stderr.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RulesArgs {
+    /// A rule document or .kql file, or a directory of them. Repeatable.
+    #[arg(required = true, value_name = "PATH")]
+    pub rules: Vec<PathBuf>,
+
+    /// The instant `now()` and `ago()` count from (default: the clock).
+    #[arg(long, value_name = "DATETIME")]
+    pub now: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    Table,
+    Jsonl,
+    Csv,
+}

@@ -1,0 +1,220 @@
+//! Input: finding log files (walked in sorted order), reading them in bounded chunks, cutting
+//! the bytes into records ([`jsonl`] lines, [`json_array`] elements), and giving each parsed
+//! record a table ([`table`]) and a row view ([`record`]). Readers hand out [`Unit`]s of raw
+//! records; they never evaluate rules.
+
+pub mod json_array;
+pub mod jsonl;
+pub mod record;
+pub mod table;
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+/// Extensions read when a directory is walked; a file named on the command line is read
+/// whatever its name.
+const LOG_EXTENSIONS: &[&str] = &["json", "jsonl", "ndjson", "log"];
+
+/// One file to scan.
+#[derive(Debug, Clone)]
+pub struct LogFile {
+    pub path: PathBuf,
+    pub size: u64,
+}
+
+/// Something about an input path that could not be read, with where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputError {
+    pub path: PathBuf,
+    pub message: String,
+}
+
+/// The files under `paths`, in command-line order, each directory walked in sorted order.
+/// Paths that cannot be read are returned as errors; everything else is still scanned.
+pub fn discover(paths: &[PathBuf]) -> (Vec<LogFile>, Vec<InputError>, u64) {
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    let mut skipped = 0;
+    for path in paths {
+        let metadata = match std::fs::metadata(path) {
+            Ok(m) => m,
+            Err(e) => {
+                errors.push(InputError { path: path.clone(), message: format!("cannot read: {e}") });
+                continue;
+            }
+        };
+        if !metadata.is_dir() {
+            files.push(LogFile { path: path.clone(), size: metadata.len() });
+            continue;
+        }
+        for entry in walkdir::WalkDir::new(path).follow_links(true).sort_by_file_name() {
+            match entry {
+                Err(e) => {
+                    let at = e.path().unwrap_or(path).to_path_buf();
+                    errors.push(InputError { path: at, message: format!("cannot read: {}", io_message(&e)) });
+                }
+                Ok(entry) if entry.file_type().is_file() => {
+                    if !has_log_extension(entry.path()) {
+                        skipped += 1;
+                        continue;
+                    }
+                    match entry.metadata() {
+                        Ok(m) => files.push(LogFile { path: entry.into_path(), size: m.len() }),
+                        Err(e) => errors.push(InputError {
+                            path: entry.into_path(),
+                            message: format!("cannot read: {}", io_message(&e)),
+                        }),
+                    }
+                }
+                Ok(_) => {}
+            }
+        }
+    }
+    (files, errors, skipped)
+}
+
+fn io_message(e: &walkdir::Error) -> String {
+    match e.io_error() {
+        Some(io) => io.to_string(),
+        None => e.to_string(),
+    }
+}
+
+fn has_log_extension(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| LOG_EXTENSIONS.iter().any(|l| l.eq_ignore_ascii_case(e)))
+}
+
+/// A batch of raw records from one file, owned so that a worker thread can take it.
+#[derive(Debug)]
+pub struct Unit {
+    /// Index of the file in the scan's file list.
+    pub file: usize,
+    /// Byte offset in the file of `data[0]`.
+    pub offset: u64,
+    /// 1-based line number of `data[0]`.
+    pub line: u64,
+    pub data: Vec<u8>,
+    pub framing: Framing,
+}
+
+#[derive(Debug)]
+pub enum Framing {
+    /// `data` is whole lines; each non-blank line is a record.
+    Lines,
+    /// `data` holds these records, not necessarily contiguous in the file.
+    Ranges(Vec<Framed>),
+}
+
+/// A record inside a unit's `data`, and where it starts in the file.
+#[derive(Debug, Clone)]
+pub struct Framed {
+    pub range: Range<usize>,
+    pub offset: u64,
+    pub line: u64,
+}
+
+/// One record's bytes and where it came from.
+#[derive(Debug, Clone, Copy)]
+pub struct RawRecord<'a> {
+    pub bytes: &'a [u8],
+    /// Byte offset in the file: unique per record, the tie-breaker of the output order.
+    pub offset: u64,
+    pub line: u64,
+}
+
+impl Unit {
+    /// Calls `f` on each record of the unit, in order.
+    pub fn for_each_record(&self, mut f: impl FnMut(RawRecord<'_>)) {
+        match &self.framing {
+            Framing::Lines => jsonl::for_each_line(&self.data, self.offset, self.line, &mut f),
+            Framing::Ranges(ranges) => {
+                for r in ranges {
+                    f(RawRecord { bytes: &self.data[r.range.clone()], offset: r.offset, line: r.line });
+                }
+            }
+        }
+    }
+}
+
+/// A record the reader itself found broken (a JSON array cut off inside an element), or a
+/// problem with the file as a whole.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issue {
+    pub line: u64,
+    pub offset: u64,
+    pub message: String,
+    /// Whether the issue is a broken record (counted as malformed) or about the file.
+    pub is_record: bool,
+}
+
+/// What a file reader hands out next.
+#[derive(Debug)]
+pub enum Item {
+    Unit(Unit),
+    Issue(Issue),
+}
+
+/// Reads one file as a sequence of [`Item`]s, choosing the format from its first bytes.
+pub enum FileReader {
+    Lines(jsonl::LinesReader),
+    Array(json_array::ArrayReader),
+    Empty,
+}
+
+impl FileReader {
+    pub fn open(file: usize, path: &Path, chunk_size: usize) -> io::Result<FileReader> {
+        let mut handle = File::open(path)?;
+        let mut head = vec![0u8; 64 * 1024];
+        let mut filled = 0;
+        // Sniff enough bytes to see past a BOM and leading white space.
+        while filled < head.len() {
+            let n = handle.read(&mut head[filled..])?;
+            if n == 0 {
+                break;
+            }
+            filled += n;
+            if head[..filled].iter().any(|b| !b.is_ascii_whitespace() && !matches!(b, 0xEF | 0xBB | 0xBF)) {
+                break;
+            }
+        }
+        head.truncate(filled);
+        let bom = if head.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+        let first = head[bom..].iter().position(|b| !b.is_ascii_whitespace());
+        let Some(first) = first.map(|p| p + bom) else {
+            return Ok(FileReader::Empty);
+        };
+        let source = Box::new(io::Cursor::new(head).chain(handle));
+        Ok(if head_byte(&source, first) == Some(b'[') {
+            FileReader::Array(json_array::ArrayReader::new(file, source, bom, chunk_size))
+        } else {
+            FileReader::Lines(jsonl::LinesReader::new(file, source, bom, chunk_size))
+        })
+    }
+
+    pub fn next_item(&mut self) -> Option<io::Result<Item>> {
+        match self {
+            FileReader::Lines(r) => r.next_item(),
+            FileReader::Array(r) => r.next_item(),
+            FileReader::Empty => None,
+        }
+    }
+
+    /// Bytes consumed so far.
+    pub fn bytes_read(&self) -> u64 {
+        match self {
+            FileReader::Lines(r) => r.bytes_read(),
+            FileReader::Array(r) => r.bytes_read(),
+            FileReader::Empty => 0,
+        }
+    }
+}
+
+type Source = Box<io::Chain<io::Cursor<Vec<u8>>, File>>;
+
+fn head_byte(source: &Source, at: usize) -> Option<u8> {
+    source.get_ref().0.get_ref().get(at).copied()
+}

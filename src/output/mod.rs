@@ -1,0 +1,169 @@
+//! Output: result rows printed as an aligned table, JSON lines or CSV on stdout, and the
+//! summary of what was scanned on stderr. Printers only format; the rows arrive already in
+//! their final order.
+
+mod summary;
+
+use std::io::{self, Write};
+
+use serde_json::{Map, Value as Json};
+
+pub use summary::write_summary;
+
+use crate::input::LogFile;
+use crate::plan::CompiledRule;
+use crate::scan::Hit;
+use crate::value::Value;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Jsonl,
+    Csv,
+}
+
+/// Everything a printer needs: the rules in output order, each one's rows, and the files the
+/// rows' positions refer to.
+pub struct Results<'a> {
+    pub rules: &'a [CompiledRule],
+    pub hits: &'a [Vec<Hit>],
+    pub files: &'a [LogFile],
+}
+
+pub fn write_results(out: &mut impl Write, format: Format, results: &Results<'_>) -> io::Result<()> {
+    match format {
+        Format::Table => write_table(out, results),
+        Format::Jsonl => write_jsonl(out, results),
+        Format::Csv => write_csv(out, results),
+    }
+}
+
+/// One JSON object per row: `rule` and `row` are the contract; `title`, `file` and `line` say
+/// where the row came from.
+fn write_jsonl(out: &mut impl Write, results: &Results<'_>) -> io::Result<()> {
+    for (rule, hits) in results.rules.iter().zip(results.hits) {
+        for hit in hits {
+            let mut row = Map::new();
+            for (column, value) in rule.columns.iter().zip(&hit.row) {
+                row.insert(column.name.clone(), value.to_json());
+            }
+            let mut object = Map::new();
+            object.insert("rule".into(), Json::String(rule.id.clone()));
+            object.insert("row".into(), Json::Object(row));
+            if let Some(title) = &rule.title {
+                object.insert("title".into(), Json::String(title.clone()));
+            }
+            let file = &results.files[hit.position.file].path;
+            object.insert("file".into(), Json::String(file.display().to_string()));
+            object.insert("line".into(), Json::from(hit.position.line));
+            serde_json::to_writer(&mut *out, &Json::Object(object))?;
+            out.write_all(b"\n")?;
+        }
+    }
+    Ok(())
+}
+
+/// One header for all rules: `rule`, then the union of the rules' columns in order of first
+/// appearance. A rule leaves the columns it does not project empty.
+fn write_csv(out: &mut impl Write, results: &Results<'_>) -> io::Result<()> {
+    let mut header: Vec<&str> = Vec::new();
+    for rule in results.rules {
+        for column in &rule.columns {
+            if !header.contains(&column.name.as_str()) {
+                header.push(&column.name);
+            }
+        }
+    }
+    let mut line = vec![csv_field("rule")];
+    line.extend(header.iter().map(|h| csv_field(h)));
+    write!(out, "{}\r\n", line.join(","))?;
+    for (rule, hits) in results.rules.iter().zip(results.hits) {
+        let positions: Vec<Option<usize>> =
+            header.iter().map(|h| rule.columns.iter().position(|c| c.name == *h)).collect();
+        for hit in hits {
+            let mut line = vec![csv_field(&rule.id)];
+            for position in &positions {
+                line.push(position.map_or_else(String::new, |p| csv_field(&cell(&hit.row[p]))));
+            }
+            write!(out, "{}\r\n", line.join(","))?;
+        }
+    }
+    Ok(())
+}
+
+/// RFC 4180: quoted when it holds a comma, quote, CR or LF; quotes doubled.
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\r', '\n']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
+}
+
+/// A value as one cell of text: null is empty.
+fn cell(value: &Value) -> String {
+    match value {
+        Value::Dynamic(json) if !json.is_string() => json.to_string(),
+        other => other.to_text().into_owned(),
+    }
+}
+
+/// Per rule: a heading with its title and count, then the rows in aligned columns.
+fn write_table(out: &mut impl Write, results: &Results<'_>) -> io::Result<()> {
+    for (index, (rule, hits)) in results.rules.iter().zip(results.hits).enumerate() {
+        if index > 0 {
+            writeln!(out)?;
+        }
+        let title = rule.title.as_deref().map(|t| format!(" — {t}")).unwrap_or_default();
+        let noun = if hits.len() == 1 { "result" } else { "results" };
+        writeln!(out, "{}{} [{}]: {} {}", rule.id, title, rule.table.name, hits.len(), noun)?;
+        if hits.is_empty() {
+            continue;
+        }
+        let cells: Vec<Vec<String>> = hits
+            .iter()
+            .map(|h| h.row.iter().map(|v| cell(v).replace(['\r', '\n', '\t'], " ")).collect())
+            .collect();
+        let widths: Vec<usize> = rule
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| cells.iter().map(|r| r[i].chars().count()).chain([c.name.chars().count()]).max().unwrap_or(0))
+            .collect();
+        let names: Vec<&str> = rule.columns.iter().map(|c| c.name.as_str()).collect();
+        write_aligned(out, &names, &widths)?;
+        let rules: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
+        write_aligned(out, &rules.iter().map(String::as_str).collect::<Vec<_>>(), &widths)?;
+        for row in &cells {
+            write_aligned(out, &row.iter().map(String::as_str).collect::<Vec<_>>(), &widths)?;
+        }
+    }
+    Ok(())
+}
+
+fn write_aligned(out: &mut impl Write, cells: &[&str], widths: &[usize]) -> io::Result<()> {
+    let mut line = String::new();
+    for (i, (text, width)) in cells.iter().zip(widths).enumerate() {
+        if i > 0 {
+            line.push_str("  ");
+        }
+        line.push_str(text);
+        if i + 1 < cells.len() {
+            line.extend(std::iter::repeat_n(' ', width.saturating_sub(text.chars().count())));
+        }
+    }
+    writeln!(out, "{line}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_quotes_only_when_needed() {
+        assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("two\nlines"), "\"two\nlines\"");
+    }
+}

@@ -1,0 +1,74 @@
+//! The scan summary on stderr: files, bytes, records per table, malformed records with their
+//! first locations, files not fully read, results per rule, elapsed time and throughput. It
+//! accounts for every record: read = matched + not matched + malformed.
+
+use std::io::{self, Write};
+use std::time::Duration;
+
+use crate::plan::CompiledRule;
+use crate::scan::{Hit, Stats, UNKNOWN_TABLE};
+
+pub fn write_summary(
+    out: &mut impl Write,
+    stats: &Stats,
+    rules: &[CompiledRule],
+    hits: &[Vec<Hit>],
+    skipped_files: u64,
+    elapsed: Duration,
+) -> io::Result<()> {
+    let bytes = stats.bytes();
+    let seconds = elapsed.as_secs_f64();
+    let rate = if seconds > 0.0 { bytes as f64 / 1e6 / seconds } else { 0.0 };
+    let skipped = if skipped_files > 0 { format!(" ({skipped_files} walked files skipped: not .json/.jsonl/.ndjson/.log)") } else { String::new() };
+    writeln!(
+        out,
+        "loghunt: {} files, {} bytes in {:.3} s ({:.1} MB/s){skipped}",
+        stats.files.len(),
+        bytes,
+        seconds,
+        rate
+    )?;
+    writeln!(
+        out,
+        "records: {} read = {} matched + {} not matched + {} malformed",
+        stats.records,
+        stats.matched,
+        stats.not_matched(),
+        stats.malformed
+    )?;
+    for (name, count) in &stats.tables {
+        let note = if count.scanned > 0 {
+            "scanned"
+        } else if name == UNKNOWN_TABLE {
+            "skipped: no `Type`, path or column set tells the table; try --table"
+        } else {
+            "skipped: no rule reads this table"
+        };
+        writeln!(out, "  {name}: {} records ({note})", count.records)?;
+    }
+    if stats.malformed > 0 {
+        writeln!(out, "malformed records: {} (first {} shown)", stats.malformed, stats.malformed_shown.len())?;
+        for m in &stats.malformed_shown {
+            let path = stats.files[m.position.file].path.display();
+            if m.column > 0 {
+                writeln!(out, "  {path}:{}:{}: {}", m.position.line, m.column, m.message)?;
+            } else {
+                writeln!(out, "  {path}:{}: {}", m.position.line, m.message)?;
+            }
+        }
+    }
+    let partial: Vec<_> = stats.files_not_fully_read().collect();
+    if !partial.is_empty() {
+        writeln!(out, "files not fully read: {}", partial.len())?;
+        for file in partial {
+            for problem in &file.problems {
+                writeln!(out, "  {}: {problem}", file.path.display())?;
+            }
+        }
+    }
+    writeln!(out, "results:")?;
+    for (rule, rows) in rules.iter().zip(hits) {
+        writeln!(out, "  {}: {}", rule.id, rows.len())?;
+    }
+    Ok(())
+}

@@ -1,0 +1,444 @@
+//! From a rule's syntax tree to a [`CompiledRule`]: `let` bindings evaluated to constants, names
+//! resolved against the table schema (a column the schema lacks is an error), operand types
+//! checked, and each operator turned into its matcher.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::kql::{self, BinaryOp, Comparison, Direction, Expr, ExprKind, Literal, Nulls, Operator, Span, StringTest};
+use crate::plan::eval::{Predicate, Scalar, SortKey};
+use crate::plan::text::{StringSet, SubstringKind, SubstringTest, TermSet};
+use crate::plan::{CompileError, CompiledRule, Stage};
+use crate::rules::{Rule, Warning};
+use crate::schema::{self, Column, ColumnType};
+use crate::value::Value;
+
+/// What a `let` name stands for once evaluated.
+#[derive(Debug, Clone)]
+enum Binding {
+    Scalar(Value),
+    List(Vec<Value>),
+}
+
+struct Compiler<'r> {
+    rule: &'r Rule,
+    now: i64,
+    lets: HashMap<String, Binding>,
+    /// The columns of the row at the current operator.
+    columns: Vec<Column>,
+}
+
+/// Parses and compiles one rule. `now` is the instant `now()` and `ago()` count from.
+pub fn compile_rule(rule: &Rule, now: i64) -> Result<(CompiledRule, Vec<Warning>), CompileError> {
+    let query = kql::parse(&rule.query).map_err(|e| CompileError::at(rule, e.span, e.message))?;
+    let table = schema::table(&query.table.name).ok_or_else(|| {
+        let known: Vec<&str> = schema::tables().iter().map(|t| t.name.as_str()).collect();
+        CompileError::at(
+            rule,
+            query.table.span,
+            format!("unknown table `{}` (known tables: {})", query.table.name, known.join(", ")),
+        )
+    })?;
+    let mut compiler = Compiler { rule, now, lets: HashMap::new(), columns: table.columns.clone() };
+    for statement in &query.lets {
+        let binding = compiler.binding(&statement.value)?;
+        compiler.lets.insert(statement.name.name.clone(), binding);
+    }
+
+    let mut streaming = Vec::new();
+    let mut tail = Vec::new();
+    for operator in &query.operators {
+        let stage = compiler.operator(operator)?;
+        let needs_every_row = matches!(stage, Stage::OrderBy(_) | Stage::Take(_));
+        if needs_every_row || !tail.is_empty() {
+            tail.push(stage);
+        } else {
+            streaming.push(stage);
+        }
+    }
+
+    let mut warnings = compiler.cross_check(&query.table.name);
+    if streaming.is_empty() && tail.is_empty() {
+        warnings.push(Warning {
+            rule: rule.id.clone(),
+            message: format!("the query has no operator: every {} record is a result", table.name),
+        });
+    }
+    let compiled = CompiledRule {
+        id: rule.id.clone(),
+        title: rule.title.clone(),
+        source: rule.source.clone(),
+        table,
+        streaming,
+        tail,
+        columns: compiler.columns,
+    };
+    Ok((compiled, warnings))
+}
+
+fn literal_value(literal: &Literal) -> Value {
+    match literal {
+        Literal::String(s) => Value::String(s.clone()),
+        Literal::Long(n) => Value::Long(*n),
+        Literal::Real(r) => Value::Real(*r),
+        Literal::Bool(b) => Value::Bool(*b),
+        Literal::DateTime(t) => Value::DateTime(*t),
+        Literal::TimeSpan(t) => Value::TimeSpan(*t),
+        Literal::Null => Value::Null,
+    }
+}
+
+fn value_type(value: &Value) -> Option<ColumnType> {
+    Some(match value {
+        Value::Null => return None,
+        Value::Bool(_) => ColumnType::Bool,
+        Value::Long(_) => ColumnType::Long,
+        Value::Real(_) => ColumnType::Real,
+        Value::DateTime(_) => ColumnType::DateTime,
+        Value::TimeSpan(_) => ColumnType::TimeSpan,
+        Value::String(_) => ColumnType::String,
+        Value::Dynamic(_) => ColumnType::Dynamic,
+    })
+}
+
+/// Types that Kusto compares with each other. Null (`None`) compares with anything.
+fn comparable(a: Option<ColumnType>, b: Option<ColumnType>) -> bool {
+    use ColumnType::*;
+    let (Some(a), Some(b)) = (a, b) else { return true };
+    let numeric = |t| matches!(t, Long | Real);
+    a == b || (numeric(a) && numeric(b)) || a == Dynamic || b == Dynamic
+}
+
+impl Compiler<'_> {
+    fn error(&self, span: Span, message: impl Into<String>) -> CompileError {
+        CompileError::at(self.rule, span, message)
+    }
+
+    fn column(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c.name == name)
+    }
+
+    fn unknown_name(&self, name: &str, span: Span) -> CompileError {
+        let hint = self
+            .columns
+            .iter()
+            .find(|c| c.name.eq_ignore_ascii_case(name))
+            .map(|c| format!(" (did you mean `{}`? column names are case-sensitive)", c.name))
+            .unwrap_or_default();
+        self.error(span, format!("unknown column or name `{name}`{hint}"))
+    }
+
+    /// Evaluates a `let` right side to a constant.
+    fn binding(&self, expr: &Expr) -> Result<Binding, CompileError> {
+        match &expr.kind {
+            ExprKind::List(items) => {
+                let mut values = Vec::new();
+                self.flatten(items, &mut values)?;
+                Ok(Binding::List(values))
+            }
+            ExprKind::Name(name) => match self.lets.get(name) {
+                Some(binding) => Ok(binding.clone()),
+                None => Err(self.error(expr.span, format!("`let` refers to `{name}`, which is not a constant defined before it"))),
+            },
+            _ => Ok(Binding::Scalar(self.constant(expr)?)),
+        }
+    }
+
+    /// A constant scalar: a literal, a `let` scalar, `now()`, `ago(timespan)`.
+    fn constant(&self, expr: &Expr) -> Result<Value, CompileError> {
+        match &expr.kind {
+            ExprKind::Literal(literal) => Ok(literal_value(literal)),
+            ExprKind::Name(name) => match self.lets.get(name) {
+                Some(Binding::Scalar(value)) => Ok(value.clone()),
+                Some(Binding::List(_)) => Err(self.error(expr.span, format!("`{name}` is a list; a single value is needed here"))),
+                None => Err(self.error(expr.span, format!("`{name}` is not a constant"))),
+            },
+            ExprKind::Call { name, args } => match (name.name.as_str(), args.as_slice()) {
+                ("now", []) => Ok(Value::DateTime(self.now)),
+                ("now", [offset]) | ("ago", [offset]) => {
+                    let Value::TimeSpan(span) = self.constant(offset)? else {
+                        return Err(self.error(offset.span, format!("`{}()` takes a timespan such as `7d`", name.name)));
+                    };
+                    let sign = if name.name == "ago" { -1 } else { 1 };
+                    Ok(Value::DateTime(self.now + sign * span))
+                }
+                ("ago", _) => Err(self.error(name.span, "`ago()` takes one timespan argument")),
+                _ => Err(self.error(name.span, format!("unsupported function `{}`", name.name))),
+            },
+            _ => Err(self.error(expr.span, "expected a constant value")),
+        }
+    }
+
+    /// Flattens list elements (nested lists, `let` lists) into values, as Kusto's `in` does.
+    fn flatten(&self, items: &[Expr], out: &mut Vec<Value>) -> Result<(), CompileError> {
+        for item in items {
+            match &item.kind {
+                ExprKind::List(inner) => self.flatten(inner, out)?,
+                ExprKind::Name(name) if self.column(name).is_some() && !self.lets.contains_key(name) => {
+                    return Err(self.error(item.span, format!("a list of values is needed here, not the column `{name}`")));
+                }
+                ExprKind::Name(name) => match self.lets.get(name) {
+                    Some(Binding::List(values)) => out.extend(values.iter().cloned()),
+                    Some(Binding::Scalar(value)) => out.push(value.clone()),
+                    None => return Err(self.unknown_name(name, item.span)),
+                },
+                _ => out.push(self.constant(item)?),
+            }
+        }
+        Ok(())
+    }
+
+    /// A value operand: a column of the current row or a constant.
+    fn scalar(&self, expr: &Expr) -> Result<(Scalar, Option<ColumnType>), CompileError> {
+        if let ExprKind::Name(name) = &expr.kind {
+            // Columns win over `let` names of the same spelling (see README, semantics).
+            if let Some(c) = self.column(name) {
+                return Ok((Scalar::Column(c), Some(self.columns[c].ty)));
+            }
+            if !self.lets.contains_key(name) {
+                return Err(self.unknown_name(name, expr.span));
+            }
+        }
+        let value = self.constant(expr)?;
+        let ty = value_type(&value);
+        Ok((Scalar::Const(value), ty))
+    }
+
+    fn text_constant(&self, expr: &Expr) -> Result<String, CompileError> {
+        match self.constant(expr)? {
+            Value::Null => Err(self.error(expr.span, "expected a string, found null")),
+            value => Ok(value.to_text().into_owned()),
+        }
+    }
+
+    fn list(&self, expr: &Expr) -> Result<Vec<Value>, CompileError> {
+        let mut values = Vec::new();
+        match &expr.kind {
+            ExprKind::List(items) => self.flatten(items, &mut values)?,
+            _ => self.flatten(std::slice::from_ref(expr), &mut values)?,
+        }
+        Ok(values)
+    }
+
+    fn predicate(&self, expr: &Expr) -> Result<Predicate, CompileError> {
+        match &expr.kind {
+            ExprKind::Binary { op: BinaryOp::And, .. } | ExprKind::Binary { op: BinaryOp::Or, .. } => {
+                let is_and = matches!(expr.kind, ExprKind::Binary { op: BinaryOp::And, .. });
+                let mut parts = Vec::new();
+                self.flatten_logical(expr, is_and, &mut parts)?;
+                Ok(if is_and { Predicate::And(parts) } else { Predicate::Or(parts) })
+            }
+            ExprKind::Binary { op, left, right } => self.binary(*op, left, right),
+            ExprKind::Call { name, args } => self.call_predicate(name, args),
+            ExprKind::Literal(Literal::Bool(b)) => Ok(Predicate::Const(*b)),
+            ExprKind::Name(_) => {
+                let (operand, ty) = self.scalar(expr)?;
+                match ty {
+                    Some(ColumnType::Bool) | None => Ok(Predicate::Truth(operand)),
+                    Some(other) => Err(self.error(expr.span, format!("expected a condition, found a {} value", other.name()))),
+                }
+            }
+            _ => Err(self.error(expr.span, "expected a condition")),
+        }
+    }
+
+    fn flatten_logical(&self, expr: &Expr, is_and: bool, out: &mut Vec<Predicate>) -> Result<(), CompileError> {
+        match &expr.kind {
+            ExprKind::Binary { op: BinaryOp::And, left, right } if is_and => {
+                self.flatten_logical(left, is_and, out)?;
+                self.flatten_logical(right, is_and, out)
+            }
+            ExprKind::Binary { op: BinaryOp::Or, left, right } if !is_and => {
+                self.flatten_logical(left, is_and, out)?;
+                self.flatten_logical(right, is_and, out)
+            }
+            _ => {
+                out.push(self.predicate(expr)?);
+                Ok(())
+            }
+        }
+    }
+
+    fn call_predicate(&self, name: &kql::Ident, args: &[Expr]) -> Result<Predicate, CompileError> {
+        let one = |what: &str| -> Result<&Expr, CompileError> {
+            match args {
+                [arg] => Ok(arg),
+                _ => Err(self.error(name.span, format!("`{}()` takes one {what}", name.name))),
+            }
+        };
+        match name.name.as_str() {
+            "not" => Ok(Predicate::Not(Box::new(self.predicate(one("condition")?)?))),
+            "isempty" | "isnotempty" => {
+                let (operand, _) = self.scalar(one("value")?)?;
+                Ok(Predicate::IsEmpty { operand, negated: name.name == "isnotempty" })
+            }
+            "isnull" | "isnotnull" => {
+                let (operand, _) = self.scalar(one("value")?)?;
+                Ok(Predicate::IsNull { operand, negated: name.name == "isnotnull" })
+            }
+            other => Err(self.error(name.span, format!("unsupported function `{other}` in a condition"))),
+        }
+    }
+
+    fn binary(&self, op: BinaryOp, left: &Expr, right: &Expr) -> Result<Predicate, CompileError> {
+        let (operand, left_ty) = self.scalar(left)?;
+        match op {
+            BinaryOp::And | BinaryOp::Or => unreachable!("handled by predicate()"),
+            BinaryOp::Compare(comparison) => {
+                let (right_operand, right_ty) = self.scalar(right)?;
+                if !comparable(left_ty, right_ty) {
+                    return Err(self.error(
+                        left.span,
+                        format!(
+                            "cannot compare a {} with a {} using `{op}`",
+                            left_ty.map_or("null", |t| t.name()),
+                            right_ty.map_or("null", |t| t.name())
+                        ),
+                    ));
+                }
+                let is_text = |t: Option<ColumnType>| matches!(t, Some(ColumnType::String | ColumnType::Dynamic));
+                if matches!(comparison, Comparison::Eq | Comparison::NotEq)
+                    && is_text(left_ty)
+                    && matches!(right_operand, Scalar::Const(_))
+                {
+                    // `==` on strings is exact, case-sensitive equality: the same set lookup as `in`.
+                    let needle = self.text_constant(right)?;
+                    return Ok(Predicate::InStrings {
+                        operand,
+                        set: StringSet::new([needle], true),
+                        negated: comparison == Comparison::NotEq,
+                    });
+                }
+                Ok(Predicate::Compare { left: operand, op: comparison, right: right_operand })
+            }
+            BinaryOp::String(string_op) => {
+                let needle = self.text_constant(right)?;
+                let cs = string_op.case_sensitive;
+                let negated = string_op.negated;
+                let kind = match string_op.test {
+                    StringTest::Has => {
+                        return Ok(Predicate::Terms { operand, set: TermSet::new([needle], cs), all: false, negated });
+                    }
+                    StringTest::Contains => SubstringKind::Contains,
+                    StringTest::StartsWith => SubstringKind::StartsWith,
+                    StringTest::EndsWith => SubstringKind::EndsWith,
+                    StringTest::Equals => SubstringKind::Equals,
+                };
+                Ok(Predicate::Substring { operand, test: SubstringTest::new(kind, &needle, cs), negated })
+            }
+            BinaryOp::In { case_sensitive, negated } => {
+                let values = self.list(right)?;
+                match left_ty {
+                    Some(ColumnType::String | ColumnType::Dynamic) | None => {
+                        let texts = values.iter().filter(|v| !v.is_null()).map(|v| v.to_text().into_owned());
+                        Ok(Predicate::InStrings { operand, set: StringSet::new(texts, case_sensitive), negated })
+                    }
+                    Some(_) => Ok(Predicate::InValues { operand, values, negated }),
+                }
+            }
+            BinaryOp::HasAny | BinaryOp::HasAll => {
+                let values = self.list(right)?;
+                let texts: Vec<String> = values.iter().filter(|v| !v.is_null()).map(|v| v.to_text().into_owned()).collect();
+                Ok(Predicate::Terms { operand, set: TermSet::new(texts, false), all: op == BinaryOp::HasAll, negated: false })
+            }
+        }
+    }
+
+    fn operator(&mut self, operator: &Operator) -> Result<Stage, CompileError> {
+        match operator {
+            Operator::Where { predicate, .. } => Ok(Stage::Where(self.predicate(predicate)?)),
+            Operator::Project { columns, .. } => {
+                let mut scalars = Vec::new();
+                let mut next = Vec::new();
+                let mut seen = HashSet::new();
+                for column in columns {
+                    let (scalar, ty) = match &column.expr.kind {
+                        ExprKind::Name(_) | ExprKind::Literal(_) | ExprKind::Call { .. } => self.scalar(&column.expr)?,
+                        _ => {
+                            return Err(self.error(
+                                column.expr.span,
+                                "`project` takes columns, `Name = Column` renames and constants",
+                            ))
+                        }
+                    };
+                    if !seen.insert(column.name.name.clone()) {
+                        return Err(self.error(column.name.span, format!("`project` names `{}` twice", column.name.name)));
+                    }
+                    scalars.push(scalar);
+                    next.push(Column { name: column.name.name.clone(), ty: ty.unwrap_or(ColumnType::String) });
+                }
+                self.columns = next;
+                Ok(Stage::Project(scalars))
+            }
+            Operator::OrderBy { keys, .. } => {
+                let mut compiled = Vec::new();
+                for key in keys {
+                    let ExprKind::Name(name) = &key.expr.kind else {
+                        return Err(self.error(key.expr.span, "`order by` takes column names"));
+                    };
+                    let column = self.column(name).ok_or_else(|| self.unknown_name(name, key.expr.span))?;
+                    let descending = key.direction != Some(Direction::Asc);
+                    // Kusto: nulls last when descending, first when ascending, unless stated.
+                    let nulls_first = match key.nulls {
+                        Some(Nulls::First) => true,
+                        Some(Nulls::Last) => false,
+                        None => !descending,
+                    };
+                    compiled.push(SortKey { column, descending, nulls_first });
+                }
+                Ok(Stage::OrderBy(compiled))
+            }
+            Operator::Take { count, .. } => Ok(Stage::Take(*count)),
+        }
+    }
+
+    /// Warnings that need both the document and its query: the IOC table against the query's
+    /// lists, and the document's table against the query's.
+    fn cross_check(&self, query_table: &str) -> Vec<Warning> {
+        let rule = self.rule;
+        let mut warnings = Vec::new();
+        let mut warn = |message: String| warnings.push(Warning { rule: rule.id.clone(), message });
+        if let Some(table) = &rule.table {
+            if table != query_table {
+                warn(format!("the document names table `{table}` but the query reads `{query_table}`"));
+            }
+        }
+        if rule.indicators.is_empty() {
+            return warnings;
+        }
+        let mut listed: Vec<String> = Vec::new();
+        let mut names: Vec<&String> = self.lets.keys().collect();
+        names.sort();
+        for name in names {
+            if let Binding::List(values) = &self.lets[name] {
+                listed.extend(values.iter().filter_map(|v| match v {
+                    Value::String(s) => Some(s.clone()),
+                    _ => None,
+                }));
+            }
+        }
+        let in_query: HashSet<&str> = listed.iter().map(String::as_str).collect();
+        let in_table: HashSet<&str> = rule.indicators.iter().map(|i| i.value.as_str()).collect();
+        let only_table: Vec<&str> = rule.indicators.iter().map(|i| i.value.as_str()).filter(|v| !in_query.contains(v)).collect();
+        let only_query: Vec<&str> = listed.iter().map(String::as_str).filter(|v| !in_table.contains(v)).collect();
+        if !only_table.is_empty() {
+            warn(format!(
+                "{} IOC table value(s) missing from the query's lists, so the query will not find them: {}",
+                only_table.len(),
+                preview(&only_table)
+            ));
+        }
+        if !only_query.is_empty() {
+            warn(format!("{} value(s) in the query's lists are not in the IOC table: {}", only_query.len(), preview(&only_query)));
+        }
+        warnings
+    }
+}
+
+fn preview(values: &[&str]) -> String {
+    const SHOWN: usize = 5;
+    let mut text = values.iter().take(SHOWN).map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", ");
+    if values.len() > SHOWN {
+        text.push_str(&format!(" and {} more", values.len() - SHOWN));
+    }
+    text
+}

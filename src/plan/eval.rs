@@ -1,0 +1,189 @@
+//! Evaluating a compiled rule on one row: the [`Row`] interface the readers implement, Kusto's
+//! three-valued predicate logic (a null comparison is neither true nor false, and `where` drops
+//! it), and the ordering of result rows for `order by`.
+
+use std::borrow::Cow;
+use std::cmp::Ordering;
+
+use crate::kql::Comparison;
+use crate::plan::text::{StringSet, SubstringTest, TermSet};
+use crate::value::Value;
+
+/// A row as a stage of a rule sees it: values by column position in that stage's columns.
+pub trait Row {
+    fn value(&self, column: usize) -> Cow<'_, Value>;
+
+    /// The value as text, for string operators; borrowed where the row holds a string.
+    fn text(&self, column: usize) -> Cow<'_, str> {
+        match self.value(column) {
+            Cow::Borrowed(value) => value.to_text(),
+            Cow::Owned(value) => Cow::Owned(value.to_text().into_owned()),
+        }
+    }
+}
+
+/// A row that is already a vector of values (after `project`).
+impl Row for [Value] {
+    fn value(&self, column: usize) -> Cow<'_, Value> {
+        Cow::Borrowed(&self[column])
+    }
+}
+
+/// A scalar operand: a column of the current stage or a constant.
+#[derive(Debug, Clone)]
+pub enum Scalar {
+    Column(usize),
+    Const(Value),
+}
+
+impl Scalar {
+    pub fn eval<'r, R: Row + ?Sized>(&'r self, row: &'r R) -> Cow<'r, Value> {
+        match self {
+            Scalar::Column(c) => row.value(*c),
+            Scalar::Const(v) => Cow::Borrowed(v),
+        }
+    }
+
+    fn text<'r, R: Row + ?Sized>(&'r self, row: &'r R) -> Cow<'r, str> {
+        match self {
+            Scalar::Column(c) => row.text(*c),
+            Scalar::Const(v) => v.to_text(),
+        }
+    }
+}
+
+/// A compiled `where` predicate.
+#[derive(Debug)]
+pub enum Predicate {
+    Const(bool),
+    And(Vec<Predicate>),
+    Or(Vec<Predicate>),
+    Not(Box<Predicate>),
+    Compare { left: Scalar, op: Comparison, right: Scalar },
+    /// `has`/`has_cs`/`has_any` (any) and `has_all` (all).
+    Terms { operand: Scalar, set: TermSet, all: bool, negated: bool },
+    Substring { operand: Scalar, test: SubstringTest, negated: bool },
+    InStrings { operand: Scalar, set: StringSet, negated: bool },
+    /// `in` over non-string values: equality by [`Value::compare`].
+    InValues { operand: Scalar, values: Vec<Value>, negated: bool },
+    IsEmpty { operand: Scalar, negated: bool },
+    IsNull { operand: Scalar, negated: bool },
+    /// A bool column or constant used as a predicate.
+    Truth(Scalar),
+}
+
+fn negate(result: bool, negated: bool) -> bool {
+    result != negated
+}
+
+impl Predicate {
+    /// Three-valued: `None` is Kusto's null, which `where` treats as false.
+    pub fn eval<R: Row + ?Sized>(&self, row: &R) -> Option<bool> {
+        match self {
+            Predicate::Const(b) => Some(*b),
+            Predicate::And(parts) => {
+                let mut result = Some(true);
+                for part in parts {
+                    match part.eval(row) {
+                        Some(false) => return Some(false),
+                        None => result = None,
+                        Some(true) => {}
+                    }
+                }
+                result
+            }
+            Predicate::Or(parts) => {
+                let mut result = Some(false);
+                for part in parts {
+                    match part.eval(row) {
+                        Some(true) => return Some(true),
+                        None => result = None,
+                        Some(false) => {}
+                    }
+                }
+                result
+            }
+            Predicate::Not(inner) => inner.eval(row).map(|b| !b),
+            Predicate::Compare { left, op, right } => compare(&left.eval(row), *op, &right.eval(row)),
+            Predicate::Terms { operand, set, all, negated } => {
+                let text = operand.text(row);
+                let found = if *all { set.matches_all(&text) } else { set.matches_any(&text) };
+                Some(negate(found, *negated))
+            }
+            Predicate::Substring { operand, test, negated } => Some(negate(test.matches(&operand.text(row)), *negated)),
+            Predicate::InStrings { operand, set, negated } => Some(negate(set.contains(&operand.text(row)), *negated)),
+            Predicate::InValues { operand, values, negated } => {
+                let value = operand.eval(row);
+                if value.is_null() {
+                    return None;
+                }
+                let found = values.iter().any(|v| value.compare(v) == Some(Ordering::Equal));
+                Some(negate(found, *negated))
+            }
+            Predicate::IsEmpty { operand, negated } => Some(negate(operand.eval(row).is_empty(), *negated)),
+            Predicate::IsNull { operand, negated } => Some(negate(operand.eval(row).is_null(), *negated)),
+            Predicate::Truth(operand) => match operand.eval(row).as_ref() {
+                Value::Bool(b) => Some(*b),
+                _ => None,
+            },
+        }
+    }
+
+    pub fn holds<R: Row + ?Sized>(&self, row: &R) -> bool {
+        self.eval(row) == Some(true)
+    }
+}
+
+/// Kusto's comparison with nulls: `==` of a null and a non-null is false, `!=` true; two nulls,
+/// or any ordering comparison with a null, give null.
+fn compare(left: &Value, op: Comparison, right: &Value) -> Option<bool> {
+    match (left.is_null(), right.is_null()) {
+        (true, true) => return None,
+        (true, false) | (false, true) => {
+            return match op {
+                Comparison::Eq => Some(false),
+                Comparison::NotEq => Some(true),
+                _ => None,
+            }
+        }
+        (false, false) => {}
+    }
+    let ordering = left.compare(right)?;
+    Some(match op {
+        Comparison::Eq => ordering == Ordering::Equal,
+        Comparison::NotEq => ordering != Ordering::Equal,
+        Comparison::Lt => ordering == Ordering::Less,
+        Comparison::Le => ordering != Ordering::Greater,
+        Comparison::Gt => ordering == Ordering::Greater,
+        Comparison::Ge => ordering != Ordering::Less,
+    })
+}
+
+/// One compiled `order by` key.
+#[derive(Debug, Clone)]
+pub struct SortKey {
+    pub column: usize,
+    pub descending: bool,
+    pub nulls_first: bool,
+}
+
+/// Orders two rows by the keys; values Kusto cannot compare (mixed types) are equal here, so the
+/// caller's stable tie-break decides.
+pub fn compare_rows(keys: &[SortKey], a: &[Value], b: &[Value]) -> Ordering {
+    for key in keys {
+        let (x, y) = (&a[key.column], &b[key.column]);
+        let ordering = match (x.is_null(), y.is_null()) {
+            (true, true) => Ordering::Equal,
+            (true, false) => if key.nulls_first { Ordering::Less } else { Ordering::Greater },
+            (false, true) => if key.nulls_first { Ordering::Greater } else { Ordering::Less },
+            (false, false) => {
+                let o = x.compare(y).unwrap_or(Ordering::Equal);
+                if key.descending { o.reverse() } else { o }
+            }
+        };
+        if ordering != Ordering::Equal {
+            return ordering;
+        }
+    }
+    Ordering::Equal
+}

@@ -1,0 +1,286 @@
+//! String matchers with Kusto's exact semantics: the `has` term rule, `contains`, `startswith`,
+//! `endswith`, `=~`, and the sets behind `in`/`in~`/`has_any`/`has_all`. Case-insensitive means
+//! ASCII case-insensitive: Kusto does not fold non-ASCII letters for these operators.
+
+use std::collections::HashSet;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+
+/// ASCII letters and digits make up Kusto terms; everything else (`.`, `-`, `_`, `\`, space,
+/// non-ASCII) separates them.
+#[inline]
+pub fn is_term_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric()
+}
+
+/// Whether an occurrence of `needle` at `start..end` of `haystack` sits on term boundaries: a
+/// needle that starts with a term character must not continue a term on its left, and one that
+/// ends with a term character must not run into a term on its right.
+#[inline]
+pub fn on_term_boundaries(haystack: &[u8], needle: &[u8], start: usize, end: usize) -> bool {
+    let left_ok = match needle.first() {
+        Some(&first) if is_term_byte(first) => start == 0 || !is_term_byte(haystack[start - 1]),
+        _ => true,
+    };
+    let right_ok = match needle.last() {
+        Some(&last) if is_term_byte(last) => end == haystack.len() || !is_term_byte(haystack[end]),
+        _ => true,
+    };
+    left_ok && right_ok
+}
+
+/// A set of `has` needles searched at once: `has`, `has_cs`, `has_any`, `has_all`. An automaton
+/// finds every occurrence (overlapping, since an occurrence that fails the boundary check must
+/// not hide one that passes) and each is checked against the term rule.
+#[derive(Debug)]
+pub struct TermSet {
+    needles: Vec<Vec<u8>>,
+    /// Needles that are empty: Kusto's `has ""` is true for every string.
+    empty: Vec<usize>,
+    automaton: Option<AhoCorasick>,
+}
+
+impl TermSet {
+    pub fn new<I, S>(needles: I, case_sensitive: bool) -> TermSet
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let needles: Vec<Vec<u8>> = needles.into_iter().map(|n| n.as_ref().as_bytes().to_vec()).collect();
+        let empty = needles.iter().enumerate().filter(|(_, n)| n.is_empty()).map(|(i, _)| i).collect();
+        let patterns: Vec<&[u8]> = needles.iter().map(|n| n.as_slice()).collect();
+        let automaton = if patterns.iter().all(|p| p.is_empty()) {
+            None
+        } else {
+            Some(
+                AhoCorasickBuilder::new()
+                    .ascii_case_insensitive(!case_sensitive)
+                    .match_kind(MatchKind::Standard)
+                    .build(&patterns)
+                    // Only pattern-set size limits can fail, far beyond any rule's IOC count.
+                    .expect("term automaton builds"),
+            )
+        };
+        TermSet { needles, empty, automaton }
+    }
+
+    pub fn len(&self) -> usize {
+        self.needles.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.needles.is_empty()
+    }
+
+    /// `has_any`: some needle occurs as a term-aligned match.
+    pub fn matches_any(&self, haystack: &str) -> bool {
+        if !self.empty.is_empty() {
+            return true;
+        }
+        let Some(automaton) = &self.automaton else { return false };
+        let bytes = haystack.as_bytes();
+        automaton.find_overlapping_iter(bytes).any(|m| {
+            on_term_boundaries(bytes, &self.needles[m.pattern().as_usize()], m.start(), m.end())
+        })
+    }
+
+    /// `has_all`: every needle occurs. An empty set matches nothing (see README, semantics).
+    pub fn matches_all(&self, haystack: &str) -> bool {
+        if self.needles.is_empty() {
+            return false;
+        }
+        let mut found = vec![false; self.needles.len()];
+        for &i in &self.empty {
+            found[i] = true;
+        }
+        let mut remaining = found.iter().filter(|f| !**f).count();
+        if remaining == 0 {
+            return true;
+        }
+        let Some(automaton) = &self.automaton else { return false };
+        let bytes = haystack.as_bytes();
+        for m in automaton.find_overlapping_iter(bytes) {
+            let i = m.pattern().as_usize();
+            if !found[i] && on_term_boundaries(bytes, &self.needles[i], m.start(), m.end()) {
+                found[i] = true;
+                remaining -= 1;
+                if remaining == 0 {
+                    return true;
+                }
+            }
+        }
+        false
+    }
+}
+
+/// `contains`, `startswith`, `endswith`, `=~` (and their `_cs` forms) against one needle.
+#[derive(Debug)]
+pub struct SubstringTest {
+    kind: SubstringKind,
+    needle: Vec<u8>,
+    case_sensitive: bool,
+    finder: Option<AhoCorasick>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubstringKind {
+    Contains,
+    StartsWith,
+    EndsWith,
+    Equals,
+}
+
+impl SubstringTest {
+    pub fn new(kind: SubstringKind, needle: &str, case_sensitive: bool) -> SubstringTest {
+        let finder = (kind == SubstringKind::Contains && !needle.is_empty()).then(|| {
+            AhoCorasickBuilder::new()
+                .ascii_case_insensitive(!case_sensitive)
+                .build([needle])
+                .expect("one pattern builds")
+        });
+        SubstringTest { kind, needle: needle.as_bytes().to_vec(), case_sensitive, finder }
+    }
+
+    fn same(&self, a: &[u8], b: &[u8]) -> bool {
+        if self.case_sensitive {
+            a == b
+        } else {
+            a.eq_ignore_ascii_case(b)
+        }
+    }
+
+    pub fn matches(&self, haystack: &str) -> bool {
+        let h = haystack.as_bytes();
+        let n = self.needle.as_slice();
+        match self.kind {
+            SubstringKind::Equals => self.same(h, n),
+            SubstringKind::StartsWith => h.len() >= n.len() && self.same(&h[..n.len()], n),
+            SubstringKind::EndsWith => h.len() >= n.len() && self.same(&h[h.len() - n.len()..], n),
+            SubstringKind::Contains => match &self.finder {
+                None => true,
+                Some(finder) => finder.is_match(h),
+            },
+        }
+    }
+}
+
+/// The right side of `in` / `in~` over strings: exact (case-sensitive) or ASCII-lower-cased.
+#[derive(Debug)]
+pub struct StringSet {
+    values: HashSet<String>,
+    case_sensitive: bool,
+}
+
+impl StringSet {
+    pub fn new<I: IntoIterator<Item = String>>(values: I, case_sensitive: bool) -> StringSet {
+        let values = values
+            .into_iter()
+            .map(|v| if case_sensitive { v } else { v.to_ascii_lowercase() })
+            .collect();
+        StringSet { values, case_sensitive }
+    }
+
+    pub fn contains(&self, value: &str) -> bool {
+        if self.case_sensitive {
+            self.values.contains(value)
+        } else if value.bytes().any(|b| b.is_ascii_uppercase()) {
+            self.values.contains(&value.to_ascii_lowercase())
+        } else {
+            self.values.contains(value)
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One row per case of the term rule: (haystack, needle, case-sensitive, expected).
+    const HAS_CASES: &[(&str, &str, bool, bool)] = &[
+        ("spapro.co.com", "spapro.co.com", false, true),
+        ("a.spapro.co.com", "spapro.co.com", false, true),
+        ("SPAPRO.CO.COM", "spapro.co.com", false, true),
+        ("spapro.co.com.", "spapro.co.com", false, true),
+        ("spapro.co.com-cdn.net", "spapro.co.com", false, true),
+        ("x_spapro.co.com", "spapro.co.com", false, true),
+        ("C:\\spapro.co.com\\x", "spapro.co.com", false, true),
+        ("myspapro.co.com", "spapro.co.com", false, false),
+        ("spapro.co.community", "spapro.co.com", false, false),
+        ("spapro.co.com2", "spapro.co.com", false, false),
+        ("9spapro.co.com", "spapro.co.com", false, false),
+        ("spapro-co-com", "spapro.co.com", false, false),
+        ("SPAPRO.CO.COM", "spapro.co.com", true, false),
+        ("spapro.co.com", "spapro.co.com", true, true),
+        ("www.moocow.my", "moocow.my", false, true),
+        ("moocow.mystery.net", "moocow.my", false, false),
+        // The first occurrence fails the boundary check; a later one must still be found.
+        ("xmoocow.my moocow.my", "moocow.my", false, true),
+        ("moocow.myx.moocow.my", "moocow.my", false, true),
+        // Non-ASCII letters separate terms and are not case-folded.
+        ("éspapro.co.com", "spapro.co.com", false, true),
+        // A needle with non-term characters at its ends needs no boundary there.
+        ("abc.def", ".def", false, true),
+        ("abc.def", "c.", false, false),
+        ("ab c.def", "c.", false, true),
+        ("", "a", false, false),
+        ("anything", "", false, true),
+    ];
+
+    #[test]
+    fn has_follows_the_term_rule() {
+        for &(haystack, needle, cs, expected) in HAS_CASES {
+            let set = TermSet::new([needle], cs);
+            assert_eq!(set.matches_any(haystack), expected, "{haystack:?} has{} {needle:?}", if cs { "_cs" } else { "" });
+        }
+    }
+
+    #[test]
+    fn has_any_and_has_all_over_sets() {
+        let set = TermSet::new(["www.mobile1.com", "spapro.co.com", "moocow.my"], false);
+        assert!(set.matches_any("cdn.SPAPRO.co.com"));
+        assert!(!set.matches_any("mobile1.com"), "www.mobile1.com needs its www");
+        assert!(!set.matches_any("notmoocow.my"));
+        assert!(set.matches_all("www.mobile1.com spapro.co.com moocow.my"));
+        assert!(!set.matches_all("www.mobile1.com spapro.co.com"));
+        let empty = TermSet::new(Vec::<String>::new(), false);
+        assert!(!empty.matches_any("x") && !empty.matches_all("x"));
+    }
+
+    #[test]
+    fn substring_tests() {
+        use SubstringKind::*;
+        let cases: &[(SubstringKind, &str, &str, bool, bool)] = &[
+            (Contains, "C:\\Users\\Bob\\evil.EXE", "EVIL.exe", false, true),
+            (Contains, "C:\\Users\\Bob\\evil.EXE", "EVIL.exe", true, false),
+            (Contains, "abc", "", false, true),
+            (StartsWith, "PowerShell.exe", "powershell", false, true),
+            (StartsWith, "PowerShell.exe", "powershell", true, false),
+            (StartsWith, "ab", "abc", false, false),
+            (EndsWith, "evil.EXE", ".exe", false, true),
+            (EndsWith, "evil.EXE", ".exe", true, false),
+            (Equals, "ABC", "abc", false, true),
+            (Equals, "ABC", "abc", true, false),
+            (Equals, "Straße", "STRASSE", false, false),
+        ];
+        for &(kind, haystack, needle, cs, expected) in cases {
+            assert_eq!(SubstringTest::new(kind, needle, cs).matches(haystack), expected, "{kind:?} {haystack:?} {needle:?} cs={cs}");
+        }
+    }
+
+    #[test]
+    fn in_is_exact_and_in_tilde_folds_ascii_only() {
+        let exact = StringSet::new(["abc".to_string()], true);
+        assert!(exact.contains("abc") && !exact.contains("ABC") && !exact.contains("abc "));
+        let folded = StringSet::new(["AbC".to_string()], false);
+        assert!(folded.contains("abc") && folded.contains("ABC"));
+        assert!(!StringSet::new(["É".to_string()], false).contains("é"));
+    }
+}

@@ -1,0 +1,227 @@
+//! Rules: turning hunting-rule sources (threat-intel documents like the seeds, plain `.kql`
+//! files) into [`Rule`]s — id, title, family, IOC table, query text, target table, and
+//! false-positive scenarios — with warnings for what looks inconsistent. It does not parse KQL:
+//! the query is kept as text with its position in the source, for the KQL front end.
+
+mod document;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+pub use document::parse_document;
+
+/// One hunting rule, as its source states it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rule {
+    /// The source file's stem (`000_4a715f3ed2ee4353`).
+    pub id: String,
+    pub source: PathBuf,
+    /// A human title where the text gives one (`ThreatFox: Nanocore RAT IOCs`).
+    pub title: Option<String>,
+    /// `Malware Family:` of the IOC summary.
+    pub family: Option<String>,
+    /// The Sentinel table the document names (the query's own table is authoritative).
+    pub table: Option<String>,
+    /// The KQL text, comments included, exactly as in the source.
+    pub query: String,
+    /// 1-based line of the source on which `query` starts, so that a position inside the query
+    /// can be reported as a position in the file.
+    pub query_line: u32,
+    /// Rows of the IOC table.
+    pub indicators: Vec<Indicator>,
+    /// `Total IOCs:` as the summary states it.
+    pub declared_total: Option<usize>,
+    pub scenarios: Vec<Scenario>,
+}
+
+/// One row of a document's IOC table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Indicator {
+    pub kind: IndicatorKind,
+    pub value: String,
+    pub threat_type: Option<String>,
+    pub first_seen: Option<String>,
+    /// As written, e.g. `95%`.
+    pub confidence: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IndicatorKind {
+    Sha256,
+    Sha1,
+    Md5,
+    Domain,
+    Ip,
+    IpPort,
+    Url,
+    /// A type name loghunt does not know, kept as written.
+    Other(String),
+}
+
+impl IndicatorKind {
+    /// From the `Type` column (`sha256_hash`, `domain`, `ip:port`, ...).
+    pub fn from_type_name(name: &str) -> IndicatorKind {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "sha256_hash" | "sha256" => IndicatorKind::Sha256,
+            "sha1_hash" | "sha1" => IndicatorKind::Sha1,
+            "md5_hash" | "md5" => IndicatorKind::Md5,
+            "domain" | "hostname" | "fqdn" => IndicatorKind::Domain,
+            "ip" | "ipv4" | "ipv6" | "ip_address" => IndicatorKind::Ip,
+            "ip:port" | "ip_port" => IndicatorKind::IpPort,
+            "url" => IndicatorKind::Url,
+            _ => IndicatorKind::Other(name.trim().to_string()),
+        }
+    }
+
+    /// Hex digits a hash of this kind has, if it is a hash.
+    pub fn hash_length(&self) -> Option<usize> {
+        match self {
+            IndicatorKind::Sha256 => Some(64),
+            IndicatorKind::Sha1 => Some(40),
+            IndicatorKind::Md5 => Some(32),
+            _ => None,
+        }
+    }
+}
+
+/// A false-positive scenario and the exclusion the document suggests for it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Scenario {
+    pub name: String,
+    pub description: Option<String>,
+    pub filter: Option<String>,
+}
+
+/// Something about a rule that is worth a look but does not stop it from running.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    pub rule: String,
+    pub message: String,
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "rule {}: {}", self.rule, self.message)
+    }
+}
+
+/// A rule source that cannot be used at all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleError {
+    pub path: PathBuf,
+    pub message: String,
+}
+
+impl fmt::Display for RuleError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path.display(), self.message)
+    }
+}
+
+impl std::error::Error for RuleError {}
+
+/// Rules and warnings from a set of sources.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub rules: Vec<Rule>,
+    pub warnings: Vec<Warning>,
+}
+
+/// File extensions read as rule sources when a directory is walked. A file named explicitly is
+/// read whatever its extension.
+const RULE_EXTENSIONS: &[&str] = &["txt", "md", "kql"];
+
+/// Loads every rule under `paths` (files, or directories walked in sorted order). Rules come
+/// back sorted by id; two sources with the same id are an error, since ids name results.
+pub fn load(paths: &[PathBuf]) -> Result<Loaded, RuleError> {
+    let mut loaded = Loaded::default();
+    for path in paths {
+        let files = rule_files(path)?;
+        for file in files {
+            let text = std::fs::read(&file).map_err(|e| RuleError {
+                path: file.clone(),
+                message: format!("cannot read rule: {e}"),
+            })?;
+            let text = String::from_utf8(text).map_err(|e| RuleError {
+                path: file.clone(),
+                message: format!("rule is not UTF-8 (byte offset {})", e.utf8_error().valid_up_to()),
+            })?;
+            let (rule, warnings) = load_text(&file, &text)?;
+            loaded.warnings.extend(warnings);
+            loaded.rules.push(rule);
+        }
+    }
+    loaded.rules.sort_by(|a, b| a.id.cmp(&b.id));
+    for pair in loaded.rules.windows(2) {
+        if pair[0].id == pair[1].id {
+            return Err(RuleError {
+                path: pair[1].source.clone(),
+                message: format!(
+                    "rule id `{}` is also the id of {}; rule ids (file stems) must be unique",
+                    pair[1].id,
+                    pair[0].source.display()
+                ),
+            });
+        }
+    }
+    Ok(loaded)
+}
+
+/// Reads one rule source: a `.kql` file is a bare query, anything else a rule document.
+pub fn load_text(path: &Path, text: &str) -> Result<(Rule, Vec<Warning>), RuleError> {
+    let id = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string());
+    let is_kql = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("kql"));
+    if is_kql {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        if text.trim().is_empty() {
+            return Err(RuleError {
+                path: path.to_path_buf(),
+                message: "the .kql file is empty".into(),
+            });
+        }
+        let rule = Rule {
+            id,
+            source: path.to_path_buf(),
+            title: None,
+            family: None,
+            table: None,
+            query: text.to_string(),
+            query_line: 1,
+            indicators: Vec::new(),
+            declared_total: None,
+            scenarios: Vec::new(),
+        };
+        return Ok((rule, Vec::new()));
+    }
+    parse_document(&id, path, text)
+}
+
+fn rule_files(path: &Path) -> Result<Vec<PathBuf>, RuleError> {
+    let metadata = std::fs::metadata(path).map_err(|e| RuleError {
+        path: path.to_path_buf(),
+        message: format!("cannot read rules: {e}"),
+    })?;
+    if !metadata.is_dir() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let mut files = Vec::new();
+    for entry in walkdir::WalkDir::new(path).follow_links(true).sort_by_file_name() {
+        let entry = entry.map_err(|e| RuleError {
+            path: e.path().unwrap_or(path).to_path_buf(),
+            message: format!("cannot read rules: {e}"),
+        })?;
+        let is_rule = entry.file_type().is_file()
+            && entry
+                .path()
+                .extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| RULE_EXTENSIONS.iter().any(|r| r.eq_ignore_ascii_case(e)));
+        if is_rule {
+            files.push(entry.into_path());
+        }
+    }
+    Ok(files)
+}

@@ -1,0 +1,305 @@
+//! The scan: files are read in order into batches of [`Unit`]s, each batch is evaluated by the
+//! rayon pool while the next one is read, and the results are merged in input order. Memory is
+//! bounded by two batches (threads × chunk size each), not by the size of the input. Every
+//! record ends up counted exactly once: matched, not matched, or malformed.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use rayon::prelude::*;
+
+use crate::input::table::{self, TableOf};
+use crate::input::{record, FileReader, Item, LogFile, RawRecord, Unit};
+use crate::plan::{CompiledRule, Plan};
+use crate::schema::Table;
+use crate::value::Value;
+
+/// How many malformed-record locations the summary keeps.
+pub const MALFORMED_SHOWN: usize = 10;
+
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    pub threads: usize,
+    pub chunk_size: usize,
+    /// `--table`: every record is read as a row of this table.
+    pub table: Option<&'static Table>,
+}
+
+/// A record's place in the input: the order results are listed in when nothing else decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Position {
+    pub file: usize,
+    pub offset: u64,
+    pub line: u64,
+}
+
+/// One result row of one rule.
+#[derive(Debug, Clone)]
+pub struct Hit {
+    pub position: Position,
+    pub row: Vec<Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Malformed {
+    pub position: Position,
+    pub column: usize,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct FileStats {
+    pub path: PathBuf,
+    pub bytes: u64,
+    pub records: u64,
+    pub malformed: u64,
+    /// Problems with the file as a whole; any makes the file "not fully read".
+    pub problems: Vec<String>,
+}
+
+/// Records per table; `scanned` of them belonged to a table some rule reads.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TableCount {
+    pub records: u64,
+    pub scanned: u64,
+}
+
+#[derive(Debug, Default)]
+pub struct Stats {
+    pub files: Vec<FileStats>,
+    pub records: u64,
+    pub matched: u64,
+    pub malformed: u64,
+    pub malformed_shown: Vec<Malformed>,
+    /// By table name; `(unknown table)` for records no evidence placed, and the row's own
+    /// `Type` for tables loghunt has no schema for.
+    pub tables: BTreeMap<String, TableCount>,
+}
+
+impl Stats {
+    pub fn bytes(&self) -> u64 {
+        self.files.iter().map(|f| f.bytes).sum()
+    }
+
+    pub fn not_matched(&self) -> u64 {
+        self.records - self.matched - self.malformed
+    }
+
+    pub fn files_not_fully_read(&self) -> impl Iterator<Item = &FileStats> {
+        self.files.iter().filter(|f| !f.problems.is_empty())
+    }
+}
+
+/// What one unit of work produced.
+#[derive(Default)]
+struct UnitResult {
+    file: usize,
+    hits: Vec<(usize, Hit)>,
+    records: u64,
+    matched: u64,
+    malformed: Vec<Malformed>,
+    malformed_count: u64,
+    tables: BTreeMap<String, TableCount>,
+}
+
+pub const UNKNOWN_TABLE: &str = "(unknown table)";
+
+/// Scans `files` with every rule of `plan`. Returns each rule's result rows (after its tail:
+/// ordered, limited) and the statistics.
+pub fn scan(plan: &Plan, files: &[LogFile], options: &ScanOptions) -> (Vec<Vec<Hit>>, Stats) {
+    let path_tables: Vec<Option<&'static Table>> = files.iter().map(|f| table::from_path(&f.path)).collect();
+    let mut stats = Stats {
+        files: files.iter().map(|f| FileStats { path: f.path.clone(), ..FileStats::default() }).collect(),
+        ..Stats::default()
+    };
+    let mut hits: Vec<Vec<Hit>> = plan.rules.iter().map(|_| Vec::new()).collect();
+    let budget = options.threads.max(1) * options.chunk_size.max(1);
+    let mut reader = BatchReader {
+        files,
+        next_file: 0,
+        current: None,
+        chunk_size: options.chunk_size,
+        budget,
+        stats: Stats { files: stats.files.clone(), ..Stats::default() },
+    };
+
+    let evaluate = |batch: Vec<Unit>| -> Vec<UnitResult> {
+        batch.par_iter().map(|unit| scan_unit(plan, unit, options.table, path_tables[unit.file])).collect()
+    };
+    let mut batch = reader.next_batch();
+    while !batch.is_empty() {
+        // Read the next batch while the pool works on this one.
+        let (results, next) = rayon::join(|| evaluate(batch), || reader.next_batch());
+        for result in results {
+            merge(&mut stats, &mut hits, result);
+        }
+        batch = next;
+    }
+    absorb_reader_stats(&mut stats, reader.stats);
+
+    stats.malformed_shown.sort_by_key(|m| m.position);
+    stats.malformed_shown.truncate(MALFORMED_SHOWN);
+    let finished = plan
+        .rules
+        .iter()
+        .zip(hits)
+        .map(|(rule, mut rows)| {
+            rows.sort_by_key(|h| h.position);
+            let rows: Vec<(Position, Vec<Value>)> = rows.into_iter().map(|h| (h.position, h.row)).collect();
+            rule.finish(rows).into_iter().map(|(position, row)| Hit { position, row }).collect()
+        })
+        .collect();
+    (finished, stats)
+}
+
+fn merge(stats: &mut Stats, hits: &mut [Vec<Hit>], result: UnitResult) {
+    stats.records += result.records;
+    stats.matched += result.matched;
+    stats.malformed += result.malformed_count;
+    stats.files[result.file].records += result.records;
+    stats.files[result.file].malformed += result.malformed_count;
+    for (name, count) in result.tables {
+        let entry = stats.tables.entry(name).or_default();
+        entry.records += count.records;
+        entry.scanned += count.scanned;
+    }
+    for (rule, hit) in result.hits {
+        hits[rule].push(hit);
+    }
+    stats.malformed_shown.extend(result.malformed);
+    if stats.malformed_shown.len() > 4 * MALFORMED_SHOWN {
+        stats.malformed_shown.sort_by_key(|m| m.position);
+        stats.malformed_shown.truncate(MALFORMED_SHOWN);
+    }
+}
+
+/// Adds what the reader saw (bytes, file problems, records it found broken) to the totals.
+fn absorb_reader_stats(stats: &mut Stats, side: Stats) {
+    for (file, seen) in stats.files.iter_mut().zip(side.files) {
+        file.bytes += seen.bytes;
+        file.records += seen.records;
+        file.malformed += seen.malformed;
+        file.problems.extend(seen.problems);
+    }
+    stats.records += side.records;
+    stats.malformed += side.malformed;
+    stats.malformed_shown.extend(side.malformed_shown);
+}
+
+/// Reads files in order, cutting them into batches of units.
+struct BatchReader<'f> {
+    files: &'f [LogFile],
+    next_file: usize,
+    current: Option<(usize, FileReader)>,
+    chunk_size: usize,
+    budget: usize,
+    /// What the reader itself saw: bytes, file problems, records it found broken.
+    stats: Stats,
+}
+
+impl BatchReader<'_> {
+    fn next_batch(&mut self) -> Vec<Unit> {
+        let mut batch = Vec::new();
+        let mut bytes = 0;
+        while bytes < self.budget {
+            self.open_next_file();
+            let stats = &mut self.stats;
+            let Some((file, reader)) = self.current.as_mut() else { break };
+            let file = *file;
+            match reader.next_item() {
+                None => {
+                    stats.files[file].bytes += reader.bytes_read();
+                    self.current = None;
+                }
+                Some(Err(e)) => {
+                    stats.files[file].bytes += reader.bytes_read();
+                    stats.files[file].problems.push(format!("read error after byte {}: {e}", reader.bytes_read()));
+                    self.current = None;
+                }
+                Some(Ok(Item::Unit(unit))) => {
+                    bytes += unit.data.len();
+                    batch.push(unit);
+                }
+                Some(Ok(Item::Issue(issue))) => {
+                    let position = Position { file, offset: issue.offset, line: issue.line };
+                    if issue.is_record {
+                        stats.records += 1;
+                        stats.malformed += 1;
+                        stats.files[file].records += 1;
+                        stats.files[file].malformed += 1;
+                        stats.malformed_shown.push(Malformed { position, column: 0, message: issue.message });
+                    } else {
+                        stats.files[file].problems.push(format!("line {}: {}", issue.line, issue.message));
+                    }
+                }
+            }
+        }
+        batch
+    }
+
+    fn open_next_file(&mut self) {
+        while self.current.is_none() {
+            let file = self.next_file;
+            let Some(log) = self.files.get(file) else { return };
+            self.next_file += 1;
+            match FileReader::open(file, &log.path, self.chunk_size) {
+                Ok(reader) => self.current = Some((file, reader)),
+                Err(e) => self.stats.files[file].problems.push(format!("cannot read: {e}")),
+            }
+        }
+    }
+}
+
+fn scan_unit(plan: &Plan, unit: &Unit, chosen: Option<&'static Table>, path_table: Option<&'static Table>) -> UnitResult {
+    let mut result = UnitResult { file: unit.file, ..UnitResult::default() };
+    unit.for_each_record(|raw| scan_record(plan, unit.file, raw, chosen, path_table, &mut result));
+    result
+}
+
+fn scan_record(
+    plan: &Plan,
+    file: usize,
+    raw: RawRecord<'_>,
+    chosen: Option<&'static Table>,
+    path_table: Option<&'static Table>,
+    result: &mut UnitResult,
+) {
+    result.records += 1;
+    let position = Position { file, offset: raw.offset, line: raw.line };
+    let fields = match record::parse(raw.bytes) {
+        Ok(fields) => fields,
+        Err((message, line, column)) => {
+            result.malformed_count += 1;
+            let position = Position { line: raw.line + line.saturating_sub(1) as u64, ..position };
+            if result.malformed.len() < MALFORMED_SHOWN {
+                result.malformed.push(Malformed { position, column, message });
+            }
+            return;
+        }
+    };
+    let (name, table) = match table::table_of(&fields, chosen, path_table) {
+        TableOf::Known(t) => (t.name.clone(), Some(t)),
+        TableOf::Named => (fields.get("Type").and_then(|t| t.as_str()).unwrap_or(UNKNOWN_TABLE).to_string(), None),
+        TableOf::Unknown => (UNKNOWN_TABLE.to_string(), None),
+    };
+    let rules: Vec<(usize, &CompiledRule)> = match table {
+        Some(t) => plan.rules.iter().enumerate().filter(|(_, r)| std::ptr::eq(r.table, t)).collect(),
+        None => Vec::new(),
+    };
+    let count = result.tables.entry(name).or_default();
+    count.records += 1;
+    if rules.is_empty() {
+        return;
+    }
+    count.scanned += 1;
+    let Some(table) = table else { return };
+    let row = record::RecordRow { fields: &fields, table };
+    let mut matched = false;
+    for (index, rule) in rules {
+        if let Some(values) = rule.stream(&row) {
+            matched = true;
+            result.hits.push((index, Hit { position, row: values }));
+        }
+    }
+    result.matched += matched as u64;
+}

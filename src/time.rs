@@ -1,0 +1,211 @@
+//! Kusto datetimes and timespans: parsing the ISO 8601 forms real exports carry into 100 ns ticks
+//! since the Unix epoch, and printing them back the way Kusto does. No time zones database, no
+//! locale formats (those belong to the CSV reader).
+
+/// 100 ns ticks in one second, Kusto's datetime resolution.
+pub const TICKS_PER_SECOND: i64 = 10_000_000;
+const TICKS_PER_DAY: i64 = 86_400 * TICKS_PER_SECOND;
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
+pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let m = month as i64;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + day as i64 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The inverse of [`days_from_civil`]: (year, month, day).
+pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+fn days_in_month(year: i64, month: u32) -> u32 {
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        _ if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        _ => 28,
+    }
+}
+
+/// Ticks of a civil date and time of day, validated.
+pub fn ticks_from_parts(
+    year: i64,
+    month: u32,
+    day: u32,
+    hour: u32,
+    minute: u32,
+    second: u32,
+    fraction_ticks: i64,
+) -> Option<i64> {
+    if !(1..=9999).contains(&year)
+        || !(1..=12).contains(&month)
+        || day == 0
+        || day > days_in_month(year, month)
+        || hour > 23
+        || minute > 59
+        || second > 59
+    {
+        return None;
+    }
+    let seconds = (hour * 3600 + minute * 60 + second) as i64;
+    Some(days_from_civil(year, month, day) * TICKS_PER_DAY + seconds * TICKS_PER_SECOND + fraction_ticks)
+}
+
+struct Cursor<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl Cursor<'_> {
+    fn digits(&mut self, min: usize, max: usize) -> Option<(i64, usize)> {
+        let start = self.at;
+        let mut value: i64 = 0;
+        while self.at < self.bytes.len() && self.at - start < max && self.bytes[self.at].is_ascii_digit() {
+            value = value * 10 + (self.bytes[self.at] - b'0') as i64;
+            self.at += 1;
+        }
+        let n = self.at - start;
+        (n >= min).then_some((value, n))
+    }
+    fn eat(&mut self, byte: u8) -> bool {
+        if self.bytes.get(self.at) == Some(&byte) {
+            self.at += 1;
+            true
+        } else {
+            false
+        }
+    }
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.at).copied()
+    }
+}
+
+/// Parses an ISO 8601 datetime as Kusto accepts it: `2024-10-09`, `2024-10-09T14:56:53Z`,
+/// `2024-10-09 14:56:53.1234567`, with an optional `Z` or `±HH:MM` offset (no offset means UTC).
+/// Fractions keep up to 7 digits (100 ns); further digits are truncated, as Kusto does.
+pub fn parse_datetime(text: &str) -> Option<i64> {
+    let text = text.trim();
+    let mut c = Cursor { bytes: text.as_bytes(), at: 0 };
+    let (year, _) = c.digits(4, 4)?;
+    if !c.eat(b'-') {
+        return None;
+    }
+    let (month, _) = c.digits(1, 2)?;
+    if !c.eat(b'-') {
+        return None;
+    }
+    let (day, _) = c.digits(1, 2)?;
+    let (mut hour, mut minute, mut second, mut fraction) = (0, 0, 0, 0i64);
+    if c.eat(b'T') || c.eat(b't') || c.eat(b' ') {
+        hour = c.digits(1, 2)?.0;
+        if !c.eat(b':') {
+            return None;
+        }
+        minute = c.digits(2, 2)?.0;
+        if c.eat(b':') {
+            second = c.digits(2, 2)?.0;
+            if c.eat(b'.') {
+                let (value, n) = c.digits(1, usize::MAX)?;
+                let _ = value;
+                let digits = &c.bytes[c.at - n..c.at];
+                for i in 0..7 {
+                    fraction = fraction * 10 + digits.get(i).map_or(0, |d| (d - b'0') as i64);
+                }
+            }
+        }
+    }
+    let mut offset_minutes = 0i64;
+    match c.peek() {
+        None => {}
+        Some(b'Z') | Some(b'z') => c.at += 1,
+        Some(sign @ (b'+' | b'-')) => {
+            c.at += 1;
+            let (h, _) = c.digits(2, 2)?;
+            c.eat(b':');
+            let (m, _) = c.digits(2, 2)?;
+            offset_minutes = (h * 60 + m) * if sign == b'+' { 1 } else { -1 };
+        }
+        Some(_) => return None,
+    }
+    if c.at != c.bytes.len() {
+        return None;
+    }
+    let ticks = ticks_from_parts(year, month as u32, day as u32, hour as u32, minute as u32, second as u32, fraction)?;
+    Some(ticks - offset_minutes * 60 * TICKS_PER_SECOND)
+}
+
+/// Prints ticks the way Kusto renders a datetime: `2024-10-09T14:56:53Z`, or with all seven
+/// fractional digits when the instant is not on a whole second (`...:53.1230000Z`).
+pub fn format_datetime(ticks: i64) -> String {
+    let days = ticks.div_euclid(TICKS_PER_DAY);
+    let in_day = ticks.rem_euclid(TICKS_PER_DAY);
+    let (y, m, d) = civil_from_days(days);
+    let seconds = in_day / TICKS_PER_SECOND;
+    let fraction = in_day % TICKS_PER_SECOND;
+    let (hh, mm, ss) = (seconds / 3600, seconds / 60 % 60, seconds % 60);
+    if fraction == 0 {
+        format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}Z")
+    } else {
+        format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}.{fraction:07}Z")
+    }
+}
+
+/// Ticks in one unit of a Kusto timespan suffix (`d`, `h`, `m`, `s`, `ms`, `microsecond`, `tick`, ...).
+pub fn timespan_unit_ticks(unit: &str) -> Option<i64> {
+    Some(match unit {
+        "d" | "day" | "days" => TICKS_PER_DAY,
+        "h" | "hr" | "hrs" | "hour" | "hours" => 3600 * TICKS_PER_SECOND,
+        "m" | "min" | "minute" | "minutes" => 60 * TICKS_PER_SECOND,
+        "s" | "sec" | "second" | "seconds" => TICKS_PER_SECOND,
+        "ms" | "milli" | "millis" | "millisecond" | "milliseconds" => 10_000,
+        "microsecond" | "microseconds" => 10,
+        "tick" | "ticks" => 1,
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_orders_fractions_as_instants() {
+        let cases = [
+            ("2024-10-09T14:56:53Z", "2024-10-09T14:56:53Z"),
+            ("2024-10-09T14:56:53.5Z", "2024-10-09T14:56:53.5000000Z"),
+            ("2024-10-09T14:56:53.1234567Z", "2024-10-09T14:56:53.1234567Z"),
+            ("2024-10-09T14:56:53.123456789Z", "2024-10-09T14:56:53.1234567Z"),
+            ("2024-10-09 14:56:53", "2024-10-09T14:56:53Z"),
+            ("2024-10-09", "2024-10-09T00:00:00Z"),
+            ("2024-10-09T16:56:53+02:00", "2024-10-09T14:56:53Z"),
+            ("1969-12-31T23:59:59.9Z", "1969-12-31T23:59:59.9000000Z"),
+        ];
+        for (input, printed) in cases {
+            let ticks = parse_datetime(input).unwrap_or_else(|| panic!("{input} should parse"));
+            assert_eq!(format_datetime(ticks), printed, "{input}");
+        }
+        let whole = parse_datetime("2024-01-01T00:00:00Z").unwrap();
+        let half = parse_datetime("2024-01-01T00:00:00.5Z").unwrap();
+        assert!(whole < half, "`:00Z` is earlier than `:00.5Z`, unlike their strings");
+    }
+
+    #[test]
+    fn rejects_what_is_not_a_datetime() {
+        for input in ["", "2024-13-01", "2024-02-30", "2024-1-1T25:00", "yesterday", "2024-01-01Tx", "2024-01-01Z1"] {
+            assert_eq!(parse_datetime(input), None, "{input}");
+        }
+    }
+}
