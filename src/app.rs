@@ -87,7 +87,10 @@ fn load_plan(paths: &[PathBuf], now: i64) -> Result<Plan, Error> {
     let loaded = rules::load(paths).map_err(Error::Rules)?;
     if loaded.rules.is_empty() {
         let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-        return Err(Error::Usage(format!("no rules found in {} (rule files end in .txt, .md or .kql)", names.join(", "))));
+        return Err(Error::Usage(format!(
+            "no rules found in {} (rule files end in .txt, .md or .kql)",
+            names.join(", ")
+        )));
     }
     let plan = Plan::compile(&loaded.rules, now).map_err(Error::Compile)?;
     let mut stderr = io::stderr().lock();
@@ -123,7 +126,11 @@ fn scan_command(args: ScanArgs) -> Result<Outcome, Error> {
     let plan = load_plan(&args.rules, now)?;
 
     let (files, discovery_errors, skipped) = input::discover(&args.paths);
-    let options = ScanOptions { threads, chunk_size: args.chunk_size, table };
+    let options = ScanOptions {
+        threads,
+        chunk_size: args.chunk_size,
+        table,
+    };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
@@ -131,7 +138,11 @@ fn scan_command(args: ScanArgs) -> Result<Outcome, Error> {
     let (hits, stats) = pool.install(|| scan::scan(&plan, &files, &options));
 
     let mut stdout = io::BufWriter::new(io::stdout().lock());
-    let results = Results { rules: &plan.rules, hits: &hits, files: &files };
+    let results = Results {
+        rules: &plan.rules,
+        hits: &hits,
+        files: &files,
+    };
     output::write_results(&mut stdout, format, &results)?;
     stdout.flush()?;
 

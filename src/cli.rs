@@ -6,7 +6,11 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
-#[command(name = "loghunt", version, about = "Replay Sentinel / Defender XDR IOC hunting queries offline, exactly, over exported logs")]
+#[command(
+    name = "loghunt",
+    version,
+    about = "Replay Sentinel / Defender XDR IOC hunting queries offline, exactly, over exported logs"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -109,7 +109,13 @@ pub const UNKNOWN_TABLE: &str = "(unknown table)";
 pub fn scan(plan: &Plan, files: &[LogFile], options: &ScanOptions) -> (Vec<Vec<Hit>>, Stats) {
     let path_tables: Vec<Option<&'static Table>> = files.iter().map(|f| table::from_path(&f.path)).collect();
     let mut stats = Stats {
-        files: files.iter().map(|f| FileStats { path: f.path.clone(), ..FileStats::default() }).collect(),
+        files: files
+            .iter()
+            .map(|f| FileStats {
+                path: f.path.clone(),
+                ..FileStats::default()
+            })
+            .collect(),
         ..Stats::default()
     };
     let mut hits: Vec<Vec<Hit>> = plan.rules.iter().map(|_| Vec::new()).collect();
@@ -120,11 +126,17 @@ pub fn scan(plan: &Plan, files: &[LogFile], options: &ScanOptions) -> (Vec<Vec<H
         current: None,
         chunk_size: options.chunk_size,
         budget,
-        stats: Stats { files: stats.files.clone(), ..Stats::default() },
+        stats: Stats {
+            files: stats.files.clone(),
+            ..Stats::default()
+        },
     };
 
     let evaluate = |batch: Vec<Unit>| -> Vec<UnitResult> {
-        batch.par_iter().map(|unit| scan_unit(plan, unit, options.table, path_tables[unit.file])).collect()
+        batch
+            .par_iter()
+            .map(|unit| scan_unit(plan, unit, options.table, path_tables[unit.file]))
+            .collect()
     };
     let mut batch = reader.next_batch();
     while !batch.is_empty() {
@@ -146,7 +158,10 @@ pub fn scan(plan: &Plan, files: &[LogFile], options: &ScanOptions) -> (Vec<Vec<H
         .map(|(rule, mut rows)| {
             rows.sort_by_key(|h| h.position);
             let rows: Vec<(Position, Vec<Value>)> = rows.into_iter().map(|h| (h.position, h.row)).collect();
-            rule.finish(rows).into_iter().map(|(position, row)| Hit { position, row }).collect()
+            rule.finish(rows)
+                .into_iter()
+                .map(|(position, row)| Hit { position, row })
+                .collect()
         })
         .collect();
     (finished, stats)
@@ -204,7 +219,9 @@ impl BatchReader<'_> {
         while bytes < self.budget {
             self.open_next_file();
             let stats = &mut self.stats;
-            let Some((file, reader)) = self.current.as_mut() else { break };
+            let Some((file, reader)) = self.current.as_mut() else {
+                break;
+            };
             let file = *file;
             match reader.next_item() {
                 None => {
@@ -213,7 +230,9 @@ impl BatchReader<'_> {
                 }
                 Some(Err(e)) => {
                     stats.files[file].bytes += reader.bytes_read();
-                    stats.files[file].problems.push(format!("read error after byte {}: {e}", reader.bytes_read()));
+                    stats.files[file]
+                        .problems
+                        .push(format!("read error after byte {}: {e}", reader.bytes_read()));
                     self.current = None;
                 }
                 Some(Ok(Item::Unit(unit))) => {
@@ -221,15 +240,25 @@ impl BatchReader<'_> {
                     batch.push(unit);
                 }
                 Some(Ok(Item::Issue(issue))) => {
-                    let position = Position { file, offset: issue.offset, line: issue.line };
+                    let position = Position {
+                        file,
+                        offset: issue.offset,
+                        line: issue.line,
+                    };
                     if issue.is_record {
                         stats.records += 1;
                         stats.malformed += 1;
                         stats.files[file].records += 1;
                         stats.files[file].malformed += 1;
-                        stats.malformed_shown.push(Malformed { position, column: 0, message: issue.message });
+                        stats.malformed_shown.push(Malformed {
+                            position,
+                            column: 0,
+                            message: issue.message,
+                        });
                     } else {
-                        stats.files[file].problems.push(format!("line {}: {}", issue.line, issue.message));
+                        stats.files[file]
+                            .problems
+                            .push(format!("line {}: {}", issue.line, issue.message));
                     }
                 }
             }
@@ -250,8 +279,16 @@ impl BatchReader<'_> {
     }
 }
 
-fn scan_unit(plan: &Plan, unit: &Unit, chosen: Option<&'static Table>, path_table: Option<&'static Table>) -> UnitResult {
-    let mut result = UnitResult { file: unit.file, ..UnitResult::default() };
+fn scan_unit(
+    plan: &Plan,
+    unit: &Unit,
+    chosen: Option<&'static Table>,
+    path_table: Option<&'static Table>,
+) -> UnitResult {
+    let mut result = UnitResult {
+        file: unit.file,
+        ..UnitResult::default()
+    };
     unit.for_each_record(|raw| scan_record(plan, unit.file, raw, chosen, path_table, &mut result));
     result
 }
@@ -265,25 +302,48 @@ fn scan_record(
     result: &mut UnitResult,
 ) {
     result.records += 1;
-    let position = Position { file, offset: raw.offset, line: raw.line };
+    let position = Position {
+        file,
+        offset: raw.offset,
+        line: raw.line,
+    };
     let fields = match record::parse(raw.bytes) {
         Ok(fields) => fields,
         Err((message, line, column)) => {
             result.malformed_count += 1;
-            let position = Position { line: raw.line + line.saturating_sub(1) as u64, ..position };
+            let position = Position {
+                line: raw.line + line.saturating_sub(1) as u64,
+                ..position
+            };
             if result.malformed.len() < MALFORMED_SHOWN {
-                result.malformed.push(Malformed { position, column, message });
+                result.malformed.push(Malformed {
+                    position,
+                    column,
+                    message,
+                });
             }
             return;
         }
     };
     let (name, table) = match table::table_of(&fields, chosen, path_table) {
         TableOf::Known(t) => (t.name.clone(), Some(t)),
-        TableOf::Named => (fields.get("Type").and_then(|t| t.as_str()).unwrap_or(UNKNOWN_TABLE).to_string(), None),
+        TableOf::Named => (
+            fields
+                .get("Type")
+                .and_then(|t| t.as_str())
+                .unwrap_or(UNKNOWN_TABLE)
+                .to_string(),
+            None,
+        ),
         TableOf::Unknown => (UNKNOWN_TABLE.to_string(), None),
     };
     let rules: Vec<(usize, &CompiledRule)> = match table {
-        Some(t) => plan.rules.iter().enumerate().filter(|(_, r)| std::ptr::eq(r.table, t)).collect(),
+        Some(t) => plan
+            .rules
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| std::ptr::eq(r.table, t))
+            .collect(),
         None => Vec::new(),
     };
     let count = result.tables.entry(name).or_default();

@@ -69,13 +69,20 @@ impl Eq for Table {}
 
 impl Table {
     fn new(name: &str) -> Table {
-        Table { name: name.to_string(), columns: Vec::new(), index: HashMap::new() }
+        Table {
+            name: name.to_string(),
+            columns: Vec::new(),
+            index: HashMap::new(),
+        }
     }
 
     fn add(&mut self, name: &str, ty: ColumnType) {
         if !self.index.contains_key(name) {
             self.index.insert(name.to_string(), self.columns.len());
-            self.columns.push(Column { name: name.to_string(), ty });
+            self.columns.push(Column {
+                name: name.to_string(),
+                ty,
+            });
         }
     }
 
@@ -86,27 +93,50 @@ impl Table {
 
     /// A column name with a different case, for "did you mean" messages.
     pub fn column_ignoring_case(&self, name: &str) -> Option<&str> {
-        self.columns.iter().find(|c| c.name.eq_ignore_ascii_case(name)).map(|c| c.name.as_str())
+        self.columns
+            .iter()
+            .find(|c| c.name.eq_ignore_ascii_case(name))
+            .map(|c| c.name.as_str())
     }
 }
 
 /// The schema files, Defender flavours first so that their types win.
 const SOURCES: &[(&str, &str)] = &[
-    ("DeviceFileEvents", include_str!("../schemas/DeviceFileEvents.defender-ah.csv")),
-    ("DeviceFileEvents", include_str!("../schemas/DeviceFileEvents.sentinel-la.csv")),
+    (
+        "DeviceFileEvents",
+        include_str!("../schemas/DeviceFileEvents.defender-ah.csv"),
+    ),
+    (
+        "DeviceFileEvents",
+        include_str!("../schemas/DeviceFileEvents.sentinel-la.csv"),
+    ),
     ("DnsEvents", include_str!("../schemas/DnsEvents.sentinel-la.csv")),
     ("DeviceEvents", include_str!("../schemas/DeviceEvents.sentinel-la.csv")),
-    ("DeviceNetworkEvents", include_str!("../schemas/DeviceNetworkEvents.sentinel-la.csv")),
-    ("DeviceProcessEvents", include_str!("../schemas/DeviceProcessEvents.sentinel-la.csv")),
-    ("ASimDnsActivityLogs", include_str!("../schemas/ASimDnsActivityLogs.sentinel-la.csv")),
-    ("CommonSecurityLog", include_str!("../schemas/CommonSecurityLog.sentinel-la.csv")),
+    (
+        "DeviceNetworkEvents",
+        include_str!("../schemas/DeviceNetworkEvents.sentinel-la.csv"),
+    ),
+    (
+        "DeviceProcessEvents",
+        include_str!("../schemas/DeviceProcessEvents.sentinel-la.csv"),
+    ),
+    (
+        "ASimDnsActivityLogs",
+        include_str!("../schemas/ASimDnsActivityLogs.sentinel-la.csv"),
+    ),
+    (
+        "CommonSecurityLog",
+        include_str!("../schemas/CommonSecurityLog.sentinel-la.csv"),
+    ),
     ("Syslog", include_str!("../schemas/Syslog.sentinel-la.csv")),
 ];
 
 /// Columns that real exports carry but the documented schemas omit: the Defender streaming API
 /// adds these to every Device* row.
-const STREAMING_EXTRAS: &[(&str, ColumnType)] =
-    &[("InitiatingProcessUniqueId", ColumnType::String), ("MachineGroup", ColumnType::String)];
+const STREAMING_EXTRAS: &[(&str, ColumnType)] = &[
+    ("InitiatingProcessUniqueId", ColumnType::String),
+    ("MachineGroup", ColumnType::String),
+];
 
 fn build() -> Vec<Table> {
     let mut tables: Vec<Table> = Vec::new();
@@ -120,7 +150,9 @@ fn build() -> Vec<Table> {
         };
         let table = &mut tables[position];
         for line in csv.lines().skip(1) {
-            let Some((column, ty)) = line.split_once(',') else { continue };
+            let Some((column, ty)) = line.split_once(',') else {
+                continue;
+            };
             // The files are ours and checked by a test; an unknown type is a bug there.
             let ty = ColumnType::from_kusto(ty).unwrap_or(ColumnType::Dynamic);
             table.add(column.trim(), ty);

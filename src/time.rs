@@ -98,7 +98,10 @@ impl Cursor<'_> {
 /// Fractions keep up to 7 digits (100 ns); further digits are truncated, as Kusto does.
 pub fn parse_datetime(text: &str) -> Option<i64> {
     let text = text.trim();
-    let mut c = Cursor { bytes: text.as_bytes(), at: 0 };
+    let mut c = Cursor {
+        bytes: text.as_bytes(),
+        at: 0,
+    };
     let (year, _) = c.digits(4, 4)?;
     if !c.eat(b'-') {
         return None;
@@ -143,7 +146,15 @@ pub fn parse_datetime(text: &str) -> Option<i64> {
     if c.at != c.bytes.len() {
         return None;
     }
-    let ticks = ticks_from_parts(year, month as u32, day as u32, hour as u32, minute as u32, second as u32, fraction)?;
+    let ticks = ticks_from_parts(
+        year,
+        month as u32,
+        day as u32,
+        hour as u32,
+        minute as u32,
+        second as u32,
+        fraction,
+    )?;
     Some(ticks - offset_minutes * 60 * TICKS_PER_SECOND)
 }
 
@@ -204,7 +215,15 @@ mod tests {
 
     #[test]
     fn rejects_what_is_not_a_datetime() {
-        for input in ["", "2024-13-01", "2024-02-30", "2024-1-1T25:00", "yesterday", "2024-01-01Tx", "2024-01-01Z1"] {
+        for input in [
+            "",
+            "2024-13-01",
+            "2024-02-30",
+            "2024-1-1T25:00",
+            "yesterday",
+            "2024-01-01Tx",
+            "2024-01-01Z1",
+        ] {
             assert_eq!(parse_datetime(input), None, "{input}");
         }
     }

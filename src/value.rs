@@ -30,7 +30,11 @@ impl Value {
     pub fn from_json(json: Option<&Json>, ty: ColumnType) -> Value {
         let json = match json {
             None | Some(Json::Null) => {
-                return if ty == ColumnType::String { Value::String(String::new()) } else { Value::Null };
+                return if ty == ColumnType::String {
+                    Value::String(String::new())
+                } else {
+                    Value::Null
+                };
             }
             Some(json) => json,
         };
@@ -50,7 +54,11 @@ impl Value {
             ColumnType::Long => match json {
                 Json::Number(n) => n
                     .as_i64()
-                    .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9.2e18).map(|f| f as i64))
+                    .or_else(|| {
+                        n.as_f64()
+                            .filter(|f| f.fract() == 0.0 && f.abs() < 9.2e18)
+                            .map(|f| f as i64)
+                    })
                     .map_or(Value::Null, Value::Long),
                 Json::String(s) => s.trim().parse().map_or(Value::Null, Value::Long),
                 Json::Bool(b) => Value::Long(*b as i64),
@@ -194,5 +202,7 @@ fn fraction_ticks(digits: &str) -> Option<i64> {
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    Some((0..7).fold(0, |acc, i| acc * 10 + digits.as_bytes().get(i).map_or(0, |d| (d - b'0') as i64)))
+    Some((0..7).fold(0, |acc, i| {
+        acc * 10 + digits.as_bytes().get(i).map_or(0, |d| (d - b'0') as i64)
+    }))
 }

@@ -100,7 +100,12 @@ impl ArrayReader {
     }
 
     fn issue(&mut self, offset: u64, line: u64, message: String, is_record: bool) {
-        self.issues.push(Issue { line, offset, message, is_record });
+        self.issues.push(Issue {
+            line,
+            offset,
+            message,
+            is_record,
+        });
     }
 
     pub fn next_item(&mut self) -> Option<io::Result<Item>> {
@@ -129,7 +134,12 @@ impl ArrayReader {
                 State::Start if b == b'[' => self.state = State::BeforeElement,
                 State::Start if !b.is_ascii_whitespace() => {
                     self.state = State::Failed;
-                    self.issue(offset, self.line, format!("expected `[` to open a JSON array, found {}", describe(b)), false);
+                    self.issue(
+                        offset,
+                        self.line,
+                        format!("expected `[` to open a JSON array, found {}", describe(b)),
+                        false,
+                    );
                 }
                 State::BeforeElement if b == b']' => self.state = State::End,
                 State::BeforeElement if b == b',' => {
@@ -146,7 +156,11 @@ impl ArrayReader {
                 }
                 State::InElement if self.depth == 0 && !self.in_string && (b == b',' || b == b']') => {
                     let end = data.len() - data.iter().rev().take_while(|c| c.is_ascii_whitespace()).count();
-                    framed.push(Framed { range: self.element_start..end, offset: self.element_offset, line: self.element_line });
+                    framed.push(Framed {
+                        range: self.element_start..end,
+                        offset: self.element_offset,
+                        line: self.element_line,
+                    });
                     self.state = if b == b']' { State::End } else { State::BeforeElement };
                 }
                 State::InElement => {
@@ -155,7 +169,12 @@ impl ArrayReader {
                 }
                 State::End if !b.is_ascii_whitespace() => {
                     self.state = State::Failed;
-                    self.issue(offset, self.line, format!("unexpected {} after the end of the JSON array", describe(b)), false);
+                    self.issue(
+                        offset,
+                        self.line,
+                        format!("unexpected {} after the end of the JSON array", describe(b)),
+                        false,
+                    );
                 }
                 _ => {}
             }
@@ -166,7 +185,13 @@ impl ArrayReader {
         if !framed.is_empty() {
             let line = framed[0].line;
             let offset = framed[0].offset;
-            return Some(Ok(Item::Unit(Unit { file: self.file, offset, line, data, framing: Framing::Ranges(framed) })));
+            return Some(Ok(Item::Unit(Unit {
+                file: self.file,
+                offset,
+                line,
+                data,
+                framing: Framing::Ranges(framed),
+            })));
         }
         if !self.issues.is_empty() {
             return Some(Ok(Item::Issue(self.issues.remove(0))));
@@ -197,7 +222,12 @@ impl ArrayReader {
     fn at_end_of_file(&mut self, data: &[u8]) {
         match self.state {
             State::Start => {
-                self.issue(self.offset, self.line, "the file ends before the JSON array opens".into(), false);
+                self.issue(
+                    self.offset,
+                    self.line,
+                    "the file ends before the JSON array opens".into(),
+                    false,
+                );
             }
             State::InElement => {
                 let bytes = data.len() - self.element_start;
@@ -207,10 +237,20 @@ impl ArrayReader {
                     format!("record cut off: the file ends {bytes} bytes into this element of the JSON array"),
                     true,
                 );
-                self.issue(self.offset, self.line, "the JSON array is cut off: the file ends before its closing `]`".into(), false);
+                self.issue(
+                    self.offset,
+                    self.line,
+                    "the JSON array is cut off: the file ends before its closing `]`".into(),
+                    false,
+                );
             }
             State::BeforeElement => {
-                self.issue(self.offset, self.line, "the JSON array is cut off: the file ends before its closing `]`".into(), false);
+                self.issue(
+                    self.offset,
+                    self.line,
+                    "the JSON array is cut off: the file ends before its closing `]`".into(),
+                    false,
+                );
             }
             State::End | State::Failed => {}
         }

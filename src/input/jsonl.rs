@@ -20,7 +20,16 @@ pub struct LinesReader {
 
 impl LinesReader {
     pub(super) fn new(file: usize, source: Source, bom: usize, chunk_size: usize) -> LinesReader {
-        LinesReader { file, source, chunk_size: chunk_size.max(1), carry: Vec::new(), offset: bom as u64, line: 1, done: false, skip: bom }
+        LinesReader {
+            file,
+            source,
+            chunk_size: chunk_size.max(1),
+            carry: Vec::new(),
+            offset: bom as u64,
+            line: 1,
+            done: false,
+            skip: bom,
+        }
     }
 
     pub fn bytes_read(&self) -> u64 {
@@ -36,7 +45,11 @@ impl LinesReader {
         loop {
             // Fill up to the chunk size, then keep going only until a newline turns up, so that
             // a unit always ends on a record boundary.
-            let want = if data.len() < self.chunk_size { self.chunk_size - data.len() } else { 64 * 1024 };
+            let want = if data.len() < self.chunk_size {
+                self.chunk_size - data.len()
+            } else {
+                64 * 1024
+            };
             let start = data.len();
             data.resize(start + want, 0);
             let n = match read_full(&mut self.source, &mut data[start..]) {
@@ -68,7 +81,13 @@ impl LinesReader {
         if data.is_empty() {
             return None;
         }
-        let unit = Unit { file: self.file, offset: self.offset, line: self.line, data, framing: Framing::Lines };
+        let unit = Unit {
+            file: self.file,
+            offset: self.offset,
+            line: self.line,
+            data,
+            framing: Framing::Lines,
+        };
         self.offset += unit.data.len() as u64;
         self.line += memchr::memchr_iter(b'\n', &unit.data).count() as u64;
         Some(Ok(Item::Unit(unit)))
@@ -100,7 +119,11 @@ pub fn for_each_line(data: &[u8], offset: u64, first_line: u64, f: &mut impl FnM
             bytes = rest;
         }
         if !bytes.iter().all(u8::is_ascii_whitespace) {
-            f(RawRecord { bytes, offset: offset + start as u64, line });
+            f(RawRecord {
+                bytes,
+                offset: offset + start as u64,
+                line,
+            });
         }
         start = end + 1;
         line += 1;
@@ -119,7 +142,9 @@ mod tests {
         let mut reader = FileReader::open(0, &path, chunk_size).unwrap();
         let mut out = Vec::new();
         while let Some(item) = reader.next_item() {
-            let Item::Unit(unit) = item.unwrap() else { panic!("no issues expected") };
+            let Item::Unit(unit) = item.unwrap() else {
+                panic!("no issues expected")
+            };
             unit.for_each_record(|r| out.push((r.offset, r.line, String::from_utf8_lossy(r.bytes).into_owned())));
         }
         out
@@ -131,7 +156,11 @@ mod tests {
         let expected = records_of(text, 1 << 20);
         assert_eq!(
             expected,
-            vec![(3, 1, "{\"a\":1}".into()), (14, 3, "{\"b\":2}".into()), (26, 5, "{\"c\":3}".into())]
+            vec![
+                (3, 1, "{\"a\":1}".into()),
+                (14, 3, "{\"b\":2}".into()),
+                (26, 5, "{\"c\":3}".into())
+            ]
         );
         for chunk in 1..text.len() + 2 {
             assert_eq!(records_of(text, chunk), expected, "chunk size {chunk}");

@@ -41,19 +41,28 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<LogFile>, Vec<InputError>, u64) {
         let metadata = match std::fs::metadata(path) {
             Ok(m) => m,
             Err(e) => {
-                errors.push(InputError { path: path.clone(), message: format!("cannot read: {e}") });
+                errors.push(InputError {
+                    path: path.clone(),
+                    message: format!("cannot read: {e}"),
+                });
                 continue;
             }
         };
         if !metadata.is_dir() {
-            files.push(LogFile { path: path.clone(), size: metadata.len() });
+            files.push(LogFile {
+                path: path.clone(),
+                size: metadata.len(),
+            });
             continue;
         }
         for entry in walkdir::WalkDir::new(path).follow_links(true).sort_by_file_name() {
             match entry {
                 Err(e) => {
                     let at = e.path().unwrap_or(path).to_path_buf();
-                    errors.push(InputError { path: at, message: format!("cannot read: {}", io_message(&e)) });
+                    errors.push(InputError {
+                        path: at,
+                        message: format!("cannot read: {}", io_message(&e)),
+                    });
                 }
                 Ok(entry) if entry.file_type().is_file() => {
                     if !has_log_extension(entry.path()) {
@@ -61,7 +70,10 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<LogFile>, Vec<InputError>, u64) {
                         continue;
                     }
                     match entry.metadata() {
-                        Ok(m) => files.push(LogFile { path: entry.into_path(), size: m.len() }),
+                        Ok(m) => files.push(LogFile {
+                            path: entry.into_path(),
+                            size: m.len(),
+                        }),
                         Err(e) => errors.push(InputError {
                             path: entry.into_path(),
                             message: format!("cannot read: {}", io_message(&e)),
@@ -133,7 +145,11 @@ impl Unit {
             Framing::Lines => jsonl::for_each_line(&self.data, self.offset, self.line, &mut f),
             Framing::Ranges(ranges) => {
                 for r in ranges {
-                    f(RawRecord { bytes: &self.data[r.range.clone()], offset: r.offset, line: r.line });
+                    f(RawRecord {
+                        bytes: &self.data[r.range.clone()],
+                        offset: r.offset,
+                        line: r.line,
+                    });
                 }
             }
         }
@@ -177,7 +193,10 @@ impl FileReader {
                 break;
             }
             filled += n;
-            if head[..filled].iter().any(|b| !b.is_ascii_whitespace() && !matches!(b, 0xEF | 0xBB | 0xBF)) {
+            if head[..filled]
+                .iter()
+                .any(|b| !b.is_ascii_whitespace() && !matches!(b, 0xEF | 0xBB | 0xBF))
+            {
                 break;
             }
         }

@@ -47,7 +47,11 @@ pub fn from_columns(row: &Map<String, Json>) -> Option<&'static Table> {
 }
 
 /// Decides the table of one record; see the module documentation for the order.
-pub fn table_of(row: &Map<String, Json>, chosen: Option<&'static Table>, path_table: Option<&'static Table>) -> TableOf {
+pub fn table_of(
+    row: &Map<String, Json>,
+    chosen: Option<&'static Table>,
+    path_table: Option<&'static Table>,
+) -> TableOf {
     if let Some(table) = chosen {
         return TableOf::Known(table);
     }
@@ -77,22 +81,41 @@ mod tests {
         let dns = schema::table("DnsEvents");
         let files = schema::table("DeviceFileEvents");
         let typed = map(json!({"Type": "DnsEvents", "Name": "x"}));
-        assert_eq!(table_of(&typed, files, None), TableOf::Known(files.unwrap()), "the command line wins");
+        assert_eq!(
+            table_of(&typed, files, None),
+            TableOf::Known(files.unwrap()),
+            "the command line wins"
+        );
         assert_eq!(table_of(&typed, None, files), TableOf::Known(dns.unwrap()), "then Type");
         let other = map(json!({"Type": "SecurityEvent"}));
         assert_eq!(table_of(&other, None, files), TableOf::Named);
         let bare = map(json!({"SHA256": "x", "FolderPath": "y"}));
-        assert_eq!(table_of(&bare, None, dns), TableOf::Known(dns.unwrap()), "then the path");
-        assert_eq!(table_of(&bare, None, None), TableOf::Known(files.unwrap()), "then the columns");
-        let dns_row = map(json!({"Name": "a.com", "QueryType": "A", "IPAddresses": "1.2.3.4", "TimeGenerated": "2024-01-01"}));
+        assert_eq!(
+            table_of(&bare, None, dns),
+            TableOf::Known(dns.unwrap()),
+            "then the path"
+        );
+        assert_eq!(
+            table_of(&bare, None, None),
+            TableOf::Known(files.unwrap()),
+            "then the columns"
+        );
+        let dns_row =
+            map(json!({"Name": "a.com", "QueryType": "A", "IPAddresses": "1.2.3.4", "TimeGenerated": "2024-01-01"}));
         assert_eq!(table_of(&dns_row, None, None), TableOf::Known(dns.unwrap()));
         assert_eq!(table_of(&map(json!({"nope": 1})), None, None), TableOf::Unknown);
     }
 
     #[test]
     fn path_names_pick_the_longest_table() {
-        assert_eq!(from_path(Path::new("x/devicefileevents/part-1.json")).map(|t| t.name.as_str()), Some("DeviceFileEvents"));
-        assert_eq!(from_path(Path::new("exports/DnsEvents.jsonl")).map(|t| t.name.as_str()), Some("DnsEvents"));
+        assert_eq!(
+            from_path(Path::new("x/devicefileevents/part-1.json")).map(|t| t.name.as_str()),
+            Some("DeviceFileEvents")
+        );
+        assert_eq!(
+            from_path(Path::new("exports/DnsEvents.jsonl")).map(|t| t.name.as_str()),
+            Some("DnsEvents")
+        );
         assert_eq!(from_path(Path::new("exports/logs.jsonl")), None);
     }
 }

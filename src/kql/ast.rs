@@ -113,7 +113,10 @@ pub enum ExprKind {
     },
     /// `name(args)`: `not`, `isempty`, `isnotempty`, `ago`, `now`, ...; the planner checks the
     /// function is one it supports.
-    Call { name: Ident, args: Vec<Expr> },
+    Call {
+        name: Ident,
+        args: Vec<Expr>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -168,7 +171,10 @@ pub enum BinaryOp {
     /// `has`, `contains`, `startswith`, `endswith`, `=~` with their `_cs` and `!` forms.
     String(StringOp),
     /// `in`, `!in`, `in~`, `!in~`; the right side is an `ExprKind::List`.
-    In { case_sensitive: bool, negated: bool },
+    In {
+        case_sensitive: bool,
+        negated: bool,
+    },
     /// `has_any (list)`.
     HasAny,
     /// `has_all (list)`.
@@ -206,7 +212,10 @@ impl fmt::Display for BinaryOp {
                     if op.case_sensitive { "_cs" } else { "" }
                 );
             }
-            BinaryOp::In { case_sensitive, negated } => match (case_sensitive, negated) {
+            BinaryOp::In {
+                case_sensitive,
+                negated,
+            } => match (case_sensitive, negated) {
                 (true, false) => "in",
                 (true, true) => "!in",
                 (false, false) => "in~",

@@ -78,8 +78,10 @@ fn write_csv(out: &mut impl Write, results: &Results<'_>) -> io::Result<()> {
     line.extend(header.iter().map(|h| csv_field(h)));
     write!(out, "{}\r\n", line.join(","))?;
     for (rule, hits) in results.rules.iter().zip(results.hits) {
-        let positions: Vec<Option<usize>> =
-            header.iter().map(|h| rule.columns.iter().position(|c| c.name == *h)).collect();
+        let positions: Vec<Option<usize>> = header
+            .iter()
+            .map(|h| rule.columns.iter().position(|c| c.name == *h))
+            .collect();
         for hit in hits {
             let mut line = vec![csv_field(&rule.id)];
             for position in &positions {
@@ -116,7 +118,15 @@ fn write_table(out: &mut impl Write, results: &Results<'_>) -> io::Result<()> {
         }
         let title = rule.title.as_deref().map(|t| format!(" — {t}")).unwrap_or_default();
         let noun = if hits.len() == 1 { "result" } else { "results" };
-        writeln!(out, "{}{} [{}]: {} {}", rule.id, title, rule.table.name, hits.len(), noun)?;
+        writeln!(
+            out,
+            "{}{} [{}]: {} {}",
+            rule.id,
+            title,
+            rule.table.name,
+            hits.len(),
+            noun
+        )?;
         if hits.is_empty() {
             continue;
         }
@@ -128,7 +138,14 @@ fn write_table(out: &mut impl Write, results: &Results<'_>) -> io::Result<()> {
             .columns
             .iter()
             .enumerate()
-            .map(|(i, c)| cells.iter().map(|r| r[i].chars().count()).chain([c.name.chars().count()]).max().unwrap_or(0))
+            .map(|(i, c)| {
+                cells
+                    .iter()
+                    .map(|r| r[i].chars().count())
+                    .chain([c.name.chars().count()])
+                    .max()
+                    .unwrap_or(0)
+            })
             .collect();
         let names: Vec<&str> = rule.columns.iter().map(|c| c.name.as_str()).collect();
         write_aligned(out, &names, &widths)?;
@@ -152,7 +169,7 @@ fn write_aligned(out: &mut impl Write, cells: &[&str], widths: &[usize]) -> io::
             line.extend(std::iter::repeat_n(' ', width.saturating_sub(text.chars().count())));
         }
     }
-    writeln!(out, "{line}")
+    writeln!(out, "{}", line.trim_end())
 }
 
 #[cfg(test)]

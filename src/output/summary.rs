@@ -18,8 +18,16 @@ pub fn write_summary(
 ) -> io::Result<()> {
     let bytes = stats.bytes();
     let seconds = elapsed.as_secs_f64();
-    let rate = if seconds > 0.0 { bytes as f64 / 1e6 / seconds } else { 0.0 };
-    let skipped = if skipped_files > 0 { format!(" ({skipped_files} walked files skipped: not .json/.jsonl/.ndjson/.log)") } else { String::new() };
+    let rate = if seconds > 0.0 {
+        bytes as f64 / 1e6 / seconds
+    } else {
+        0.0
+    };
+    let skipped = if skipped_files > 0 {
+        format!(" ({skipped_files} walked files skipped: not .json/.jsonl/.ndjson/.log)")
+    } else {
+        String::new()
+    };
     writeln!(
         out,
         "loghunt: {} files, {} bytes in {:.3} s ({:.1} MB/s){skipped}",
@@ -47,7 +55,12 @@ pub fn write_summary(
         writeln!(out, "  {name}: {} records ({note})", count.records)?;
     }
     if stats.malformed > 0 {
-        writeln!(out, "malformed records: {} (first {} shown)", stats.malformed, stats.malformed_shown.len())?;
+        writeln!(
+            out,
+            "malformed records: {} (first {} shown)",
+            stats.malformed,
+            stats.malformed_shown.len()
+        )?;
         for m in &stats.malformed_shown {
             let path = stats.files[m.position.file].path.display();
             if m.column > 0 {

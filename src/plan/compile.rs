@@ -35,10 +35,19 @@ pub fn compile_rule(rule: &Rule, now: i64) -> Result<(CompiledRule, Vec<Warning>
         CompileError::at(
             rule,
             query.table.span,
-            format!("unknown table `{}` (known tables: {})", query.table.name, known.join(", ")),
+            format!(
+                "unknown table `{}` (known tables: {})",
+                query.table.name,
+                known.join(", ")
+            ),
         )
     })?;
-    let mut compiler = Compiler { rule, now, lets: HashMap::new(), columns: table.columns.clone() };
+    let mut compiler = Compiler {
+        rule,
+        now,
+        lets: HashMap::new(),
+        columns: table.columns.clone(),
+    };
     for statement in &query.lets {
         let binding = compiler.binding(&statement.value)?;
         compiler.lets.insert(statement.name.name.clone(), binding);
@@ -137,7 +146,10 @@ impl Compiler<'_> {
             }
             ExprKind::Name(name) => match self.lets.get(name) {
                 Some(binding) => Ok(binding.clone()),
-                None => Err(self.error(expr.span, format!("`let` refers to `{name}`, which is not a constant defined before it"))),
+                None => Err(self.error(
+                    expr.span,
+                    format!("`let` refers to `{name}`, which is not a constant defined before it"),
+                )),
             },
             _ => Ok(Binding::Scalar(self.constant(expr)?)),
         }
@@ -149,7 +161,9 @@ impl Compiler<'_> {
             ExprKind::Literal(literal) => Ok(literal_value(literal)),
             ExprKind::Name(name) => match self.lets.get(name) {
                 Some(Binding::Scalar(value)) => Ok(value.clone()),
-                Some(Binding::List(_)) => Err(self.error(expr.span, format!("`{name}` is a list; a single value is needed here"))),
+                Some(Binding::List(_)) => {
+                    Err(self.error(expr.span, format!("`{name}` is a list; a single value is needed here")))
+                }
                 None => Err(self.error(expr.span, format!("`{name}` is not a constant"))),
             },
             ExprKind::Call { name, args } => match (name.name.as_str(), args.as_slice()) {
@@ -174,7 +188,10 @@ impl Compiler<'_> {
             match &item.kind {
                 ExprKind::List(inner) => self.flatten(inner, out)?,
                 ExprKind::Name(name) if self.column(name).is_some() && !self.lets.contains_key(name) => {
-                    return Err(self.error(item.span, format!("a list of values is needed here, not the column `{name}`")));
+                    return Err(self.error(
+                        item.span,
+                        format!("a list of values is needed here, not the column `{name}`"),
+                    ));
                 }
                 ExprKind::Name(name) => match self.lets.get(name) {
                     Some(Binding::List(values)) => out.extend(values.iter().cloned()),
@@ -225,7 +242,11 @@ impl Compiler<'_> {
                 let is_and = matches!(expr.kind, ExprKind::Binary { op: BinaryOp::And, .. });
                 let mut parts = Vec::new();
                 self.flatten_logical(expr, is_and, &mut parts)?;
-                Ok(if is_and { Predicate::And(parts) } else { Predicate::Or(parts) })
+                Ok(if is_and {
+                    Predicate::And(parts)
+                } else {
+                    Predicate::Or(parts)
+                })
             }
             ExprKind::Binary { op, left, right } => self.binary(*op, left, right),
             ExprKind::Call { name, args } => self.call_predicate(name, args),
@@ -234,7 +255,10 @@ impl Compiler<'_> {
                 let (operand, ty) = self.scalar(expr)?;
                 match ty {
                     Some(ColumnType::Bool) | None => Ok(Predicate::Truth(operand)),
-                    Some(other) => Err(self.error(expr.span, format!("expected a condition, found a {} value", other.name()))),
+                    Some(other) => Err(self.error(
+                        expr.span,
+                        format!("expected a condition, found a {} value", other.name()),
+                    )),
                 }
             }
             _ => Err(self.error(expr.span, "expected a condition")),
@@ -243,11 +267,19 @@ impl Compiler<'_> {
 
     fn flatten_logical(&self, expr: &Expr, is_and: bool, out: &mut Vec<Predicate>) -> Result<(), CompileError> {
         match &expr.kind {
-            ExprKind::Binary { op: BinaryOp::And, left, right } if is_and => {
+            ExprKind::Binary {
+                op: BinaryOp::And,
+                left,
+                right,
+            } if is_and => {
                 self.flatten_logical(left, is_and, out)?;
                 self.flatten_logical(right, is_and, out)
             }
-            ExprKind::Binary { op: BinaryOp::Or, left, right } if !is_and => {
+            ExprKind::Binary {
+                op: BinaryOp::Or,
+                left,
+                right,
+            } if !is_and => {
                 self.flatten_logical(left, is_and, out)?;
                 self.flatten_logical(right, is_and, out)
             }
@@ -269,11 +301,17 @@ impl Compiler<'_> {
             "not" => Ok(Predicate::Not(Box::new(self.predicate(one("condition")?)?))),
             "isempty" | "isnotempty" => {
                 let (operand, _) = self.scalar(one("value")?)?;
-                Ok(Predicate::IsEmpty { operand, negated: name.name == "isnotempty" })
+                Ok(Predicate::IsEmpty {
+                    operand,
+                    negated: name.name == "isnotempty",
+                })
             }
             "isnull" | "isnotnull" => {
                 let (operand, _) = self.scalar(one("value")?)?;
-                Ok(Predicate::IsNull { operand, negated: name.name == "isnotnull" })
+                Ok(Predicate::IsNull {
+                    operand,
+                    negated: name.name == "isnotnull",
+                })
             }
             other => Err(self.error(name.span, format!("unsupported function `{other}` in a condition"))),
         }
@@ -308,7 +346,11 @@ impl Compiler<'_> {
                         negated: comparison == Comparison::NotEq,
                     });
                 }
-                Ok(Predicate::Compare { left: operand, op: comparison, right: right_operand })
+                Ok(Predicate::Compare {
+                    left: operand,
+                    op: comparison,
+                    right: right_operand,
+                })
             }
             BinaryOp::String(string_op) => {
                 let needle = self.text_constant(right)?;
@@ -316,29 +358,58 @@ impl Compiler<'_> {
                 let negated = string_op.negated;
                 let kind = match string_op.test {
                     StringTest::Has => {
-                        return Ok(Predicate::Terms { operand, set: TermSet::new([needle], cs), all: false, negated });
+                        return Ok(Predicate::Terms {
+                            operand,
+                            set: TermSet::new([needle], cs),
+                            all: false,
+                            negated,
+                        });
                     }
                     StringTest::Contains => SubstringKind::Contains,
                     StringTest::StartsWith => SubstringKind::StartsWith,
                     StringTest::EndsWith => SubstringKind::EndsWith,
                     StringTest::Equals => SubstringKind::Equals,
                 };
-                Ok(Predicate::Substring { operand, test: SubstringTest::new(kind, &needle, cs), negated })
+                Ok(Predicate::Substring {
+                    operand,
+                    test: SubstringTest::new(kind, &needle, cs),
+                    negated,
+                })
             }
-            BinaryOp::In { case_sensitive, negated } => {
+            BinaryOp::In {
+                case_sensitive,
+                negated,
+            } => {
                 let values = self.list(right)?;
                 match left_ty {
                     Some(ColumnType::String | ColumnType::Dynamic) | None => {
                         let texts = values.iter().filter(|v| !v.is_null()).map(|v| v.to_text().into_owned());
-                        Ok(Predicate::InStrings { operand, set: StringSet::new(texts, case_sensitive), negated })
+                        Ok(Predicate::InStrings {
+                            operand,
+                            set: StringSet::new(texts, case_sensitive),
+                            negated,
+                        })
                     }
-                    Some(_) => Ok(Predicate::InValues { operand, values, negated }),
+                    Some(_) => Ok(Predicate::InValues {
+                        operand,
+                        values,
+                        negated,
+                    }),
                 }
             }
             BinaryOp::HasAny | BinaryOp::HasAll => {
                 let values = self.list(right)?;
-                let texts: Vec<String> = values.iter().filter(|v| !v.is_null()).map(|v| v.to_text().into_owned()).collect();
-                Ok(Predicate::Terms { operand, set: TermSet::new(texts, false), all: op == BinaryOp::HasAll, negated: false })
+                let texts: Vec<String> = values
+                    .iter()
+                    .filter(|v| !v.is_null())
+                    .map(|v| v.to_text().into_owned())
+                    .collect();
+                Ok(Predicate::Terms {
+                    operand,
+                    set: TermSet::new(texts, false),
+                    all: op == BinaryOp::HasAll,
+                    negated: false,
+                })
             }
         }
     }
@@ -352,7 +423,9 @@ impl Compiler<'_> {
                 let mut seen = HashSet::new();
                 for column in columns {
                     let (scalar, ty) = match &column.expr.kind {
-                        ExprKind::Name(_) | ExprKind::Literal(_) | ExprKind::Call { .. } => self.scalar(&column.expr)?,
+                        ExprKind::Name(_) | ExprKind::Literal(_) | ExprKind::Call { .. } => {
+                            self.scalar(&column.expr)?
+                        }
                         _ => {
                             return Err(self.error(
                                 column.expr.span,
@@ -361,10 +434,16 @@ impl Compiler<'_> {
                         }
                     };
                     if !seen.insert(column.name.name.clone()) {
-                        return Err(self.error(column.name.span, format!("`project` names `{}` twice", column.name.name)));
+                        return Err(self.error(
+                            column.name.span,
+                            format!("`project` names `{}` twice", column.name.name),
+                        ));
                     }
                     scalars.push(scalar);
-                    next.push(Column { name: column.name.name.clone(), ty: ty.unwrap_or(ColumnType::String) });
+                    next.push(Column {
+                        name: column.name.name.clone(),
+                        ty: ty.unwrap_or(ColumnType::String),
+                    });
                 }
                 self.columns = next;
                 Ok(Stage::Project(scalars))
@@ -375,7 +454,9 @@ impl Compiler<'_> {
                     let ExprKind::Name(name) = &key.expr.kind else {
                         return Err(self.error(key.expr.span, "`order by` takes column names"));
                     };
-                    let column = self.column(name).ok_or_else(|| self.unknown_name(name, key.expr.span))?;
+                    let column = self
+                        .column(name)
+                        .ok_or_else(|| self.unknown_name(name, key.expr.span))?;
                     let descending = key.direction != Some(Direction::Asc);
                     // Kusto: nulls last when descending, first when ascending, unless stated.
                     let nulls_first = match key.nulls {
@@ -383,7 +464,11 @@ impl Compiler<'_> {
                         Some(Nulls::Last) => false,
                         None => !descending,
                     };
-                    compiled.push(SortKey { column, descending, nulls_first });
+                    compiled.push(SortKey {
+                        column,
+                        descending,
+                        nulls_first,
+                    });
                 }
                 Ok(Stage::OrderBy(compiled))
             }
@@ -396,10 +481,17 @@ impl Compiler<'_> {
     fn cross_check(&self, query_table: &str) -> Vec<Warning> {
         let rule = self.rule;
         let mut warnings = Vec::new();
-        let mut warn = |message: String| warnings.push(Warning { rule: rule.id.clone(), message });
+        let mut warn = |message: String| {
+            warnings.push(Warning {
+                rule: rule.id.clone(),
+                message,
+            })
+        };
         if let Some(table) = &rule.table {
             if table != query_table {
-                warn(format!("the document names table `{table}` but the query reads `{query_table}`"));
+                warn(format!(
+                    "the document names table `{table}` but the query reads `{query_table}`"
+                ));
             }
         }
         if rule.indicators.is_empty() {
@@ -418,8 +510,17 @@ impl Compiler<'_> {
         }
         let in_query: HashSet<&str> = listed.iter().map(String::as_str).collect();
         let in_table: HashSet<&str> = rule.indicators.iter().map(|i| i.value.as_str()).collect();
-        let only_table: Vec<&str> = rule.indicators.iter().map(|i| i.value.as_str()).filter(|v| !in_query.contains(v)).collect();
-        let only_query: Vec<&str> = listed.iter().map(String::as_str).filter(|v| !in_table.contains(v)).collect();
+        let only_table: Vec<&str> = rule
+            .indicators
+            .iter()
+            .map(|i| i.value.as_str())
+            .filter(|v| !in_query.contains(v))
+            .collect();
+        let only_query: Vec<&str> = listed
+            .iter()
+            .map(String::as_str)
+            .filter(|v| !in_table.contains(v))
+            .collect();
         if !only_table.is_empty() {
             warn(format!(
                 "{} IOC table value(s) missing from the query's lists, so the query will not find them: {}",
@@ -428,7 +529,11 @@ impl Compiler<'_> {
             ));
         }
         if !only_query.is_empty() {
-            warn(format!("{} value(s) in the query's lists are not in the IOC table: {}", only_query.len(), preview(&only_query)));
+            warn(format!(
+                "{} value(s) in the query's lists are not in the IOC table: {}",
+                only_query.len(),
+                preview(&only_query)
+            ));
         }
         warnings
     }
@@ -436,7 +541,12 @@ impl Compiler<'_> {
 
 fn preview(values: &[&str]) -> String {
     const SHOWN: usize = 5;
-    let mut text = values.iter().take(SHOWN).map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", ");
+    let mut text = values
+        .iter()
+        .take(SHOWN)
+        .map(|v| format!("`{v}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
     if values.len() > SHOWN {
         text.push_str(&format!(" and {} more", values.len() - SHOWN));
     }

@@ -59,15 +59,42 @@ pub enum Predicate {
     And(Vec<Predicate>),
     Or(Vec<Predicate>),
     Not(Box<Predicate>),
-    Compare { left: Scalar, op: Comparison, right: Scalar },
+    Compare {
+        left: Scalar,
+        op: Comparison,
+        right: Scalar,
+    },
     /// `has`/`has_cs`/`has_any` (any) and `has_all` (all).
-    Terms { operand: Scalar, set: TermSet, all: bool, negated: bool },
-    Substring { operand: Scalar, test: SubstringTest, negated: bool },
-    InStrings { operand: Scalar, set: StringSet, negated: bool },
+    Terms {
+        operand: Scalar,
+        set: TermSet,
+        all: bool,
+        negated: bool,
+    },
+    Substring {
+        operand: Scalar,
+        test: SubstringTest,
+        negated: bool,
+    },
+    InStrings {
+        operand: Scalar,
+        set: StringSet,
+        negated: bool,
+    },
     /// `in` over non-string values: equality by [`Value::compare`].
-    InValues { operand: Scalar, values: Vec<Value>, negated: bool },
-    IsEmpty { operand: Scalar, negated: bool },
-    IsNull { operand: Scalar, negated: bool },
+    InValues {
+        operand: Scalar,
+        values: Vec<Value>,
+        negated: bool,
+    },
+    IsEmpty {
+        operand: Scalar,
+        negated: bool,
+    },
+    IsNull {
+        operand: Scalar,
+        negated: bool,
+    },
     /// A bool column or constant used as a predicate.
     Truth(Scalar),
 }
@@ -105,14 +132,27 @@ impl Predicate {
             }
             Predicate::Not(inner) => inner.eval(row).map(|b| !b),
             Predicate::Compare { left, op, right } => compare(&left.eval(row), *op, &right.eval(row)),
-            Predicate::Terms { operand, set, all, negated } => {
+            Predicate::Terms {
+                operand,
+                set,
+                all,
+                negated,
+            } => {
                 let text = operand.text(row);
-                let found = if *all { set.matches_all(&text) } else { set.matches_any(&text) };
+                let found = if *all {
+                    set.matches_all(&text)
+                } else {
+                    set.matches_any(&text)
+                };
                 Some(negate(found, *negated))
             }
             Predicate::Substring { operand, test, negated } => Some(negate(test.matches(&operand.text(row)), *negated)),
             Predicate::InStrings { operand, set, negated } => Some(negate(set.contains(&operand.text(row)), *negated)),
-            Predicate::InValues { operand, values, negated } => {
+            Predicate::InValues {
+                operand,
+                values,
+                negated,
+            } => {
                 let value = operand.eval(row);
                 if value.is_null() {
                     return None;
@@ -174,11 +214,27 @@ pub fn compare_rows(keys: &[SortKey], a: &[Value], b: &[Value]) -> Ordering {
         let (x, y) = (&a[key.column], &b[key.column]);
         let ordering = match (x.is_null(), y.is_null()) {
             (true, true) => Ordering::Equal,
-            (true, false) => if key.nulls_first { Ordering::Less } else { Ordering::Greater },
-            (false, true) => if key.nulls_first { Ordering::Greater } else { Ordering::Less },
+            (true, false) => {
+                if key.nulls_first {
+                    Ordering::Less
+                } else {
+                    Ordering::Greater
+                }
+            }
+            (false, true) => {
+                if key.nulls_first {
+                    Ordering::Greater
+                } else {
+                    Ordering::Less
+                }
+            }
             (false, false) => {
                 let o = x.compare(y).unwrap_or(Ordering::Equal);
-                if key.descending { o.reverse() } else { o }
+                if key.descending {
+                    o.reverse()
+                } else {
+                    o
+                }
             }
         };
         if ordering != Ordering::Equal {

@@ -74,7 +74,9 @@ impl CompiledRule {
         }
         Some(match projected {
             Some(row) => row,
-            None => (0..self.table.columns.len()).map(|c| record.value(c).into_owned()).collect(),
+            None => (0..self.table.columns.len())
+                .map(|c| record.value(c).into_owned())
+                .collect(),
         })
     }
 

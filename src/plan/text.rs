@@ -47,7 +47,12 @@ impl TermSet {
         S: AsRef<str>,
     {
         let needles: Vec<Vec<u8>> = needles.into_iter().map(|n| n.as_ref().as_bytes().to_vec()).collect();
-        let empty = needles.iter().enumerate().filter(|(_, n)| n.is_empty()).map(|(i, _)| i).collect();
+        let empty = needles
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| n.is_empty())
+            .map(|(i, _)| i)
+            .collect();
         let patterns: Vec<&[u8]> = needles.iter().map(|n| n.as_slice()).collect();
         let automaton = if patterns.iter().all(|p| p.is_empty()) {
             None
@@ -61,7 +66,11 @@ impl TermSet {
                     .expect("term automaton builds"),
             )
         };
-        TermSet { needles, empty, automaton }
+        TermSet {
+            needles,
+            empty,
+            automaton,
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -79,9 +88,9 @@ impl TermSet {
         }
         let Some(automaton) = &self.automaton else { return false };
         let bytes = haystack.as_bytes();
-        automaton.find_overlapping_iter(bytes).any(|m| {
-            on_term_boundaries(bytes, &self.needles[m.pattern().as_usize()], m.start(), m.end())
-        })
+        automaton
+            .find_overlapping_iter(bytes)
+            .any(|m| on_term_boundaries(bytes, &self.needles[m.pattern().as_usize()], m.start(), m.end()))
     }
 
     /// `has_all`: every needle occurs. An empty set matches nothing (see README, semantics).
@@ -138,7 +147,12 @@ impl SubstringTest {
                 .build([needle])
                 .expect("one pattern builds")
         });
-        SubstringTest { kind, needle: needle.as_bytes().to_vec(), case_sensitive, finder }
+        SubstringTest {
+            kind,
+            needle: needle.as_bytes().to_vec(),
+            case_sensitive,
+            finder,
+        }
     }
 
     fn same(&self, a: &[u8], b: &[u8]) -> bool {
@@ -238,7 +252,12 @@ mod tests {
     fn has_follows_the_term_rule() {
         for &(haystack, needle, cs, expected) in HAS_CASES {
             let set = TermSet::new([needle], cs);
-            assert_eq!(set.matches_any(haystack), expected, "{haystack:?} has{} {needle:?}", if cs { "_cs" } else { "" });
+            assert_eq!(
+                set.matches_any(haystack),
+                expected,
+                "{haystack:?} has{} {needle:?}",
+                if cs { "_cs" } else { "" }
+            );
         }
     }
 
@@ -271,7 +290,11 @@ mod tests {
             (Equals, "Straße", "STRASSE", false, false),
         ];
         for &(kind, haystack, needle, cs, expected) in cases {
-            assert_eq!(SubstringTest::new(kind, needle, cs).matches(haystack), expected, "{kind:?} {haystack:?} {needle:?} cs={cs}");
+            assert_eq!(
+                SubstringTest::new(kind, needle, cs).matches(haystack),
+                expected,
+                "{kind:?} {haystack:?} {needle:?} cs={cs}"
+            );
         }
     }
 

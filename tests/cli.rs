@@ -1,0 +1,463 @@
+//! The real binary, end to end: the seed rules over `sample-logs/` against golden outputs,
+//! determinism across thread counts and chunk sizes, exit codes, and bad input that must be
+//! reported without losing the rest. Golden files are rewritten with `LOGHUNT_BLESS=1`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde::Deserialize;
+
+const NOW: &str = "2026-06-21T00:00:00Z";
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn loghunt(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_loghunt"))
+        .current_dir(repo())
+        .args(args)
+        .output()
+        .expect("the loghunt binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).expect("stdout is UTF-8")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn scan_samples(format: &str, extra: &[&str]) -> Output {
+    let mut args = vec!["scan", "--rules", "rules", "--now", NOW, "--format", format];
+    args.extend_from_slice(extra);
+    args.push("sample-logs");
+    loghunt(&args)
+}
+
+fn assert_golden(name: &str, actual: &str) {
+    let path = repo().join("tests/golden").join(name);
+    if std::env::var_os("LOGHUNT_BLESS").is_some() {
+        std::fs::write(&path, actual).unwrap();
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|_| panic!("{} is missing: run with LOGHUNT_BLESS=1", path.display()));
+    assert!(
+        expected == actual,
+        "output differs from {}:\n--- expected\n{expected}\n--- actual\n{actual}",
+        path.display()
+    );
+}
+
+/// The JSON lines contract, decoded into the test's own types so that a change of the wire
+/// format fails here.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Line {
+    rule: String,
+    row: serde_json::Map<String, serde_json::Value>,
+    title: Option<String>,
+    file: String,
+    line: u64,
+}
+
+fn lines(output: &Output) -> Vec<Line> {
+    stdout(output)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+#[test]
+fn seed_rules_find_exactly_the_planted_records_in_order() {
+    let output = scan_samples("jsonl", &[]);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "results found: exit 1\n{}",
+        stderr(&output)
+    );
+    let lines = lines(&output);
+
+    // sample-logs/make_samples.py plants these; the order is `order by Timestamp desc` (nulls
+    // last, ties in file order) and `order by TimeGenerated desc`.
+    let files: Vec<String> = lines
+        .iter()
+        .filter(|l| l.rule == "000_4a715f3ed2ee4353")
+        .map(|l| l.row["SHA256"].as_str().unwrap().to_string() + "|" + l.row["Timestamp"].as_str().unwrap_or("null"))
+        .collect();
+    let timestamps: Vec<&str> = files.iter().map(|f| f.split('|').nth(1).unwrap()).collect();
+    assert_eq!(
+        timestamps,
+        [
+            "2026-06-20T12:00:00Z",
+            "2026-06-20T11:00:00Z",
+            "2026-06-20T10:15:00.5000000Z",
+            "2026-06-20T10:15:00.1234567Z",
+            "2026-06-20T10:15:00Z",
+            "2026-06-20T10:15:00Z",
+            "2026-06-20T09:00:00Z",
+            "null",
+        ]
+    );
+    let first = lines.iter().find(|l| l.rule == "000_4a715f3ed2ee4353").unwrap();
+    let columns: Vec<&str> = first.row.keys().map(String::as_str).collect();
+    assert_eq!(
+        columns,
+        [
+            "Timestamp",
+            "DeviceName",
+            "FileName",
+            "FolderPath",
+            "SHA256",
+            "InitiatingProcessFileName"
+        ]
+    );
+    assert_eq!(
+        first.row["SHA256"], "ef0e9301403d58a4729aaa9cd81abf942b1c8a301a651b1512bc2b5d9e599303",
+        "the \\u0065 escape is decoded in the output too"
+    );
+    assert_eq!(first.title.as_deref(), Some("ThreatFox: Nanocore RAT IOCs"));
+    assert!(first.file.ends_with("part-0000.jsonl") && first.line > 0);
+
+    let dns: Vec<&str> = lines
+        .iter()
+        .filter(|l| l.rule == "001_84b55028b3ede4ab")
+        .map(|l| l.row["Name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        dns,
+        [
+            "moocow.my_x",
+            "moocow.my.example.net",
+            "www.shbet.id",
+            "moocow.my",
+            "cdn.www.mobile1.com",
+            "spapro.co.com-cdn.net",
+            "spapro.co.com.",
+            "SPAPRO.CO.COM",
+            "a.spapro.co.com",
+            "spapro.co.com",
+            "api.moocow.my",
+            "WWW.MOBILE1.COM",
+        ]
+    );
+    let dns_columns: Vec<&str> = lines
+        .iter()
+        .find(|l| l.rule.starts_with("001"))
+        .unwrap()
+        .row
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        dns_columns,
+        ["TimeGenerated", "Computer", "Name", "IPAddresses", "QueryType"]
+    );
+    assert_golden("sample.jsonl", &stdout(&output));
+}
+
+#[test]
+fn table_and_csv_outputs_are_golden() {
+    let table = scan_samples("table", &[]);
+    assert_eq!(table.status.code(), Some(1));
+    assert_golden("sample.table.txt", &stdout(&table));
+    let csv = scan_samples("csv", &[]);
+    assert_eq!(csv.status.code(), Some(1));
+    assert_golden("sample.csv", &stdout(&csv));
+}
+
+#[test]
+fn summary_accounts_for_every_record() {
+    let output = scan_samples("jsonl", &[]);
+    let err = stderr(&output);
+    assert!(
+        err.contains("records: 104 read = 20 matched + 84 not matched + 0 malformed"),
+        "{err}"
+    );
+    assert!(err.contains("  DeviceFileEvents: 54 records (scanned)"), "{err}");
+    assert!(err.contains("  DnsEvents: 49 records (scanned)"), "{err}");
+    assert!(
+        err.contains("  SecurityEvent: 1 records (skipped: no rule reads this table)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("  000_4a715f3ed2ee4353: 8\n  001_84b55028b3ede4ab: 12"),
+        "{err}"
+    );
+}
+
+#[test]
+fn output_is_identical_across_threads_and_chunk_sizes() {
+    for format in ["jsonl", "csv", "table"] {
+        let reference = stdout(&scan_samples(format, &["--threads", "1"]));
+        for extra in [
+            &["--threads", "4"][..],
+            &["--threads", "2", "--chunk-size", "100"],
+            &["--threads", "3", "--chunk-size", "1"],
+        ] {
+            assert_eq!(
+                stdout(&scan_samples(format, extra)),
+                reference,
+                "{format} with {extra:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn exit_codes() {
+    // Nothing found: 0.
+    let dir = tempfile::tempdir().unwrap();
+    let clean = dir.path().join("DnsEvents.jsonl");
+    std::fs::write(
+        &clean,
+        "{\"Name\":\"www.bing.com\",\"TimeGenerated\":\"2026-01-01T00:00:00Z\"}\n",
+    )
+    .unwrap();
+    let output = loghunt(&["scan", "--rules", "rules", "--now", NOW, clean.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    // Bad arguments: 2.
+    let output = loghunt(&["scan", "--rules", "rules", "--threads", "0", "sample-logs"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("--threads must be at least 1"));
+    // An input that cannot be read: 2, and the rest is still scanned and printed.
+    let output = loghunt(&[
+        "scan",
+        "--rules",
+        "rules",
+        "--now",
+        NOW,
+        "--format",
+        "jsonl",
+        "no/such/file.jsonl",
+        "sample-logs",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("loghunt: error: no/such/file.jsonl: cannot read"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(lines(&output).len(), 20);
+}
+
+fn write_rule(dir: &Path, name: &str, query: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, query).unwrap();
+    path
+}
+
+#[test]
+fn a_rule_that_cannot_compile_is_an_error_naming_rule_and_position() {
+    let dir = tempfile::tempdir().unwrap();
+    let rule = write_rule(
+        dir.path(),
+        "counts.kql",
+        "// counts\nDnsEvents\n| where Name has \"x\"\n| summarize count() by Name\n",
+    );
+    let output = loghunt(&["scan", "--rules", rule.to_str().unwrap(), "sample-logs"]);
+    assert_eq!(output.status.code(), Some(2));
+    let err = stderr(&output);
+    assert!(
+        err.contains(&format!(
+            "{}:4:3: rule counts: unsupported operator `summarize`",
+            rule.display()
+        )),
+        "{err}"
+    );
+    assert!(stdout(&output).is_empty());
+}
+
+#[test]
+fn a_document_without_a_query_is_an_error_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let rule = write_rule(
+        dir.path(),
+        "empty.txt",
+        "IOC Summary\nMalware Family: X Total IOCs: 0\n",
+    );
+    let output = loghunt(&["scan", "--rules", rule.to_str().unwrap(), "sample-logs"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains(&rule.display().to_string()),
+        "{}",
+        stderr(&output)
+    );
+}
+
+const DNS_RULE: &str =
+    "DnsEvents\n| where Name has_any (\"moocow.my\")\n| project TimeGenerated, Name\n| order by TimeGenerated asc\n";
+
+fn dns(name: &str, minute: u32) -> String {
+    format!("{{\"TimeGenerated\":\"2026-05-27T08:{minute:02}:00Z\",\"Name\":\"{name}\",\"Type\":\"DnsEvents\"}}")
+}
+
+#[test]
+fn a_malformed_line_in_the_middle_is_reported_and_the_rest_still_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let rule = write_rule(dir.path(), "moo.kql", DNS_RULE);
+    let logs = dir.path().join("logs.jsonl");
+    let text = [
+        dns("a.moocow.my", 1),
+        "{\"TimeGenerated\":\"2026-05-27T08:02:00Z\",\"Name\":\"b.moocow.my\"".into(),
+        dns("c.moocow.my", 3),
+    ]
+    .join("\n");
+    std::fs::write(&logs, text).unwrap();
+    let output = loghunt(&[
+        "scan",
+        "-r",
+        rule.to_str().unwrap(),
+        "--format",
+        "jsonl",
+        logs.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "malformed records alone do not fail the scan"
+    );
+    let names: Vec<String> = lines(&output)
+        .iter()
+        .map(|l| l.row["Name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names, ["a.moocow.my", "c.moocow.my"]);
+    let err = stderr(&output);
+    assert!(
+        err.contains("records: 3 read = 2 matched + 0 not matched + 1 malformed"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("{}:2:", logs.display())),
+        "names file and line: {err}"
+    );
+    assert!(err.contains("EOF while parsing an object"), "{err}");
+}
+
+#[test]
+fn a_non_utf8_line_is_malformed_and_the_rest_still_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let rule = write_rule(dir.path(), "moo.kql", DNS_RULE);
+    let logs = dir.path().join("logs.jsonl");
+    let mut bytes = dns("a.moocow.my", 1).into_bytes();
+    bytes.extend_from_slice(b"\n{\"Name\":\"b.moocow.my\xff\xfe\",\"Type\":\"DnsEvents\"}\n");
+    bytes.extend_from_slice(dns("c.moocow.my", 3).as_bytes());
+    std::fs::write(&logs, bytes).unwrap();
+    let output = loghunt(&[
+        "scan",
+        "-r",
+        rule.to_str().unwrap(),
+        "--format",
+        "jsonl",
+        logs.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(lines(&output).len(), 2);
+    let err = stderr(&output);
+    assert!(
+        err.contains("1 malformed") && err.contains(&format!("{}:2:", logs.display())),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_empty_file_is_zero_records_not_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let rule = write_rule(dir.path(), "moo.kql", DNS_RULE);
+    let empty = dir.path().join("DnsEvents-empty.json");
+    std::fs::write(&empty, "").unwrap();
+    let output = loghunt(&["scan", "-r", rule.to_str().unwrap(), empty.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(stderr(&output).contains("records: 0 read"));
+}
+
+#[test]
+fn a_truncated_json_array_keeps_its_whole_records_and_fails_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let rule = write_rule(dir.path(), "moo.kql", DNS_RULE);
+    let logs = dir.path().join("export.json");
+    let text = format!(
+        "[\n  {},\n  {},\n  {{\"TimeGenerated\": \"2026-05-27T08:09:00Z\", \"Na",
+        dns("a.moocow.my", 1),
+        dns("b.example.com", 2)
+    );
+    std::fs::write(&logs, text).unwrap();
+    let output = loghunt(&[
+        "scan",
+        "-r",
+        rule.to_str().unwrap(),
+        "--format",
+        "jsonl",
+        logs.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "a file not fully read makes the exit code 2"
+    );
+    assert_eq!(
+        lines(&output).len(),
+        1,
+        "the whole records before the cut are still scanned"
+    );
+    let err = stderr(&output);
+    assert!(
+        err.contains("records: 3 read = 1 matched + 1 not matched + 1 malformed"),
+        "{err}"
+    );
+    assert!(err.contains(&format!("{}:4: record cut off", logs.display())), "{err}");
+    assert!(
+        err.contains("files not fully read: 1") && err.contains("the JSON array is cut off"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_json_array_on_one_line_orders_ties_by_position() {
+    let dir = tempfile::tempdir().unwrap();
+    let rule = write_rule(dir.path(), "moo.kql", DNS_RULE);
+    let logs = dir.path().join("export.json");
+    std::fs::write(
+        &logs,
+        format!(
+            "[{},{},{}]",
+            dns("z.moocow.my", 5),
+            dns("a.moocow.my", 5),
+            dns("m.moocow.my", 1)
+        ),
+    )
+    .unwrap();
+    let output = loghunt(&[
+        "scan",
+        "-r",
+        rule.to_str().unwrap(),
+        "--format",
+        "jsonl",
+        logs.to_str().unwrap(),
+    ]);
+    let names: Vec<String> = lines(&output)
+        .iter()
+        .map(|l| l.row["Name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names, ["m.moocow.my", "z.moocow.my", "a.moocow.my"]);
+}
+
+#[test]
+fn rules_command_lists_what_the_seeds_hold() {
+    let output = loghunt(&["rules", "rules", "--now", NOW]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let out = stdout(&output);
+    assert!(out.contains("000_4a715f3ed2ee4353\n"), "{out}");
+    assert!(
+        out.contains("  indicators: 18\n") && out.contains("  indicators: 4\n"),
+        "{out}"
+    );
+    assert!(out.contains("  table: DnsEvents\n"), "{out}");
+    assert!(
+        stderr(&output).is_empty(),
+        "the seeds load without warnings: {}",
+        stderr(&output)
+    );
+}
