@@ -10,7 +10,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use crate::cli::{Command, FormatArg, RulesArgs, ScanArgs};
 use crate::output::{self, Format, Results};
 use crate::plan::{CompileError, Plan};
-use crate::rules::{self, RuleError};
+use crate::rules::{self, Rule, RuleError};
 use crate::scan::{self, ScanOptions};
 use crate::time::{parse_datetime, TICKS_PER_SECOND};
 use crate::{input, schema};
@@ -83,7 +83,7 @@ fn now_ticks(text: Option<&str>) -> Result<i64, Error> {
 }
 
 /// Loads and compiles the rules, printing warnings on stderr.
-fn load_plan(paths: &[PathBuf], now: i64) -> Result<Plan, Error> {
+fn load_plan(paths: &[PathBuf], now: i64) -> Result<(Vec<Rule>, Plan), Error> {
     let loaded = rules::load(paths).map_err(Error::Rules)?;
     if loaded.rules.is_empty() {
         let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
@@ -97,7 +97,7 @@ fn load_plan(paths: &[PathBuf], now: i64) -> Result<Plan, Error> {
     for warning in loaded.warnings.iter().chain(&plan.warnings) {
         writeln!(stderr, "loghunt: warning: {warning}")?;
     }
-    Ok(plan)
+    Ok((loaded.rules, plan))
 }
 
 fn scan_command(args: ScanArgs) -> Result<Outcome, Error> {
@@ -123,7 +123,7 @@ fn scan_command(args: ScanArgs) -> Result<Outcome, Error> {
         FormatArg::Jsonl => Format::Jsonl,
         FormatArg::Csv => Format::Csv,
     };
-    let plan = load_plan(&args.rules, now)?;
+    let (_, plan) = load_plan(&args.rules, now)?;
 
     let (files, discovery_errors, skipped) = input::discover(&args.paths);
     let options = ScanOptions {
@@ -165,10 +165,9 @@ fn scan_command(args: ScanArgs) -> Result<Outcome, Error> {
 
 fn rules_command(args: RulesArgs) -> Result<Outcome, Error> {
     let now = now_ticks(args.now.as_deref())?;
-    let loaded = rules::load(&args.rules).map_err(Error::Rules)?;
-    let plan = load_plan(&args.rules, now)?;
+    let (rules, plan) = load_plan(&args.rules, now)?;
     let mut stdout = io::stdout().lock();
-    for (rule, compiled) in loaded.rules.iter().zip(&plan.rules) {
+    for (rule, compiled) in rules.iter().zip(&plan.rules) {
         writeln!(stdout, "{}", rule.id)?;
         writeln!(stdout, "  source: {}", rule.source.display())?;
         if let Some(title) = &rule.title {

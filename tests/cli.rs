@@ -461,3 +461,36 @@ fn rules_command_lists_what_the_seeds_hold() {
         stderr(&output)
     );
 }
+
+#[test]
+fn inconsistent_documents_load_with_warnings_naming_the_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let seed = std::fs::read_to_string(repo().join("rules/000_4a715f3ed2ee4353.txt")).unwrap();
+    let document = seed
+        .replace(
+            "\"9c9b962deead54c4364d378324e1f4ec603ab81c\"]",
+            "\"9c9b962deead54c4364d378324e1f4ec603ab81c\", \"deadbeef00000000000000000000000000000000\"]",
+        )
+        .replace(
+            "| md5_hash | 93e61d5a877bbb937e885d3ca385ac8a |",
+            "| md5_hash | 93e61d5a877bbb937e885d3ca385ac8 |",
+        )
+        .replace("Total IOCs: 18", "Total IOCs: 19");
+    let rule = write_rule(dir.path(), "drifted.txt", &document);
+    let output = loghunt(&["rules", rule.to_str().unwrap()]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "warnings do not stop a rule: {}",
+        stderr(&output)
+    );
+    let err = stderr(&output);
+    for expected in [
+        "loghunt: warning: rule drifted: md5_hash `93e61d5a877bbb937e885d3ca385ac8` has 31 hex digits, expected 32",
+        "loghunt: warning: rule drifted: summary says Total IOCs: 19 but the IOC table has 18 rows",
+        "loghunt: warning: rule drifted: 1 IOC table value(s) missing from the query's lists, so the query will not find them: `93e61d5a877bbb937e885d3ca385ac8`",
+        "loghunt: warning: rule drifted: 2 value(s) in the query's lists are not in the IOC table: `93e61d5a877bbb937e885d3ca385ac8a`, `deadbeef00000000000000000000000000000000`",
+    ] {
+        assert!(err.contains(expected), "missing `{expected}` in:\n{err}");
+    }
+}

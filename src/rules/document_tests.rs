@@ -1,0 +1,447 @@
+//! Tests of `document`.
+use super::*;
+
+const SEED_000: &str = include_str!("../../rules/000_4a715f3ed2ee4353.txt");
+const SEED_001: &str = include_str!("../../rules/001_84b55028b3ede4ab.txt");
+const PATH: &str = "rules/test.txt";
+
+fn parse(text: &str) -> Result<(Rule, Vec<Warning>), RuleError> {
+    parse_document("test", Path::new(PATH), text)
+}
+
+fn parse_clean(name: &str, text: &str) -> Rule {
+    let (rule, warnings) = parse(text).unwrap_or_else(|e| panic!("{name}: {e}"));
+    assert!(warnings.is_empty(), "{name}: unexpected warnings {warnings:?}");
+    rule
+}
+
+fn messages(text: &str) -> Vec<String> {
+    let (_, warnings) = parse(text).expect("the document parses");
+    assert!(warnings.iter().all(|w| w.rule == "test"));
+    warnings.into_iter().map(|w| w.message).collect()
+}
+
+fn indicator(kind: IndicatorKind, value: &str, threat: &str, seen: &str, conf: &str) -> Indicator {
+    Indicator {
+        kind,
+        value: value.into(),
+        threat_type: Some(threat.into()),
+        first_seen: Some(seen.into()),
+        confidence: Some(conf.into()),
+    }
+}
+
+/// `text` with lines `from..=to` (1-based) removed.
+fn without_lines(text: &str, from: usize, to: usize) -> String {
+    let kept: Vec<&str> = text
+        .split('\n')
+        .enumerate()
+        .filter(|(i, _)| !(from..=to).contains(&(i + 1)))
+        .map(|(_, line)| line)
+        .collect();
+    kept.join("\n")
+}
+
+/// `text` cut just after the first occurrence of `marker`.
+fn cut_after(text: &str, marker: &str) -> String {
+    let at = text.find(marker).expect("marker in text") + marker.len();
+    text[..at].to_string()
+}
+
+#[test]
+fn seed_000() {
+    let rule = parse_clean("000", SEED_000);
+    assert_eq!(rule.id, "test");
+    assert_eq!(rule.source, Path::new(PATH));
+    assert_eq!(rule.title.as_deref(), Some("ThreatFox: Nanocore RAT IOCs"));
+    assert_eq!(rule.family.as_deref(), Some("Nanocore RAT"));
+    assert_eq!(rule.declared_total, Some(18));
+    assert_eq!(rule.indicators.len(), 18);
+    assert_eq!(
+        rule.indicators[0],
+        indicator(
+            IndicatorKind::Sha256,
+            "ef0e9301403d58a4729aaa9cd81abf942b1c8a301a651b1512bc2b5d9e599303",
+            "payload",
+            "2026-06-20",
+            "95%"
+        )
+    );
+    assert_eq!(
+        rule.indicators[17],
+        indicator(
+            IndicatorKind::Sha1,
+            "9c9b962deead54c4364d378324e1f4ec603ab81c",
+            "payload",
+            "2026-06-20",
+            "95%"
+        )
+    );
+    assert_eq!(rule.indicators[2].kind, IndicatorKind::Md5);
+    let query: Vec<&str> = rule.query.lines().collect();
+    assert_eq!(query.len(), 7);
+    assert_eq!(query[0], "// Hunt for files matching known malicious hashes");
+    assert_eq!(query[3], "DeviceFileEvents");
+    assert_eq!(query[6], "| order by Timestamp desc");
+    assert_eq!(
+        rule.query,
+        SEED_000.lines().skip(23).take(7).collect::<Vec<_>>().join("\n")
+    );
+    assert_eq!(rule.query_line, 24);
+    assert_eq!(rule.table.as_deref(), Some("DeviceFileEvents"));
+    assert_eq!(rule.scenarios.len(), 5);
+    assert_eq!(
+        rule.scenarios[0],
+        Scenario {
+            name: "Scheduled system backup using Veeam Backup & Replication".into(),
+            description: Some(
+                "The backup process may involve IOCs that resemble malicious activity, such as \
+                 file creation or network connections."
+                    .into()
+            ),
+            filter: Some(
+                "Check for the presence of veeam or backup in the process name or command \
+                 line, and filter by known backup directories (e.g., C:\\ProgramData\\Veeam)."
+                    .into()
+            ),
+        }
+    );
+    assert_eq!(
+        rule.scenarios[4],
+        Scenario {
+            name: "Remote PowerShell session initiated by IT administrators for system \
+                   configuration"
+                .into(),
+            description: None,
+            filter: None,
+        }
+    );
+}
+
+#[test]
+fn seed_001() {
+    let rule = parse_clean("001", SEED_001);
+    // The opening sentence has no `The <name> rule`, so the title is the query's source.
+    assert_eq!(rule.title.as_deref(), Some("ThreatFox - Nanocore RAT"));
+    assert_eq!(rule.family.as_deref(), Some("Nanocore RAT"));
+    assert_eq!(rule.declared_total, Some(4));
+    assert_eq!(rule.indicators.len(), 4);
+    assert_eq!(
+        rule.indicators[0],
+        indicator(
+            IndicatorKind::Domain,
+            "www.mobile1.com",
+            "botnet_cc",
+            "2026-05-27",
+            "75%"
+        )
+    );
+    assert_eq!(
+        rule.indicators[3],
+        indicator(IndicatorKind::Domain, "moocow.my", "botnet_cc", "2026-05-26", "75%")
+    );
+    assert!(rule
+        .query
+        .starts_with("// Hunt for DNS queries to known malicious domains\n"));
+    assert!(rule.query.ends_with("\n| order by TimeGenerated desc"));
+    assert_eq!(rule.query.lines().count(), 7);
+    assert_eq!(rule.query_line, 10);
+    assert_eq!(rule.table.as_deref(), Some("DnsEvents"));
+    assert_eq!(rule.scenarios.len(), 5);
+    assert_eq!(
+        rule.scenarios[0],
+        Scenario {
+            name: "Legitimate scheduled job using nanocore.exe for system monitoring".into(),
+            description: Some(
+                "A system administrator uses a custom script named nanocore.exe as part of a \
+                 scheduled job to monitor system performance."
+                    .into()
+            ),
+            filter: Some(
+                "Exclude processes where the full path contains C:\\Windows\\System32\\ or \
+                 C:\\Program Files\\ and the process is associated with a known monitoring \
+                 tool (e.g., perfmon.exe)."
+                    .into()
+            ),
+        }
+    );
+    assert_eq!(
+        rule.scenarios[4],
+        Scenario {
+            name: "Legitimate tool named nanocore used in a".into(),
+            description: None,
+            filter: None,
+        }
+    );
+}
+
+/// Variants of seed 000 that must give the same rule, except where the query starts.
+#[test]
+fn messy_variants_give_the_seed_rule() {
+    let seed = parse_clean("000", SEED_000);
+    let query = "// Hunt for files";
+    let query_end = "| order by Timestamp desc\n";
+    let no_outer_pipes: Vec<String> = SEED_000
+        .split('\n')
+        .map(
+            |line| match line.strip_prefix("| ").and_then(|l| l.strip_suffix(" |")) {
+                Some(inner) => inner.to_string(),
+                None => line.to_string(),
+            },
+        )
+        .collect();
+    let markdown = SEED_000
+        .replace("IOC Summary", "## IOC Summary")
+        .replace(
+            "Malware Family: Nanocore RAT Total IOCs: 18 IOC Types:",
+            "- **Malware Family:** Nanocore RAT\n- **Total IOCs:** 18\n- **IOC Types:**",
+        )
+        .replace("| Sentinel Table | Notes |", "## Sentinel Table\n| Table | Notes |")
+        .replacen("Scenario:", "## False Positive Scenarios\n\nScenario:", 1)
+        .replace("Scenario: ", "**Scenario:** ")
+        .replace("Description: ", "- **Description:** ")
+        .replace("Filter/Exclusion: ", "- **Filter/Exclusion:** ");
+    let cases: Vec<(&str, String, u32)> = vec![
+        (
+            "CRLF and BOM",
+            format!("\u{feff}{}", SEED_000.replace('\n', "\r\n")),
+            24,
+        ),
+        ("rows without outer pipes", no_outer_pipes.join("\n"), 24),
+        (
+            "query in a kql fence",
+            SEED_000
+                .replace(query, &format!("```kql\n{query}"))
+                .replace(query_end, &format!("{query_end}```\n")),
+            25,
+        ),
+        (
+            "query in a bare fence under a heading",
+            SEED_000
+                .replace(query, &format!("\n## Query\n\n```\n\n{query}"))
+                .replace(query_end, &format!("{query_end}\n```\n")),
+            29,
+        ),
+        (
+            "bare query under a heading",
+            SEED_000.replace(query, &format!("## Query\n{query}")),
+            25,
+        ),
+        ("markdown headings and bold labels", markdown, 26),
+        (
+            "bold summary fields run together",
+            SEED_000
+                .replace("Malware Family:", "**Malware Family:**")
+                .replace("Total IOCs:", "**Total IOCs:**")
+                .replace("IOC Types:", "**IOC Types:**"),
+            24,
+        ),
+    ];
+    for (name, text, query_line) in cases {
+        let rule = parse_clean(name, &text);
+        let expected = Rule {
+            query_line,
+            ..seed.clone()
+        };
+        assert_eq!(rule, expected, "{name}");
+    }
+}
+
+#[test]
+fn bare_query_from_a_table_name() {
+    // No comments or `let`: the table name line, followed by an operator, starts the query.
+    let alone = SEED_000
+        .replace("// Hunt for files matching known malicious hashes\n", "")
+        .replace("// Source: ThreatFox - Nanocore RAT\n", "");
+    let alone = without_lines(&alone, 24, 24);
+    let joined = alone.replace("DeviceFileEvents\n| where", "DeviceFileEvents | where");
+    for (name, text, lines) in [("alone", alone, 4), ("joined", joined, 3)] {
+        let (rule, _) = parse(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(rule.query_line, 24, "{name}");
+        assert!(rule.query.starts_with("DeviceFileEvents"), "{name}");
+        assert_eq!(rule.query.lines().count(), lines, "{name}");
+        assert!(rule.query.ends_with("| order by Timestamp desc"), "{name}");
+        assert_eq!(rule.table.as_deref(), Some("DeviceFileEvents"), "{name}");
+        assert_eq!(rule.title.as_deref(), Some("ThreatFox: Nanocore RAT IOCs"), "{name}");
+    }
+}
+
+#[test]
+fn scenario_forms() {
+    let text = format!(
+        "{}\n\n### Scenario 2: Browser update\n- **Description:** Chrome updates\n  fetch \
+         files.\n- **Filter/Exclusion:**\nexclude chrome.exe\n**Scenario:**\nLabel alone\n\
+         Description: d\nTrailing prose is no part of it.\n\n## References\nsee ThreatFox",
+        without_lines(SEED_001, 19, 32)
+    );
+    let rule = parse_clean("scenarios", &text);
+    let scenario = |name: &str, description: &str, filter: Option<&str>| Scenario {
+        name: name.into(),
+        description: Some(description.into()),
+        filter: filter.map(Into::into),
+    };
+    assert_eq!(
+        rule.scenarios,
+        [
+            scenario(
+                "Browser update",
+                "Chrome updates fetch files.",
+                Some("exclude chrome.exe")
+            ),
+            scenario("Label alone", "d", None),
+        ]
+    );
+}
+
+#[test]
+fn titles() {
+    let heading = format!("# Nanocore hunting\n{SEED_000}");
+    let detection = SEED_000.replacen(
+        "The ThreatFox: Nanocore RAT IOCs rule detects",
+        "The Emotet Loader detection flags",
+        1,
+    );
+    let lowercase = SEED_001.replace("// Source: ThreatFox - Nanocore RAT\n", "").replacen(
+        "The detection identifies",
+        "The attacker evades the rule here",
+        1,
+    );
+    let cases = [
+        ("heading", heading.as_str(), Some("Nanocore hunting")),
+        ("detection", detection.as_str(), Some("Emotet Loader")),
+        ("none", lowercase.as_str(), None),
+    ];
+    for (name, text, title) in cases {
+        let (rule, _) = parse(text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(rule.title.as_deref(), title, "{name}");
+    }
+}
+
+#[test]
+fn warnings_name_the_value() {
+    let sha256 = "| ef0e9301403d58a4729aaa9cd81abf942b1c8a301a651b1512bc2b5d9e599303 |";
+    let md5 = "| 93e61d5a877bbb937e885d3ca385ac8a |";
+    let row = "| md5_hash | 10cf94eef24c8932d28698e02faf43e5 | payload | 2026-06-20 | 95% |";
+    let short_row = "| md5_hash | 10cf94eef24c8932d28698e02faf43e5 |";
+    let cases: Vec<(&str, String, Vec<&str>)> = vec![
+        (
+            "wrong-length hash",
+            SEED_000.replace(sha256, "| ef0e9301403d |"),
+            vec!["sha256_hash `ef0e9301403d` has 12 hex digits, expected 64"],
+        ),
+        (
+            "non-hex hash",
+            SEED_000.replace(md5, "| 93e61d5a877bbb937e885d3ca385ac8z |"),
+            vec!["md5_hash `93e61d5a877bbb937e885d3ca385ac8z` contains non-hex character `z`"],
+        ),
+        (
+            "non-hex multi-byte hash",
+            SEED_000.replace(
+                "| 0b8b5c278750f6e4a14fde3495cd403eddb9f2bc |",
+                "| 0b8b5c278750f6e4a14fde3495cd403eddb9f2bé |",
+            ),
+            vec!["sha1_hash `0b8b5c278750f6e4a14fde3495cd403eddb9f2bé` contains non-hex character `é`"],
+        ),
+        (
+            "mismatched total",
+            SEED_000.replace("Total IOCs: 18", "Total IOCs: 19"),
+            vec!["summary says Total IOCs: 19 but the IOC table has 18 rows"],
+        ),
+        (
+            "short row",
+            SEED_000.replace(row, short_row),
+            vec![
+                "IOC table row on line 11 has 2 of the header's 5 cells: \
+                 `| md5_hash | 10cf94eef24c8932d28698e02faf43e5 |`",
+            ],
+        ),
+        (
+            "row without a value",
+            SEED_000.replace(row, "| md5_hash | | payload | 2026-06-20 | 95% |"),
+            vec![
+                "IOC table row on line 11 has no value, so it is skipped: \
+                 `| md5_hash | | payload | 2026-06-20 | 95% |`",
+            ],
+        ),
+        (
+            "no IOC table",
+            without_lines(SEED_000, 4, 23),
+            vec!["summary says Total IOCs: 18 but the document has no IOC table"],
+        ),
+        (
+            "no IOC table, no total",
+            without_lines(SEED_001, 4, 9).replace("Total IOCs: 4 ", ""),
+            vec!["summary lists IOC types (domain) but the document has no IOC table"],
+        ),
+        (
+            "second kql block",
+            format!("{SEED_001}\n```kql\nDnsEvents\n| take 1\n```\n"),
+            vec!["the KQL block on line 33 is ignored: a rule has one query, the first"],
+        ),
+    ];
+    for (name, text, expected) in cases {
+        assert_eq!(messages(&text), expected, "{name}");
+    }
+}
+
+#[test]
+fn errors() {
+    let no_query = without_lines(SEED_000, 24, 30);
+    let cut_in_table = cut_after(SEED_000, "| 2470c9c99f13ded1f5b");
+    let cases = [
+        ("no query", no_query.as_str(), "no KQL query found in the document"),
+        (
+            "cut in the IOC table",
+            cut_in_table.as_str(),
+            "no KQL query found in the document",
+        ),
+        ("empty", "", "the document is empty"),
+        ("blank with BOM", "\u{feff}\r\n  \n\t", "the document is empty"),
+    ];
+    for (name, text, message) in cases {
+        let error = parse(text).expect_err(name);
+        assert_eq!(
+            error,
+            RuleError {
+                path: PATH.into(),
+                message: message.into()
+            },
+            "{name}"
+        );
+        assert_eq!(error.to_string(), format!("{PATH}: {message}"), "{name}");
+    }
+}
+
+#[test]
+fn query_cut_off_is_kept_as_far_as_it_goes() {
+    let cases = [
+        ("in a pipe line", "| where SHA256 in (malicious_hashes) or SH", 5),
+        ("in the let", "let malicious_hashes = dynamic([\"ef0e93", 3),
+    ];
+    for (name, cut, lines) in cases {
+        let text = cut_after(SEED_000, cut);
+        let rule = parse_clean(name, &text);
+        assert_eq!(rule.query_line, 24, "{name}");
+        assert_eq!(rule.query.lines().count(), lines, "{name}");
+        assert!(rule.query.ends_with(cut), "{name}");
+        assert_eq!(rule.indicators.len(), 18, "{name}");
+        assert_eq!(rule.table, None, "{name}");
+        assert!(rule.scenarios.is_empty(), "{name}");
+    }
+}
+
+#[test]
+fn any_prefix_of_multi_byte_text_is_safe() {
+    let text = format!(
+        "\u{feff}{}",
+        SEED_001.replace("nanocore", "nanocöre✓").replace('\n', "\r\n")
+    )
+    .replace("| domain | moocow.my |", "| domain | mööcow.my |")
+    .replace("Total IOCs:", "Total IOCs: ①");
+    for (at, _) in text.char_indices() {
+        let _ = parse(&text[..at]);
+    }
+    let (rule, _) = parse(&text).expect("the whole text parses");
+    assert_eq!(rule.scenarios.len(), 5);
+    assert_eq!(rule.declared_total, None);
+}
