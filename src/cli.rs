@@ -60,6 +60,11 @@ pub struct ScanArgs {
     /// Do not print the summary on stderr.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+
+    /// Parse and evaluate every record, without the raw-byte prefilter (the reference path;
+    /// results are identical, only slower).
+    #[arg(long)]
+    pub no_prefilter: bool,
 }
 
 #[derive(Debug, clap::Args)]

@@ -23,6 +23,9 @@ pub struct ScanOptions {
     pub chunk_size: usize,
     /// `--table`: every record is read as a row of this table.
     pub table: Option<&'static Table>,
+    /// Skip records on raw bytes when no rule could match them (the fast path). Off: every
+    /// record is parsed and evaluated — the reference the fast path is tested against.
+    pub prefilter: bool,
 }
 
 /// A record's place in the input: the order results are listed in when nothing else decides.
