@@ -130,6 +130,7 @@ fn scan_command(args: ScanArgs) -> Result<Outcome, Error> {
         threads,
         chunk_size: args.chunk_size,
         table,
+        prefilter: !args.no_prefilter,
     };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
