@@ -8,9 +8,11 @@ use std::path::PathBuf;
 
 use rayon::prelude::*;
 
+use crate::input::fields::{self, FieldValue, Walk};
 use crate::input::table::{self, TableOf};
 use crate::input::{record, FileReader, Item, LogFile, RawRecord, Unit};
-use crate::plan::{CompiledRule, Plan};
+use crate::plan::prefilter::Test;
+use crate::plan::Plan;
 use crate::schema::Table;
 use crate::value::Value;
 
@@ -135,11 +137,19 @@ pub fn scan(plan: &Plan, files: &[LogFile], options: &ScanOptions) -> (Vec<Vec<H
         },
     };
 
+    let fast = if options.prefilter {
+        plan.prefilter().map(|p| Fast::new(p.tests))
+    } else {
+        None
+    };
     let evaluate = |batch: Vec<Unit>| -> Vec<UnitResult> {
-        batch
-            .par_iter()
-            .map(|unit| scan_unit(plan, unit, options.table, path_tables[unit.file]))
-            .collect()
+        let context = |unit: &Unit| Context {
+            plan,
+            chosen: options.table,
+            path_table: path_tables[unit.file],
+            fast: fast.as_ref(),
+        };
+        batch.par_iter().map(|unit| scan_unit(&context(unit), unit)).collect()
     };
     let mut batch = reader.next_batch();
     while !batch.is_empty() {
@@ -282,28 +292,137 @@ impl BatchReader<'_> {
     }
 }
 
-fn scan_unit(
-    plan: &Plan,
-    unit: &Unit,
+/// What every record of a unit is scanned with.
+struct Context<'a> {
+    plan: &'a Plan,
     chosen: Option<&'static Table>,
     path_table: Option<&'static Table>,
-) -> UnitResult {
+    fast: Option<&'a Fast<'a>>,
+}
+
+fn scan_unit(context: &Context<'_>, unit: &Unit) -> UnitResult {
     let mut result = UnitResult {
         file: unit.file,
         ..UnitResult::default()
     };
-    unit.for_each_record(|raw| scan_record(plan, unit.file, raw, chosen, path_table, &mut result));
+    let Some(fast) = context.fast else {
+        unit.for_each_record(|raw| scan_record(context, unit.file, raw, &mut result));
+        return result;
+    };
+    // The captured values borrow each record's bytes, so they live per record: on the stack
+    // for the usual handful of keys.
+    const ON_STACK: usize = 8;
+    let keys = fast.keys.len();
+    unit.for_each_record(|raw| {
+        let mut stack: [Option<FieldValue<'_>>; ON_STACK] = Default::default();
+        let mut heap = Vec::new();
+        let values = if keys <= ON_STACK {
+            &mut stack[..keys]
+        } else {
+            heap.resize(keys, None);
+            &mut heap[..]
+        };
+        match fields::walk(raw.bytes, &fast.keys, values) {
+            Walk::Valid if !fast.may_match(values) => skip_record(context, fast, unit.file, raw, values, &mut result),
+            _ => scan_record(context, unit.file, raw, &mut result),
+        }
+    });
     result
 }
 
-fn scan_record(
-    plan: &Plan,
+/// The fast path's per-record check, built once per scan from the plan's prefilter.
+struct Fast<'p> {
+    /// The top-level keys a walk captures: the tests' columns, and `Type`.
+    keys: Vec<&'p str>,
+    /// Per key, the tests that read it and whether one of them holds on `""` (a null or
+    /// missing string); empty for `Type` when no test reads it.
+    tests: Vec<(Vec<Test<'p>>, bool)>,
+    type_key: usize,
+}
+
+impl<'p> Fast<'p> {
+    fn new(tests: Vec<Test<'p>>) -> Fast<'p> {
+        let mut fast = Fast {
+            keys: Vec::new(),
+            tests: Vec::new(),
+            type_key: 0,
+        };
+        for test in tests {
+            let i = fast.key(test.column);
+            fast.tests[i].0.push(test);
+        }
+        fast.type_key = fast.key("Type");
+        for (tests, on_empty) in &mut fast.tests {
+            *on_empty = tests.iter().any(|t| t.holds_on(""));
+        }
+        fast
+    }
+
+    fn key(&mut self, name: &'p str) -> usize {
+        self.keys.iter().position(|k| *k == name).unwrap_or_else(|| {
+            self.keys.push(name);
+            self.tests.push((Vec::new(), false));
+            self.keys.len() - 1
+        })
+    }
+
+    /// False only when no rule can match the record: no column test holds on the decoded
+    /// value its column has (`""` when null or missing).
+    fn may_match(&self, values: &[Option<FieldValue<'_>>]) -> bool {
+        self.tests
+            .iter()
+            .zip(values)
+            .any(|((tests, on_empty), value)| match value {
+                _ if tests.is_empty() => false,
+                None | Some(FieldValue::Null) => *on_empty,
+                Some(FieldValue::Str(text)) => tests.iter().any(|t| t.holds_on(text)),
+                Some(FieldValue::Other) => true,
+            })
+    }
+}
+
+/// Accounts for a well-formed record no rule can match, exactly as [`scan_record`] would,
+/// without building its fields. Where its table needs the parsed columns, it takes the full path.
+fn skip_record(
+    context: &Context<'_>,
+    fast: &Fast<'_>,
     file: usize,
     raw: RawRecord<'_>,
-    chosen: Option<&'static Table>,
-    path_table: Option<&'static Table>,
+    values: &[Option<FieldValue<'_>>],
     result: &mut UnitResult,
 ) {
+    let table = match (context.chosen, &values[fast.type_key], context.path_table) {
+        (Some(table), _, _) => Some(table),
+        (None, Some(FieldValue::Str(name)), _) => match crate::schema::table(name) {
+            Some(table) => Some(table),
+            None => {
+                result.records += 1;
+                count_table(context.plan, result, name.to_string(), None);
+                return;
+            }
+        },
+        (None, _, Some(table)) => Some(table),
+        (None, _, None) => None,
+    };
+    let Some(table) = table else {
+        // Only the columns can tell the table: parse.
+        return scan_record(context, file, raw, result);
+    };
+    result.records += 1;
+    count_table(context.plan, result, table.name.clone(), Some(table));
+}
+
+/// Counts a record under its table; whether a rule reads the table decides "scanned".
+fn count_table(plan: &Plan, result: &mut UnitResult, name: String, table: Option<&'static Table>) -> bool {
+    let scanned = table.is_some_and(|t| plan.rules.iter().any(|r| std::ptr::eq(r.table, t)));
+    let count = result.tables.entry(name).or_default();
+    count.records += 1;
+    count.scanned += scanned as u64;
+    scanned
+}
+
+fn scan_record(context: &Context<'_>, file: usize, raw: RawRecord<'_>, result: &mut UnitResult) {
+    let plan = context.plan;
     result.records += 1;
     let position = Position {
         file,
@@ -328,7 +447,7 @@ fn scan_record(
             return;
         }
     };
-    let (name, table) = match table::table_of(&fields, chosen, path_table) {
+    let (name, table) = match table::table_of(&fields, context.chosen, context.path_table) {
         TableOf::Known(t) => (t.name.clone(), Some(t)),
         TableOf::Named => (
             fields
@@ -340,25 +459,18 @@ fn scan_record(
         ),
         TableOf::Unknown => (UNKNOWN_TABLE.to_string(), None),
     };
-    let rules: Vec<(usize, &CompiledRule)> = match table {
-        Some(t) => plan
-            .rules
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| std::ptr::eq(r.table, t))
-            .collect(),
-        None => Vec::new(),
-    };
-    let count = result.tables.entry(name).or_default();
-    count.records += 1;
-    if rules.is_empty() {
+    if !count_table(plan, result, name, table) {
         return;
     }
-    count.scanned += 1;
     let Some(table) = table else { return };
     let row = record::RecordRow { fields: &fields, table };
     let mut matched = false;
-    for (index, rule) in rules {
+    for (index, rule) in plan
+        .rules
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| std::ptr::eq(r.table, table))
+    {
         if let Some(values) = rule.stream(&row) {
             matched = true;
             result.hits.push((index, Hit { position, row: values }));

@@ -206,6 +206,21 @@ fn output_is_identical_across_threads_and_chunk_sizes() {
     }
 }
 
+/// The fast path (prefilter) and the plain evaluator must agree on every output byte and on
+/// the summary's accounting.
+#[test]
+fn the_prefilter_changes_nothing_but_speed() {
+    let accounting = |output: &Output| -> Vec<String> {
+        stderr(output).lines().filter(|l| !l.starts_with("loghunt: ")).map(str::to_string).collect()
+    };
+    for format in ["jsonl", "csv", "table"] {
+        let fast = scan_samples(format, &[]);
+        let plain = scan_samples(format, &["--no-prefilter"]);
+        assert_eq!(stdout(&fast), stdout(&plain), "{format}");
+        assert_eq!(accounting(&fast), accounting(&plain), "{format}");
+    }
+}
+
 #[test]
 fn exit_codes() {
     // Nothing found: 0.

@@ -50,16 +50,15 @@ impl LinesReader {
             } else {
                 64 * 1024
             };
-            let start = data.len();
-            data.resize(start + want, 0);
-            let n = match read_full(&mut self.source, &mut data[start..]) {
+            data.reserve_exact(want);
+            // `read_to_end` reads into the spare capacity without zeroing it first.
+            let n = match (&mut self.source).take(want as u64).read_to_end(&mut data) {
                 Ok(n) => n,
                 Err(e) => {
                     self.done = true;
                     return Some(Err(e));
                 }
             };
-            data.truncate(start + n);
             if self.skip > 0 {
                 let s = self.skip.min(data.len());
                 data.drain(..s);
@@ -92,20 +91,6 @@ impl LinesReader {
         self.line += memchr::memchr_iter(b'\n', &unit.data).count() as u64;
         Some(Ok(Item::Unit(unit)))
     }
-}
-
-/// Reads until `buf` is full or the source ends.
-fn read_full(source: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match source.read(&mut buf[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(filled)
 }
 
 /// Calls `f` for each non-blank line of `data` (a trailing `\r` is not part of the record).

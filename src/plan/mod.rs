@@ -5,6 +5,7 @@
 
 mod compile;
 pub mod eval;
+pub mod prefilter;
 pub mod text;
 
 use std::fmt;
