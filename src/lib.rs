@@ -9,6 +9,7 @@
 
 pub mod app;
 pub mod cli;
+pub mod hashing;
 pub mod input;
 pub mod kql;
 pub mod output;

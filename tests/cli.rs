@@ -211,7 +211,11 @@ fn output_is_identical_across_threads_and_chunk_sizes() {
 #[test]
 fn the_prefilter_changes_nothing_but_speed() {
     let accounting = |output: &Output| -> Vec<String> {
-        stderr(output).lines().filter(|l| !l.starts_with("loghunt: ")).map(str::to_string).collect()
+        stderr(output)
+            .lines()
+            .filter(|l| !l.starts_with("loghunt: "))
+            .map(str::to_string)
+            .collect()
     };
     for format in ["jsonl", "csv", "table"] {
         let fast = scan_samples(format, &[]);

@@ -2,8 +2,11 @@
 //! resolved against the table schema (a column the schema lacks is an error), operand types
 //! checked, and each operator turned into its matcher.
 
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
+use crate::hashing::FxHashSet;
 use crate::kql::{self, BinaryOp, Comparison, Direction, Expr, ExprKind, Literal, Nulls, Operator, Span, StringTest};
 use crate::plan::eval::{Predicate, Scalar, SortKey};
 use crate::plan::text::{StringSet, SubstringKind, SubstringTest, TermSet};
@@ -23,6 +26,10 @@ struct Compiler<'r> {
     rule: &'r Rule,
     now: i64,
     lets: HashMap<String, Binding>,
+    /// Sets built from a `let` list, shared by every operator that uses the list the same way
+    /// (`SHA256 in (h) or SHA1 in (h) or MD5 in (h)` builds one set, not three).
+    string_sets: RefCell<HashMap<(String, bool), Arc<StringSet>>>,
+    term_sets: RefCell<HashMap<String, Arc<TermSet>>>,
     /// The columns of the row at the current operator.
     columns: Vec<Column>,
 }
@@ -46,6 +53,8 @@ pub fn compile_rule(rule: &Rule, now: i64) -> Result<(CompiledRule, Vec<Warning>
         rule,
         now,
         lets: HashMap::new(),
+        string_sets: RefCell::default(),
+        term_sets: RefCell::default(),
         columns: table.columns.clone(),
     };
     for statement in &query.lets {
@@ -342,7 +351,7 @@ impl Compiler<'_> {
                     let needle = self.text_constant(right)?;
                     return Ok(Predicate::InStrings {
                         operand,
-                        set: StringSet::new([needle], true),
+                        set: Arc::new(StringSet::new([needle], true)),
                         negated: comparison == Comparison::NotEq,
                     });
                 }
@@ -360,7 +369,7 @@ impl Compiler<'_> {
                     StringTest::Has => {
                         return Ok(Predicate::Terms {
                             operand,
-                            set: TermSet::new([needle], cs),
+                            set: Arc::new(TermSet::new([needle], cs)),
                             all: false,
                             negated,
                         });
@@ -379,39 +388,67 @@ impl Compiler<'_> {
             BinaryOp::In {
                 case_sensitive,
                 negated,
-            } => {
-                let values = self.list(right)?;
-                match left_ty {
-                    Some(ColumnType::String | ColumnType::Dynamic) | None => {
-                        let texts = values.iter().filter(|v| !v.is_null()).map(|v| v.to_text().into_owned());
-                        Ok(Predicate::InStrings {
-                            operand,
-                            set: StringSet::new(texts, case_sensitive),
-                            negated,
-                        })
-                    }
-                    Some(_) => Ok(Predicate::InValues {
-                        operand,
-                        values,
-                        negated,
-                    }),
-                }
-            }
-            BinaryOp::HasAny | BinaryOp::HasAll => {
-                let values = self.list(right)?;
-                let texts: Vec<String> = values
-                    .iter()
-                    .filter(|v| !v.is_null())
-                    .map(|v| v.to_text().into_owned())
-                    .collect();
-                Ok(Predicate::Terms {
+            } => match left_ty {
+                Some(ColumnType::String | ColumnType::Dynamic) | None => Ok(Predicate::InStrings {
                     operand,
-                    set: TermSet::new(texts, false),
-                    all: op == BinaryOp::HasAll,
-                    negated: false,
-                })
-            }
+                    set: self.string_set(right, case_sensitive)?,
+                    negated,
+                }),
+                Some(_) => Ok(Predicate::InValues {
+                    operand,
+                    values: self.list(right)?,
+                    negated,
+                }),
+            },
+            BinaryOp::HasAny | BinaryOp::HasAll => Ok(Predicate::Terms {
+                operand,
+                set: self.term_set(right)?,
+                all: op == BinaryOp::HasAll,
+                negated: false,
+            }),
         }
+    }
+
+    /// The `let` name when `expr` is the list `(name)` of one `let` list.
+    fn shared_list_name(&self, expr: &Expr) -> Option<String> {
+        let ExprKind::List(items) = &expr.kind else { return None };
+        let [item] = items.as_slice() else { return None };
+        let ExprKind::Name(name) = &item.kind else { return None };
+        matches!(self.lets.get(name), Some(Binding::List(_))).then(|| name.clone())
+    }
+
+    /// The texts of a list's non-null values.
+    fn texts(&self, expr: &Expr) -> Result<Vec<String>, CompileError> {
+        let values = self.list(expr)?;
+        Ok(values
+            .iter()
+            .filter(|v| !v.is_null())
+            .map(|v| v.to_text().into_owned())
+            .collect())
+    }
+
+    fn string_set(&self, list: &Expr, case_sensitive: bool) -> Result<Arc<StringSet>, CompileError> {
+        let key = self.shared_list_name(list).map(|name| (name, case_sensitive));
+        if let Some(set) = key.as_ref().and_then(|k| self.string_sets.borrow().get(k).cloned()) {
+            return Ok(set);
+        }
+        let set = Arc::new(StringSet::new(self.texts(list)?, case_sensitive));
+        if let Some(key) = key {
+            self.string_sets.borrow_mut().insert(key, Arc::clone(&set));
+        }
+        Ok(set)
+    }
+
+    fn term_set(&self, list: &Expr) -> Result<Arc<TermSet>, CompileError> {
+        let key = self.shared_list_name(list);
+        if let Some(set) = key.as_ref().and_then(|k| self.term_sets.borrow().get(k).cloned()) {
+            return Ok(set);
+        }
+        let set = Arc::new(TermSet::new(self.texts(list)?, false));
+        if let Some(key) = key {
+            self.term_sets.borrow_mut().insert(key, Arc::clone(&set));
+        }
+        Ok(set)
     }
 
     fn operator(&mut self, operator: &Operator) -> Result<Stage, CompileError> {
@@ -497,30 +534,26 @@ impl Compiler<'_> {
         if rule.indicators.is_empty() {
             return warnings;
         }
-        let mut listed: Vec<String> = Vec::new();
+        let mut listed: Vec<&str> = Vec::new();
         let mut names: Vec<&String> = self.lets.keys().collect();
         names.sort();
         for name in names {
             if let Binding::List(values) = &self.lets[name] {
                 listed.extend(values.iter().filter_map(|v| match v {
-                    Value::String(s) => Some(s.clone()),
+                    Value::String(s) => Some(s.as_str()),
                     _ => None,
                 }));
             }
         }
-        let in_query: HashSet<&str> = listed.iter().map(String::as_str).collect();
-        let in_table: HashSet<&str> = rule.indicators.iter().map(|i| i.value.as_str()).collect();
+        let in_query: FxHashSet<&str> = listed.iter().copied().collect();
+        let in_table: FxHashSet<&str> = rule.indicators.iter().map(|i| i.value.as_str()).collect();
         let only_table: Vec<&str> = rule
             .indicators
             .iter()
             .map(|i| i.value.as_str())
             .filter(|v| !in_query.contains(v))
             .collect();
-        let only_query: Vec<&str> = listed
-            .iter()
-            .map(String::as_str)
-            .filter(|v| !in_table.contains(v))
-            .collect();
+        let only_query: Vec<&str> = listed.iter().copied().filter(|v| !in_table.contains(v)).collect();
         if !only_table.is_empty() {
             warn(format!(
                 "{} IOC table value(s) missing from the query's lists, so the query will not find them: {}",

@@ -4,6 +4,7 @@
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
+use std::sync::Arc;
 
 use crate::kql::Comparison;
 use crate::plan::text::{StringSet, SubstringTest, TermSet};
@@ -67,7 +68,7 @@ pub enum Predicate {
     /// `has`/`has_cs`/`has_any` (any) and `has_all` (all).
     Terms {
         operand: Scalar,
-        set: TermSet,
+        set: Arc<TermSet>,
         all: bool,
         negated: bool,
     },
@@ -78,7 +79,7 @@ pub enum Predicate {
     },
     InStrings {
         operand: Scalar,
-        set: StringSet,
+        set: Arc<StringSet>,
         negated: bool,
     },
     /// `in` over non-string values: equality by [`Value::compare`].
