@@ -1,0 +1,137 @@
+//! Matcher micro-benchmarks: the IOC set lookups behind `in`, the term automaton behind
+//! `has_any`, and the raw-field walk of the fast path against a full parse. Every benchmark
+//! checks its expected match count before it is timed, so a faster wrong answer fails.
+//!
+//! `cargo bench --bench matchers`
+
+use divan::counter::{BytesCount, ItemsCount};
+use divan::{black_box, Bencher};
+use loghunt::input::fields::{self, FieldValue, Walk};
+use loghunt::plan::text::{StringSet, TermSet};
+
+fn main() {
+    divan::main();
+}
+
+/// A small deterministic generator (splitmix64), so that runs compare.
+struct Random(u64);
+
+impl Random {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    fn hex(&mut self, digits: usize) -> String {
+        (0..digits)
+            .map(|_| char::from_digit((self.next() % 16) as u32, 16).unwrap_or('0'))
+            .collect()
+    }
+}
+
+const LOOKUPS: usize = 10_000;
+/// One lookup in this many is an IOC.
+const HIT_EVERY: usize = 100;
+
+/// `SHA256 in (iocs)`: lookups of SHA-256 strings in sets of 20 to 1,000,000 IOCs.
+#[divan::bench(args = [20, 10_000, 1_000_000], sample_count = 30)]
+fn hash_set_lookup(bencher: Bencher, iocs: usize) {
+    let mut random = Random(iocs as u64);
+    let values: Vec<String> = (0..iocs).map(|_| random.hex(64)).collect();
+    let set = StringSet::new(&values, true);
+    let probes: Vec<String> = (0..LOOKUPS)
+        .map(|i| {
+            if i % HIT_EVERY == 0 {
+                values[i % iocs].clone()
+            } else {
+                random.hex(64)
+            }
+        })
+        .collect();
+    let count = |set: &StringSet| probes.iter().filter(|p| set.contains(p)).count();
+    assert_eq!(count(&set), LOOKUPS / HIT_EVERY);
+    bencher
+        .counter(ItemsCount::new(LOOKUPS))
+        .bench_local(|| count(black_box(&set)));
+}
+
+fn domain(random: &mut Random) -> String {
+    const TLDS: [&str; 5] = ["com", "net", "org", "io", "my"];
+    let label = |r: &mut Random, len: u64| -> String {
+        (0..4 + r.next() % len)
+            .map(|_| (b'a' + (r.next() % 26) as u8) as char)
+            .collect()
+    };
+    format!(
+        "{}.{}.{}",
+        label(random, 8),
+        label(random, 10),
+        TLDS[(random.next() % 5) as usize]
+    )
+}
+
+/// `Name has_any (domains)`: DNS names against 4 to 2,000 domain IOCs; hits are subdomains,
+/// upper case or trailing dots, and as many near misses are glued to a letter.
+#[divan::bench(args = [4, 2_000], sample_count = 30)]
+fn domain_has_any(bencher: Bencher, iocs: usize) {
+    let mut random = Random(7 + iocs as u64);
+    let needles: Vec<String> = (0..iocs).map(|_| domain(&mut random)).collect();
+    let set = TermSet::new(&needles, false);
+    let names: Vec<String> = (0..LOOKUPS)
+        .map(|i| {
+            let ioc = &needles[i % iocs];
+            match i % HIT_EVERY {
+                0 => format!("cdn.{}", ioc.to_uppercase()),
+                1 => format!("{ioc}."),
+                2 => format!("x{ioc}"),
+                3 => format!("{ioc}x"),
+                _ => domain(&mut random),
+            }
+        })
+        .collect();
+    let count = |set: &TermSet| names.iter().filter(|n| set.matches_any(n)).count();
+    assert_eq!(count(&set), 2 * LOOKUPS / HIT_EVERY);
+    bencher
+        .counter(ItemsCount::new(LOOKUPS))
+        .bench_local(|| count(black_box(&set)));
+}
+
+/// A realistic Defender DeviceFileEvents row (2.5 KB) from the sample exports.
+fn sample_record() -> String {
+    let text = include_str!("../sample-logs/DeviceFileEvents/2026-06-20/part-0000.jsonl");
+    text.lines().next().unwrap_or_default().trim_end().to_string()
+}
+
+/// The fast path's one pass over a record: well-formedness plus three hash columns and `Type`.
+#[divan::bench(sample_count = 50)]
+fn walk_record_fields(bencher: Bencher) {
+    let record = sample_record();
+    let keys = ["SHA256", "SHA1", "MD5", "Type"];
+    let walk = |record: &str| {
+        let mut values = [None, None, None, None];
+        let walk = fields::walk(record.as_bytes(), &keys, &mut values);
+        (
+            walk,
+            values.iter().filter(|v| matches!(v, Some(FieldValue::Str(_)))).count(),
+        )
+    };
+    assert_eq!(walk(&record), (Walk::Valid, 3));
+    bencher
+        .counter(BytesCount::of_str(&record))
+        .bench_local(|| walk(black_box(&record)));
+}
+
+/// What the fast path avoids: parsing the same record into a map.
+#[divan::bench(sample_count = 50)]
+fn parse_record_fully(bencher: Bencher) {
+    let record = sample_record();
+    let parse =
+        |record: &str| serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(record).map(|m| m.len());
+    assert!(parse(&record).is_ok_and(|columns| columns > 50));
+    bencher
+        .counter(BytesCount::of_str(&record))
+        .bench_local(|| parse(black_box(&record)));
+}
