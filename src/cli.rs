@@ -53,8 +53,9 @@ pub struct ScanArgs {
     pub now: Option<String>,
 
     /// Bytes of log a worker takes at a time; big files are cut into newline-aligned chunks of
-    /// this size. Memory use is about 2 × threads × chunk size.
-    #[arg(long, value_name = "BYTES", default_value_t = 8 * 1024 * 1024)]
+    /// this size. Memory for log data is about 8 × threads × chunk size (two batches of four
+    /// chunks per thread: one being scanned, one being read).
+    #[arg(long, value_name = "BYTES", default_value_t = 2 * 1024 * 1024)]
     pub chunk_size: usize,
 
     /// Do not print the summary on stderr.

@@ -1,6 +1,6 @@
 //! The scan: files are read in order into batches of [`Unit`]s, each batch is evaluated by the
 //! rayon pool while the next one is read, and the results are merged in input order. Memory is
-//! bounded by two batches (threads × chunk size each), not by the size of the input. Every
+//! bounded by two batches (4 × threads × chunk size each), not by the size of the input. Every
 //! record ends up counted exactly once: matched, not matched, or malformed.
 
 use std::collections::BTreeMap;
@@ -124,7 +124,8 @@ pub fn scan(plan: &Plan, files: &[LogFile], options: &ScanOptions) -> (Vec<Vec<H
         ..Stats::default()
     };
     let mut hits: Vec<Vec<Hit>> = plan.rules.iter().map(|_| Vec::new()).collect();
-    let budget = options.threads.max(1) * options.chunk_size.max(1);
+    // Several units per thread per batch, so that one slow unit does not idle the others.
+    let budget = 4 * options.threads.max(1) * options.chunk_size.max(1);
     let mut reader = BatchReader {
         files,
         next_file: 0,
@@ -135,6 +136,7 @@ pub fn scan(plan: &Plan, files: &[LogFile], options: &ScanOptions) -> (Vec<Vec<H
             files: stats.files.clone(),
             ..Stats::default()
         },
+        spares: Vec::new(),
     };
 
     let fast = if options.prefilter {
@@ -142,7 +144,7 @@ pub fn scan(plan: &Plan, files: &[LogFile], options: &ScanOptions) -> (Vec<Vec<H
     } else {
         None
     };
-    let evaluate = |batch: Vec<Unit>| -> Vec<UnitResult> {
+    let evaluate = |batch: &[Unit]| -> Vec<UnitResult> {
         let context = |unit: &Unit| Context {
             plan,
             chosen: options.table,
@@ -154,10 +156,11 @@ pub fn scan(plan: &Plan, files: &[LogFile], options: &ScanOptions) -> (Vec<Vec<H
     let mut batch = reader.next_batch();
     while !batch.is_empty() {
         // Read the next batch while the pool works on this one.
-        let (results, next) = rayon::join(|| evaluate(batch), || reader.next_batch());
+        let (results, next) = rayon::join(|| evaluate(&batch), || reader.next_batch());
         for result in results {
             merge(&mut stats, &mut hits, result);
         }
+        reader.spares.extend(batch.into_iter().map(|unit| unit.data));
         batch = next;
     }
     absorb_reader_stats(&mut stats, reader.stats);
@@ -223,6 +226,8 @@ struct BatchReader<'f> {
     budget: usize,
     /// What the reader itself saw: bytes, file problems, records it found broken.
     stats: Stats,
+    /// Buffers of scanned units, to be filled again.
+    spares: Vec<Vec<u8>>,
 }
 
 impl BatchReader<'_> {
@@ -236,7 +241,8 @@ impl BatchReader<'_> {
                 break;
             };
             let file = *file;
-            match reader.next_item() {
+            let spare = self.spares.pop().unwrap_or_default();
+            match reader.next_item(spare) {
                 None => {
                     stats.files[file].bytes += reader.bytes_read();
                     self.current = None;

@@ -108,8 +108,10 @@ impl ArrayReader {
         });
     }
 
-    pub fn next_item(&mut self) -> Option<io::Result<Item>> {
-        let mut data: Vec<u8> = Vec::new();
+    /// The next unit or issue; `spare` is an empty buffer to fill (its capacity is reused).
+    pub fn next_item(&mut self, spare: Vec<u8>) -> Option<io::Result<Item>> {
+        let mut data = spare;
+        data.clear();
         let mut framed: Vec<Framed> = Vec::new();
         while self.issues.is_empty() && (data.len() < self.chunk_size || self.state == State::InElement) {
             match self.fill() {

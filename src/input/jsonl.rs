@@ -36,11 +36,15 @@ impl LinesReader {
         self.offset + self.carry.len() as u64
     }
 
-    pub fn next_item(&mut self) -> Option<io::Result<Item>> {
+    /// The next unit; `spare` is an empty buffer to fill (its capacity is reused).
+    pub fn next_item(&mut self, spare: Vec<u8>) -> Option<io::Result<Item>> {
         if self.done {
             return None;
         }
-        let mut data = std::mem::take(&mut self.carry);
+        // Fresh multi-megabyte buffers cost page faults on every unit; reuse one.
+        let mut data = spare;
+        data.clear();
+        data.append(&mut self.carry);
         let mut searched = 0;
         loop {
             // Fill up to the chunk size, then keep going only until a newline turns up, so that
@@ -126,7 +130,7 @@ mod tests {
         std::fs::write(&path, text).unwrap();
         let mut reader = FileReader::open(0, &path, chunk_size).unwrap();
         let mut out = Vec::new();
-        while let Some(item) = reader.next_item() {
+        while let Some(item) = reader.next_item(Vec::new()) {
             let Item::Unit(unit) = item.unwrap() else {
                 panic!("no issues expected")
             };

@@ -215,10 +215,11 @@ impl FileReader {
         })
     }
 
-    pub fn next_item(&mut self) -> Option<io::Result<Item>> {
+    /// The next unit or issue. `spare` is an empty buffer whose capacity the unit may reuse.
+    pub fn next_item(&mut self, spare: Vec<u8>) -> Option<io::Result<Item>> {
         match self {
-            FileReader::Lines(r) => r.next_item(),
-            FileReader::Array(r) => r.next_item(),
+            FileReader::Lines(r) => r.next_item(spare),
+            FileReader::Array(r) => r.next_item(spare),
             FileReader::Empty => None,
         }
     }
