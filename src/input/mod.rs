@@ -130,6 +130,24 @@ pub struct Framed {
     pub line: u64,
 }
 
+/// A record that a reader had to build because the file does not hold it as a JSON object of
+/// its own (a CSV row, a positional API row, a row inside an envelope): the row as a JSON
+/// object, where it came from, and the table the file says it belongs to, if it says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuiltRecord {
+    /// One JSON object: column name → value. Datetimes as ISO 8601 text.
+    pub json: String,
+    /// 1-based line of the row in the file (1 for a file that is one line).
+    pub line: u64,
+    /// Byte offset of the row in the file (unique per record: it orders ties).
+    pub offset: u64,
+    /// A table named by the file itself (an envelope's `category`), before any other evidence.
+    pub table: Option<String>,
+}
+
+/// A problem a reader found with one record (`is_record`) or with the file, with where.
+pub type ReadIssue = Issue;
+
 /// One record's bytes and where it came from.
 #[derive(Debug, Clone, Copy)]
 pub struct RawRecord<'a> {
