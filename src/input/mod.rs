@@ -145,9 +145,6 @@ pub struct BuiltRecord {
     pub table: Option<String>,
 }
 
-/// A problem a reader found with one record (`is_record`) or with the file, with where.
-pub type ReadIssue = Issue;
-
 /// One record's bytes and where it came from.
 #[derive(Debug, Clone, Copy)]
 pub struct RawRecord<'a> {
