@@ -154,7 +154,9 @@ fn scan_command(args: ScanArgs) -> Result<Outcome, Error> {
     if !args.quiet {
         output::write_summary(&mut stderr, &stats, &plan.rules, &hits, skipped, started.elapsed())?;
     }
-    let incomplete = !discovery_errors.is_empty() || stats.files_not_fully_read().next().is_some();
+    let incomplete = !discovery_errors.is_empty()
+        || stats.files_not_fully_read().next().is_some()
+        || (args.strict && stats.malformed > 0);
     Ok(if incomplete {
         Outcome::Incomplete
     } else if hits.iter().any(|h| !h.is_empty()) {

@@ -62,6 +62,11 @@ pub struct ScanArgs {
     #[arg(long, short = 'q')]
     pub quiet: bool,
 
+    /// Treat malformed records as an error: exit 2 if any was found (they are still counted,
+    /// listed, and the rest still scanned).
+    #[arg(long)]
+    pub strict: bool,
+
     /// Parse and evaluate every record, without the raw-byte prefilter (the reference path;
     /// results are identical, only slower).
     #[arg(long)]

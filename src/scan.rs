@@ -251,7 +251,7 @@ impl BatchReader<'_> {
                     stats.files[file].bytes += reader.bytes_read();
                     stats.files[file]
                         .problems
-                        .push(format!("read error after byte {}: {e}", reader.bytes_read()));
+                        .push(format!("read error after {} bytes (decompressed): {e}", reader.bytes_read()));
                     self.current = None;
                 }
                 Some(Ok(Item::Unit(unit))) => {

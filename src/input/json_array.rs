@@ -39,6 +39,8 @@ pub struct ArrayReader {
     element_line: u64,
     eof: bool,
     issues: Vec<Issue>,
+    /// A read error (a truncated gzip member), reported after what was read before it.
+    error: Option<io::Error>,
 }
 
 impl ArrayReader {
@@ -60,6 +62,7 @@ impl ArrayReader {
             element_line: 1,
             eof: false,
             issues: Vec::new(),
+            error: None,
         }
         .skipping(bom)
     }
@@ -116,8 +119,10 @@ impl ArrayReader {
         while self.issues.is_empty() && (data.len() < self.chunk_size || self.state == State::InElement) {
             match self.fill() {
                 Err(e) => {
-                    self.state = State::Failed;
-                    return Some(Err(e));
+                    self.error = Some(e);
+                    self.eof = true;
+                    self.at_end_of_file(&data);
+                    break;
                 }
                 Ok(false) => {
                     self.at_end_of_file(&data);
@@ -198,7 +203,7 @@ impl ArrayReader {
         if !self.issues.is_empty() {
             return Some(Ok(Item::Issue(self.issues.remove(0))));
         }
-        None
+        self.error.take().map(Err)
     }
 
     /// Tracks nesting and strings so that only a top-level `,` or `]` ends the element.

@@ -16,6 +16,8 @@ pub struct LinesReader {
     line: u64,
     done: bool,
     skip: usize,
+    /// A read error, reported after the lines read before it.
+    error: Option<io::Error>,
 }
 
 impl LinesReader {
@@ -29,6 +31,7 @@ impl LinesReader {
             line: 1,
             done: false,
             skip: bom,
+            error: None,
         }
     }
 
@@ -39,7 +42,7 @@ impl LinesReader {
     /// The next unit; `spare` is an empty buffer to fill (its capacity is reused).
     pub fn next_item(&mut self, spare: Vec<u8>) -> Option<io::Result<Item>> {
         if self.done {
-            return None;
+            return self.error.take().map(Err);
         }
         // Fresh multi-megabyte buffers cost page faults on every unit; reuse one.
         let mut data = spare;
@@ -54,13 +57,16 @@ impl LinesReader {
             } else {
                 64 * 1024
             };
-            data.reserve_exact(want);
-            // `read_to_end` reads into the spare capacity without zeroing it first.
+            // Amortised growth: a single 100 MB line must not cost a copy per 64 KiB read.
+            data.reserve(want);
+            // `read_to_end` reads into the spare capacity without zeroing it first, and keeps
+            // what it read before an error (a truncated gzip member): those lines are scanned,
+            // a line cut by the error is malformed, and the error is reported after them.
             let n = match (&mut self.source).take(want as u64).read_to_end(&mut data) {
                 Ok(n) => n,
                 Err(e) => {
-                    self.done = true;
-                    return Some(Err(e));
+                    self.error = Some(e);
+                    0
                 }
             };
             if self.skip > 0 {

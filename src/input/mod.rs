@@ -3,20 +3,20 @@
 //! record a table ([`table`]) and a row view ([`record`]). Readers hand out [`Unit`]s of raw
 //! records; they never evaluate rules.
 
+pub mod decompress;
 pub mod fields;
 pub mod json_array;
 pub mod jsonl;
 pub mod record;
 pub mod table;
 
-use std::fs::File;
-use std::io::{self, Read};
+use std::io;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 /// Extensions read when a directory is walked; a file named on the command line is read
 /// whatever its name.
-const LOG_EXTENSIONS: &[&str] = &["json", "jsonl", "ndjson", "log"];
+const LOG_EXTENSIONS: &[&str] = &["json", "jsonl", "ndjson", "log", "csv", "gz", "zst", "zstd"];
 
 /// One file to scan.
 #[derive(Debug, Clone)]
@@ -39,6 +39,13 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<LogFile>, Vec<InputError>, u64) {
     let mut errors = Vec::new();
     let mut skipped = 0;
     for path in paths {
+        if decompress::is_stdin(path) {
+            files.push(LogFile {
+                path: path.clone(),
+                size: 0,
+            });
+            continue;
+        }
         let metadata = match std::fs::metadata(path) {
             Ok(m) => m,
             Err(e) => {
@@ -198,32 +205,21 @@ pub enum FileReader {
 }
 
 impl FileReader {
+    /// Opens a file (or `-`, standard input), decompressing it if need be, and chooses the
+    /// reader from its first bytes: `[` a JSON array, anything else JSON lines.
     pub fn open(file: usize, path: &Path, chunk_size: usize) -> io::Result<FileReader> {
-        let mut handle = File::open(path)?;
-        let mut head = vec![0u8; 64 * 1024];
-        let mut filled = 0;
-        // Sniff enough bytes to see past a BOM and leading white space.
-        while filled < head.len() {
-            let n = handle.read(&mut head[filled..])?;
-            if n == 0 {
-                break;
-            }
-            filled += n;
-            if head[..filled]
-                .iter()
-                .any(|b| !b.is_ascii_whitespace() && !matches!(b, 0xEF | 0xBB | 0xBF))
-            {
-                break;
-            }
-        }
-        head.truncate(filled);
+        let (source, _) = decompress::open(path)?;
+        // Enough bytes to see past a BOM and leading white space in any sane export.
+        let (head, source) = decompress::peek(source, 64 * 1024)?;
         let bom = if head.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
-        let first = head[bom..].iter().position(|b| !b.is_ascii_whitespace());
-        let Some(first) = first.map(|p| p + bom) else {
-            return Ok(FileReader::Empty);
+        let Some(first) = head[bom..].iter().find(|b| !b.is_ascii_whitespace()) else {
+            return Ok(if head.len() < 64 * 1024 {
+                FileReader::Empty
+            } else {
+                FileReader::Lines(jsonl::LinesReader::new(file, source, bom, chunk_size))
+            });
         };
-        let source = Box::new(io::Cursor::new(head).chain(handle));
-        Ok(if head_byte(&source, first) == Some(b'[') {
+        Ok(if *first == b'[' {
             FileReader::Array(json_array::ArrayReader::new(file, source, bom, chunk_size))
         } else {
             FileReader::Lines(jsonl::LinesReader::new(file, source, bom, chunk_size))
@@ -249,8 +245,4 @@ impl FileReader {
     }
 }
 
-type Source = Box<io::Chain<io::Cursor<Vec<u8>>, File>>;
-
-fn head_byte(source: &Source, at: usize) -> Option<u8> {
-    source.get_ref().0.get_ref().get(at).copied()
-}
+use decompress::Source;

@@ -24,7 +24,7 @@ pub fn write_summary(
         0.0
     };
     let skipped = if skipped_files > 0 {
-        format!(" ({skipped_files} walked files skipped: not .json/.jsonl/.ndjson/.log)")
+        format!(" ({skipped_files} walked files skipped: not .json/.jsonl/.ndjson/.log/.csv/.gz/.zst)")
     } else {
         String::new()
     };

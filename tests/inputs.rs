@@ -1,0 +1,190 @@
+//! Inputs as they arrive: compressed, on standard input, broken in the ways real exports break.
+//! Each case runs the real binary and checks both the results that must survive and the
+//! message that names what went wrong.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+const RULE: &str =
+    "DnsEvents\n| where Name has_any (\"moocow.my\")\n| project TimeGenerated, Name\n| order by TimeGenerated asc\n";
+
+fn dns(name: &str, second: u32) -> String {
+    format!("{{\"TimeGenerated\":\"2026-05-27T08:00:{second:02}Z\",\"Name\":\"{name}\",\"Type\":\"DnsEvents\"}}\n")
+}
+
+/// `count` records, every tenth a result.
+fn export(count: u32) -> String {
+    (0..count)
+        .map(|i| dns(if i % 10 == 0 { "a.moocow.my" } else { "www.bing.com" }, i % 60))
+        .collect()
+}
+
+struct Case {
+    dir: tempfile::TempDir,
+    rule: PathBuf,
+}
+
+impl Case {
+    fn new() -> Case {
+        let dir = tempfile::tempdir().unwrap();
+        let rule = dir.path().join("moo.kql");
+        std::fs::write(&rule, RULE).unwrap();
+        Case { dir, rule }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn write(&self, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.path(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+
+    fn scan(&self, args: &[&str], stdin: Option<&[u8]>) -> Output {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_loghunt"));
+        command
+            .args(["scan", "-r", self.rule.to_str().unwrap(), "--format", "jsonl"])
+            .args(args);
+        command.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() });
+        command.stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut child = command.spawn().unwrap();
+        if let Some(bytes) = stdin {
+            child.stdin.take().unwrap().write_all(bytes).unwrap();
+        }
+        child.wait_with_output().unwrap()
+    }
+}
+
+fn results(output: &Output) -> usize {
+    String::from_utf8_lossy(&output.stdout).lines().count()
+}
+
+/// The result rows, without the file they came from.
+fn rows(output: &Output) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["row"].clone())
+        .collect()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    encoder.write_all(bytes).unwrap();
+    encoder.finish().unwrap()
+}
+
+fn arg(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+#[test]
+fn gzip_zstd_and_multi_member_gzip_read_like_plain_text() {
+    let case = Case::new();
+    let text = export(300);
+    let plain = case.write("plain.jsonl", &text);
+    let expected = case.scan(&[arg(&plain)], None);
+    assert_eq!(expected.status.code(), Some(1));
+    assert_eq!(results(&expected), 30);
+
+    let gz = case.write("a/export.json.gz", gzip(text.as_bytes()));
+    // `cat a.gz b.gz`: two members, one stream.
+    let (first, second) = text.split_at(text.len() / 2);
+    let members = case.write(
+        "b/export.jsonl",
+        [gzip(first.as_bytes()), gzip(second.as_bytes())].concat(),
+    );
+    let zst = case.write("c/export.log", zstd::stream::encode_all(text.as_bytes(), 3).unwrap());
+    for path in [gz, members, zst] {
+        let output = case.scan(&[arg(&path)], None);
+        assert_eq!(rows(&output), rows(&expected), "{}", path.display());
+        assert_eq!(results(&output), 30, "{}", path.display());
+        assert!(
+            stderr(&output).contains("records: 300 read = 30 matched"),
+            "{}",
+            stderr(&output)
+        );
+    }
+}
+
+#[test]
+fn a_truncated_gzip_member_keeps_what_came_before_and_fails_the_run() {
+    let case = Case::new();
+    let bytes = gzip(export(5000).as_bytes());
+    let cut = case.write("cut.json.gz", &bytes[..bytes.len() * 2 / 3]);
+    let output = case.scan(&[arg(&cut)], None);
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "a file not fully read: exit 2 even with results"
+    );
+    let found = results(&output);
+    assert!(
+        found > 100 && found < 500,
+        "the records before the cut are scanned: {found}"
+    );
+    let err = stderr(&output);
+    assert!(err.contains("files not fully read: 1"), "{err}");
+    assert!(err.contains(&format!("{}: read error", cut.display())), "{err}");
+}
+
+#[test]
+fn standard_input_is_dash() {
+    let case = Case::new();
+    let text = export(50);
+    let output = case.scan(&["-"], Some(text.as_bytes()));
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert_eq!(results(&output), 5);
+    let output = case.scan(&["-"], Some(&gzip(text.as_bytes())));
+    assert_eq!(results(&output), 5, "compressed standard input too");
+}
+
+#[test]
+fn strict_makes_malformed_records_an_error() {
+    let case = Case::new();
+    let logs = case.write(
+        "logs.jsonl",
+        format!("{}{{not json}}\n{}", dns("a.moocow.my", 1), dns("b.moocow.my", 2)),
+    );
+    let lenient = case.scan(&[arg(&logs)], None);
+    assert_eq!(lenient.status.code(), Some(1));
+    let strict = case.scan(&["--strict", arg(&logs)], None);
+    assert_eq!(strict.status.code(), Some(2));
+    assert_eq!(results(&strict), 2, "the other records are still scanned and printed");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_dangling_symlink_in_a_walked_directory_is_reported_and_the_rest_scanned() {
+    let case = Case::new();
+    case.write("logs/a.jsonl", export(20));
+    std::os::unix::fs::symlink(case.path("nowhere.jsonl"), case.path("logs/b.jsonl")).unwrap();
+    case.write("logs/c.jsonl", export(20));
+    let output = case.scan(&[arg(&case.path("logs"))], None);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(results(&output), 4);
+    let err = stderr(&output);
+    assert!(err.contains("b.jsonl") && err.contains("cannot read"), "{err}");
+}
+
+#[test]
+fn a_huge_single_line_is_one_record_read_in_bounded_passes() {
+    let case = Case::new();
+    // A 20 MB record between two ordinary ones; the padding is a column no rule reads.
+    let padding = "x".repeat(20 << 20);
+    let big = format!("{{\"TimeGenerated\":\"2026-05-27T08:00:30Z\",\"Name\":\"big.moocow.my\",\"Type\":\"DnsEvents\",\"Message\":\"{padding}\"}}\n");
+    let logs = case.write(
+        "big.jsonl",
+        format!("{}{big}{}", dns("a.moocow.my", 1), dns("c.moocow.my", 59)),
+    );
+    let output = case.scan(&["--chunk-size", "65536", arg(&logs)], None);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert_eq!(results(&output), 3);
+}
