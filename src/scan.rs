@@ -249,9 +249,10 @@ impl BatchReader<'_> {
                 }
                 Some(Err(e)) => {
                     stats.files[file].bytes += reader.bytes_read();
-                    stats.files[file]
-                        .problems
-                        .push(format!("read error after {} bytes (decompressed): {e}", reader.bytes_read()));
+                    stats.files[file].problems.push(format!(
+                        "read error after {} bytes (decompressed): {e}",
+                        reader.bytes_read()
+                    ));
                     self.current = None;
                 }
                 Some(Ok(Item::Unit(unit))) => {
@@ -344,6 +345,8 @@ struct Fast<'p> {
     /// missing string); empty for `Type` when no test reads it.
     tests: Vec<(Vec<Test<'p>>, bool)>,
     type_key: usize,
+    /// `properties`: a Defender envelope holds the row there, out of the walk's sight.
+    envelope_key: usize,
 }
 
 impl<'p> Fast<'p> {
@@ -352,12 +355,14 @@ impl<'p> Fast<'p> {
             keys: Vec::new(),
             tests: Vec::new(),
             type_key: 0,
+            envelope_key: 0,
         };
         for test in tests {
             let i = fast.key(test.column);
             fast.tests[i].0.push(test);
         }
         fast.type_key = fast.key("Type");
+        fast.envelope_key = fast.key("properties");
         for (tests, on_empty) in &mut fast.tests {
             *on_empty = tests.iter().any(|t| t.holds_on(""));
         }
@@ -375,6 +380,9 @@ impl<'p> Fast<'p> {
     /// False only when no rule can match the record: no column test holds on the decoded
     /// value its column has (`""` when null or missing).
     fn may_match(&self, values: &[Option<FieldValue<'_>>]) -> bool {
+        if values[self.envelope_key].is_some() {
+            return true;
+        }
         self.tests
             .iter()
             .zip(values)
@@ -397,9 +405,13 @@ fn skip_record(
     values: &[Option<FieldValue<'_>>],
     result: &mut UnitResult,
 ) {
-    let table = match (context.chosen, &values[fast.type_key], context.path_table) {
+    let type_column = match &values[fast.type_key] {
+        Some(FieldValue::Str(name)) => Some(name.as_ref()),
+        _ => None,
+    };
+    let table = match (context.chosen, raw.table.or(type_column), context.path_table) {
         (Some(table), _, _) => Some(table),
-        (None, Some(FieldValue::Str(name)), _) => match crate::schema::table(name) {
+        (None, Some(name), _) => match crate::schema::table(name) {
             Some(table) => Some(table),
             None => {
                 result.records += 1;
@@ -453,23 +465,23 @@ fn scan_record(context: &Context<'_>, file: usize, raw: RawRecord<'_>, result: &
             return;
         }
     };
-    let (name, table) = match table::table_of(&fields, context.chosen, context.path_table) {
+    // The storage-account form of the Defender streaming API: the row is the envelope's
+    // `properties`, its table the envelope's `category`.
+    let (fields, envelope_table) = match record::unwrap_envelope(&fields) {
+        Some((row, table)) => (row, Some(table)),
+        None => (&fields, None),
+    };
+    let (name, table) = match table::table_of(fields, context.chosen, raw.table.or(envelope_table), context.path_table)
+    {
         TableOf::Known(t) => (t.name.clone(), Some(t)),
-        TableOf::Named => (
-            fields
-                .get("Type")
-                .and_then(|t| t.as_str())
-                .unwrap_or(UNKNOWN_TABLE)
-                .to_string(),
-            None,
-        ),
+        TableOf::Named(name) => (name.to_string(), None),
         TableOf::Unknown => (UNKNOWN_TABLE.to_string(), None),
     };
     if !count_table(plan, result, name, table) {
         return;
     }
     let Some(table) = table else { return };
-    let row = record::RecordRow { fields: &fields, table };
+    let row = record::RecordRow { fields, table };
     let mut matched = false;
     for (index, rule) in plan
         .rules

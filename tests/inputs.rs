@@ -188,3 +188,50 @@ fn a_huge_single_line_is_one_record_read_in_bounded_passes() {
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     assert_eq!(results(&output), 3);
 }
+
+/// The storage-account form of the Defender streaming API: envelope records as CRLF JSON lines
+/// in `.../PT1H.json`; the table comes from `category`, the row from `properties`.
+#[test]
+fn defender_streaming_records_in_json_lines_are_unwrapped() {
+    let case = Case::new();
+    let envelope = |category: &str, properties: &str| {
+        format!(
+            "{{\"time\":\"2026-06-20T10:00:00.0000000Z\",\"tenantId\":\"t\",\"operationName\":\"Publish\",\
+             \"category\":\"AdvancedHunting-{category}\",\"properties\":{properties}}}\r\n"
+        )
+    };
+    let ioc = "ef0e9301403d58a4729aaa9cd81abf942b1c8a301a651b1512bc2b5d9e599303";
+    let text = [
+        envelope("DeviceFileEvents", &format!("{{\"Timestamp\":\"2026-06-20T10:00:00Z\",\"SHA256\":\"{ioc}\",\"FileName\":\"a.exe\",\"DeviceName\":null}}")),
+        envelope("DeviceFileEvents", "{\"Timestamp\":\"2026-06-20T10:00:01Z\",\"SHA256\":\"00\",\"FileName\":\"b.exe\"}"),
+        // The same hash in another table's row is not a DeviceFileEvents result.
+        envelope("DeviceProcessEvents", &format!("{{\"Timestamp\":\"2026-06-20T10:00:02Z\",\"SHA256\":\"{ioc}\"}}")),
+        envelope("DeviceLogonEvents", "{\"Timestamp\":\"2026-06-20T10:00:03Z\"}"),
+    ]
+    .concat();
+    let logs = case.write("y=2026/m=06/d=20/h=10/m=00/PT1H.json", text);
+    let rules = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+    for prefilter in [&[][..], &["--no-prefilter"]] {
+        let output = Command::new(env!("CARGO_BIN_EXE_loghunt"))
+            .args(["scan", "-r", arg(&rules), "--format", "jsonl"])
+            .args(prefilter)
+            .arg(arg(&logs))
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+        let rows = rows(&output);
+        assert_eq!(rows.len(), 1, "{prefilter:?}");
+        assert_eq!(rows[0]["FileName"], "a.exe");
+        assert_eq!(rows[0]["DeviceName"], "", "a null string reads as empty");
+        let err = stderr(&output);
+        assert!(err.contains("DeviceFileEvents: 2 records (scanned)"), "{err}");
+        assert!(
+            err.contains("DeviceProcessEvents: 1 records (skipped: no rule reads this table)"),
+            "{err}"
+        );
+        assert!(
+            err.contains("DeviceLogonEvents: 1 records (skipped: no rule reads this table)"),
+            "{err}"
+        );
+    }
+}

@@ -167,6 +167,7 @@ impl ArrayReader {
                         range: self.element_start..end,
                         offset: self.element_offset,
                         line: self.element_line,
+                        table: None,
                     });
                     self.state = if b == b']' { State::End } else { State::BeforeElement };
                 }

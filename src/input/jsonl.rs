@@ -118,6 +118,7 @@ pub fn for_each_line(data: &[u8], offset: u64, first_line: u64, f: &mut impl FnM
                 bytes,
                 offset: offset + start as u64,
                 line,
+                table: None,
             });
         }
         start = end + 1;

@@ -13,6 +13,7 @@ pub mod table;
 use std::io;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Extensions read when a directory is walked; a file named on the command line is read
 /// whatever its name.
@@ -135,6 +136,8 @@ pub struct Framed {
     pub range: Range<usize>,
     pub offset: u64,
     pub line: u64,
+    /// The table the file names for this record (an envelope's `category`).
+    pub table: Option<Arc<str>>,
 }
 
 /// A record that a reader had to build because the file does not hold it as a JSON object of
@@ -159,6 +162,8 @@ pub struct RawRecord<'a> {
     /// Byte offset in the file: unique per record, the tie-breaker of the output order.
     pub offset: u64,
     pub line: u64,
+    /// The table the file names for it, if it does.
+    pub table: Option<&'a str>,
 }
 
 impl Unit {
@@ -172,6 +177,7 @@ impl Unit {
                         bytes: &self.data[r.range.clone()],
                         offset: r.offset,
                         line: r.line,
+                        table: r.table.as_deref(),
                     });
                 }
             }

@@ -1,6 +1,7 @@
-//! Which table a record belongs to. In order: the table chosen on the command line, the row's
-//! own `Type` column (Log Analytics exports), a known table name in the file or folder path,
-//! then the columns present. The first that answers wins.
+//! Which table a record belongs to. In order: the table chosen on the command line, the table
+//! the file names for the record (a Defender envelope's `category`) or the row's own `Type`
+//! column (Log Analytics exports), a known table name in the file or folder path, then the
+//! columns present. The first that answers wins.
 
 use std::path::Path;
 
@@ -10,10 +11,10 @@ use crate::schema::{self, Table};
 
 /// The table of a record, or why none could be told.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TableOf {
+pub enum TableOf<'a> {
     Known(&'static Table),
-    /// The row names a table (`Type`) that loghunt has no schema for.
-    Named,
+    /// The file or the row names a table that loghunt has no schema for.
+    Named(&'a str),
     Unknown,
 }
 
@@ -47,18 +48,24 @@ pub fn from_columns(row: &Map<String, Json>) -> Option<&'static Table> {
 }
 
 /// Decides the table of one record; see the module documentation for the order.
-pub fn table_of(
-    row: &Map<String, Json>,
+/// `named` is the table the file names for the record, if any.
+pub fn table_of<'a>(
+    row: &'a Map<String, Json>,
     chosen: Option<&'static Table>,
+    named: Option<&'a str>,
     path_table: Option<&'static Table>,
-) -> TableOf {
+) -> TableOf<'a> {
     if let Some(table) = chosen {
         return TableOf::Known(table);
     }
-    if let Some(Json::String(name)) = row.get("Type") {
+    let type_column = match row.get("Type") {
+        Some(Json::String(name)) => Some(name.as_str()),
+        _ => None,
+    };
+    if let Some(name) = named.or(type_column) {
         return match schema::table(name) {
             Some(table) => TableOf::Known(table),
-            None => TableOf::Named,
+            None => TableOf::Named(name),
         };
     }
     if let Some(table) = path_table {
@@ -82,28 +89,37 @@ mod tests {
         let files = schema::table("DeviceFileEvents");
         let typed = map(json!({"Type": "DnsEvents", "Name": "x"}));
         assert_eq!(
-            table_of(&typed, files, None),
+            table_of(&typed, files, None, None),
             TableOf::Known(files.unwrap()),
             "the command line wins"
         );
-        assert_eq!(table_of(&typed, None, files), TableOf::Known(dns.unwrap()), "then Type");
+        assert_eq!(
+            table_of(&typed, None, None, files),
+            TableOf::Known(dns.unwrap()),
+            "then Type"
+        );
         let other = map(json!({"Type": "SecurityEvent"}));
-        assert_eq!(table_of(&other, None, files), TableOf::Named);
+        assert_eq!(table_of(&other, None, None, files), TableOf::Named("SecurityEvent"));
+        assert_eq!(
+            table_of(&typed, None, Some("DeviceFileEvents"), None),
+            TableOf::Known(files.unwrap()),
+            "an envelope's category comes before the row's Type"
+        );
         let bare = map(json!({"SHA256": "x", "FolderPath": "y"}));
         assert_eq!(
-            table_of(&bare, None, dns),
+            table_of(&bare, None, None, dns),
             TableOf::Known(dns.unwrap()),
             "then the path"
         );
         assert_eq!(
-            table_of(&bare, None, None),
+            table_of(&bare, None, None, None),
             TableOf::Known(files.unwrap()),
             "then the columns"
         );
         let dns_row =
             map(json!({"Name": "a.com", "QueryType": "A", "IPAddresses": "1.2.3.4", "TimeGenerated": "2024-01-01"}));
-        assert_eq!(table_of(&dns_row, None, None), TableOf::Known(dns.unwrap()));
-        assert_eq!(table_of(&map(json!({"nope": 1})), None, None), TableOf::Unknown);
+        assert_eq!(table_of(&dns_row, None, None, None), TableOf::Known(dns.unwrap()));
+        assert_eq!(table_of(&map(json!({"nope": 1})), None, None, None), TableOf::Unknown);
     }
 
     #[test]
