@@ -235,3 +235,26 @@ fn defender_streaming_records_in_json_lines_are_unwrapped() {
         );
     }
 }
+
+/// Log Analytics data exports may deliver a record twice: both copies are results (Sentinel
+/// would return both), and the summary counts the copies.
+#[test]
+fn exact_duplicates_are_kept_and_counted() {
+    let case = Case::new();
+    let a = dns("a.moocow.my", 1);
+    let b = dns("b.example.com", 2);
+    let first = case.write("y=2026/m=05/d=27/h=08/m=00/PT05M.json", format!("{a}{b}"));
+    let second = case.write("y=2026/m=05/d=27/h=08/m=05/PT05M.json", format!("{a}{b}{a}"));
+    let output = case.scan(&[arg(first.parent().unwrap().parent().unwrap())], None);
+    let _ = second;
+    assert_eq!(results(&output), 3, "every copy is a result");
+    let err = stderr(&output);
+    assert!(
+        err.contains("records: 5 read = 3 matched + 2 not matched + 0 malformed"),
+        "{err}"
+    );
+    assert!(
+        err.contains("of which 3 are exact copies of an earlier record"),
+        "{err}"
+    );
+}

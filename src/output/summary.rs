@@ -44,6 +44,13 @@ pub fn write_summary(
         stats.not_matched(),
         stats.malformed
     )?;
+    if stats.duplicates > 0 {
+        writeln!(
+            out,
+            "  of which {} are exact copies of an earlier record (kept and scanned, as Sentinel would)",
+            stats.duplicates
+        )?;
+    }
     for (name, count) in &stats.tables {
         let note = if count.scanned > 0 {
             "scanned"
