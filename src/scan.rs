@@ -84,6 +84,8 @@ pub struct Stats {
     /// Records that are byte-for-byte copies of an earlier record (Log Analytics exports
     /// deliver some twice). They are scanned like any other: Sentinel would return them too.
     pub duplicates: u64,
+    /// Whether `duplicates` stopped counting at [`DUPLICATES_TRACKED`] distinct records.
+    pub duplicates_capped: bool,
     /// Fingerprints of the records seen, for `duplicates`.
     seen: FxHashSet<u64>,
 }
@@ -115,6 +117,10 @@ struct UnitResult {
     /// One per record, in order, for duplicate counting.
     fingerprints: Vec<u64>,
 }
+
+/// Distinct records whose fingerprints are kept for duplicate counting (about 16 bytes each),
+/// so that memory stays bounded whatever the size of the input.
+pub const DUPLICATES_TRACKED: usize = 4_000_000;
 
 pub const UNKNOWN_TABLE: &str = "(unknown table)";
 
@@ -194,6 +200,10 @@ pub fn scan(plan: &Plan, files: &[LogFile], options: &ScanOptions) -> (Vec<Vec<H
 
 fn merge(stats: &mut Stats, hits: &mut [Vec<Hit>], result: UnitResult) {
     for fingerprint in result.fingerprints {
+        if stats.seen.len() >= DUPLICATES_TRACKED {
+            stats.duplicates_capped = true;
+            break;
+        }
         if !stats.seen.insert(fingerprint) {
             stats.duplicates += 1;
         }

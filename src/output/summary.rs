@@ -45,9 +45,14 @@ pub fn write_summary(
         stats.malformed
     )?;
     if stats.duplicates > 0 {
+        let among = if stats.duplicates_capped {
+            format!(" (counted among the first {} distinct records only)", crate::scan::DUPLICATES_TRACKED)
+        } else {
+            String::new()
+        };
         writeln!(
             out,
-            "  of which {} are exact copies of an earlier record (kept and scanned, as Sentinel would)",
+            "  of which {} are exact copies of an earlier record (kept and scanned, as Sentinel would){among}",
             stats.duplicates
         )?;
     }
