@@ -3,6 +3,7 @@
 //! record a table ([`table`]) and a row view ([`record`]). Readers hand out [`Unit`]s of raw
 //! records; they never evaluate rules.
 
+pub mod documents;
 pub mod fields;
 pub mod json_array;
 pub mod jsonl;
