@@ -4,6 +4,7 @@
 //! records; they never evaluate rules.
 
 pub mod decompress;
+pub mod documents;
 pub mod fields;
 pub mod json_array;
 pub mod jsonl;

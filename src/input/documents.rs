@@ -1,0 +1,598 @@
+//! Whole JSON documents whose rows are not one JSON object per line or per array element: the
+//! Defender streaming API's Event Hub message (`{"records":[envelope, ...]}`), Advanced Hunting
+//! and Graph hunting API responses (`{"Schema","Results"}`), Log Analytics query API responses
+//! (`{"tables":[{"columns","rows"}]}`, rows positional) and ADX / Kusto REST v2 frames. Each row
+//! becomes a [`BuiltRecord`] placed at the byte offset and line where it starts in the text, found
+//! by a small scanner because a parsed `serde_json::Value` has no positions. Also unwraps the
+//! storage-account form of the streaming API, where each JSON line is one envelope.
+
+use serde_json::{Map, Value as Json};
+
+use super::{BuiltRecord, Issue};
+
+/// What a whole JSON document is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// Defender streaming API, Event Hub message: `{"records":[{"category":"AdvancedHunting-<Table>",
+    /// "properties":{...row...}}, ...]}`.
+    DefenderEnvelope,
+    /// Advanced Hunting API `{"Schema":[..],"Results":[{row}]}`, or Microsoft Graph's lower-case
+    /// `{"schema":[..],"results":[{row}]}`.
+    AdvancedHunting,
+    /// Log Analytics query API: `{"tables":[{"name","columns":[{"name","type"}],"rows":[[cells]]}]}`.
+    LogAnalytics,
+    /// ADX / Kusto REST v2: `[{"FrameType":"DataSetHeader"}, {"FrameType":"DataTable",...}, ...]`.
+    AdxFrames,
+}
+
+/// The streaming API names the table in `category` behind this prefix.
+const STREAMING_PREFIX: &str = "AdvancedHunting-";
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Recognises a document from its parsed top level.
+pub fn shape_of(document: &Json) -> Option<Shape> {
+    match document {
+        Json::Object(top) => {
+            if top.get("records").is_some_and(Json::is_array) {
+                Some(Shape::DefenderEnvelope)
+            } else if results_key(top).is_some() && ["Schema", "schema"].iter().any(|k| is_array(top, k)) {
+                // A `Results` array alone is too weak a sign: the schema is what every hunting
+                // API response carries.
+                Some(Shape::AdvancedHunting)
+            } else if is_array(top, "tables") {
+                Some(Shape::LogAnalytics)
+            } else {
+                None
+            }
+        }
+        // A plain JSON array of rows also starts with `[`: only the first element's `FrameType`
+        // tells the frames apart.
+        Json::Array(frames) => frames
+            .first()
+            .and_then(|f| f.get("FrameType"))
+            .is_some_and(Json::is_string)
+            .then_some(Shape::AdxFrames),
+        _ => None,
+    }
+}
+
+/// The records of a document, in order. `text` is the document's bytes (for line numbers and
+/// offsets of rows): offsets count from `text[0]`, lines from 1. If `text` is not the text of
+/// `document`, rows still get unique, increasing offsets, only not their true ones.
+pub fn records(document: &Json, text: &[u8], shape: Shape) -> (Vec<BuiltRecord>, Vec<Issue>) {
+    let mut out = Out {
+        text,
+        // serde_json rejects a BOM, so the caller parsed past it; the scanner must skip it too.
+        body: if text.starts_with(BOM) { BOM.len() } else { 0 },
+        positions: Positions::new(text),
+        records: Vec::new(),
+        issues: Vec::new(),
+    };
+    let read = match (shape, document) {
+        (Shape::DefenderEnvelope, Json::Object(top)) => envelope(top, &mut out),
+        (Shape::AdvancedHunting, Json::Object(top)) => hunting(top, &mut out),
+        (Shape::LogAnalytics, Json::Object(top)) => log_analytics(top, &mut out),
+        (Shape::AdxFrames, Json::Array(frames)) => {
+            adx_frames(frames, &mut out);
+            true
+        }
+        _ => false,
+    };
+    if !read {
+        out.problem(None, format!("the document is not {}", shape_name(shape)));
+    }
+    (out.records, out.issues)
+}
+
+/// The storage-account form of the Defender streaming API: one envelope record per JSON line
+/// (`{"time":..,"tenantId":..,"operationName":..,"category":"AdvancedHunting-DeviceFileEvents",
+/// "properties":{...row...}}`). Returns the row (the `properties` object) and the table
+/// (`category` without `AdvancedHunting-`) if `record` is such an envelope record.
+pub fn unwrap_streaming_record(record: &Map<String, Json>) -> Option<(&Map<String, Json>, &str)> {
+    let table = streaming_table(record)?;
+    let row = record.get("properties")?.as_object()?;
+    Some((row, table))
+}
+
+/// The table an envelope names. Azure resource logs share the envelope but their `category` is
+/// a log category, not a table (`AzureFirewallDnsProxy`), so only the Defender prefix counts.
+fn streaming_table(record: &Map<String, Json>) -> Option<&str> {
+    let category = record.get("category")?.as_str()?;
+    category.strip_prefix(STREAMING_PREFIX).filter(|t| !t.is_empty())
+}
+
+fn shape_name(shape: Shape) -> &'static str {
+    match shape {
+        Shape::DefenderEnvelope => "a Defender streaming API message ({\"records\":[...]})",
+        Shape::AdvancedHunting => "an Advanced Hunting API response ({\"Schema\",\"Results\"})",
+        Shape::LogAnalytics => "a Log Analytics query API response ({\"tables\":[...]})",
+        Shape::AdxFrames => "an ADX (Kusto REST v2) response ([{\"FrameType\"...}])",
+    }
+}
+
+fn is_array(object: &Map<String, Json>, key: &str) -> bool {
+    object.get(key).is_some_and(Json::is_array)
+}
+
+/// `Results` for the Defender API, `results` for Graph; checked in that order so a document with
+/// both reads one way every time.
+fn results_key(top: &Map<String, Json>) -> Option<&'static str> {
+    ["Results", "results"].into_iter().find(|k| is_array(top, k))
+}
+
+/// Reads the records of an Event Hub message; `false` if there is no `records` array.
+fn envelope(top: &Map<String, Json>, out: &mut Out<'_>) -> bool {
+    let Some(Json::Array(elements)) = top.get("records") else {
+        return false;
+    };
+    let starts = out.starts(out.body, &["records"], elements.len());
+    for (i, element) in elements.iter().enumerate() {
+        let start = nth(&starts, i);
+        let Json::Object(record) = element else {
+            out.broken(
+                start,
+                format!("records[{i}] is {}, not an envelope object", kind(element)),
+            );
+            continue;
+        };
+        match record.get("properties") {
+            Some(row @ Json::Object(_)) => {
+                let table = streaming_table(record).map(str::to_owned);
+                out.record(start, row.to_string(), table);
+            }
+            Some(other) => out.broken(
+                start,
+                format!(
+                    "records[{i}]: \"properties\" (the row) is {}, not an object",
+                    kind(other)
+                ),
+            ),
+            None => out.broken(start, format!("records[{i}] has no \"properties\" object (the row)")),
+        }
+    }
+    true
+}
+
+/// Reads the rows of a hunting API response; `false` if there is no results array.
+fn hunting(top: &Map<String, Json>, out: &mut Out<'_>) -> bool {
+    let Some(key) = results_key(top) else {
+        return false;
+    };
+    let Some(Json::Array(rows)) = top.get(key) else {
+        return false;
+    };
+    let starts = out.starts(out.body, &[key], rows.len());
+    for (i, row) in rows.iter().enumerate() {
+        let start = nth(&starts, i);
+        match row {
+            // The table is not named: it is told later by the columns.
+            Json::Object(_) => out.record(start, row.to_string(), None),
+            other => out.broken(start, format!("{key}[{i}] is {}, not a row object", kind(other))),
+        }
+    }
+    true
+}
+
+/// Reads the rows of every table of a Log Analytics response; `false` if there is no `tables`.
+fn log_analytics(top: &Map<String, Json>, out: &mut Out<'_>) -> bool {
+    // A query that partly failed still answers with the rows it got, and says so here.
+    if let Some(error) = top.get("error") {
+        out.problem(None, format!("the response reports an error: {}", error_text(error)));
+    }
+    let Some(Json::Array(tables)) = top.get("tables") else {
+        return false;
+    };
+    let table_starts = out.starts(out.body, &["tables"], tables.len());
+    for (t, table) in tables.iter().enumerate() {
+        let table_start = nth(&table_starts, t);
+        let Some(Json::Array(rows)) = table.get("rows") else {
+            out.problem(table_start, format!("tables[{t}] has no \"rows\" array"));
+            continue;
+        };
+        let columns = column_names(table.get("columns"), "columns", "name");
+        let row_starts = table_start.and_then(|s| out.starts(s, &["rows"], rows.len()));
+        positional_rows(&format!("tables[{t}].rows"), &columns, rows, &row_starts, out);
+    }
+    true
+}
+
+/// Reads the rows of the `PrimaryResult` data tables of ADX frames.
+fn adx_frames(frames: &[Json], out: &mut Out<'_>) {
+    let frame_starts = out.starts(out.body, &[], frames.len());
+    for (f, frame) in frames.iter().enumerate() {
+        let start = nth(&frame_starts, f);
+        let field = |key: &str| frame.get(key).and_then(Json::as_str);
+        let primary = field("TableKind") == Some("PrimaryResult");
+        match field("FrameType") {
+            // QueryProperties and QueryCompletionInformation tables describe the query, not data.
+            Some("DataTable") if primary => {
+                let Some(Json::Array(rows)) = frame.get("Rows") else {
+                    out.problem(start, format!("frames[{f}] (DataTable) has no \"Rows\" array"));
+                    continue;
+                };
+                let columns = column_names(frame.get("Columns"), "Columns", "ColumnName");
+                let row_starts = start.and_then(|s| out.starts(s, &["Rows"], rows.len()));
+                positional_rows(&format!("frames[{f}].Rows"), &columns, rows, &row_starts, out);
+            }
+            // Progressive results cut a table into fragments that may replace one another; they
+            // are not read, so say so rather than scan a partial table.
+            Some("TableHeader") if primary => out.problem(
+                start,
+                format!(
+                    "frames[{f}]: progressive results (TableHeader/TableFragment) are not read; \
+                     ask the server for a non-progressive response"
+                ),
+            ),
+            Some("DataSetCompletion") => {
+                let flag = |key: &str| frame.get(key).and_then(Json::as_bool) == Some(true);
+                if flag("HasErrors") || flag("Cancelled") {
+                    let why = frame
+                        .get("OneApiErrors")
+                        .and_then(|e| e.get(0))
+                        .map_or_else(|| "no details".to_owned(), error_text);
+                    let what = if flag("Cancelled") {
+                        "was cancelled"
+                    } else {
+                        "reports errors"
+                    };
+                    out.problem(start, format!("frames[{f}]: the query {what}: {why}"));
+                }
+            }
+            Some(_) => {}
+            None => out.problem(start, format!("frames[{f}] is not a frame (no \"FrameType\")")),
+        }
+    }
+}
+
+/// The column names of a positional table, or why there are none.
+fn column_names<'d>(columns: Option<&'d Json>, list: &str, key: &str) -> Result<Vec<&'d str>, String> {
+    let Some(Json::Array(columns)) = columns else {
+        return Err(format!("the table has no \"{list}\" array"));
+    };
+    columns
+        .iter()
+        .enumerate()
+        .map(|(c, column)| {
+            column
+                .get(key)
+                .and_then(Json::as_str)
+                .ok_or_else(|| format!("{list}[{c}] has no \"{key}\""))
+        })
+        .collect()
+}
+
+/// Builds the object `column name → cell` of each positional row; `label` names the rows array.
+fn positional_rows(
+    label: &str,
+    columns: &Result<Vec<&str>, String>,
+    rows: &[Json],
+    starts: &Option<Vec<usize>>,
+    out: &mut Out<'_>,
+) {
+    for (r, row) in rows.iter().enumerate() {
+        let start = nth(starts, r);
+        let columns = match columns {
+            Ok(columns) => columns,
+            Err(why) => {
+                out.broken(start, format!("{label}[{r}]: {why}"));
+                continue;
+            }
+        };
+        let cells = match row {
+            Json::Array(cells) => cells,
+            // ADX puts an error object where the rows stopped when a query fails midway.
+            Json::Object(error) if error.contains_key("OneApiErrors") => {
+                let why = row
+                    .get("OneApiErrors")
+                    .and_then(|e| e.get(0))
+                    .map_or_else(String::new, error_text);
+                out.broken(start, format!("{label}[{r}] is an error in place of a row: {why}"));
+                continue;
+            }
+            other => {
+                out.broken(start, format!("{label}[{r}] is {}, not an array of cells", kind(other)));
+                continue;
+            }
+        };
+        if cells.len() != columns.len() {
+            let message = format!("{label}[{r}] has {} cells for {} columns", cells.len(), columns.len());
+            out.broken(start, message);
+            continue;
+        }
+        // Cells are cloned as they are: numbers keep their i64/u64 exactly, dynamic values stay
+        // the JSON text the API sends, datetimes their ISO text; `Value::from_json` types them.
+        let object: Map<String, Json> = columns
+            .iter()
+            .zip(cells)
+            .map(|(name, cell)| ((*name).to_owned(), cell.clone()))
+            .collect();
+        out.record(start, Json::Object(object).to_string(), None);
+    }
+}
+
+/// `code: message` of an API error object (`{"error":{"code","message"}}` or the inner object).
+fn error_text(error: &Json) -> String {
+    let inner = error.get("error").unwrap_or(error);
+    let field = |key: &str| inner.get(key).and_then(Json::as_str);
+    match (field("code"), field("message")) {
+        (Some(code), Some(message)) => format!("{code}: {message}"),
+        (None, Some(text)) | (Some(text), None) => text.to_owned(),
+        (None, None) => inner.to_string().chars().take(300).collect(),
+    }
+}
+
+fn kind(value: &Json) -> &'static str {
+    match value {
+        Json::Null => "null",
+        Json::Bool(_) => "a boolean",
+        Json::Number(_) => "a number",
+        Json::String(_) => "a string",
+        Json::Array(_) => "an array",
+        Json::Object(_) => "an object",
+    }
+}
+
+fn nth(starts: &Option<Vec<usize>>, i: usize) -> Option<usize> {
+    starts.as_ref().and_then(|s| s.get(i)).copied()
+}
+
+/// What `records` hands back, and where in the text it is.
+struct Out<'t> {
+    text: &'t [u8],
+    /// Offset of the first byte after a BOM.
+    body: usize,
+    positions: Positions<'t>,
+    records: Vec<BuiltRecord>,
+    issues: Vec<Issue>,
+}
+
+impl Out<'_> {
+    /// Element starts of the array at `path` from `from`, if the text has as many as the
+    /// document: a count that disagrees means the text is not the document's, and then no
+    /// position is better than a wrong one.
+    fn starts(&self, from: usize, path: &[&str], count: usize) -> Option<Vec<usize>> {
+        element_starts(self.text, from, path).filter(|s| s.len() == count)
+    }
+
+    fn record(&mut self, start: Option<usize>, json: String, table: Option<String>) {
+        let (line, offset) = self.positions.row(start);
+        self.records.push(BuiltRecord {
+            json,
+            line,
+            offset,
+            table,
+        });
+    }
+
+    /// A row that cannot be built: counted as a malformed record, and it keeps its position.
+    fn broken(&mut self, start: Option<usize>, message: String) {
+        let (line, offset) = self.positions.row(start);
+        self.issues.push(Issue {
+            line,
+            offset,
+            message,
+            is_record: true,
+        });
+    }
+
+    /// A problem with the document or one of its tables rather than with one row.
+    fn problem(&mut self, at: Option<usize>, message: String) {
+        let at = at.unwrap_or(self.body);
+        self.issues.push(Issue {
+            line: self.positions.line_at(at),
+            offset: at as u64,
+            message,
+            is_record: false,
+        });
+    }
+}
+
+/// Lines of offsets handed out in (mostly) increasing order, counted incrementally, and the
+/// guarantee that row offsets are unique and increasing: they order ties in the output.
+struct Positions<'t> {
+    text: &'t [u8],
+    counted: usize,
+    line: u64,
+    last_row: Option<u64>,
+}
+
+impl<'t> Positions<'t> {
+    fn new(text: &'t [u8]) -> Positions<'t> {
+        Positions {
+            text,
+            counted: 0,
+            line: 1,
+            last_row: None,
+        }
+    }
+
+    fn line_at(&mut self, offset: usize) -> u64 {
+        let offset = offset.min(self.text.len());
+        if offset < self.counted {
+            self.counted = 0;
+            self.line = 1;
+        }
+        let span = self.text.get(self.counted..offset).unwrap_or_default();
+        self.line += memchr::memchr_iter(b'\n', span).count() as u64;
+        self.counted = offset;
+        self.line
+    }
+
+    /// Line and offset of the next row, found at `start`; a row not found (or found out of
+    /// order) goes just after the previous one.
+    fn row(&mut self, start: Option<usize>) -> (u64, u64) {
+        let offset = match (start.map(|s| s as u64), self.last_row) {
+            (Some(s), Some(last)) if s <= last => last + 1,
+            (Some(s), _) => s,
+            (None, Some(last)) => last + 1,
+            (None, None) => 0,
+        };
+        self.last_row = Some(offset);
+        (self.line_at(usize::try_from(offset).unwrap_or(usize::MAX)), offset)
+    }
+}
+
+/// The byte offsets where the elements of an array start: the array at `path`, a list of member
+/// names walked down from the value at `from` (a repeated name means its last member, as in
+/// serde_json). `None` if the text does not have that shape there. Arrays inside arrays are
+/// reached by starting `from` an element's offset.
+fn element_starts(text: &[u8], from: usize, path: &[&str]) -> Option<Vec<usize>> {
+    let mut scan = Scanner { text, pos: from };
+    scan.space();
+    for key in path {
+        scan.pos = scan.member(key)?;
+    }
+    scan.elements()
+}
+
+/// Walks JSON text without building values: only strings (so that brackets and quotes inside
+/// them do not count) and nesting depth matter. It trusts the text to be JSON (serde_json has
+/// parsed it) but stops with `None`, never panics, when it is not. Iterative, so deep nesting
+/// cannot overflow the stack.
+struct Scanner<'t> {
+    text: &'t [u8],
+    pos: usize,
+}
+
+impl<'t> Scanner<'t> {
+    fn peek(&self) -> Option<u8> {
+        self.text.get(self.pos).copied()
+    }
+
+    fn space(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.pos += 1;
+        }
+    }
+
+    fn eat(&mut self, byte: u8) -> Option<()> {
+        (self.peek() == Some(byte)).then(|| self.pos += 1)
+    }
+
+    /// Skips a string; returns the bytes between its quotes, escapes undecoded.
+    fn string(&mut self) -> Option<&'t [u8]> {
+        self.eat(b'"')?;
+        let start = self.pos;
+        loop {
+            let rest = self.text.get(self.pos..)?;
+            let at = memchr::memchr2(b'"', b'\\', rest)?;
+            self.pos += at;
+            if rest.get(at) == Some(&b'"') {
+                let inner = self.text.get(start..self.pos)?;
+                self.pos += 1;
+                return Some(inner);
+            }
+            // A backslash escapes the next byte, whichever it is (`\"`, `\\`); `\uXXXX` has no
+            // quote or backslash in its digits.
+            self.pos += 2;
+        }
+    }
+
+    /// Skips one value of any kind.
+    fn skip_value(&mut self) -> Option<()> {
+        match self.peek()? {
+            b'"' => self.string().map(drop),
+            b'{' | b'[' => {
+                let mut depth = 0usize;
+                loop {
+                    match self.peek()? {
+                        b'"' => {
+                            self.string()?;
+                            continue;
+                        }
+                        b'{' | b'[' => depth += 1,
+                        b'}' | b']' => {
+                            depth = depth.checked_sub(1)?;
+                            if depth == 0 {
+                                self.pos += 1;
+                                return Some(());
+                            }
+                        }
+                        _ => {}
+                    }
+                    self.pos += 1;
+                }
+            }
+            _ => {
+                let start = self.pos;
+                while self
+                    .peek()
+                    .is_some_and(|b| !matches!(b, b',' | b'}' | b']' | b':' | b' ' | b'\t' | b'\n' | b'\r'))
+                {
+                    self.pos += 1;
+                }
+                (self.pos > start).then_some(())
+            }
+        }
+    }
+
+    /// At an object: the start of the value of its last member named `key`.
+    fn member(&mut self, key: &str) -> Option<usize> {
+        self.eat(b'{')?;
+        self.space();
+        if self.eat(b'}').is_some() {
+            return None;
+        }
+        let mut found = None;
+        loop {
+            self.space();
+            let name = self.string()?;
+            self.space();
+            self.eat(b':')?;
+            self.space();
+            let start = self.pos;
+            self.skip_value()?;
+            if key_is(name, key) {
+                found = Some(start);
+            }
+            self.space();
+            match self.peek()? {
+                b',' => self.pos += 1,
+                b'}' => return found,
+                _ => return None,
+            }
+        }
+    }
+
+    /// At an array: the starts of its elements.
+    fn elements(&mut self) -> Option<Vec<usize>> {
+        self.eat(b'[')?;
+        self.space();
+        let mut starts = Vec::new();
+        if self.eat(b']').is_some() {
+            return Some(starts);
+        }
+        loop {
+            self.space();
+            starts.push(self.pos);
+            self.skip_value()?;
+            self.space();
+            match self.peek()? {
+                b',' => self.pos += 1,
+                b']' => {
+                    self.pos += 1;
+                    return Some(starts);
+                }
+                _ => return None,
+            }
+        }
+    }
+}
+
+/// Whether a raw member name (between its quotes) is `key`, decoding escapes (`"re\u0063ords"`)
+/// as serde_json did.
+fn key_is(raw: &[u8], key: &str) -> bool {
+    if !raw.contains(&b'\\') {
+        return raw == key.as_bytes();
+    }
+    let mut quoted = Vec::with_capacity(raw.len() + 2);
+    quoted.push(b'"');
+    quoted.extend_from_slice(raw);
+    quoted.push(b'"');
+    serde_json::from_slice::<String>(&quoted).is_ok_and(|name| name == key)
+}
+
+#[cfg(test)]
+#[path = "documents_tests.rs"]
+mod tests;

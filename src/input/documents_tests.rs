@@ -1,0 +1,532 @@
+use serde_json::{json, Map, Value as Json};
+
+use super::*;
+use crate::schema::ColumnType;
+use crate::value::Value;
+
+fn fixture(name: &str) -> Vec<u8> {
+    let path = format!("{}/tests/fixtures/api/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn parse(text: &[u8]) -> Json {
+    serde_json::from_slice(text.strip_prefix(BOM).unwrap_or(text)).expect("test document parses")
+}
+
+/// Recognises and reads a document given as text.
+fn read(text: &[u8]) -> (Vec<BuiltRecord>, Vec<Issue>) {
+    let document = parse(text);
+    let shape = shape_of(&document).expect("a known shape");
+    records(&document, text, shape)
+}
+
+const FIXTURES: &[&str] = &[
+    "eventhub-message.json",
+    "advanced-hunting-response.json",
+    "graph-hunting-response.json",
+    "la-query-dnsevents.json",
+    "az_mon_raw_query.json",
+    "kusto_raw_resp.json",
+];
+
+#[test]
+fn shapes_are_recognised_and_near_shapes_are_not() {
+    let cases: &[(&str, Option<Shape>)] = &[
+        (r#"{"records":[]}"#, Some(Shape::DefenderEnvelope)),
+        (r#"{"records":[{"category":"x"}]}"#, Some(Shape::DefenderEnvelope)),
+        (r#"{"records":5}"#, None),
+        (r#"{"records":{"category":"AdvancedHunting-DeviceFileEvents"}}"#, None),
+        (r#"{"Schema":[],"Results":[]}"#, Some(Shape::AdvancedHunting)),
+        (
+            r#"{"schema":[],"results":[],"@odata.context":"x"}"#,
+            Some(Shape::AdvancedHunting),
+        ),
+        (r#"{"Results":[{"FileName":"a"}]}"#, None),
+        (r#"{"Schema":[],"Results":{}}"#, None),
+        (r#"{"tables":[]}"#, Some(Shape::LogAnalytics)),
+        (
+            r#"{"tables":[{"name":"PrimaryResult","columns":[],"rows":[]}]}"#,
+            Some(Shape::LogAnalytics),
+        ),
+        (r#"{"tables":{}}"#, None),
+        (r#"{"error":{"code":"BadArgumentError","message":"bad query"}}"#, None),
+        (
+            r#"[{"FrameType":"DataSetHeader","Version":"v2.0"}]"#,
+            Some(Shape::AdxFrames),
+        ),
+        (r#"[{"FrameType":5}]"#, None),
+        (r#"[]"#, None),
+        (r#"[{"Timestamp":"2024-06-20T10:14:07Z","FileName":"a.exe"}]"#, None),
+        (
+            r#"{"Timestamp":"2024-06-20T10:14:07Z","FileName":"a.exe","Type":"DeviceFileEvents"}"#,
+            None,
+        ),
+        (r#""records""#, None),
+        ("null", None),
+        ("42", None),
+    ];
+    for (text, expected) in cases {
+        assert_eq!(shape_of(&parse(text.as_bytes())), *expected, "{text}");
+    }
+}
+
+#[test]
+fn fixtures_have_their_shape_record_count_and_tables() {
+    let dfe = Some("DeviceFileEvents");
+    let cases: &[(&str, Shape, &[Option<&str>])] = &[
+        (
+            "eventhub-message.json",
+            Shape::DefenderEnvelope,
+            &[dfe, dfe, Some("DeviceProcessEvents"), dfe],
+        ),
+        ("advanced-hunting-response.json", Shape::AdvancedHunting, &[None; 3]),
+        ("graph-hunting-response.json", Shape::AdvancedHunting, &[None; 2]),
+        ("la-query-dnsevents.json", Shape::LogAnalytics, &[None; 3]),
+        ("az_mon_raw_query.json", Shape::LogAnalytics, &[None; 3]),
+        // 10 PrimaryResult rows; the QueryProperties (1) and QueryCompletionInformation (4) rows
+        // are not records.
+        ("kusto_raw_resp.json", Shape::AdxFrames, &[None; 10]),
+    ];
+    for (name, shape, tables) in cases {
+        let text = fixture(name);
+        let document = parse(&text);
+        assert_eq!(shape_of(&document), Some(*shape), "{name}");
+        let (built, issues) = records(&document, &text, *shape);
+        assert_eq!(issues, [], "{name}");
+        let got: Vec<Option<&str>> = built.iter().map(|r| r.table.as_deref()).collect();
+        assert_eq!(got, *tables, "{name}");
+    }
+}
+
+#[test]
+fn first_records_are_exact() {
+    let small: &[(&str, &str)] = &[
+        (
+            "advanced-hunting-response.json",
+            r#"{"Timestamp":"2024-06-20T10:14:07.3383381Z","DeviceName":"fin-ws-0142.contoso.local","ActionType":"FileCreated","FileName":"invoice_0620.zip","FolderPath":"C:\\Users\\j.moreau\\Downloads\\invoice_0620.zip","SHA256":"0f3b8a9e5d2c4b1a7e6f9d8c3b2a1f0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a","FileSize":48213,"InitiatingProcessFileName":"msedge.exe","ReportId":18342}"#,
+        ),
+        (
+            "graph-hunting-response.json",
+            r#"{"Timestamp":"2024-06-20T10:14:31.0172294Z","DeviceName":"fin-ws-0142.contoso.local","ActionType":"FileCreated","FileName":"spapro_update.exe","FolderPath":"C:\\Users\\j.moreau\\AppData\\Local\\Temp\\7zS4C21\\spapro_update.exe","SHA256":"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855","FileSize":1184256,"InitiatingProcessFileName":"7zG.exe","ReportId":18355}"#,
+        ),
+        (
+            "la-query-dnsevents.json",
+            concat!(
+                r#"{"TenantId":"b6f2c9d4-3e1a-4f7b-8c5d-2a9e0f1b3c7d","SourceSystem":"OpsManager","#,
+                r#""TimeGenerated":"2024-06-20T10:14:05.713Z","Computer":"DC01.contoso.local","EventId":257,"#,
+                r#""SubType":"LookupQuery","ClientIP":"10.20.4.142","#,
+                r#""Message":"TCP: 10.20.4.142 spapro.co.com A Success 185.220.101.47","TaskCategory":"LookupQuery","#,
+                r#""Name":"spapro.co.com","QueryType":"A","Result":"Success","ResultCode":0,"#,
+                r#""IPAddresses":"185.220.101.47","Confidence":"","Description":"","IndicatorThreatType":"","#,
+                r#""MaliciousIP":"","RemoteIPCountry":"","RemoteIPLatitude":null,"RemoteIPLongitude":null,"#,
+                r#""Severity":0,"Type":"DnsEvents","#,
+                r#""_ResourceId":"/subscriptions/0d2f5a8c-1b4e-4c7a-9f3d-6e8b0a2c4d1f/resourcegroups/soc-rg/providers/microsoft.compute/virtualmachines/dc01","#,
+                r#""Addresses":"[\"185.220.101.47\"]","NameHash":9007199254740993}"#,
+            ),
+        ),
+    ];
+    for (name, expected) in small {
+        let (built, _) = read(&fixture(name));
+        assert_eq!(built.first().map(|r| r.json.as_str()), Some(*expected), "{name}");
+    }
+    // The big ones were written out by Python's json module from the fixtures: an independent
+    // reading of the same documents.
+    let expected = String::from_utf8(fixture("first-records.expected.tsv")).unwrap();
+    let mut checked = 0;
+    for line in expected.lines() {
+        let (name, json) = line.split_once('\t').unwrap();
+        let (built, _) = read(&fixture(name));
+        assert_eq!(built.first().map(|r| r.json.as_str()), Some(json), "{name}");
+        checked += 1;
+    }
+    assert_eq!(checked, 3);
+}
+
+/// The value that starts at `offset`, parsed on its own.
+fn value_at(text: &[u8], offset: u64) -> Json {
+    let rest = &text[usize::try_from(offset).unwrap()..];
+    serde_json::Deserializer::from_slice(rest)
+        .into_iter::<Json>()
+        .next()
+        .unwrap()
+        .unwrap()
+}
+
+#[test]
+fn every_record_starts_where_it_says() {
+    for name in FIXTURES {
+        let text = fixture(name);
+        let (built, _) = read(&text);
+        assert!(!built.is_empty(), "{name}");
+        for pair in built.windows(2) {
+            assert!(pair[0].offset < pair[1].offset, "{name}: offsets increase");
+        }
+        for record in &built {
+            let before = &text[..usize::try_from(record.offset).unwrap()];
+            let newlines = before.iter().filter(|b| **b == b'\n').count() as u64;
+            assert_eq!(record.line, newlines + 1, "{name} at {}", record.offset);
+            let row: Map<String, Json> = serde_json::from_str(&record.json).unwrap();
+            match value_at(&text, record.offset) {
+                Json::Object(element) => {
+                    // An envelope carries its row in `properties`; a hunting result is the row.
+                    let expected = element.get("properties").and_then(Json::as_object).unwrap_or(&element);
+                    assert_eq!(&row, expected, "{name} at {}", record.offset);
+                }
+                // A positional row: the built object holds its cells, in column order.
+                Json::Array(cells) => assert!(row.values().eq(cells.iter()), "{name} at {}", record.offset),
+                other => panic!("{name}: {other} at {}", record.offset),
+            }
+        }
+    }
+}
+
+#[test]
+fn positions_in_a_small_document_are_the_hand_computed_ones() {
+    // Brackets, braces and escaped quotes inside strings, an escaped key, a nested object.
+    let text = r#"{
+  "re\u0063ords": [
+    {"category": "AdvancedHunting-DeviceFileEvents", "properties": {"FileName": "a]\"},[{.exe"}},
+    {
+      "category": "AdvancedHunting-DnsEvents",
+      "properties": {"Name": "x\\", "IPAddresses": "[\"10.0.0.1\"]"}
+    },
+    {"category": "Heartbeat", "properties": {}},
+    {"category": "AdvancedHunting-DeviceFileEvents"}
+  ]
+}
+"#;
+    // Line 1 is `{` (2 bytes), line 2 `  "re\u0063ords": [` (20 bytes), so line 3's element
+    // starts after 4 spaces at 2 + 20 + 4 = 26.
+    let (built, issues) = read(text.as_bytes());
+    let got: Vec<(u64, u64, &str, Option<&str>)> = built
+        .iter()
+        .map(|r| (r.line, r.offset, r.json.as_str(), r.table.as_deref()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (3, 26, r#"{"FileName":"a]\"},[{.exe"}"#, Some("DeviceFileEvents")),
+            (
+                4,
+                124,
+                r#"{"Name":"x\\","IPAddresses":"[\"10.0.0.1\"]"}"#,
+                Some("DnsEvents")
+            ),
+            // A category without the Defender prefix names no table.
+            (8, 253, "{}", None),
+        ]
+    );
+    let issue = Issue {
+        line: 9,
+        offset: 302,
+        message: r#"records[3] has no "properties" object (the row)"#.into(),
+        is_record: true,
+    };
+    assert_eq!(issues, [issue]);
+}
+
+#[test]
+fn positional_rows_become_objects_table_after_table() {
+    let text = br#"{"tables":[
+ {"name":"PrimaryResult","columns":[{"name":"Name","type":"string"},{"name":"EventId","type":"int"}],
+  "rows":[["a.example",1],["b.example",2]]},
+ {"name":"Second","columns":[{"name":"Computer","type":"string"}],"rows":[["DC01"]]}
+]}"#;
+    let (built, issues) = read(text);
+    assert_eq!(issues, []);
+    let got: Vec<(u64, &str)> = built.iter().map(|r| (r.line, r.json.as_str())).collect();
+    assert_eq!(
+        got,
+        [
+            (3, r#"{"Name":"a.example","EventId":1}"#),
+            (3, r#"{"Name":"b.example","EventId":2}"#),
+            (4, r#"{"Computer":"DC01"}"#),
+        ]
+    );
+    let offsets: Vec<u64> = built.iter().map(|r| r.offset).collect();
+    let at = |needle: &str| text.windows(needle.len()).position(|w| w == needle.as_bytes()).unwrap() as u64;
+    assert_eq!(offsets, [at(r#"["a.ex"#), at(r#"["b.ex"#), at(r#"["DC01"#)]);
+}
+
+#[test]
+fn longs_stay_exact_and_dynamic_columns_stay_text() {
+    let (built, _) = read(&fixture("la-query-dnsevents.json"));
+    let rows: Vec<Map<String, Json>> = built.iter().map(|r| serde_json::from_str(&r.json).unwrap()).collect();
+    let hashes: Vec<Value> = rows
+        .iter()
+        .map(|row| Value::from_json(row.get("NameHash"), ColumnType::Long))
+        .collect();
+    assert_eq!(
+        hashes,
+        [
+            Value::Long(9_007_199_254_740_993),
+            Value::Long(-4_611_686_018_427_387_905),
+            Value::Long(1_234_567_890_123_456_789),
+        ]
+    );
+    assert!(built[0].json.contains(r#""NameHash":9007199254740993"#));
+    assert_eq!(rows[1]["Addresses"], json!(r#"["185.220.101.47","185.220.101.48"]"#));
+    assert_eq!(rows[1]["EventId"], json!(257));
+
+    // Beyond i64: serde_json keeps a u64 exactly too.
+    let text = br#"{"tables":[{"name":"PrimaryResult","columns":[{"name":"Big","type":"long"}],"rows":[[18446744073709551615],[-9223372036854775808]]}]}"#;
+    let (built, _) = read(text);
+    let jsons: Vec<&str> = built.iter().map(|r| r.json.as_str()).collect();
+    assert_eq!(
+        jsons,
+        [r#"{"Big":18446744073709551615}"#, r#"{"Big":-9223372036854775808}"#]
+    );
+}
+
+#[test]
+fn malformed_rows_are_record_issues_and_the_rest_still_read() {
+    // (document, records read, issues as (is_record, message))
+    type Case<'a> = (&'a str, usize, &'a [(bool, &'a str)]);
+    let cases: &[Case<'_>] = &[
+        (
+            r#"{"records":[{"category":"AdvancedHunting-DeviceFileEvents","properties":"{}"},7,{"properties":{"A":1}}]}"#,
+            1,
+            &[
+                (true, r#"records[0]: "properties" (the row) is a string, not an object"#),
+                (true, "records[1] is a number, not an envelope object"),
+            ],
+        ),
+        (
+            r#"{"Schema":[],"Results":[{"A":1},[1],null]}"#,
+            1,
+            &[
+                (true, "Results[1] is an array, not a row object"),
+                (true, "Results[2] is null, not a row object"),
+            ],
+        ),
+        (
+            r#"{"tables":[{"name":"PrimaryResult","columns":[{"name":"A","type":"int"},{"name":"B","type":"string"}],"rows":[[1,"x"],[2],[3,"y",4],{"A":4},[5,"z"]]}]}"#,
+            2,
+            &[
+                (true, "tables[0].rows[1] has 1 cells for 2 columns"),
+                (true, "tables[0].rows[2] has 3 cells for 2 columns"),
+                (true, "tables[0].rows[3] is an object, not an array of cells"),
+            ],
+        ),
+        (
+            r#"{"tables":[{"name":"PrimaryResult","columns":[{"name":"A"},{"type":"int"}],"rows":[[1,2]]},{"name":"T","columns":[]},7]}"#,
+            0,
+            &[
+                (true, r#"tables[0].rows[0]: columns[1] has no "name""#),
+                (false, r#"tables[1] has no "rows" array"#),
+                (false, r#"tables[2] has no "rows" array"#),
+            ],
+        ),
+        (
+            r#"{"tables":[{"name":"PrimaryResult","rows":[[1]]}],"error":{"code":"PartialError","message":"Query result set exceeded the limit"}}"#,
+            0,
+            &[
+                (false, "the response reports an error: PartialError: Query result set exceeded the limit"),
+                (true, r#"tables[0].rows[0]: the table has no "columns" array"#),
+            ],
+        ),
+        (
+            r#"[{"FrameType":"DataSetHeader","IsProgressive":false,"Version":"v2.0"},
+               {"FrameType":"DataTable","TableId":1,"TableKind":"PrimaryResult","TableName":"PrimaryResult",
+                "Columns":[{"ColumnName":"A","ColumnType":"long"}],
+                "Rows":[[1],{"OneApiErrors":[{"error":{"code":"LimitsExceeded","message":"Request is invalid and cannot be executed."}}]}]},
+               {"NotAFrame":true},
+               {"FrameType":"DataSetCompletion","HasErrors":true,"Cancelled":false,"OneApiErrors":[{"error":{"code":"LimitsExceeded","message":"Query execution has exceeded the allowed limits"}}]}]"#,
+            1,
+            &[
+                (true, "frames[1].Rows[1] is an error in place of a row: LimitsExceeded: Request is invalid and cannot be executed."),
+                (false, r#"frames[2] is not a frame (no "FrameType")"#),
+                (false, "frames[3]: the query reports errors: LimitsExceeded: Query execution has exceeded the allowed limits"),
+            ],
+        ),
+        (
+            r#"[{"FrameType":"DataSetHeader","IsProgressive":true,"Version":"v2.0"},
+               {"FrameType":"TableHeader","TableId":1,"TableKind":"PrimaryResult","TableName":"PrimaryResult","Columns":[]},
+               {"FrameType":"TableFragment","TableFragmentType":"DataAppend","TableId":1,"Rows":[]},
+               {"FrameType":"TableCompletion","TableId":1,"RowCount":0},
+               {"FrameType":"DataSetCompletion","HasErrors":false,"Cancelled":false}]"#,
+            0,
+            &[(
+                false,
+                "frames[1]: progressive results (TableHeader/TableFragment) are not read; ask the server for a \
+                 non-progressive response",
+            )],
+        ),
+    ];
+    for (text, count, expected) in cases {
+        let (built, issues) = read(text.as_bytes());
+        assert_eq!(built.len(), *count, "{text}");
+        let got: Vec<(bool, &str)> = issues.iter().map(|i| (i.is_record, i.message.as_str())).collect();
+        assert_eq!(got, *expected, "{text}");
+        // Broken rows keep their own place among the rows.
+        let mut offsets: Vec<u64> = built.iter().map(|r| r.offset).collect();
+        offsets.extend(issues.iter().filter(|i| i.is_record).map(|i| i.offset));
+        offsets.sort_unstable();
+        offsets.dedup();
+        assert_eq!(
+            offsets.len(),
+            built.len() + got.iter().filter(|(r, _)| *r).count(),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn a_broken_row_is_placed_where_it_starts() {
+    let text =
+        b"{\"tables\":[{\"name\":\"PrimaryResult\",\"columns\":[{\"name\":\"A\"}],\n\"rows\":[\n[1],\n[1,2]\n]}]}";
+    let (_, issues) = read(text);
+    let expected = Issue {
+        line: 4,
+        offset: text.iter().position(|b| *b == b'2').unwrap() as u64 - 3,
+        message: "tables[0].rows[1] has 2 cells for 1 columns".into(),
+        is_record: true,
+    };
+    assert_eq!(issues, [expected]);
+}
+
+#[test]
+fn a_document_read_as_the_wrong_shape_is_a_problem() {
+    let document = json!({"tables": []});
+    let (built, issues) = records(&document, b"{\"tables\":[]}", Shape::DefenderEnvelope);
+    assert!(built.is_empty());
+    assert_eq!(issues.len(), 1);
+    assert!(!issues[0].is_record);
+    assert!(issues[0]
+        .message
+        .starts_with("the document is not a Defender streaming API message"));
+}
+
+#[test]
+fn storage_lines_unwrap_to_the_rows_of_the_event_hub_message() {
+    let text = fixture("PT1H.json");
+    let lines: Vec<&[u8]> = text.split(|b| *b == b'\n').filter(|l| !l.is_empty()).collect();
+    assert!(lines.iter().all(|l| l.ends_with(b"\r")), "CRLF lines");
+    let (message, _) = read(&fixture("eventhub-message.json"));
+    assert_eq!(lines.len(), message.len());
+    for (line, built) in lines.iter().zip(&message) {
+        let record: Map<String, Json> = serde_json::from_slice(line).unwrap();
+        let (row, table) = unwrap_streaming_record(&record).expect("an envelope");
+        assert_eq!(Some(table), built.table.as_deref());
+        assert_eq!(Json::Object(row.clone()).to_string(), built.json);
+        // Independently of serde_json: the row is the line's `properties` text, byte for byte.
+        let line = std::str::from_utf8(line).unwrap().trim_end();
+        let properties = line
+            .split_once(r#""properties":"#)
+            .unwrap()
+            .1
+            .strip_suffix('}')
+            .unwrap();
+        assert_eq!(properties, built.json);
+    }
+}
+
+#[test]
+fn only_defender_envelopes_unwrap() {
+    let cases: &[(&str, Option<&str>)] = &[
+        (
+            r#"{"time":"2024-06-20T10:14:09Z","tenantId":"t","operationName":"Publish","category":"AdvancedHunting-DeviceEvents","properties":{"ActionType":"AntivirusDetection"}}"#,
+            Some("DeviceEvents"),
+        ),
+        // A plain row, even one with a `category` column.
+        (
+            r#"{"Timestamp":"2024-06-20T10:14:09Z","FileName":"a.exe","category":"x"}"#,
+            None,
+        ),
+        // Azure resource logs: same envelope, but the category is not a table.
+        (
+            r#"{"category":"AzureFirewallDnsProxy","properties":{"msg":"DNS Request"}}"#,
+            None,
+        ),
+        (r#"{"category":"AdvancedHunting-","properties":{}}"#, None),
+        (
+            r#"{"category":"AdvancedHunting-DeviceFileEvents","properties":"{}"}"#,
+            None,
+        ),
+        (r#"{"category":"AdvancedHunting-DeviceFileEvents"}"#, None),
+        (r#"{"category":7,"properties":{}}"#, None),
+    ];
+    for (text, expected) in cases {
+        let record: Map<String, Json> = serde_json::from_str(text).unwrap();
+        let unwrapped = unwrap_streaming_record(&record);
+        assert_eq!(unwrapped.map(|(_, table)| table), *expected, "{text}");
+        if let Some((row, _)) = unwrapped {
+            assert_eq!(row.get("ActionType"), Some(&json!("AntivirusDetection")));
+        }
+    }
+}
+
+#[test]
+fn the_scanner_finds_element_starts() {
+    type Case<'a> = (&'a str, &'a [&'a str], Option<&'a [usize]>);
+    let cases: &[Case<'_>] = &[
+        ("[1, 2,3]", &[], Some(&[1, 4, 6])),
+        ("[]", &[], Some(&[])),
+        (" [ ] ", &[], Some(&[])),
+        (r#"{"a":[true,null,-1.5e3]}"#, &["a"], Some(&[6, 11, 16])),
+        // Quotes, backslashes and brackets inside strings do not count.
+        (r#"{"a":["]\"[",{"b":"}"},"\\"]}"#, &["a"], Some(&[6, 13, 23])),
+        // Keys are matched decoded; the last of a repeated key wins, as in serde_json.
+        (r#"{"\u0061":[0],"b":[1]}"#, &["a"], Some(&[11])),
+        (r#"{"a":[0],"a":[1,2]}"#, &["a"], Some(&[14, 16])),
+        (r#"{"ab":[0],"a\"":[1]}"#, &["a"], None),
+        (r#"{"t":{"r":[[2],[3]]}}"#, &["t", "r"], Some(&[11, 15])),
+        (r#"{"t":{"s":[1]}}"#, &["t", "r"], None),
+        (r#"{"a":{}}"#, &["a"], None),
+        // Not the shape, or not JSON: nothing, and no panic.
+        (r#"{"a":5}"#, &["a"], None),
+        (r#"{"a":[1,2"#, &["a"], None),
+        (r#"{"a":["abc"#, &["a"], None),
+        (r#"{"a":["ab\"#, &["a"], None),
+        (r#"{"a" [1]}"#, &["a"], None),
+        ("[1 2]", &[], None),
+        ("[[[[[[", &[], None),
+        ("]]]]", &[], None),
+        ("", &[], None),
+        ("\u{FEFF}", &[], None),
+    ];
+    for (text, path, expected) in cases {
+        let got = element_starts(text.as_bytes(), 0, path);
+        assert_eq!(got.as_deref(), *expected, "{text}");
+    }
+    // An array inside an array: start from the element.
+    let text = br#"{"t":[{"r":[1]},{"r":[[2],[3]]}]}"#;
+    let tables = element_starts(text, 0, &["t"]).unwrap();
+    assert_eq!(tables, [6, 16]);
+    assert_eq!(element_starts(text, tables[1], &["r"]), Some(vec![22, 26]));
+    // Deep nesting is walked without recursion.
+    let deep = format!("[{}{}]", "[".repeat(100_000), "]".repeat(100_000));
+    assert_eq!(element_starts(deep.as_bytes(), 0, &[]), Some(vec![1]));
+}
+
+#[test]
+fn a_bom_is_skipped_and_counted_in_offsets() {
+    let text = b"\xEF\xBB\xBF{\"Schema\":[],\"Results\":[{\"A\":1}]}";
+    let (built, issues) = read(text);
+    assert_eq!(issues, []);
+    assert_eq!(built.iter().map(|r| r.offset).collect::<Vec<_>>(), [27]);
+    assert_eq!(text[27], b'{');
+}
+
+#[test]
+fn text_that_is_not_the_documents_still_gives_unique_increasing_offsets() {
+    for name in FIXTURES {
+        let text = fixture(name);
+        let document = parse(&text);
+        let shape = shape_of(&document).unwrap();
+        let (full, _) = records(&document, &text, shape);
+        let mut cuts: Vec<usize> = (0..text.len()).step_by(text.len() / 120 + 1).collect();
+        cuts.extend([1, 2, text.len() - 1]);
+        for cut in cuts {
+            for wrong in [&text[..cut], &text[cut..]] {
+                let (built, issues) = records(&document, wrong, shape);
+                assert_eq!(built.len(), full.len(), "{name} cut at {cut}");
+                assert_eq!(issues, [], "{name} cut at {cut}");
+                assert!(
+                    built.windows(2).all(|p| p[0].offset < p[1].offset),
+                    "{name} cut at {cut}"
+                );
+            }
+        }
+    }
+}
