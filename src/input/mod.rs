@@ -3,6 +3,7 @@
 //! record a table ([`table`]) and a row view ([`record`]). Readers hand out [`Unit`]s of raw
 //! records; they never evaluate rules.
 
+pub mod built;
 pub mod decompress;
 pub mod documents;
 pub mod fields;
@@ -208,25 +209,43 @@ pub enum Item {
 pub enum FileReader {
     Lines(jsonl::LinesReader),
     Array(json_array::ArrayReader),
+    Built(built::BuiltReader),
     Empty,
 }
 
+/// The largest JSON document (an API response, a pretty-printed file) read whole. Such
+/// documents are bounded by the APIs that produce them; a larger file is read as JSON lines.
+const MAX_DOCUMENT: u64 = 1 << 30;
+
 impl FileReader {
     /// Opens a file (or `-`, standard input), decompressing it if need be, and chooses the
-    /// reader from its first bytes: `[` a JSON array, anything else JSON lines.
+    /// reader from its first bytes: JSON lines, a JSON array of rows, or a whole JSON document
+    /// (an API response, an Event Hub message, ADX frames).
     pub fn open(file: usize, path: &Path, chunk_size: usize) -> io::Result<FileReader> {
         let (source, _) = decompress::open(path)?;
         // Enough bytes to see past a BOM and leading white space in any sane export.
         let (head, source) = decompress::peek(source, 64 * 1024)?;
         let bom = if head.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
-        let Some(first) = head[bom..].iter().find(|b| !b.is_ascii_whitespace()) else {
+        let Some(first) = head[bom..]
+            .iter()
+            .position(|b| !b.is_ascii_whitespace())
+            .map(|p| p + bom)
+        else {
             return Ok(if head.len() < 64 * 1024 {
                 FileReader::Empty
             } else {
                 FileReader::Lines(jsonl::LinesReader::new(file, source, bom, chunk_size))
             });
         };
-        Ok(if *first == b'[' {
+        let whole = match head[first] {
+            b'[' => starts_adx_frames(&head[first..]),
+            b'{' => !first_line_is_a_row(&head[first..]),
+            _ => false,
+        };
+        if whole {
+            return read_whole(file, source, bom, chunk_size);
+        }
+        Ok(if head[first] == b'[' {
             FileReader::Array(json_array::ArrayReader::new(file, source, bom, chunk_size))
         } else {
             FileReader::Lines(jsonl::LinesReader::new(file, source, bom, chunk_size))
@@ -238,6 +257,7 @@ impl FileReader {
         match self {
             FileReader::Lines(r) => r.next_item(spare),
             FileReader::Array(r) => r.next_item(spare),
+            FileReader::Built(r) => r.next_item(spare),
             FileReader::Empty => None,
         }
     }
@@ -247,9 +267,50 @@ impl FileReader {
         match self {
             FileReader::Lines(r) => r.bytes_read(),
             FileReader::Array(r) => r.bytes_read(),
+            FileReader::Built(r) => r.bytes_read(),
             FileReader::Empty => 0,
         }
     }
+}
+
+/// `[{"FrameType":` — a Kusto REST v2 response, not an array of rows.
+fn starts_adx_frames(text: &[u8]) -> bool {
+    let skip = |t: &[u8], at: usize| at + t[at..].iter().take_while(|b| b.is_ascii_whitespace()).count();
+    let at = skip(text, 1);
+    text.get(at) == Some(&b'{') && text[skip(text, at + 1)..].starts_with(b"\"FrameType\"")
+}
+
+/// Whether the first line is a JSON object of its own that is a row, so that the file is JSON
+/// lines. A first line that is not a whole object (a pretty-printed document), or that is an
+/// API response or Event Hub message, means the file is one document.
+fn first_line_is_a_row(text: &[u8]) -> bool {
+    let Some(end) = memchr::memchr(b'\n', text) else {
+        return false;
+    };
+    match serde_json::from_slice::<serde_json::Value>(&text[..end]) {
+        Ok(value) => value.is_object() && documents::shape_of(&value).is_none(),
+        // A malformed first line of a JSON-lines file is that file's problem to report, line
+        // by line; a document would not parse line by line either, so try it whole.
+        Err(_) => false,
+    }
+}
+
+/// Reads the whole input as one JSON document. If it is not one (or is too big), the bytes
+/// are read as JSON lines after all, so that every line is still accounted for.
+fn read_whole(file: usize, source: Source, bom: usize, chunk_size: usize) -> io::Result<FileReader> {
+    use std::io::Read;
+    let mut text = Vec::new();
+    let mut source = source;
+    (&mut source).take(MAX_DOCUMENT + 1).read_to_end(&mut text)?;
+    if text.len() as u64 <= MAX_DOCUMENT {
+        if let Ok(document) = serde_json::from_slice::<serde_json::Value>(&text[bom..]) {
+            return Ok(FileReader::Built(built::BuiltReader::from_document(
+                file, document, &text, chunk_size,
+            )));
+        }
+    }
+    let rest: Source = Box::new(io::Cursor::new(text).chain(source));
+    Ok(FileReader::Lines(jsonl::LinesReader::new(file, rest, bom, chunk_size)))
 }
 
 use decompress::Source;

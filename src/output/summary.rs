@@ -46,7 +46,10 @@ pub fn write_summary(
     )?;
     if stats.duplicates > 0 {
         let among = if stats.duplicates_capped {
-            format!(" (counted among the first {} distinct records only)", crate::scan::DUPLICATES_TRACKED)
+            format!(
+                " (counted among the first {} distinct records only)",
+                crate::scan::DUPLICATES_TRACKED
+            )
         } else {
             String::new()
         };

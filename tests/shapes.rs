@@ -1,0 +1,222 @@
+//! The same rows in every export shape loghunt reads must give the same results: JSON lines
+//! (LF, CRLF with a BOM), JSON arrays (pretty, compact), the Defender streaming API (Event Hub
+//! message, storage-account lines), the Advanced Hunting and Graph APIs, the Log Analytics
+//! query API (positional rows), ADX v2 frames, and gzip and zstd around them.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::{json, Map, Value};
+
+const IOC_SHA256: &str = "ef0e9301403d58a4729aaa9cd81abf942b1c8a301a651b1512bc2b5d9e599303";
+const IOC_MD5: &str = "93e61d5a877bbb937e885d3ca385ac8a";
+
+const COLUMNS: [&str; 8] = [
+    "Timestamp",
+    "DeviceName",
+    "FileName",
+    "FolderPath",
+    "SHA1",
+    "SHA256",
+    "MD5",
+    "InitiatingProcessFileName",
+];
+
+/// Results, near misses and ties, with the values that trip readers: escapes, nulls, commas.
+fn rows() -> Vec<Map<String, Value>> {
+    let row = |ts: Value, device: &str, file: &str, sha256: &str, md5: Value| {
+        let values = [
+            ts,
+            json!(device),
+            json!(file),
+            json!(format!("C:\\Users\\bob\\Temp\\{file}")),
+            json!("0000000000000000000000000000000000000000"),
+            json!(sha256),
+            md5,
+            json!("explorer.exe"),
+        ];
+        COLUMNS
+            .iter()
+            .map(|c| c.to_string())
+            .zip(values)
+            .collect::<Map<String, Value>>()
+    };
+    vec![
+        row(json!("2026-06-20T10:00:00Z"), "ws-1", "a.exe", IOC_SHA256, json!(null)),
+        row(
+            json!("2026-06-20T10:00:00.5Z"),
+            "ws-2",
+            "b, \"quoted\".exe",
+            "11",
+            json!(IOC_MD5),
+        ),
+        row(
+            json!("2026-06-20T09:00:00Z"),
+            "ws-3",
+            "c.exe",
+            &IOC_SHA256.to_uppercase(),
+            json!("00"),
+        ),
+        row(json!(null), "ws-4", "d.exe", IOC_SHA256, json!("")),
+        row(
+            json!("2026-06-20T10:00:00.0000000Z"),
+            "ws-5",
+            "e\u{e9}.exe",
+            IOC_SHA256,
+            json!(null),
+        ),
+        row(json!("2026-06-20T08:00:00Z"), "ws-6", "f.exe", "22", json!("33")),
+    ]
+}
+
+fn jsonl(rows: &[Map<String, Value>], newline: &str) -> String {
+    rows.iter()
+        .map(|r| format!("{}{newline}", Value::Object(r.clone())))
+        .collect()
+}
+
+fn envelope(row: &Map<String, Value>) -> Value {
+    json!({"time": "2026-06-20T11:00:00Z", "tenantId": "t", "operationName": "Publish",
+           "category": "AdvancedHunting-DeviceFileEvents", "properties": row})
+}
+
+fn positional(rows: &[Map<String, Value>]) -> Vec<Value> {
+    rows.iter()
+        .map(|r| Value::Array(COLUMNS.iter().map(|c| r[*c].clone()).collect()))
+        .collect()
+}
+
+fn compress_gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(bytes).unwrap();
+    encoder.finish().unwrap()
+}
+
+/// Every shape, as (file name, bytes).
+fn shapes() -> Vec<(&'static str, Vec<u8>)> {
+    let rows = rows();
+    let types: Vec<Value> = COLUMNS
+        .iter()
+        .map(|c| {
+            if *c == "Timestamp" {
+                json!("datetime")
+            } else {
+                json!("string")
+            }
+        })
+        .collect();
+    let array = Value::Array(rows.iter().cloned().map(Value::Object).collect());
+    let schema = |name: &str, ty: &str| -> Vec<Value> {
+        COLUMNS
+            .iter()
+            .zip(&types)
+            .map(|(c, t)| json!({name: c, ty: t}))
+            .collect()
+    };
+    vec![
+        ("lines.jsonl", jsonl(&rows, "\n").into_bytes()),
+        (
+            "lines-crlf-bom.json",
+            format!("\u{feff}{}", jsonl(&rows, "\r\n")).into_bytes(),
+        ),
+        ("array-pretty.json", serde_json::to_vec_pretty(&array).unwrap()),
+        ("array-compact.json", serde_json::to_vec(&array).unwrap()),
+        (
+            "eventhub-message.json",
+            serde_json::to_vec_pretty(&json!({"records": rows.iter().map(envelope).collect::<Vec<_>>()})).unwrap(),
+        ),
+        (
+            "PT1H.json",
+            rows.iter()
+                .map(|r| format!("{}\r\n", envelope(r)))
+                .collect::<String>()
+                .into_bytes(),
+        ),
+        (
+            "advanced-hunting.json",
+            serde_json::to_vec_pretty(&json!({"Schema": schema("Name", "Type"), "Results": array})).unwrap(),
+        ),
+        (
+            "graph.json",
+            serde_json::to_vec(&json!({"@odata.context": "x", "schema": schema("name", "type"), "results": array}))
+                .unwrap(),
+        ),
+        (
+            "log-analytics.json",
+            serde_json::to_vec_pretty(&json!({"tables": [{"name": "PrimaryResult",
+                "columns": schema("name", "type"), "rows": positional(&rows)}]}))
+            .unwrap(),
+        ),
+        (
+            "adx-frames.json",
+            serde_json::to_vec(&json!([
+                {"FrameType": "DataSetHeader", "IsProgressive": false, "Version": "v2.0"},
+                {"FrameType": "DataTable", "TableId": 0, "TableKind": "PrimaryResult", "TableName": "PrimaryResult",
+                 "Columns": schema("ColumnName", "ColumnType"), "Rows": positional(&rows)},
+                {"FrameType": "DataSetCompletion", "HasErrors": false, "Cancelled": false}
+            ]))
+            .unwrap(),
+        ),
+        ("lines.jsonl.gz", compress_gzip(jsonl(&rows, "\n").as_bytes())),
+        (
+            "array.json.zst",
+            zstd::stream::encode_all(serde_json::to_vec(&array).unwrap().as_slice(), 3).unwrap(),
+        ),
+    ]
+}
+
+fn scan(path: &Path, extra: &[&str]) -> (Vec<Value>, String) {
+    let rules = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/000_4a715f3ed2ee4353.txt");
+    let output = Command::new(env!("CARGO_BIN_EXE_loghunt"))
+        .args(["scan", "-r", rules.to_str().unwrap(), "--format", "jsonl"])
+        .args(extra)
+        .arg(path)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(1), "{}: {stderr}", path.display());
+    let rows = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap()["row"].clone())
+        .collect();
+    (rows, stderr)
+}
+
+#[test]
+fn every_shape_gives_the_same_results() {
+    let dir = tempfile::tempdir().unwrap();
+    // The folder names the table, as Defender exports' folders do; the rows do not.
+    let folder: PathBuf = dir.path().join("DeviceFileEvents");
+    std::fs::create_dir_all(&folder).unwrap();
+    let reference = {
+        let path = folder.join("reference.jsonl");
+        std::fs::write(&path, jsonl(&rows(), "\n")).unwrap();
+        scan(&path, &[]).0
+    };
+    let timestamps: Vec<&Value> = reference.iter().map(|r| &r["Timestamp"]).collect();
+    assert_eq!(
+        timestamps,
+        [
+            &json!("2026-06-20T10:00:00.5000000Z"),
+            &json!("2026-06-20T10:00:00Z"),
+            &json!("2026-06-20T10:00:00Z"),
+            &Value::Null
+        ],
+        "results ordered by Timestamp desc, ties in file order, null last"
+    );
+    assert_eq!(reference[1]["FileName"], "a.exe");
+    assert_eq!(reference[2]["FileName"], "e\u{e9}.exe");
+    for (name, bytes) in shapes() {
+        let path = folder.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        for extra in [&[][..], &["--no-prefilter"]] {
+            let (rows, stderr) = scan(&path, extra);
+            assert_eq!(rows, reference, "{name} {extra:?}");
+            assert!(
+                stderr.contains("records: 6 read = 4 matched + 2 not matched + 0 malformed"),
+                "{name}: {stderr}"
+            );
+        }
+    }
+}
