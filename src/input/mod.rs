@@ -3,6 +3,7 @@
 //! record a table ([`table`]) and a row view ([`record`]). Readers hand out [`Unit`]s of raw
 //! records; they never evaluate rules.
 
+pub mod csv;
 pub mod decompress;
 pub mod fields;
 pub mod json_array;
