@@ -4,6 +4,7 @@
 //! records; they never evaluate rules.
 
 pub mod built;
+pub mod csv;
 pub mod decompress;
 pub mod documents;
 pub mod fields;
