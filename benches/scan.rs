@@ -65,9 +65,10 @@ fn seed_rules_device_file_events(bencher: Bencher, (threads, prefilter): (usize,
         .expect("a thread pool");
     let options = ScanOptions {
         threads,
-        chunk_size: 8 << 20,
+        chunk_size: 2 << 20,
         table: None,
         prefilter,
+        csv: Default::default(),
     };
     let run = || pool.install(|| scan(&plan, &data.files, &options));
     let (hits, stats) = run();

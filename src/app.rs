@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use crate::cli::{Command, FormatArg, RulesArgs, ScanArgs};
+use crate::input::csv::CsvOptions;
 use crate::output::{self, Format, Results};
 use crate::plan::{CompileError, Plan};
 use crate::rules::{self, Rule, RuleError};
@@ -71,6 +72,35 @@ pub fn run(command: Command) -> Result<Outcome, Error> {
     }
 }
 
+/// `+02:00`, `-0500`, `+2`, `UTC`, `Z` → minutes east of UTC.
+fn parse_utc_offset(text: &str) -> Result<i32, Error> {
+    let bad = || Error::Usage(format!("--tz: `{text}` is not a UTC offset (try +02:00, -0500 or UTC)"));
+    let trimmed = text.trim();
+    if trimmed.eq_ignore_ascii_case("utc") || trimmed.eq_ignore_ascii_case("z") {
+        return Ok(0);
+    }
+    let trimmed = trimmed
+        .strip_prefix("UTC")
+        .or_else(|| trimmed.strip_prefix("utc"))
+        .unwrap_or(trimmed);
+    let (sign, digits) = match trimmed.as_bytes().first() {
+        Some(b'+') => (1, &trimmed[1..]),
+        Some(b'-') => (-1, &trimmed[1..]),
+        _ => return Err(bad()),
+    };
+    let (hours, minutes) = match digits.split_once(':') {
+        Some((h, m)) => (h, m),
+        None if digits.len() == 4 => digits.split_at(2),
+        None => (digits, "0"),
+    };
+    let hours: i32 = hours.parse().map_err(|_| bad())?;
+    let minutes: i32 = minutes.parse().map_err(|_| bad())?;
+    if hours > 14 || minutes > 59 {
+        return Err(bad());
+    }
+    Ok(sign * (hours * 60 + minutes))
+}
+
 fn now_ticks(text: Option<&str>) -> Result<i64, Error> {
     match text {
         Some(text) => parse_datetime(text)
@@ -131,6 +161,14 @@ fn scan_command(args: ScanArgs) -> Result<Outcome, Error> {
         chunk_size: args.chunk_size,
         table,
         prefilter: !args.no_prefilter,
+        csv: CsvOptions {
+            utc_offset_minutes: args.tz.as_deref().map(parse_utc_offset).transpose()?,
+            day_first: match (args.day_first, args.month_first) {
+                (true, _) => Some(true),
+                (_, true) => Some(false),
+                _ => None,
+            },
+        },
     };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)

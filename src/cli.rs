@@ -62,6 +62,19 @@ pub struct ScanArgs {
     #[arg(long, short = 'q')]
     pub quiet: bool,
 
+    /// The UTC offset of local times in CSV exports (`[Local Time]` columns, Defender portal
+    /// dates), e.g. `+02:00`, `-0500`, `UTC`. Without it they are read as UTC, with a warning.
+    #[arg(long, value_name = "OFFSET")]
+    pub tz: Option<String>,
+
+    /// CSV dates like `1/2/2025` are day first (2 January is `2/1/2025`).
+    #[arg(long, conflicts_with = "month_first")]
+    pub day_first: bool,
+
+    /// CSV dates like `1/2/2025` are month first (2 January is `1/2/2025`).
+    #[arg(long)]
+    pub month_first: bool,
+
     /// Treat malformed records as an error: exit 2 if any was found (they are still counted,
     /// listed, and the rest still scanned).
     #[arg(long)]

@@ -10,9 +10,10 @@ use std::path::PathBuf;
 use rayon::prelude::*;
 
 use crate::hashing::{FxHashSet, FxHasher};
+use crate::input::csv::CsvOptions;
 use crate::input::fields::{self, FieldValue, Walk};
 use crate::input::table::{self, TableOf};
-use crate::input::{record, FileReader, Item, LogFile, RawRecord, Unit};
+use crate::input::{record, FileReader, Item, LogFile, RawRecord, ReadOptions, Unit};
 use crate::plan::prefilter::Test;
 use crate::plan::Plan;
 use crate::schema::Table;
@@ -30,6 +31,8 @@ pub struct ScanOptions {
     /// Skip records on raw bytes when no rule could match them (the fast path). Off: every
     /// record is parsed and evaluated — the reference the fast path is tested against.
     pub prefilter: bool,
+    /// What CSV files cannot say for themselves (time zone, day/month order).
+    pub csv: CsvOptions,
 }
 
 /// A record's place in the input: the order results are listed in when nothing else decides.
@@ -62,6 +65,8 @@ pub struct FileStats {
     pub malformed: u64,
     /// Problems with the file as a whole; any makes the file "not fully read".
     pub problems: Vec<String>,
+    /// Guesses the reader had to make (a CSV file's day/month order).
+    pub warnings: Vec<String>,
 }
 
 /// Records per table; `scanned` of them belonged to a table some rule reads.
@@ -145,7 +150,10 @@ pub fn scan(plan: &Plan, files: &[LogFile], options: &ScanOptions) -> (Vec<Vec<H
         files,
         next_file: 0,
         current: None,
-        chunk_size: options.chunk_size,
+        read: ReadOptions {
+            chunk_size: options.chunk_size,
+            csv: options.csv,
+        },
         budget,
         stats: Stats {
             files: stats.files.clone(),
@@ -235,6 +243,7 @@ fn absorb_reader_stats(stats: &mut Stats, side: Stats) {
         file.records += seen.records;
         file.malformed += seen.malformed;
         file.problems.extend(seen.problems);
+        file.warnings.extend(seen.warnings);
     }
     stats.records += side.records;
     stats.malformed += side.malformed;
@@ -246,7 +255,7 @@ struct BatchReader<'f> {
     files: &'f [LogFile],
     next_file: usize,
     current: Option<(usize, FileReader)>,
-    chunk_size: usize,
+    read: ReadOptions,
     budget: usize,
     /// What the reader itself saw: bytes, file problems, records it found broken.
     stats: Stats,
@@ -283,6 +292,7 @@ impl BatchReader<'_> {
                     bytes += unit.data.len();
                     batch.push(unit);
                 }
+                Some(Ok(Item::Warning(warning))) => stats.files[file].warnings.push(warning),
                 Some(Ok(Item::Issue(issue))) => {
                     let position = Position {
                         file,
@@ -315,7 +325,7 @@ impl BatchReader<'_> {
             let file = self.next_file;
             let Some(log) = self.files.get(file) else { return };
             self.next_file += 1;
-            match FileReader::open(file, &log.path, self.chunk_size) {
+            match FileReader::open(file, &log.path, &self.read) {
                 Ok(reader) => self.current = Some((file, reader)),
                 Err(e) => self.stats.files[file].problems.push(format!("cannot read: {e}")),
             }

@@ -258,3 +258,45 @@ fn exact_duplicates_are_kept_and_counted() {
         "{err}"
     );
 }
+
+/// CSV exports that cannot say their time zone or date order are told on the command line, and
+/// say so when they had to guess.
+#[test]
+fn csv_time_zone_and_date_order_options() {
+    let case = Case::new();
+    let rule = case.write(
+        "window.kql",
+        "DnsEvents\n| where TimeGenerated >= datetime(2026-03-02T10:00:00Z) and TimeGenerated < datetime(2026-03-02T11:00:00Z)\n| project TimeGenerated, Name\n",
+    );
+    // 02/03/2026 is 2 March day-first, 3 February month-first; 12:30 local at UTC+02:00 is
+    // 10:30 UTC.
+    let logs = case.write(
+        "DnsEvents-export.csv",
+        "TimeGenerated [Local Time],Name,QueryType\r\n\"02/03/2026, 12:30:00.000\",a.example,A\r\n",
+    );
+    let run = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_loghunt"))
+            .args(["scan", "-r", arg(&rule), "--format", "jsonl"])
+            .args(extra)
+            .arg(arg(&logs))
+            .output()
+            .unwrap()
+    };
+    let told = run(&["--tz", "+02:00", "--day-first"]);
+    assert_eq!(results(&told), 1, "{}", stderr(&told));
+    assert_eq!(rows(&told)[0]["TimeGenerated"], "2026-03-02T10:30:00Z");
+    assert!(!stderr(&told).contains("warnings:"), "{}", stderr(&told));
+    let month_first = run(&["--tz", "+02:00", "--month-first"]);
+    assert_eq!(results(&month_first), 0, "3 February is outside the window");
+    let guessed = run(&[]);
+    assert_eq!(results(&guessed), 0, "read as UTC 12:30: outside the window");
+    let err = stderr(&guessed);
+    assert!(err.contains("warnings:") && err.contains("pass --tz"), "{err}");
+    let bad = run(&["--tz", "noon"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        stderr(&bad).contains("--tz: `noon` is not a UTC offset"),
+        "{}",
+        stderr(&bad)
+    );
+}

@@ -1,7 +1,7 @@
 //! The same rows in every export shape loghunt reads must give the same results: JSON lines
 //! (LF, CRLF with a BOM), JSON arrays (pretty, compact), the Defender streaming API (Event Hub
 //! message, storage-account lines), the Advanced Hunting and Graph APIs, the Log Analytics
-//! query API (positional rows), ADX v2 frames, and gzip and zstd around them.
+//! query API (positional rows), ADX v2 frames, portal CSV, and gzip and zstd around them.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -87,6 +87,33 @@ fn positional(rows: &[Map<String, Value>]) -> Vec<Value> {
         .collect()
 }
 
+/// An Azure-portal style export: BOM, CRLF, `[UTC]` on the datetime header, RFC 4180 quotes,
+/// empty cells for nulls.
+fn csv(rows: &[Map<String, Value>]) -> String {
+    let cell = |value: &Value| match value {
+        Value::Null => String::new(),
+        Value::String(s) if s.contains([',', '"', '\n']) => format!("\"{}\"", s.replace('"', "\"\"")),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let header: Vec<String> = COLUMNS
+        .iter()
+        .map(|c| {
+            if *c == "Timestamp" {
+                "Timestamp [UTC]".to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect();
+    let mut text = format!("\u{feff}{}\r\n", header.join(","));
+    for row in rows {
+        text.push_str(&COLUMNS.iter().map(|c| cell(&row[*c])).collect::<Vec<_>>().join(","));
+        text.push_str("\r\n");
+    }
+    text
+}
+
 fn compress_gzip(bytes: &[u8]) -> Vec<u8> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     encoder.write_all(bytes).unwrap();
@@ -158,6 +185,8 @@ fn shapes() -> Vec<(&'static str, Vec<u8>)> {
             ]))
             .unwrap(),
         ),
+        ("portal.csv", csv(&rows).into_bytes()),
+        ("portal.csv.gz", compress_gzip(csv(&rows).as_bytes())),
         ("lines.jsonl.gz", compress_gzip(jsonl(&rows, "\n").as_bytes())),
         (
             "array.json.zst",

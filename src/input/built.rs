@@ -1,12 +1,14 @@
 //! Inputs whose records must be built rather than cut out of the bytes — whole JSON documents
-//! (API responses, Event Hub messages, one pretty-printed row) — handed out as the same
+//! (API responses, Event Hub messages, one pretty-printed row) and CSV exports — handed out as the same
 //! [`Unit`]s as every other reader, so the scan and the fast path see no difference.
 
 use std::collections::VecDeque;
-use std::io;
+use std::io::{self, Read};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use super::{documents, BuiltRecord, Framed, Framing, Issue, Item, Unit};
+use super::csv::CsvReader;
+use super::{documents, BuiltRecord, Framed, Framing, Issue, Item, ReadOptions, Source, Unit};
 
 pub struct BuiltReader {
     file: usize,
@@ -97,5 +99,73 @@ impl BuiltReader {
             })));
         }
         self.issues.pop_front().map(|issue| Ok(Item::Issue(issue)))
+    }
+}
+
+/// A CSV export, read batch by batch through [`CsvReader`].
+pub struct CsvFileReader {
+    file: usize,
+    reader: CsvReader,
+    batch: Option<BuiltReader>,
+    warnings: VecDeque<String>,
+    chunk_size: usize,
+    bytes: Arc<AtomicU64>,
+}
+
+impl CsvFileReader {
+    pub fn new(file: usize, source: Source, options: &ReadOptions) -> CsvFileReader {
+        let bytes = Arc::new(AtomicU64::new(0));
+        let counted = Counted {
+            inner: source,
+            bytes: Arc::clone(&bytes),
+        };
+        let reader = CsvReader::new(Box::new(io::BufReader::with_capacity(1 << 16, counted)), options.csv);
+        CsvFileReader {
+            file,
+            reader,
+            batch: None,
+            warnings: VecDeque::new(),
+            chunk_size: options.chunk_size,
+            bytes,
+        }
+    }
+
+    pub fn bytes_read(&self) -> u64 {
+        self.bytes.load(Ordering::Relaxed)
+    }
+
+    pub fn next_item(&mut self, spare: Vec<u8>) -> Option<io::Result<Item>> {
+        let mut spare = Some(spare);
+        loop {
+            if let Some(warning) = self.warnings.pop_front() {
+                return Some(Ok(Item::Warning(warning)));
+            }
+            if let Some(batch) = &mut self.batch {
+                if let Some(item) = batch.next_item(spare.take().unwrap_or_default()) {
+                    return Some(item);
+                }
+            }
+            match self.reader.next_records(self.chunk_size)? {
+                Err(e) => return Some(Err(e)),
+                Ok((records, issues)) => {
+                    self.warnings.extend(self.reader.warnings());
+                    self.batch = Some(BuiltReader::new(self.file, records, issues, self.chunk_size, 0));
+                }
+            }
+        }
+    }
+}
+
+/// Counts the bytes read through it, for the summary.
+struct Counted {
+    inner: Source,
+    bytes: Arc<AtomicU64>,
+}
+
+impl Read for Counted {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.bytes.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
     }
 }

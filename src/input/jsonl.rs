@@ -135,7 +135,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("x.jsonl");
         std::fs::write(&path, text).unwrap();
-        let mut reader = FileReader::open(0, &path, chunk_size).unwrap();
+        let options = crate::input::ReadOptions {
+            chunk_size,
+            csv: Default::default(),
+        };
+        let mut reader = FileReader::open(0, &path, &options).unwrap();
         let mut out = Vec::new();
         while let Some(item) = reader.next_item(Vec::new()) {
             let Item::Unit(unit) = item.unwrap() else {

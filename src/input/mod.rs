@@ -204,6 +204,8 @@ pub struct Issue {
 pub enum Item {
     Unit(Unit),
     Issue(Issue),
+    /// Something the reader had to guess (a CSV file's day/month order), for the summary.
+    Warning(String),
 }
 
 /// Reads one file as a sequence of [`Item`]s, choosing the format from its first bytes.
@@ -211,7 +213,15 @@ pub enum FileReader {
     Lines(jsonl::LinesReader),
     Array(json_array::ArrayReader),
     Built(built::BuiltReader),
+    Csv(built::CsvFileReader),
     Empty,
+}
+
+/// How inputs are read: the unit size, and what CSV files cannot say for themselves.
+#[derive(Debug, Clone, Copy)]
+pub struct ReadOptions {
+    pub chunk_size: usize,
+    pub csv: csv::CsvOptions,
 }
 
 /// The largest JSON document (an API response, a pretty-printed file) read whole. Such
@@ -220,9 +230,10 @@ const MAX_DOCUMENT: u64 = 1 << 30;
 
 impl FileReader {
     /// Opens a file (or `-`, standard input), decompressing it if need be, and chooses the
-    /// reader from its first bytes: JSON lines, a JSON array of rows, or a whole JSON document
-    /// (an API response, an Event Hub message, ADX frames).
-    pub fn open(file: usize, path: &Path, chunk_size: usize) -> io::Result<FileReader> {
+    /// reader from its first bytes: JSON lines, a JSON array of rows, a whole JSON document
+    /// (an API response, an Event Hub message, ADX frames), or a CSV export.
+    pub fn open(file: usize, path: &Path, options: &ReadOptions) -> io::Result<FileReader> {
+        let chunk_size = options.chunk_size;
         let (source, _) = decompress::open(path)?;
         // Enough bytes to see past a BOM and leading white space in any sane export.
         let (head, source) = decompress::peek(source, 64 * 1024)?;
@@ -246,6 +257,9 @@ impl FileReader {
         if whole {
             return read_whole(file, source, bom, chunk_size);
         }
+        if !matches!(head[first], b'{' | b'[') && csv::looks_like_csv(&head[bom..]) {
+            return Ok(FileReader::Csv(built::CsvFileReader::new(file, source, options)));
+        }
         Ok(if head[first] == b'[' {
             FileReader::Array(json_array::ArrayReader::new(file, source, bom, chunk_size))
         } else {
@@ -259,6 +273,7 @@ impl FileReader {
             FileReader::Lines(r) => r.next_item(spare),
             FileReader::Array(r) => r.next_item(spare),
             FileReader::Built(r) => r.next_item(spare),
+            FileReader::Csv(r) => r.next_item(spare),
             FileReader::Empty => None,
         }
     }
@@ -269,6 +284,7 @@ impl FileReader {
             FileReader::Lines(r) => r.bytes_read(),
             FileReader::Array(r) => r.bytes_read(),
             FileReader::Built(r) => r.bytes_read(),
+            FileReader::Csv(r) => r.bytes_read(),
             FileReader::Empty => 0,
         }
     }

@@ -85,6 +85,15 @@ pub fn write_summary(
             }
         }
     }
+    let guesses: Vec<_> = stats.files.iter().filter(|f| !f.warnings.is_empty()).collect();
+    if !guesses.is_empty() {
+        writeln!(out, "warnings:")?;
+        for file in guesses {
+            for warning in &file.warnings {
+                writeln!(out, "  {}: {warning}", file.path.display())?;
+            }
+        }
+    }
     let partial: Vec<_> = stats.files_not_fully_read().collect();
     if !partial.is_empty() {
         writeln!(out, "files not fully read: {}", partial.len())?;
