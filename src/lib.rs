@@ -5,7 +5,7 @@
 //! [`rules`] (documents → rules) → [`kql`] (query text → syntax tree) → [`plan`] (syntax tree →
 //! matchers) → [`input`] (files → records) → [`scan`] (records × plan → results, in parallel) →
 //! [`output`] (results → table / JSON lines / CSV, and the summary). [`schema`], [`value`] and
-//! [`time`] are the shared vocabulary; [`cli`] and [`app`] are the command line.
+//! [`time`] (and [`hashing`]) are the shared vocabulary; [`cli`] and [`app`] are the command line.
 
 pub mod app;
 pub mod cli;
