@@ -1,4 +1,4 @@
-//! The KQL front end: text → tokens ([`lexer`]) → syntax tree with spans ([`parser`], [`ast`]).
+//! The KQL front end: text → tokens (`lexer`) → syntax tree with spans (`parser`, [`ast`]).
 //! It knows KQL's grammar, not tables or columns: schema and type checks are the planner's.
 //! Anything outside the supported subset is a [`ParseError`] naming it and its line:column —
 //! never a silently partial query.
