@@ -233,8 +233,13 @@ impl FileReader {
     /// reader from its first bytes: JSON lines, a JSON array of rows, a whole JSON document
     /// (an API response, an Event Hub message, ADX frames), or a CSV export.
     pub fn open(file: usize, path: &Path, options: &ReadOptions) -> io::Result<FileReader> {
-        let chunk_size = options.chunk_size;
         let (source, _) = decompress::open(path)?;
+        FileReader::from_source(file, source, options)
+    }
+
+    /// The same from bytes already opened and decompressed (standard input, memory, a fuzzer).
+    pub fn from_source(file: usize, source: Source, options: &ReadOptions) -> io::Result<FileReader> {
+        let chunk_size = options.chunk_size;
         // Enough bytes to see past a BOM and leading white space in any sane export.
         let (head, source) = decompress::peek(source, 64 * 1024)?;
         let bom = if head.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
@@ -330,4 +335,4 @@ fn read_whole(file: usize, source: Source, bom: usize, chunk_size: usize) -> io:
     Ok(FileReader::Lines(jsonl::LinesReader::new(file, rest, bom, chunk_size)))
 }
 
-use decompress::Source;
+pub use decompress::Source;
