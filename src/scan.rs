@@ -11,6 +11,7 @@ use rayon::prelude::*;
 
 use crate::hashing::{FxHashSet, FxHasher};
 use crate::input::csv::CsvOptions;
+use crate::input::documents;
 use crate::input::fields::{self, FieldValue, Walk};
 use crate::input::table::{self, TableOf};
 use crate::input::{record, FileReader, Item, LogFile, RawRecord, ReadOptions, Unit};
@@ -527,7 +528,7 @@ fn scan_record(context: &Context<'_>, file: usize, raw: RawRecord<'_>, result: &
     };
     // The storage-account form of the Defender streaming API: the row is the envelope's
     // `properties`, its table the envelope's `category`.
-    let (fields, envelope_table) = match record::unwrap_envelope(&fields) {
+    let (fields, envelope_table) = match documents::unwrap_streaming_record(&fields) {
         Some((row, table)) => (row, Some(table)),
         None => (&fields, None),
     };

@@ -30,14 +30,6 @@ impl Row for RecordRow<'_> {
     }
 }
 
-/// The Defender streaming API's envelope around a row (`{"time", "tenantId", "operationName",
-/// "category": "AdvancedHunting-<Table>", "properties": {...row...}}`): the row and the table.
-pub fn unwrap_envelope(record: &Map<String, Json>) -> Option<(&Map<String, Json>, &str)> {
-    let table = record.get("category")?.as_str()?.strip_prefix("AdvancedHunting-")?;
-    let row = record.get("properties")?.as_object()?;
-    Some((row, table))
-}
-
 /// Parses one record's bytes into its fields. The error is the parser's message, with the line
 /// and column within the record.
 pub fn parse(bytes: &[u8]) -> Result<Map<String, Json>, (String, usize, usize)> {
