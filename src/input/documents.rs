@@ -8,6 +8,7 @@
 
 use serde_json::{Map, Value as Json};
 
+use super::record::kind;
 use super::{BuiltRecord, Issue};
 
 /// What a whole JSON document is.
@@ -319,17 +320,6 @@ fn error_text(error: &Json) -> String {
         (Some(code), Some(message)) => format!("{code}: {message}"),
         (None, Some(text)) | (Some(text), None) => text.to_owned(),
         (None, None) => inner.to_string().chars().take(300).collect(),
-    }
-}
-
-fn kind(value: &Json) -> &'static str {
-    match value {
-        Json::Null => "null",
-        Json::Bool(_) => "a boolean",
-        Json::Number(_) => "a number",
-        Json::String(_) => "a string",
-        Json::Array(_) => "an array",
-        Json::Object(_) => "an object",
     }
 }
 

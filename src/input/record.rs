@@ -47,7 +47,8 @@ pub fn parse(bytes: &[u8]) -> Result<Map<String, Json>, (String, usize, usize)> 
     }
 }
 
-fn kind(json: &Json) -> &'static str {
+/// "a string", "an object", ...: what a JSON value is, for messages.
+pub(crate) fn kind(json: &Json) -> &'static str {
     match json {
         Json::Null => "null",
         Json::Bool(_) => "a boolean",
