@@ -60,12 +60,14 @@ fn cases(default: usize) -> usize {
 
 /// Runs a test's cases, case `i` on its own RNG seeded with the test's seed plus `i`, so that a
 /// failing case replays alone: its message names the seed to set.
-fn for_each_case(default_seed: u64, default_count: usize, mut check: impl FnMut(&mut Rng, &str)) {
+fn for_each_case(test: &str, default_seed: u64, default_count: usize, mut check: impl FnMut(&mut Rng, &str)) {
     let base = seed(default_seed);
     for i in 0..cases(default_count) {
         let case_seed = base.wrapping_add(i as u64);
-        let context =
-            format!("case seed {case_seed:#x} (replay: LOGHUNT_DIFF_SEED={case_seed:#x} LOGHUNT_DIFF_CASES=1)");
+        let context = format!(
+            "case seed {case_seed:#x} (replay: LOGHUNT_DIFF_SEED={case_seed:#x} LOGHUNT_DIFF_CASES=1 \
+             cargo test --test differential {test})"
+        );
         check(&mut Rng::new(case_seed), &context);
     }
 }
@@ -132,54 +134,64 @@ fn random_needle(rng: &mut Rng, haystack: &str) -> String {
 
 #[test]
 fn has_and_has_cs_follow_the_term_rule() {
-    for_each_case(0x4A5_0000, 4000, |rng, context| {
-        let haystack = random_text(rng, 12);
-        let needle = random_needle(rng, &haystack);
-        let cs = rng.percent(30);
-        let set = TermSet::new([needle.as_str()], cs);
-        let expected = oracle::has(&haystack, &needle, cs);
-        let op = if cs { "has_cs" } else { "has" };
-        assert_eq!(
-            set.matches_any(&haystack),
-            expected,
-            "{context}: {haystack:?} {op} {needle:?} (matches_any)"
-        );
-        assert_eq!(
-            set.matches_all(&haystack),
-            expected,
-            "{context}: {haystack:?} {op} {needle:?} (matches_all of one needle)"
-        );
-    });
+    for_each_case(
+        "has_and_has_cs_follow_the_term_rule",
+        0x4A5_0000,
+        4000,
+        |rng, context| {
+            let haystack = random_text(rng, 12);
+            let needle = random_needle(rng, &haystack);
+            let cs = rng.percent(30);
+            let set = TermSet::new([needle.as_str()], cs);
+            let expected = oracle::has(&haystack, &needle, cs);
+            let op = if cs { "has_cs" } else { "has" };
+            assert_eq!(
+                set.matches_any(&haystack),
+                expected,
+                "{context}: {haystack:?} {op} {needle:?} (matches_any)"
+            );
+            assert_eq!(
+                set.matches_all(&haystack),
+                expected,
+                "{context}: {haystack:?} {op} {needle:?} (matches_all of one needle)"
+            );
+        },
+    );
 }
 
 #[test]
 fn has_any_and_has_all_over_sets_follow_the_term_rule() {
-    for_each_case(0x4A5_1000, 3000, |rng, context| {
-        let haystack = random_text(rng, 14);
-        let count = rng.range(0, 4);
-        let mut needles: Vec<String> = (0..count).map(|_| random_needle(rng, &haystack)).collect();
-        // Repeated needles, and the same needle in another case, must each be found.
-        if !needles.is_empty() && rng.percent(20) {
-            let again = needles[rng.below(needles.len())].to_ascii_uppercase();
-            needles.push(again);
-        }
-        let cs = rng.percent(25);
-        let set = TermSet::new(&needles, cs);
-        let (any, all) = (
-            oracle::has_any(&haystack, &needles, cs),
-            oracle::has_all(&haystack, &needles, cs),
-        );
-        assert_eq!(
-            set.matches_any(&haystack),
-            any,
-            "{context}: {haystack:?} has_any {needles:?} (case-sensitive {cs})"
-        );
-        assert_eq!(
-            set.matches_all(&haystack),
-            all,
-            "{context}: {haystack:?} has_all {needles:?} (case-sensitive {cs})"
-        );
-    });
+    for_each_case(
+        "has_any_and_has_all_over_sets_follow_the_term_rule",
+        0x4A5_1000,
+        3000,
+        |rng, context| {
+            let haystack = random_text(rng, 14);
+            let count = rng.range(0, 4);
+            let mut needles: Vec<String> = (0..count).map(|_| random_needle(rng, &haystack)).collect();
+            // Repeated needles, and the same needle in another case, must each be found.
+            if !needles.is_empty() && rng.percent(20) {
+                let again = needles[rng.below(needles.len())].to_ascii_uppercase();
+                needles.push(again);
+            }
+            let cs = rng.percent(25);
+            let set = TermSet::new(&needles, cs);
+            let (any, all) = (
+                oracle::has_any(&haystack, &needles, cs),
+                oracle::has_all(&haystack, &needles, cs),
+            );
+            assert_eq!(
+                set.matches_any(&haystack),
+                any,
+                "{context}: {haystack:?} has_any {needles:?} (case-sensitive {cs})"
+            );
+            assert_eq!(
+                set.matches_all(&haystack),
+                all,
+                "{context}: {haystack:?} has_all {needles:?} (case-sensitive {cs})"
+            );
+        },
+    );
 }
 
 #[test]
@@ -190,32 +202,37 @@ fn contains_startswith_endswith_equals_follow_the_oracle() {
         SubstringKind::EndsWith,
         SubstringKind::Equals,
     ];
-    for_each_case(0x4A5_2000, 4000, |rng, context| {
-        let haystack = random_text(rng, 10);
-        let needle = if rng.percent(15) {
-            haystack.to_ascii_uppercase()
-        } else {
-            random_needle(rng, &haystack)
-        };
-        let kind = *rng.pick(&kinds);
-        let cs = rng.percent(50);
-        let expected = match kind {
-            SubstringKind::Contains => oracle::contains(&haystack, &needle, cs),
-            SubstringKind::StartsWith => oracle::starts_with(&haystack, &needle, cs),
-            SubstringKind::EndsWith => oracle::ends_with(&haystack, &needle, cs),
-            SubstringKind::Equals => oracle::equals(&haystack, &needle, cs),
-        };
-        assert_eq!(
-            SubstringTest::new(kind, &needle, cs).matches(&haystack),
-            expected,
-            "{context}: {haystack:?} {kind:?} {needle:?} (case-sensitive {cs})"
-        );
-    });
+    for_each_case(
+        "contains_startswith_endswith_equals_follow_the_oracle",
+        0x4A5_2000,
+        4000,
+        |rng, context| {
+            let haystack = random_text(rng, 10);
+            let needle = if rng.percent(15) {
+                haystack.to_ascii_uppercase()
+            } else {
+                random_needle(rng, &haystack)
+            };
+            let kind = *rng.pick(&kinds);
+            let cs = rng.percent(50);
+            let expected = match kind {
+                SubstringKind::Contains => oracle::contains(&haystack, &needle, cs),
+                SubstringKind::StartsWith => oracle::starts_with(&haystack, &needle, cs),
+                SubstringKind::EndsWith => oracle::ends_with(&haystack, &needle, cs),
+                SubstringKind::Equals => oracle::equals(&haystack, &needle, cs),
+            };
+            assert_eq!(
+                SubstringTest::new(kind, &needle, cs).matches(&haystack),
+                expected,
+                "{context}: {haystack:?} {kind:?} {needle:?} (case-sensitive {cs})"
+            );
+        },
+    );
 }
 
 #[test]
 fn in_and_in_tilde_follow_the_oracle() {
-    for_each_case(0x4A5_3000, 4000, |rng, context| {
+    for_each_case("in_and_in_tilde_follow_the_oracle", 0x4A5_3000, 4000, |rng, context| {
         let haystack = random_text(rng, 6);
         let count = rng.range(0, 4);
         let needles: Vec<String> = (0..count)
@@ -380,6 +397,9 @@ const DOMAIN_NEEDLES: &[&str] = &[
 ];
 const IPS: &[&str] = &["10.0.0.5", "185.220.101.4", "1.2.3.4", "2001:db8::1"];
 const BENIGN_IPS: &[&str] = &["1.2.3.45", "11.2.3.4", "192.168.1.1", "10.0.0.50"];
+/// Needles found only in the text a non-string JSON value reads as (`1.0e2` reads `100.0`,
+/// `true` reads `true`), never in the raw bytes of the record.
+const RENDERED_NEEDLES: &[&str] = &["100.0", "-0.0", "true", "123", "e20", "0.5"];
 const IP_NEEDLES: &[&str] = &[
     "10.0.0.5",
     "185.220.101.4",
@@ -657,6 +677,8 @@ fn field_value(rng: &mut Rng, vocab: &Vocab, kind: Kind) -> Field {
                 "-0",
                 "true",
                 "[\"moocow.my\"]",
+                "[\"moocow\\u002emy\"]",
+                "{\"Name\":\"moocow.my\"}",
                 "123456789012345678901",
                 "0.5",
             ]);
@@ -1116,6 +1138,9 @@ fn array_file(rng: &mut Rng, vocab: &Vocab, file: usize, table: FileTable, place
 fn needle_for(rng: &mut Rng, vocab: &Vocab, kind: Kind) -> String {
     if rng.percent(3) {
         return String::new();
+    }
+    if rng.percent(3) {
+        return rng.pick(RENDERED_NEEDLES).to_string();
     }
     // Sometimes a needle meant for another column: rules are not always sensible.
     let kind = if rng.percent(15) { *rng.pick(KINDS) } else { kind };
@@ -1825,10 +1850,10 @@ fn explain(case: &Case, want: &[(Position, Vec<Value>)], got: &[(Position, Vec<V
     text
 }
 
-fn run_random_cases(default_seed: u64, default_count: usize) {
+fn run_random_cases(test: &str, default_seed: u64, default_count: usize) {
     let pools = Pools::new();
     let mut index = 0;
-    for_each_case(default_seed, default_count, |rng, context| {
+    for_each_case(test, default_seed, default_count, |rng, context| {
         let case = random_case(rng);
         let plan = compile(&case.rules, context);
         let big = index % BIG_CHUNK_EVERY == 0;
@@ -1842,12 +1867,20 @@ fn run_random_cases(default_seed: u64, default_count: usize) {
 
 #[test]
 fn fast_path_plain_path_and_oracle_agree_on_random_exports() {
-    run_random_cases(0xD1FF_0000, 48);
+    run_random_cases(
+        "fast_path_plain_path_and_oracle_agree_on_random_exports",
+        0xD1FF_0000,
+        48,
+    );
 }
 
 #[test]
 fn fast_path_plain_path_and_oracle_agree_on_more_random_exports() {
-    run_random_cases(0xD1FF_1000, 48);
+    run_random_cases(
+        "fast_path_plain_path_and_oracle_agree_on_more_random_exports",
+        0xD1FF_1000,
+        48,
+    );
 }
 
 // ====================================================================================
