@@ -1951,7 +1951,7 @@ fn fast_path_plain_path_and_oracle_agree_on_random_exports() {
     run_random_cases(
         "fast_path_plain_path_and_oracle_agree_on_random_exports",
         0xD1FF_0000,
-        48,
+        40,
     );
 }
 
@@ -1960,7 +1960,7 @@ fn fast_path_plain_path_and_oracle_agree_on_more_random_exports() {
     run_random_cases(
         "fast_path_plain_path_and_oracle_agree_on_more_random_exports",
         0xD1FF_1000,
-        48,
+        40,
     );
 }
 
