@@ -3,15 +3,22 @@
 //! the plain evaluator (`prefilter: false`) return identical hits and counts, at every thread
 //! count and chunk size — and both agree with an independent oracle ([`oracle`]).
 //!
-//! Three layers:
+//! Four layers:
 //! 1. the string matchers of `loghunt::plan::text` against the oracle's naive `has`, `contains`,
 //!    `startswith`, `endswith`, `==`/`=~`, `in`/`in~`, on haystacks and needles from a small
 //!    alphabet that puts term boundaries, case and non-ASCII letters everywhere;
 //! 2. whole scans: random `DnsEvents` / `DeviceFileEvents` exports (JSON lines with LF or CRLF,
-//!    JSON arrays pretty or compact) and random `.kql` rules, scanned under every configuration,
-//!    which must all agree;
+//!    JSON arrays pretty or compact) and random `.kql` rules, scanned with the prefilter on and
+//!    off, on one and two threads, in chunks of 1 and 97 bytes and 8 MiB: hits (positions and
+//!    rows) and record / match / malformed counts must not change;
 //! 3. the same scans against the oracle, which decodes the records from the generator's own model
-//!    (not by parsing the bytes loghunt parsed) and evaluates the rules' predicate trees directly.
+//!    (not by parsing the bytes loghunt parsed) and evaluates the rules' predicate trees directly;
+//! 4. hand-written records that each hide a match from, or fake one for, a raw-byte search, with
+//!    the hits worked out by hand.
+//!
+//! Until the fast path exists both runs take the plain path; the tests are meant to catch an
+//! unsound prefilter (one blind to `\u002e`, `\/`, case, negation, nested keys, duplicate keys,
+//! or malformed records) the day it lands.
 //!
 //! Every test derives its cases from a seed and prints it on failure. To replay or widen a run:
 //! `LOGHUNT_DIFF_SEED=<seed> LOGHUNT_DIFF_CASES=<n> cargo test --test differential`.
@@ -1448,7 +1455,8 @@ struct Projected {
     is_time: bool,
 }
 
-/// A random rule: its KQL text and everything the oracle needs to evaluate it without it.
+/// A random rule: its KQL text, and the trees it was rendered from, which the oracle evaluates
+/// instead of re-parsing the text.
 #[derive(Debug)]
 struct GenRule {
     table: &'static TableSpec,
