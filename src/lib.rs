@@ -9,6 +9,7 @@
 
 pub mod app;
 pub mod cli;
+pub mod generate;
 pub mod hashing;
 pub mod input;
 pub mod kql;
