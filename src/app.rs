@@ -8,6 +8,8 @@ use std::path::PathBuf;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use crate::cli::{Command, FormatArg, RulesArgs, ScanArgs};
+use crate::cli::{GenArgs, GenCommand, ShapeArg};
+use crate::generate::{self, LogTable, LogsOptions, RulesOptions, Shape};
 use crate::input::csv::CsvOptions;
 use crate::output::{self, Format, Results};
 use crate::plan::{CompileError, Plan};
@@ -69,6 +71,7 @@ pub fn run(command: Command) -> Result<Outcome, Error> {
     match command {
         Command::Scan(args) => scan_command(args),
         Command::Rules(args) => rules_command(args),
+        Command::Gen(args) => gen_command(args),
     }
 }
 
@@ -227,6 +230,58 @@ fn rules_command(args: RulesArgs) -> Result<Outcome, Error> {
             if let Some(filter) = &scenario.filter {
                 writeln!(stdout, "      exclusion: {filter}")?;
             }
+        }
+    }
+    Ok(Outcome::Clean)
+}
+
+fn gen_command(args: GenArgs) -> Result<Outcome, Error> {
+    let started = Instant::now();
+    let failed = Error::Usage;
+    match args.what {
+        GenCommand::Rules(args) => {
+            let options = RulesOptions {
+                out: args.out,
+                hashes: args.hashes,
+                domains: args.domains,
+                seed: args.seed,
+            };
+            let written = generate::generate_rules(&options).map_err(failed)?;
+            eprintln!(
+                "loghunt: wrote {} rule document(s) ({} hashes, {} domains) to {} in {:.2} s",
+                written.len(),
+                options.hashes,
+                options.domains,
+                options.out.display(),
+                started.elapsed().as_secs_f64()
+            );
+        }
+        GenCommand::Logs(args) => {
+            let options = LogsOptions {
+                table: LogTable::from_name(&args.table).map_err(failed)?,
+                size: args.size,
+                out: args.out,
+                shape: match args.shape {
+                    ShapeArg::Jsonl => Shape::Jsonl,
+                    ShapeArg::Array => Shape::Array,
+                },
+                files: args.files,
+                rules: args.rules,
+                hits: args.hits,
+                seed: args.seed,
+            };
+            let report = generate::generate_logs(&options).map_err(failed)?;
+            let (seconds, planted) = (report.write_seconds, report.hits.values().sum::<u64>());
+            eprintln!(
+                "loghunt: wrote {} records, {} bytes to {} in {seconds:.2} s ({:.0} MB/s, {:.2} s in all); \
+                 {planted} expected results in {}",
+                report.records,
+                report.bytes,
+                options.out.display(),
+                report.bytes as f64 / 1e6 / seconds.max(1e-9),
+                started.elapsed().as_secs_f64(),
+                report.expected.display()
+            );
         }
     }
     Ok(Outcome::Clean)

@@ -22,6 +22,8 @@ pub enum Command {
     Scan(ScanArgs),
     /// Load and compile rules without scanning: print each rule, its IOCs and any warnings.
     Rules(RulesArgs),
+    /// Generate benchmark data: rule documents, or log exports with planted results.
+    Gen(GenArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -102,4 +104,80 @@ pub enum FormatArg {
     Table,
     Jsonl,
     Csv,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct GenArgs {
+    #[command(subcommand)]
+    pub what: GenCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GenCommand {
+    /// Write rule documents (hash documents over DeviceFileEvents, domain documents over
+    /// DnsEvents) in the seeds' format, at most 5,000 IOCs each.
+    Rules(GenRulesArgs),
+    /// Write a log export with planted results and near misses, and PATH.expected.json with the
+    /// number of results each rule must return.
+    Logs(GenLogsArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct GenRulesArgs {
+    /// Directory to write the documents into (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// Hash IOCs (a mix of sha256, sha1 and md5) in total.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub hashes: usize,
+
+    /// Domain IOCs in total.
+    #[arg(long, value_name = "M", default_value_t = 0)]
+    pub domains: usize,
+
+    /// Seed of the random generator: the same seed writes the same bytes.
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    pub seed: u64,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct GenLogsArgs {
+    /// The table of the rows: DeviceFileEvents or DnsEvents.
+    #[arg(long, value_name = "TABLE")]
+    pub table: String,
+
+    /// About how many bytes to write in total, e.g. 1G, 200M, 65536.
+    #[arg(long, value_name = "BYTES", value_parser = crate::generate::parse_size)]
+    pub size: u64,
+
+    /// The file to write, or the directory with --files.
+    #[arg(long, value_name = "PATH")]
+    pub out: PathBuf,
+
+    /// JSON lines (CRLF for DeviceFileEvents, like Defender exports) or one JSON array of rows.
+    #[arg(long, value_enum, default_value_t = ShapeArg::Jsonl)]
+    pub shape: ShapeArg,
+
+    /// Split the output into K files in directory PATH.
+    #[arg(long, value_name = "K")]
+    pub files: Option<usize>,
+
+    /// Rules whose IOCs to plant (files or directories). Repeatable.
+    #[arg(long = "rules", short = 'r', value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
+
+    /// Rows to plant that some rule returns, spread evenly; as many near misses come along.
+    #[arg(long, value_name = "H", default_value_t = 0)]
+    pub hits: u64,
+
+    /// Seed of the random generator: the same seed writes the same bytes.
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    pub seed: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ShapeArg {
+    Jsonl,
+    Array,
 }
