@@ -1,0 +1,326 @@
+#!/usr/bin/env bash
+# loghunt against `rg -F -f iocs.txt` and jq, on generated data with known answers.
+# Run by hand, not in CI; see benches/README.md for the scenarios and the knobs.
+#
+#   benches/compare.sh                      # 1 GB, 5 runs each: a long while
+#   SIZE=100M RUNS=1 benches/compare.sh     # a quick end-to-end try
+#
+# Every loghunt result count is checked against the generator's expected.json: a wrong count
+# prints FAIL and exits 1, since a fast wrong answer is not a result.
+set -euo pipefail
+export LC_ALL=C # byte order for sort, as jq sorts
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT=$PWD
+SIZE=${SIZE:-1G}
+DNS_SIZE=${DNS_SIZE:-200M}
+RUNS=${RUNS:-5}
+JQ_RUNS=${JQ_RUNS:-$RUNS}
+RG_RUNS_C=${RG_RUNS_C:-1} # rg with 1M patterns: minutes per GB and ~10 GB of memory per run
+JQ_SLICE=${JQ_SLICE:-50M}
+FILES=${FILES:-2000}
+HITS=${HITS:-1000}
+SEED=${SEED:-1}
+SCENARIOS=${SCENARIOS:-a b c d}
+WORKDIR=${WORKDIR:-target/bench-data}
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+LOGHUNT=$CARGO_TARGET_DIR/release/loghunt
+export PATH="$HOME/.cargo/bin:$PATH"
+
+die() {
+    echo "compare.sh: $*" >&2
+    exit 1
+}
+have() { command -v "$1" >/dev/null 2>&1; }
+
+# --- tools -----------------------------------------------------------------------------------
+install_tools() {
+    local missing=()
+    have rg || missing+=(ripgrep)
+    have jq || missing+=(jq)
+    [[ -x /usr/bin/time ]] || missing+=(time)
+    have numfmt || missing+=(coreutils)
+    if ((${#missing[@]})) && have apt-get; then
+        local sudo=()
+        if [[ $(id -u) -ne 0 ]] && have sudo; then sudo=(sudo); fi
+        echo "installing ${missing[*]} with apt-get"
+        "${sudo[@]+"${sudo[@]}"}" apt-get install -y "${missing[@]}" ||
+            { "${sudo[@]+"${sudo[@]}"}" apt-get update && "${sudo[@]+"${sudo[@]}"}" apt-get install -y "${missing[@]}"; } ||
+            echo "apt-get could not install ${missing[*]}" >&2
+    fi
+    if ! have rg; then
+        echo "installing ripgrep with cargo"
+        cargo install ripgrep
+    fi
+    have rg || die "ripgrep (rg) is missing and could not be installed"
+    have jq || die "jq is missing and could not be installed (apt-get install jq)"
+    [[ -x /usr/bin/time ]] || die "/usr/bin/time is missing (apt-get install time)"
+}
+
+# `1G`, `200M`, `1.5GiB` → bytes, binary multiples like `loghunt gen --size` and `head -c`.
+bytes_of() {
+    local s=${1%iB}
+    s=${s%B}
+    numfmt --from=iec "${s^^}"
+}
+
+median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+# --- data ------------------------------------------------------------------------------------
+# gen_rules DIR PREFIX HASHES DOMAINS SEED: rule documents named PREFIX_hashes_0001.txt, ...
+# (rule ids are file stems and must be unique across the scenarios' directories).
+gen_rules() {
+    local dir=$1 prefix=$2 stamp="$*"
+    if [[ -f $dir/.params && $(<"$dir/.params") == "$stamp" ]]; then
+        return
+    fi
+    rm -rf "$dir"
+    "$LOGHUNT" gen rules --out "$dir" --hashes "$3" --domains "$4" --seed "$5"
+    local f
+    for f in "$dir"/gen_*.txt; do
+        mv "$f" "$dir/$prefix${f##*/gen_}"
+    done
+    echo "$stamp" >"$dir/.params"
+}
+
+# gen_logs OUT TABLE BYTES FILES|- RULES...: reuses OUT when its expected.json says it was made
+# with the same parameters (generation is deterministic).
+gen_logs() {
+    local out=$1 table=$2 size=$3 files=$4
+    shift 4
+    local args=(gen logs --table "$table" --size "$size" --out "$out" --hits "$HITS" --seed "$SEED")
+    local files_json=null r
+    if [[ $files != - ]]; then
+        args+=(--files "$files")
+        files_json=$files
+    fi
+    for r in "$@"; do args+=(--rules "$r"); done
+    local want
+    want=$(jq -cnS --arg table "$table" --argjson size "$size" --argjson files "$files_json" \
+        --argjson hits "$HITS" --argjson seed "$SEED" \
+        '{table: $table, size: $size, shape: "jsonl", files: $files, rules: $ARGS.positional, hits: $hits, seed: $seed}' \
+        --args "$@")
+    if [[ -f $out.expected.json && $(jq -cS .params "$out.expected.json") == "$want" ]]; then
+        echo "reusing $out"
+        return
+    fi
+    rm -rf "$out" "$out.expected.json" "$WORKDIR"/slice-*
+    "$LOGHUNT" "${args[@]}"
+}
+
+# Every IOC value of the rule documents in the given directories, one a line.
+iocs_of() {
+    local dir
+    for dir in "$@"; do cat "$dir"/*.txt; done | tr -d '\r' |
+        awk -F'|' 'NF > 3 && $2 ~ /^ *(sha256_hash|sha1_hash|md5_hash|domain) *$/ { v = $3; gsub(/ /, "", v); print v }'
+}
+
+# Rule ids (file stems) of the rule documents in the given directories, as a JSON array.
+ids_of() {
+    local dir f
+    for dir in "$@"; do
+        for f in "$dir"/*.txt; do basename "$f" .txt; done
+    done | jq -R . | jq -cs .
+}
+
+# files_of PATH...: the log files under the paths, sorted.
+files_of() { find "$@" -type f \( -name '*.jsonl' -o -name '*.json' \) ! -name '*.expected.json' | sort; }
+
+# slice OUT FILES...: the first JQ_SLICE bytes of the files, cut back to a whole line.
+slice() {
+    local out=$1
+    shift
+    [[ -s $out ]] && return
+    { cat "$@" || true; } | head -c "$(bytes_of "$JQ_SLICE")" >"$out"
+    if [[ -n $(tail -c1 "$out") ]]; then
+        truncate -s $(($(wc -c <"$out") - $(tail -n1 "$out" | wc -c))) "$out"
+    fi
+}
+
+# --- timing ----------------------------------------------------------------------------------
+# measure RUNS OUT CMD...: runs CMD RUNS times with stdout to OUT; sets MED (median wall
+# seconds) and RSS (peak resident MB over the runs). Exit status 1 is "found something".
+measure() {
+    local runs=$1 out=$2 i status t m peak=0 times=()
+    shift 2
+    for ((i = 0; i < runs; i++)); do
+        status=0
+        /usr/bin/time -f "%e %M" -o "$TIMEF" "$@" >"$out" 2>"$out.err" || status=$?
+        if ((status > 1)); then
+            echo "FAIL: $* exited with status $status:" >&2
+            cat "$out.err" >&2
+            exit 1
+        fi
+        read -r t m < <(tail -n1 "$TIMEF")
+        times+=("$t")
+        if ((m > peak)); then peak=$m; fi
+    done
+    MED=$(printf '%s\n' "${times[@]}" | median)
+    RSS=$((peak / 1024))
+}
+
+ROWS=()
+# row SCENARIO TOOL SECONDS BYTES RECORDS RSS_MB MATCHES RATIO TARGET
+row() {
+    local line
+    line=$(printf '%-3s %-22s %9.2f %9.0f %12.0f %8s %9s %10s  %s' "$1" "$2" "$3" \
+        "$(awk -v b="$4" -v s="$3" 'BEGIN { print (s > 0 ? b / s / 1e6 : 0) }')" \
+        "$(awk -v r="$5" -v s="$3" 'BEGIN { print (s > 0 ? r / s : 0) }')" "$6" "$7" "$8" "$9")
+    echo "$line"
+    ROWS+=("$line")
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }'; }
+verdict() { awk -v v="$1" -v max="$2" 'BEGIN { print (v <= max ? "ok" : "MISS") }'; }
+
+declare -A SECONDS_T2=()
+
+# scenario NAME EXPECTED_FILES(comma-separated) RULE_DIRS(comma-separated) LOG_PATH...
+scenario() {
+    local name=$1 IFS=,
+    local -a expected rules
+    read -r -a expected <<<"$2"
+    read -r -a rules <<<"$3"
+    IFS=$' \t\n'
+    shift 3
+    local paths=("$@") files records bytes ids
+    mapfile -t files < <(files_of "${paths[@]}")
+    records=$(jq -s 'map(.records) | add' "${expected[@]}")
+    bytes=$(stat -c %s "${files[@]}" | awk '{ s += $1 } END { print s }')
+    ids=$(ids_of "${rules[@]}")
+    local want
+    want=$(jq -rs --argjson ids "$ids" \
+        'map(.hits | to_entries[]) | map(select(.key as $k | $ids | index($k)))
+         | group_by(.key) | map({key: .[0].key, value: (map(.value) | add)}) | map(select(.value > 0))
+         | sort_by(.key) | .[] | "\(.key) \(.value)"' "${expected[@]}")
+    local total
+    total=$(awk '{ s += $2 } END { print s + 0 }' <<<"$want")
+    echo
+    echo "== scenario $name: $(iocs_of "${rules[@]}" | wc -l) IOCs, ${#files[@]} file(s), $bytes bytes, $records records, $total expected results"
+    echo "   warming the page cache"
+    cat "${files[@]}" >/dev/null
+
+    local rule_args=() r threads out
+    for r in "${rules[@]}"; do rule_args+=(--rules "$r"); done
+    for threads in 1 2; do
+        out=$WORKDIR/out/$name-t$threads.jsonl
+        measure "$RUNS" "$out" "$LOGHUNT" scan "${rule_args[@]}" --format jsonl -q --threads "$threads" "${paths[@]}"
+        local got
+        got=$(jq -r .rule "$out" | sort | uniq -c | awk '{ print $2, $1 }')
+        if [[ $got != "$want" ]]; then
+            echo "FAIL: scenario $name, loghunt --threads $threads: results per rule differ from expected.json" >&2
+            diff <(echo "$want") <(echo "$got") >&2 || true
+            exit 1
+        fi
+        declare -g "T$threads=$MED"
+        declare -g "R$threads=$RSS"
+    done
+    SECONDS_T2[$name]=$T2
+
+    iocs_of "${rules[@]}" >"$WORKDIR/out/$name-iocs.txt"
+    local rg_runs=$RUNS
+    if [[ $name == c ]]; then rg_runs=$RG_RUNS_C; fi
+    measure "$rg_runs" "$WORKDIR/out/$name-rg.txt" rg --no-ignore -c -F -f "$WORKDIR/out/$name-iocs.txt" "${paths[@]}"
+    local rg_time=$MED rg_rss=$RSS rg_lines
+    rg_lines=$(awk -F: '{ s += $NF } END { print s + 0 }' "$WORKDIR/out/$name-rg.txt")
+
+    local target1 target2 ratio2
+    ratio2=$(ratio "$T2" "$rg_time")
+    case $name in
+        a) target2="≤ 1×rg: $(verdict "$ratio2" 1)" ;;
+        b) target2="≤ 0.1×rg: $(verdict "$ratio2" 0.1); RSS < 200 MB: $(verdict "$R2" 199)" ;;
+        c) if [[ -n ${SECONDS_T2[a]:-} ]]; then
+               target2="≤ 2×(a) = $(awk -v a="${SECONDS_T2[a]}" 'BEGIN { printf "%.2f", 2 * a }') s: $(verdict "$T2" "$(awk -v a="${SECONDS_T2[a]}" 'BEGIN { print 2 * a }')")"
+           else
+               target2="≤ 2×(a) (run a too)"
+           fi ;;
+        *) target2="—" ;;
+    esac
+    target1=${target2%%:*}
+    row "$name" "loghunt --threads 1" "$T1" "$bytes" "$records" "$R1" "$total" "$(ratio "$T1" "$rg_time")" "($target1)"
+    row "$name" "loghunt --threads 2" "$T2" "$bytes" "$records" "$R2" "$total" "$ratio2" "$target2"
+    row "$name" "rg -c -F -f" "$rg_time" "$bytes" "$records" "$rg_rss" "$rg_lines" "1" ""
+
+    # jq: Kusto's `in` as an object lookup on each hash column (exact case); `has_any` as
+    # lookups of the lower-cased term-aligned substrings of Name, so domains go in lower-case
+    # (exact for IOCs that start and end with a letter or digit, as all of these do).
+    local set=$WORKDIR/out/$name-set.json
+    awk 'BEGIN { printf "{" } { v = (index($0, ".") ? tolower($0) : $0); printf "%s\"%s\":true", (NR > 1 ? "," : ""), v }
+         END { print "}" }' "$WORKDIR/out/$name-iocs.txt" >"$set"
+    local jq_time=0 jq_bytes=0 jq_records=0 jq_rows=0 jq_rss=0 part
+    for part in DeviceFileEvents DnsEvents; do
+        local source=() filter s
+        for s in "${files[@]}"; do [[ $s == *"$part"* ]] && source+=("$s"); done
+        ((${#source[@]})) || continue
+        s=$WORKDIR/slice-$part.jsonl
+        if [[ $name == d ]]; then s=$WORKDIR/slice-$part-many.jsonl; fi
+        slice "$s" "${source[@]}"
+        # shellcheck disable=SC2016 # jq variables, not shell ones
+        if [[ $part == DeviceFileEvents ]]; then
+            filter='select([.SHA256, .SHA1, .MD5] | any(type == "string" and $set[0][.] != null))'
+        else
+            filter='(.Name // "" | ascii_downcase) as $n | [$n | match("[a-z0-9]+"; "g") | [.offset, .offset + .length]] as $t
+                    | select(any(range(0; $t | length) as $i | range($i; $t | length) as $j
+                                 | $n[$t[$i][0]:$t[$j][1]]; $set[0][.] != null))'
+        fi
+        measure "$JQ_RUNS" "$WORKDIR/out/$name-jq-$part.jsonl" jq -c --slurpfile set "$set" "$filter" "$s"
+        jq_time=$(awk -v a="$jq_time" -v b="$MED" 'BEGIN { print a + b }')
+        jq_bytes=$((jq_bytes + $(wc -c <"$s")))
+        jq_records=$((jq_records + $(wc -l <"$s")))
+        jq_rows=$((jq_rows + $(wc -l <"$WORKDIR/out/$name-jq-$part.jsonl")))
+        if ((RSS > jq_rss)); then jq_rss=$RSS; fi
+    done
+    row "$name" "jq (${JQ_SLICE} slice)" "$jq_time" "$jq_bytes" "$jq_records" "$jq_rss" "$jq_rows" "" "(slice only)"
+}
+
+# --- main ------------------------------------------------------------------------------------
+install_tools
+echo "machine: $(nproc) cores,$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2)," \
+    "$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) memory"
+echo "tools:   $(rg --version | head -n1), $(jq --version), loghunt $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+echo "knobs:   SIZE=$SIZE DNS_SIZE=$DNS_SIZE FILES=$FILES HITS=$HITS RUNS=$RUNS JQ_RUNS=$JQ_RUNS RG_RUNS_C=$RG_RUNS_C" \
+    "JQ_SLICE=$JQ_SLICE SCENARIOS='$SCENARIOS' WORKDIR=$WORKDIR"
+
+cargo build --release --locked
+mkdir -p "$WORKDIR/out"
+TIMEF=$WORKDIR/out/time.txt
+size=$(bytes_of "$SIZE")
+dns_size=$(bytes_of "$DNS_SIZE")
+
+A=$WORKDIR/rules-a B=$WORKDIR/rules-b C=$WORKDIR/rules-c
+gen_rules "$A" a_ 20 0 101
+gen_rules "$B" b_ 7000 2000 102
+gen_rules "$C" c_ 1000000 0 103
+DFE=$WORKDIR/DeviceFileEvents.jsonl DNS=$WORKDIR/DnsEvents.jsonl MANY=$WORKDIR/DeviceFileEvents-$FILES
+# One DeviceFileEvents export for (a), (b) and (c): its planted hits come from all their rules,
+# and each scenario checks the rules it scans with.
+gen_logs "$DFE" DeviceFileEvents "$size" - "$A" rules "$B" "$C"
+gen_logs "$DNS" DnsEvents "$dns_size" - rules "$B"
+[[ $SCENARIOS == *d* ]] && gen_logs "$MANY" DeviceFileEvents "$size" "$FILES" rules "$B"
+
+echo
+printf '%-3s %-22s %9s %9s %12s %8s %9s %10s  %s\n' "" tool seconds MB/s records/s "RSS MB" results "÷ rg" target
+for name in $SCENARIOS; do
+    case $name in
+        a) scenario a "$DFE.expected.json" "$A" "$DFE" ;;
+        b) scenario b "$DFE.expected.json,$DNS.expected.json" "rules,$B" "$DFE" "$DNS" ;;
+        c) scenario c "$DFE.expected.json" "$C" "$DFE" ;;
+        d) scenario d "$MANY.expected.json" "rules,$B" "$MANY" ;;
+        *) die "unknown scenario '$name' (a, b, c or d)" ;;
+    esac
+done
+
+# (c) rule loading alone, and memory per IOC: 1,000,000 IOCs against 20.
+if [[ $SCENARIOS == *c* ]]; then
+    measure "$RUNS" "$WORKDIR/out/rules-c.txt" "$LOGHUNT" rules "$C"
+    load=$MED rss_c=$RSS
+    measure "$RUNS" "$WORKDIR/out/rules-a.txt" "$LOGHUNT" rules "$A"
+    per_ioc=$(awk -v c="$rss_c" -v a="$RSS" 'BEGIN { printf "%.0f", (c - a) * 1048576 / 999980 }')
+    ROWS+=("c   rules load, 1M IOCs: $load s (target < 5 s: $(verdict "$load" 4.999)); peak RSS $rss_c MB vs $RSS MB with 20 IOCs: $per_ioc bytes per IOC")
+fi
+
+echo
+echo "== summary (median of $RUNS runs, rg in (c) $RG_RUNS_C, page cache warm; MB = 10^6 bytes; ÷ rg = loghunt time / rg time)"
+printf '%-3s %-22s %9s %9s %12s %8s %9s %10s  %s\n' "" tool seconds MB/s records/s "RSS MB" results "÷ rg" target
+printf '%s\n' "${ROWS[@]}"
+echo "all loghunt result counts match expected.json"
