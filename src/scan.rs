@@ -15,7 +15,7 @@ use crate::input::documents;
 use crate::input::fields::{self, FieldValue, Walk};
 use crate::input::table::{self, TableOf};
 use crate::input::{record, FileReader, Item, LogFile, RawRecord, ReadOptions, Unit};
-use crate::plan::prefilter::Test;
+use crate::plan::prefilter::{ColumnTests, Prefilter};
 use crate::plan::Plan;
 use crate::schema::Table;
 use crate::value::Value;
@@ -164,7 +164,7 @@ pub fn scan(plan: &Plan, files: &[LogFile], options: &ScanOptions) -> (Vec<Vec<H
     };
 
     let fast = if options.prefilter {
-        plan.prefilter().map(|p| Fast::new(p.tests))
+        plan.prefilter().map(|p| Fast::new(&p))
     } else {
         None
     };
@@ -400,42 +400,32 @@ fn fingerprint(bytes: &[u8]) -> u64 {
 
 /// The fast path's per-record check, built once per scan from the plan's prefilter.
 struct Fast<'p> {
-    /// The top-level keys a walk captures: the tests' columns, and `Type`.
+    /// The top-level keys a walk captures: the tests' columns, then `Type` and `properties`.
     keys: Vec<&'p str>,
-    /// Per key, the tests that read it and whether one of them holds on `""` (a null or
-    /// missing string); empty for `Type` when no test reads it.
-    tests: Vec<(Vec<Test<'p>>, bool)>,
+    /// Per tested column (the first keys), its merged tests.
+    columns: Vec<ColumnTests<'p>>,
     type_key: usize,
     /// `properties`: a Defender envelope holds the row there, out of the walk's sight.
     envelope_key: usize,
 }
 
 impl<'p> Fast<'p> {
-    fn new(tests: Vec<Test<'p>>) -> Fast<'p> {
-        let mut fast = Fast {
-            keys: Vec::new(),
-            tests: Vec::new(),
-            type_key: 0,
-            envelope_key: 0,
+    fn new(prefilter: &Prefilter<'p>) -> Fast<'p> {
+        let columns = prefilter.by_column();
+        let mut keys: Vec<&'p str> = columns.iter().map(|c| c.column).collect();
+        let mut key = |name: &'p str| {
+            keys.iter().position(|k| *k == name).unwrap_or_else(|| {
+                keys.push(name);
+                keys.len() - 1
+            })
         };
-        for test in tests {
-            let i = fast.key(test.column);
-            fast.tests[i].0.push(test);
+        let (type_key, envelope_key) = (key("Type"), key("properties"));
+        Fast {
+            keys,
+            columns,
+            type_key,
+            envelope_key,
         }
-        fast.type_key = fast.key("Type");
-        fast.envelope_key = fast.key("properties");
-        for (tests, on_empty) in &mut fast.tests {
-            *on_empty = tests.iter().any(|t| t.holds_on(""));
-        }
-        fast
-    }
-
-    fn key(&mut self, name: &'p str) -> usize {
-        self.keys.iter().position(|k| *k == name).unwrap_or_else(|| {
-            self.keys.push(name);
-            self.tests.push((Vec::new(), false));
-            self.keys.len() - 1
-        })
     }
 
     /// False only when no rule can match the record: no column test holds on the decoded
@@ -444,15 +434,11 @@ impl<'p> Fast<'p> {
         if values[self.envelope_key].is_some() {
             return true;
         }
-        self.tests
-            .iter()
-            .zip(values)
-            .any(|((tests, on_empty), value)| match value {
-                _ if tests.is_empty() => false,
-                None | Some(FieldValue::Null) => *on_empty,
-                Some(FieldValue::Str(text)) => tests.iter().any(|t| t.holds_on(text)),
-                Some(FieldValue::Other) => true,
-            })
+        self.columns.iter().zip(values).any(|(column, value)| match value {
+            None | Some(FieldValue::Null) => column.on_empty,
+            Some(FieldValue::Str(text)) => column.matchers.iter().any(|m| m.holds_on(text)),
+            Some(FieldValue::Other) => true,
+        })
     }
 }
 

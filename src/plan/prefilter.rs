@@ -5,7 +5,9 @@
 //! evaluated with the very matcher the full evaluator uses, on the decoded field value.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
+use crate::plan::text::{StringSet, TermSet};
 use crate::plan::{CompiledRule, Plan, Predicate, Row, Scalar, Stage};
 use crate::schema::ColumnType;
 use crate::value::Value;
@@ -115,5 +117,175 @@ fn necessary<'p>(predicate: &'p Predicate, rule: &'p CompiledRule) -> Option<Vec
             Some(all)
         }
         _ => None,
+    }
+}
+
+/// The tests that read one column, with the IOC sets of several rules merged: a thousand rules
+/// of `SHA256 in (...)` cost one lookup per record, not a thousand.
+#[derive(Debug)]
+pub struct ColumnTests<'p> {
+    pub column: &'p str,
+    pub matchers: Vec<Matcher<'p>>,
+    /// Whether some test holds on `""`, the value of a null or missing string.
+    pub on_empty: bool,
+}
+
+/// One merged test.
+#[derive(Debug)]
+pub enum Matcher<'p> {
+    Leaf(Test<'p>),
+    Strings(StringSet),
+    Terms(TermSet),
+}
+
+impl Matcher<'_> {
+    pub fn holds_on(&self, text: &str) -> bool {
+        match self {
+            Matcher::Leaf(test) => test.holds_on(text),
+            Matcher::Strings(set) => set.contains(text),
+            Matcher::Terms(set) => set.matches_any(text),
+        }
+    }
+}
+
+impl<'p> Prefilter<'p> {
+    /// The tests grouped by column, in order of first appearance, with the positive `in` sets
+    /// and `has_any`/`has_all` term sets of each column and case sensitivity merged when more
+    /// than one rule contributes. (For `has_all`, "some term occurs" is the necessary condition
+    /// kept: weaker, so still sound.)
+    pub fn by_column(&self) -> Vec<ColumnTests<'p>> {
+        let mut columns: Vec<(&'p str, Vec<Test<'p>>)> = Vec::new();
+        for test in &self.tests {
+            match columns.iter_mut().find(|(c, _)| *c == test.column) {
+                Some((_, tests)) => tests.push(*test),
+                None => columns.push((test.column, vec![*test])),
+            }
+        }
+        columns
+            .into_iter()
+            .map(|(column, tests)| merge(column, tests))
+            .collect()
+    }
+}
+
+fn merge<'p>(column: &'p str, tests: Vec<Test<'p>>) -> ColumnTests<'p> {
+    let on_empty = tests.iter().any(|t| t.holds_on(""));
+    // The distinct sets of each kind (rules that share a `let` list share its set), each with
+    // the first test that uses it.
+    let mut strings: [Vec<(&'p Arc<StringSet>, Test<'p>)>; 2] = [Vec::new(), Vec::new()];
+    let mut terms: [Vec<(&'p Arc<TermSet>, Test<'p>)>; 2] = [Vec::new(), Vec::new()];
+    let mut matchers = Vec::new();
+    for test in tests {
+        match test.leaf {
+            Predicate::InStrings {
+                set, negated: false, ..
+            } => push_unique(&mut strings[set.case_sensitive() as usize], set, test),
+            Predicate::Terms {
+                set, negated: false, ..
+            } => push_unique(&mut terms[set.case_sensitive() as usize], set, test),
+            _ => matchers.push(Matcher::Leaf(test)),
+        }
+    }
+    for (case_sensitive, sets) in [false, true].into_iter().zip(strings) {
+        match sets.as_slice() {
+            [] => {}
+            // A set no other rule shares the column with is used as it is, without a copy.
+            [(_, test)] => matchers.push(Matcher::Leaf(*test)),
+            _ => matchers.push(Matcher::Strings(StringSet::union(
+                sets.iter().map(|(s, _)| s.as_ref()),
+                case_sensitive,
+            ))),
+        }
+    }
+    for (case_sensitive, sets) in [false, true].into_iter().zip(terms) {
+        match sets.as_slice() {
+            [] => {}
+            [(_, test)] => matchers.push(Matcher::Leaf(*test)),
+            _ => matchers.push(Matcher::Terms(TermSet::union(
+                sets.iter().map(|(s, _)| s.as_ref()),
+                case_sensitive,
+            ))),
+        }
+    }
+    ColumnTests {
+        column,
+        matchers,
+        on_empty,
+    }
+}
+
+fn push_unique<'p, T>(sets: &mut Vec<(&'p Arc<T>, Test<'p>)>, set: &'p Arc<T>, test: Test<'p>) {
+    if !sets.iter().any(|(s, _)| Arc::ptr_eq(s, set)) {
+        sets.push((set, test));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::load_text;
+    use std::path::Path;
+
+    fn plan(queries: &[&str]) -> Plan {
+        let rules: Vec<_> = queries
+            .iter()
+            .enumerate()
+            .map(|(i, q)| load_text(Path::new(&format!("r{i}.kql")), q).expect("loads").0)
+            .collect();
+        Plan::compile(&rules, 0).expect("compiles")
+    }
+
+    #[test]
+    fn sets_of_many_rules_merge_per_column_and_case() {
+        let plan = plan(&[
+            "let h = dynamic([\"a1\"]);\nDeviceFileEvents | where SHA256 in (h) or SHA1 in (h)",
+            "DeviceFileEvents | where SHA256 in (\"b2\") and FileName has \"x\"",
+            "DeviceFileEvents | where SHA256 in~ (\"C3\")",
+            "DnsEvents | where Name has_any (\"d.com\") | project Name",
+            "DnsEvents | where Name has \"e.org\"",
+        ]);
+        let prefilter = plan.prefilter().expect("every rule has a needed test");
+        let columns = prefilter.by_column();
+        let names: Vec<&str> = columns.iter().map(|c| c.column).collect();
+        assert_eq!(names, ["SHA256", "SHA1", "Name"]);
+        let kinds = |c: &ColumnTests| -> Vec<&str> {
+            c.matchers
+                .iter()
+                .map(|m| match m {
+                    Matcher::Leaf(_) => "leaf",
+                    Matcher::Strings(_) => "strings",
+                    Matcher::Terms(_) => "terms",
+                })
+                .collect()
+        };
+        // Two exact sets merge; the one case-insensitive set stays a leaf.
+        assert_eq!(kinds(&columns[0]), ["leaf", "strings"]);
+        assert_eq!(kinds(&columns[1]), ["leaf"]);
+        assert_eq!(kinds(&columns[2]), ["terms"]);
+        let sha256 = &columns[0];
+        for (value, expected) in [
+            ("a1", true),
+            ("b2", true),
+            ("c3", true),
+            ("C3", true),
+            ("A1", false),
+            ("zz", false),
+        ] {
+            assert_eq!(sha256.matchers.iter().any(|m| m.holds_on(value)), expected, "{value}");
+        }
+        assert!(columns[2].matchers[0].holds_on("x.E.ORG") && !columns[2].matchers[0].holds_on("xd.com"));
+    }
+
+    #[test]
+    fn a_rule_without_a_needed_test_turns_the_prefilter_off() {
+        assert!(plan(&["DnsEvents | where Name !has \"x\""]).prefilter().is_none());
+        assert!(plan(&["DnsEvents | where ResultCode > 3"]).prefilter().is_none());
+        assert!(plan(&["DnsEvents | take 5"]).prefilter().is_none());
+        assert!(plan(&["DnsEvents | where Name has \"x\" or ResultCode > 3"])
+            .prefilter()
+            .is_none());
+        assert!(plan(&["DnsEvents | where Name has \"x\" and ResultCode > 3"])
+            .prefilter()
+            .is_some());
     }
 }

@@ -37,6 +37,7 @@ pub fn on_term_boundaries(haystack: &[u8], needle: &[u8], start: usize, end: usi
 #[derive(Debug)]
 pub struct TermSet {
     needles: Vec<Vec<u8>>,
+    case_sensitive: bool,
     /// Needles that are empty: Kusto's `has ""` is true for every string.
     empty: Vec<usize>,
     automaton: Option<AhoCorasick>,
@@ -70,6 +71,7 @@ impl TermSet {
         };
         TermSet {
             needles,
+            case_sensitive,
             empty,
             automaton,
         }
@@ -77,6 +79,22 @@ impl TermSet {
 
     pub fn len(&self) -> usize {
         self.needles.len()
+    }
+
+    pub fn case_sensitive(&self) -> bool {
+        self.case_sensitive
+    }
+
+    /// One set with every needle of `sets` (of the same case sensitivity): `has_any` over the
+    /// union holds exactly when it holds over one of them.
+    pub fn union<'a>(sets: impl IntoIterator<Item = &'a TermSet>, case_sensitive: bool) -> TermSet {
+        let needles: Vec<&str> = sets
+            .into_iter()
+            .flat_map(|set| set.needles.iter())
+            // Needles were built from `&str`, so they are UTF-8.
+            .filter_map(|n| std::str::from_utf8(n).ok())
+            .collect();
+        TermSet::new(needles, case_sensitive)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -247,6 +265,26 @@ impl StringSet {
 
     pub fn len(&self) -> usize {
         self.md5.len() + self.sha1.len() + self.sha256.len() + self.other.len()
+    }
+
+    pub fn case_sensitive(&self) -> bool {
+        self.case_sensitive
+    }
+
+    /// One set with every value of `sets` (of the same case sensitivity).
+    pub fn union<'a>(sets: impl IntoIterator<Item = &'a StringSet>, case_sensitive: bool) -> StringSet {
+        let mut union = StringSet {
+            case_sensitive,
+            ..StringSet::default()
+        };
+        for set in sets {
+            debug_assert_eq!(set.case_sensitive, case_sensitive);
+            union.md5.extend(set.md5.iter().copied());
+            union.sha1.extend(set.sha1.iter().copied());
+            union.sha256.extend(set.sha256.iter().copied());
+            union.other.extend(set.other.iter().cloned());
+        }
+        union
     }
 
     pub fn is_empty(&self) -> bool {
