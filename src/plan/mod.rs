@@ -11,6 +11,8 @@ pub mod text;
 use std::fmt;
 use std::path::PathBuf;
 
+use rayon::prelude::*;
+
 pub use compile::compile_rule;
 pub use eval::{Predicate, Row, Scalar, SortKey};
 
@@ -110,9 +112,12 @@ pub struct Plan {
 impl Plan {
     /// Compiles every rule; the first rule that cannot be compiled is the error.
     pub fn compile(rules: &[Rule], now: i64) -> Result<Plan, CompileError> {
+        // Rules compile independently; results are taken in rule order, so the first error
+        // and the warnings do not depend on timing.
+        let results: Vec<_> = rules.par_iter().map(|rule| compile_rule(rule, now)).collect();
         let mut plan = Plan::default();
-        for rule in rules {
-            let (compiled, warnings) = compile_rule(rule, now)?;
+        for result in results {
+            let (compiled, warnings) = result?;
             plan.rules.push(compiled);
             plan.warnings.extend(warnings);
         }
