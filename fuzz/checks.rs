@@ -1,0 +1,374 @@
+//! What the fuzz targets check, one function per target. Shared with
+//! `tests/fuzz_regressions.rs`, so that every input the fuzzers found is replayed by `cargo test`
+//! on stable Rust through exactly the code the fuzzer ran. No function may panic on any input,
+//! except where it asserts an oracle (see `fuzz/README.md` for the list).
+
+#![allow(dead_code)] // each fuzz target uses one check
+
+use std::io::{Cursor, Read};
+use std::path::Path;
+
+use loghunt::input::csv::{CsvOptions, CsvReader};
+use loghunt::input::fields::{self, FieldValue, Walk};
+use loghunt::input::{documents, jsonl, FileReader, Item, RawRecord, ReadOptions};
+use serde_json::{Map, Value};
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// `walk`: the fast path's soundness. When the raw-field walk says a record is certainly
+/// well-formed, serde_json must accept it as an object, and each captured field must be what
+/// the parser reads for that key.
+pub fn walk(data: &[u8]) {
+    walk_agrees(data, &["Name", "SHA256", "Type"]);
+}
+
+fn walk_agrees(data: &[u8], keys: &[&str]) {
+    let mut values = vec![None; keys.len()];
+    if fields::walk(data, keys, &mut values) != Walk::Valid {
+        return;
+    }
+    let map: Map<String, Value> = match serde_json::from_slice(data) {
+        Ok(map) => map,
+        Err(e) => panic!(
+            "the walk is sure of a record the parser rejects ({e}): {:?}",
+            String::from_utf8_lossy(data)
+        ),
+    };
+    for (key, value) in keys.iter().zip(&values) {
+        match (value, map.get(*key)) {
+            (None, None) | (Some(FieldValue::Null), Some(Value::Null)) => {}
+            (Some(FieldValue::Str(got)), Some(Value::String(want))) if got == want => {}
+            (Some(FieldValue::Other), Some(v)) if !v.is_string() && !v.is_null() => {}
+            (got, want) => panic!(
+                "`{key}`: the walk read {got:?}, the parser {want:?} in {:?}",
+                String::from_utf8_lossy(data)
+            ),
+        }
+    }
+}
+
+/// The chunk size a first byte stands for: 1..=64 bytes, or the 1 MiB of a real scan.
+fn chunk_size(byte: u8) -> usize {
+    match byte % 65 {
+        0 => 1 << 20,
+        n => usize::from(n),
+    }
+}
+
+/// `framer`: the first byte picks the chunk size, the rest is a file. Format detection and
+/// every reader over it: see [`read_file`].
+pub fn framer(data: &[u8]) {
+    let Some((&first, file)) = data.split_first() else {
+        return;
+    };
+    read_file(file, chunk_size(first));
+}
+
+/// Reads `file` from memory as a scan would and checks what every reader promises:
+///
+/// - reading memory never fails (`next_item` never yields `Err`);
+/// - record offsets strictly increase through the file, and no two records or broken records
+///   (issues counted as malformed) share an offset: offsets order ties in the output;
+/// - a record's line is 1 + the newlines before its offset;
+/// - JSON lines and JSON arrays hand out the file's own bytes: a record's bytes are
+///   `file[offset..offset + len]`; records built from a document or a CSV row are JSON objects;
+/// - JSON lines: the records are exactly the non-blank lines of the file, whatever the chunk
+///   size (the reference is `for_each_line` over the whole file at once);
+/// - a JSON array that serde_json parses: one record per element, equal to it, and no issues;
+/// - the fast path's walk over each record agrees with the parser (as in [`walk`]).
+pub fn read_file(file: &[u8], chunk_size: usize) {
+    let options = ReadOptions {
+        chunk_size,
+        csv: CsvOptions::default(),
+    };
+    let source = Box::new(Cursor::new(file.to_vec()));
+    let reader = FileReader::from_source(0, source, &options).expect("opening memory cannot fail");
+    drain(reader, file);
+}
+
+fn drain(mut reader: FileReader, file: &[u8]) {
+    let lines = matches!(reader, FileReader::Lines(_));
+    let array = matches!(reader, FileReader::Array(_));
+    let mut records: Vec<(u64, u64, Vec<u8>)> = Vec::new();
+    let mut broken: Vec<u64> = Vec::new();
+    let mut issues = 0;
+    while let Some(item) = reader.next_item(Vec::new()) {
+        match item.expect("reading memory cannot fail") {
+            Item::Unit(unit) => {
+                let before = records.len();
+                unit.for_each_record(|r: RawRecord<'_>| records.push((r.offset, r.line, r.bytes.to_vec())));
+                if !lines {
+                    assert!(records.len() > before, "a unit without records");
+                }
+            }
+            Item::Issue(issue) => {
+                issues += 1;
+                if issue.is_record {
+                    broken.push(issue.offset);
+                }
+            }
+            Item::Warning(_) => {}
+        }
+    }
+    assert!(reader.bytes_read() <= file.len() as u64, "read past the end");
+
+    let mut last: Option<u64> = None;
+    for (offset, line, bytes) in &records {
+        assert!(last.is_none_or(|l| *offset > l), "offset {offset} after {last:?}");
+        last = Some(*offset);
+        assert_eq!(*line, line_at(file, *offset), "line of the record at offset {offset}");
+        if lines || array {
+            let at = usize::try_from(*offset).unwrap();
+            assert_eq!(
+                file.get(at..at + bytes.len()),
+                Some(bytes.as_slice()),
+                "record at {offset} is not the file's bytes"
+            );
+        } else {
+            let json = String::from_utf8_lossy(bytes);
+            assert!(
+                serde_json::from_slice::<Map<String, Value>>(bytes).is_ok(),
+                "built record at {offset} is not a JSON object: {json}"
+            );
+        }
+        walk(bytes);
+    }
+    let mut offsets: Vec<u64> = records.iter().map(|r| r.0).chain(broken.iter().copied()).collect();
+    offsets.sort_unstable();
+    let distinct = offsets.len();
+    offsets.dedup();
+    assert_eq!(offsets.len(), distinct, "two records share an offset");
+
+    let bom = if file.starts_with(BOM) { BOM.len() } else { 0 };
+    if lines {
+        let mut expected = Vec::new();
+        jsonl::for_each_line(&file[bom..], bom as u64, 1, &mut |r: RawRecord<'_>| {
+            expected.push((r.offset, r.line, r.bytes.to_vec()))
+        });
+        assert_eq!(records, expected, "chunked lines differ from the whole file's lines");
+        assert_eq!(broken.len(), 0);
+    }
+    if array {
+        if let Ok(Value::Array(elements)) = serde_json::from_slice::<Value>(&file[bom..]) {
+            assert_eq!(issues, 0, "issues in a well-formed array");
+            assert_eq!(records.len(), elements.len(), "records of a well-formed array");
+            for ((offset, _, bytes), element) in records.iter().zip(&elements) {
+                let parsed: Value = serde_json::from_slice(bytes)
+                    .unwrap_or_else(|e| panic!("element at {offset} does not parse alone: {e}"));
+                assert_eq!(&parsed, element, "element at {offset}");
+            }
+        }
+    }
+}
+
+/// 1 + the newlines before `offset` (clamped to the file).
+fn line_at(file: &[u8], offset: u64) -> u64 {
+    let end = usize::try_from(offset).map_or(file.len(), |o| o.min(file.len()));
+    1 + file[..end].iter().filter(|&&b| b == b'\n').count() as u64
+}
+
+/// `csv`: the first two bytes pick the options and the batch size, the rest is a CSV file.
+/// Every built record is a JSON object whose line is 1 + the newlines before its offset;
+/// offsets strictly increase, and no record shares one with a broken row.
+pub fn csv(data: &[u8]) {
+    let (options, max_bytes, file) = match data {
+        [a, b, file @ ..] => {
+            let options = CsvOptions {
+                utc_offset_minutes: (*a != 0).then(|| (i32::from(*a) - 128) * 7),
+                day_first: match b % 3 {
+                    0 => Some(true),
+                    1 => Some(false),
+                    _ => None,
+                },
+            };
+            (options, usize::from(*b >> 2) + 1, file)
+        }
+        _ => return,
+    };
+    let mut reader = CsvReader::new(Box::new(Cursor::new(file.to_vec())), options);
+    let mut last: Option<u64> = None;
+    let mut offsets = Vec::new();
+    while let Some(batch) = reader.next_records(max_bytes) {
+        let (records, issues) = batch.expect("reading memory cannot fail");
+        assert!(
+            !records.is_empty() || !issues.is_empty(),
+            "an empty batch before the end"
+        );
+        for record in records {
+            assert!(
+                serde_json::from_str::<Map<String, Value>>(&record.json).is_ok(),
+                "not a JSON object: {}",
+                record.json
+            );
+            assert!(
+                last.is_none_or(|l| record.offset > l),
+                "offset {} after {last:?}",
+                record.offset
+            );
+            last = Some(record.offset);
+            assert_eq!(record.line, line_at(file, record.offset), "line at {}", record.offset);
+            offsets.push(record.offset);
+        }
+        offsets.extend(issues.iter().filter(|i| i.is_record).map(|i| i.offset));
+        let _ = reader.warnings();
+    }
+    let _ = reader.warnings();
+    offsets.sort_unstable();
+    let distinct = offsets.len();
+    offsets.dedup();
+    assert_eq!(offsets.len(), distinct, "two rows share an offset");
+}
+
+/// `documents`: a whole JSON document (a BOM skipped, as the reader does) of a known shape.
+/// Every record is a JSON object at a line that matches its offset; offsets strictly increase,
+/// and no record shares one with a broken row.
+pub fn documents(data: &[u8]) {
+    let body = data.strip_prefix(BOM).unwrap_or(data);
+    let Ok(document) = serde_json::from_slice::<Value>(body) else {
+        return;
+    };
+    let Some(shape) = documents::shape_of(&document) else {
+        return;
+    };
+    let (records, issues) = documents::records(&document, data, shape);
+    let mut last: Option<u64> = None;
+    let mut offsets = Vec::new();
+    for record in &records {
+        assert!(
+            serde_json::from_str::<Map<String, Value>>(&record.json).is_ok(),
+            "not a JSON object: {}",
+            record.json
+        );
+        assert!(
+            last.is_none_or(|l| record.offset > l),
+            "offset {} after {last:?}",
+            record.offset
+        );
+        last = Some(record.offset);
+        assert_eq!(record.line, line_at(data, record.offset), "line at {}", record.offset);
+        offsets.push(record.offset);
+    }
+    offsets.extend(issues.iter().filter(|i| i.is_record).map(|i| i.offset));
+    offsets.sort_unstable();
+    let distinct = offsets.len();
+    offsets.dedup();
+    assert_eq!(offsets.len(), distinct, "two rows share an offset");
+}
+
+/// `kql`: a query that does not parse fails with a span inside the text, on character
+/// boundaries, whose line and column (in characters, from 1) are those of its start offset. A
+/// query that parses, loaded as a `.kql` rule, compiles or fails cleanly, at a line of the file.
+pub fn kql(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    match loghunt::kql::parse(text) {
+        Err(e) => {
+            let span = e.span;
+            assert!(
+                span.start <= span.end && span.end <= text.len(),
+                "{span:?} outside {} bytes: {e}",
+                text.len()
+            );
+            assert!(
+                text.is_char_boundary(span.start) && text.is_char_boundary(span.end),
+                "{span:?} not on character boundaries: {e}"
+            );
+            let (line, column) = line_column(text, span.start);
+            assert_eq!((span.line, span.column), (line, column), "position of `{e}`");
+        }
+        Ok(_) => {
+            let Ok((rule, _)) = loghunt::rules::load_text(Path::new("f.kql"), text) else {
+                return;
+            };
+            if let Err(e) = loghunt::plan::compile_rule(&rule, 0) {
+                let lines = text.split('\n').count() as u32;
+                assert!(e.line >= 1 && e.line <= lines && e.column >= 1, "{e} outside the text");
+            }
+        }
+    }
+}
+
+/// 1-based line and column (in characters) of byte `offset` of `text`.
+fn line_column(text: &str, offset: usize) -> (u32, u32) {
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line as u32, column as u32)
+}
+
+/// `rules`: any text as a rule document. No panic; a document that loads has a query that is
+/// the lines `query_line..` of the text (less a BOM and line ends), joined by `\n`, with no
+/// blank first or last line. The rule then compiles or fails cleanly, at a line of the text;
+/// if it compiles, the plan's prefilter is built.
+pub fn rules(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok((rule, _)) = loghunt::rules::load_text(Path::new("f.txt"), text) else {
+        return;
+    };
+    let lines: Vec<&str> = text
+        .strip_prefix('\u{feff}')
+        .unwrap_or(text)
+        .lines()
+        .map(|line| line.strip_suffix('\r').unwrap_or(line))
+        .collect();
+    let query: Vec<&str> = rule.query.split('\n').collect();
+    let start = rule.query_line as usize - 1;
+    assert_eq!(
+        lines.get(start..start + query.len()),
+        Some(query.as_slice()),
+        "query lines"
+    );
+    assert!(
+        !query[0].trim().is_empty() && !query[query.len() - 1].trim().is_empty(),
+        "blank ends"
+    );
+    match loghunt::plan::compile_rule(&rule, 0) {
+        Err(e) => {
+            assert!(
+                e.line >= 1 && e.line as usize <= lines.len() && e.column >= 1,
+                "{e} outside the text"
+            );
+        }
+        Ok(_) => {
+            if let Ok(plan) = loghunt::plan::Plan::compile(&[rule], 0) {
+                let _ = plan.prefilter().map(|p| p.by_column());
+            }
+        }
+    }
+}
+
+/// `decompress`: any bytes as a file on disk, opened as a scan opens it (gzip and zstd told by
+/// their magic numbers), then read as in [`read_file`] but allowing read errors (a truncated or
+/// corrupt stream). No panic.
+pub fn decompress(data: &[u8]) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let path = std::env::temp_dir().join(format!(
+        "loghunt-fuzz-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::write(&path, data).expect("write a temporary file");
+    let options = ReadOptions {
+        chunk_size: 1 << 20,
+        csv: CsvOptions::default(),
+    };
+    if let Ok(mut reader) = FileReader::open(0, &path, &options) {
+        while let Some(item) = reader.next_item(Vec::new()) {
+            match item {
+                Ok(Item::Unit(unit)) => unit.for_each_record(|r| walk(r.bytes)),
+                Ok(_) => {}
+                Err(_) => break,
+            }
+        }
+    }
+    // The decompressed bytes alone, as a reader would get them.
+    if let Ok((mut source, _)) = loghunt::input::decompress::open(&path) {
+        let mut bytes = Vec::new();
+        let _ = source.read_to_end(&mut bytes);
+    }
+    let _ = std::fs::remove_file(&path);
+}
