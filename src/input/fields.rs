@@ -154,6 +154,19 @@ impl<'a> Walker<'a> {
                         return None;
                     }
                     at = next + 6;
+                    // The parser rejects a lone surrogate in any string, read or not; a
+                    // leading one must be followed by a trailing one.
+                    match hex4(hex)? {
+                        0xD800..=0xDBFF => {
+                            let low = self.bytes.get(at..at + 6)?;
+                            if !(low.starts_with(b"\\u") && (0xDC00..=0xDFFF).contains(&hex4(&low[2..])?)) {
+                                return None;
+                            }
+                            at += 6;
+                        }
+                        0xDC00..=0xDFFF => return None,
+                        _ => {}
+                    }
                 }
                 _ => return None,
             }
@@ -396,6 +409,10 @@ mod tests {
             r#"{"Name":"bad \x escape"}"#,
             r#"{"Name":"\u12G4"}"#,
             r#"{"Name":"\ud800"}"#,
+            r#"{"":"\udb9a"}"#,
+            r#"{"a":"\udc00"}"#,
+            r#"{"a":{"\ud800x":1}}"#,
+            r#"{"a":["\ud800\u0041"]}"#,
             r#"{"N\u0061me":"x"}"#,
             r#"{"Name":1e400}"#,
             r#"{"a":[1,2}"#,
@@ -439,6 +456,7 @@ mod tests {
             r#"{"a":1,"b":[true,false,null,-0.5,{"c":"d"}],"e":{}}"#,
             r#"{"a":"x\ny","b":"C:\\users\\x"}"#,
             r#"{ "a" : [ ] , "b" : { } }"#,
+            r#"{"a":"\ud83d\ude00","b":{"\udbff\udfff":1}}"#,
         ];
         for record in records {
             let (walk, _) = walked(record, &[]);
