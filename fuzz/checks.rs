@@ -113,10 +113,11 @@ fn drain(mut reader: FileReader, file: &[u8]) {
     assert!(reader.bytes_read() <= file.len() as u64, "read past the end");
 
     let mut last: Option<u64> = None;
+    let mut line_at = Lines::new(file);
     for (offset, line, bytes) in &records {
         assert!(last.is_none_or(|l| *offset > l), "offset {offset} after {last:?}");
         last = Some(*offset);
-        assert_eq!(*line, line_at(file, *offset), "line of the record at offset {offset}");
+        assert_eq!(*line, line_at.at(*offset), "line of the record at offset {offset}");
         if lines || array {
             let at = usize::try_from(*offset).unwrap();
             assert_eq!(
@@ -161,10 +162,32 @@ fn drain(mut reader: FileReader, file: &[u8]) {
     }
 }
 
-/// 1 + the newlines before `offset` (clamped to the file).
-fn line_at(file: &[u8], offset: u64) -> u64 {
-    let end = usize::try_from(offset).map_or(file.len(), |o| o.min(file.len()));
-    1 + file[..end].iter().filter(|&&b| b == b'\n').count() as u64
+/// Line numbers of offsets asked for in increasing order: 1 + the newlines before the offset
+/// (clamped to the file), counted incrementally so that a file of many records stays linear.
+struct Lines<'f> {
+    file: &'f [u8],
+    counted: usize,
+    line: u64,
+}
+
+impl<'f> Lines<'f> {
+    fn new(file: &'f [u8]) -> Self {
+        Lines {
+            file,
+            counted: 0,
+            line: 1,
+        }
+    }
+
+    fn at(&mut self, offset: u64) -> u64 {
+        let end = usize::try_from(offset).map_or(self.file.len(), |o| o.min(self.file.len()));
+        if end < self.counted {
+            (self.counted, self.line) = (0, 1);
+        }
+        self.line += self.file[self.counted..end].iter().filter(|&&b| b == b'\n').count() as u64;
+        self.counted = end;
+        self.line
+    }
 }
 
 /// `csv`: the first two bytes pick the options and the batch size, the rest is a CSV file.
@@ -187,6 +210,7 @@ pub fn csv(data: &[u8]) {
     };
     let mut reader = CsvReader::new(Box::new(Cursor::new(file.to_vec())), options);
     let mut last: Option<u64> = None;
+    let mut line_at = Lines::new(file);
     let mut offsets = Vec::new();
     while let Some(batch) = reader.next_records(max_bytes) {
         let (records, issues) = batch.expect("reading memory cannot fail");
@@ -206,7 +230,7 @@ pub fn csv(data: &[u8]) {
                 record.offset
             );
             last = Some(record.offset);
-            assert_eq!(record.line, line_at(file, record.offset), "line at {}", record.offset);
+            assert_eq!(record.line, line_at.at(record.offset), "line at {}", record.offset);
             offsets.push(record.offset);
         }
         offsets.extend(issues.iter().filter(|i| i.is_record).map(|i| i.offset));
@@ -232,6 +256,7 @@ pub fn documents(data: &[u8]) {
     };
     let (records, issues) = documents::records(&document, data, shape);
     let mut last: Option<u64> = None;
+    let mut line_at = Lines::new(data);
     let mut offsets = Vec::new();
     for record in &records {
         assert!(
@@ -245,7 +270,7 @@ pub fn documents(data: &[u8]) {
             record.offset
         );
         last = Some(record.offset);
-        assert_eq!(record.line, line_at(data, record.offset), "line at {}", record.offset);
+        assert_eq!(record.line, line_at.at(record.offset), "line at {}", record.offset);
         offsets.push(record.offset);
     }
     offsets.extend(issues.iter().filter(|i| i.is_record).map(|i| i.offset));

@@ -22,6 +22,24 @@ find "$root/sample-logs" "$root/tests/fixtures" -type f \( -name '*.json' -o -na
     # walk: the first lines of each file, one record each.
     head -n 5 "$f" | awk -v d="$out/walk" -v n="$n" '{ f = d "/seed-" n "-" NR; printf "%s", $0 > f; close(f) }'
 done
+# Shapes the fixtures lack: one pretty-printed row, CRLF lines with a BOM, an array of rows
+# (first row of the sample DeviceFileEvents export).
+row=$(find "$root/sample-logs" -name '*.jsonl' | sort | head -n 1 | xargs head -n 1)
+if command -v python3 >/dev/null; then
+    printf '%s' "$row" | python3 -m json.tool > "$out/shape-pretty-row"
+    printf '%s\n%s\n' "$row" "$row" | python3 -c 'import sys; print("[" + ",\n".join(l.strip() for l in sys.stdin) + "]")' \
+        > "$out/shape-array"
+fi
+printf '\357\273\277%s\r\n\r\n%s\r\n' "$row" "$row" > "$out/shape-bom-crlf"
+printf '%s' "$row" > "$out/shape-one-line"
+for f in "$out"/shape-*; do
+    for c in '\001' '\077'; do
+        { printf "$c"; cat "$f"; } > "$out/framer/$(basename "$f")-$(printf "$c" | od -An -tx1 | tr -d ' ')"
+    done
+    cp "$f" "$out/documents/"
+    gzip -c "$f" > "$out/decompress/$(basename "$f").gz"
+    rm "$f"
+done
 for f in "$root"/rules/*.txt; do
     cp "$f" "$out/rules/"
 done
