@@ -45,10 +45,12 @@ impl BuiltReader {
                 let first = text
                     .iter()
                     .position(|b| !b.is_ascii_whitespace() && *b != 0xEF && *b != 0xBB && *b != 0xBF);
+                let offset = first.unwrap_or(0);
                 let record = BuiltRecord {
                     json: document.to_string(),
-                    line: 1,
-                    offset: first.unwrap_or(0) as u64,
+                    // Blank lines may come before the row.
+                    line: 1 + memchr::memchr_iter(b'\n', &text[..offset]).count() as u64,
+                    offset: offset as u64,
                     table: None,
                 };
                 (vec![record], Vec::new())
