@@ -9,7 +9,7 @@ use std::path::Path;
 
 use loghunt::input::csv::{CsvOptions, CsvReader};
 use loghunt::input::fields::{self, FieldValue, Walk};
-use loghunt::input::{documents, FileReader, Item, ReadOptions};
+use loghunt::input::{decompress, documents, FileReader, Item, ReadOptions};
 use serde_json::{Map, Value};
 
 /// The fast path's soundness: when the raw-field walk is sure a record is well-formed, the
@@ -37,8 +37,8 @@ pub fn walk(data: &[u8]) {
     }
 }
 
-/// Any bytes through format detection and every reader: no panic, and record offsets strictly
-/// increasing through the file.
+/// Any bytes through decompression, format detection and every reader: no panic, and record
+/// offsets strictly increasing through the file.
 pub fn framer(data: &[u8]) {
     let chunk_size = match data.first() {
         Some(b) if b % 4 == 0 => 1 << 20,
@@ -49,7 +49,11 @@ pub fn framer(data: &[u8]) {
         chunk_size,
         csv: CsvOptions::default(),
     };
-    let Ok(mut reader) = FileReader::from_source(0, Box::new(Cursor::new(data.to_vec())), &options) else {
+    // Through decompression too: gzip and zstd magic numbers route the bytes to the decoders.
+    let Ok((source, _)) = decompress::decompress(Box::new(Cursor::new(data.to_vec()))) else {
+        return;
+    };
+    let Ok(mut reader) = FileReader::from_source(0, source, &options) else {
         return;
     };
     let mut last: Option<u64> = None;
