@@ -348,7 +348,11 @@ fn decode_escaped(body: &[u8]) -> Option<String> {
     }
 }
 
+/// Four hex digits. Not `from_str_radix` alone: it takes a leading `+`, which JSON does not.
 fn hex4(bytes: &[u8]) -> Option<u32> {
+    if bytes.len() != 4 || !bytes.iter().all(u8::is_ascii_hexdigit) {
+        return None;
+    }
     let text = std::str::from_utf8(bytes).ok()?;
     u32::from_str_radix(text, 16).ok()
 }
@@ -412,6 +416,9 @@ mod tests {
             // Lone surrogates in a value nobody reads: the parser still rejects them.
             r#"{"Other":"\ud99ax"}"#,
             r#"{"Other":"\udc00"}"#,
+            // `from_str_radix` would read `+8a6` as hex; JSON does not.
+            r#"{"Other":"\u+8a6"}"#,
+            r#"{"Name":"\u+8a6"}"#,
             r#"{"Other":"\ud800\u0041"}"#,
             r#"{"N\u0061me":"x"}"#,
             r#"{"Name":1e400}"#,
