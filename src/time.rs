@@ -74,7 +74,10 @@ impl Cursor<'_> {
         let start = self.at;
         let mut value: i64 = 0;
         while self.at < self.bytes.len() && self.at - start < max && self.bytes[self.at].is_ascii_digit() {
-            value = value * 10 + (self.bytes[self.at] - b'0') as i64;
+            // Saturating: a fraction may have any number of digits (only seven count).
+            value = value
+                .saturating_mul(10)
+                .saturating_add((self.bytes[self.at] - b'0') as i64);
             self.at += 1;
         }
         let n = self.at - start;
@@ -199,6 +202,10 @@ mod tests {
             ("2024-10-09T14:56:53.5Z", "2024-10-09T14:56:53.5000000Z"),
             ("2024-10-09T14:56:53.1234567Z", "2024-10-09T14:56:53.1234567Z"),
             ("2024-10-09T14:56:53.123456789Z", "2024-10-09T14:56:53.1234567Z"),
+            (
+                "2024-10-09T14:56:53.123456789012345678901234567890Z",
+                "2024-10-09T14:56:53.1234567Z",
+            ),
             ("2024-10-09 14:56:53", "2024-10-09T14:56:53Z"),
             ("2024-10-09", "2024-10-09T00:00:00Z"),
             ("2024-10-09T16:56:53+02:00", "2024-10-09T14:56:53Z"),
