@@ -9,7 +9,7 @@ use std::path::Path;
 
 use loghunt::input::csv::{CsvOptions, CsvReader};
 use loghunt::input::fields::{self, FieldValue, Walk};
-use loghunt::input::{decompress, documents, FileReader, Item, ReadOptions};
+use loghunt::input::{decompress, documents, BuiltRecord, FileReader, Item, ReadOptions};
 use serde_json::{Map, Value};
 
 /// The fast path's soundness: when the raw-field walk is sure a record is well-formed, the
@@ -87,19 +87,7 @@ pub fn csv(data: &[u8]) {
     let mut last: Option<u64> = None;
     while let Some(batch) = reader.next_records(97) {
         let Ok((records, _)) = batch else { break };
-        for record in records {
-            assert!(
-                serde_json::from_str::<Map<String, Value>>(&record.json).is_ok(),
-                "{}",
-                record.json
-            );
-            assert!(
-                last.is_none_or(|l| record.offset > l),
-                "offset {} after {last:?}",
-                record.offset
-            );
-            last = Some(record.offset);
-        }
+        check_built(&records, &mut last);
         let _ = reader.warnings();
     }
 }
@@ -113,20 +101,7 @@ pub fn documents(data: &[u8]) {
         return;
     };
     let (records, _) = documents::records(&document, data, shape);
-    let mut last: Option<u64> = None;
-    for record in records {
-        assert!(
-            serde_json::from_str::<Map<String, Value>>(&record.json).is_ok(),
-            "{}",
-            record.json
-        );
-        assert!(
-            last.is_none_or(|l| record.offset > l),
-            "offset {} after {last:?}",
-            record.offset
-        );
-        last = Some(record.offset);
-    }
+    check_built(&records, &mut None);
 }
 
 /// KQL: an error points inside the text, at the line and column of its byte offset; a query
@@ -166,5 +141,22 @@ pub fn rules(data: &[u8]) {
         if let Ok(plan) = loghunt::plan::Plan::compile(&[rule], 0) {
             let _ = plan.prefilter().map(|p| p.by_column());
         }
+    }
+}
+
+/// Built records are JSON objects, at offsets strictly increasing from `last`.
+fn check_built(records: &[BuiltRecord], last: &mut Option<u64>) {
+    for record in records {
+        assert!(
+            serde_json::from_str::<Map<String, Value>>(&record.json).is_ok(),
+            "{}",
+            record.json
+        );
+        assert!(
+            last.is_none_or(|l| record.offset > l),
+            "offset {} after {last:?}",
+            record.offset
+        );
+        *last = Some(record.offset);
     }
 }
