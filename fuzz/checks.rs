@@ -5,7 +5,7 @@
 
 #![allow(dead_code)] // each fuzz target uses one check
 
-use std::io::{Cursor, Read};
+use std::io::Cursor;
 use std::path::Path;
 
 use loghunt::input::csv::{CsvOptions, CsvReader};
@@ -365,35 +365,25 @@ pub fn rules(data: &[u8]) {
     }
 }
 
-/// `decompress`: any bytes as a file on disk, opened as a scan opens it (gzip and zstd told by
-/// their magic numbers), then read as in [`read_file`] but allowing read errors (a truncated or
-/// corrupt stream). No panic.
+/// `decompress`: any bytes through decompression (gzip and zstd told by their magic numbers),
+/// format detection and the readers, as `FileReader::open` reads a file, allowing read errors (a
+/// truncated or corrupt stream). No panic; the walk's check on every record.
 pub fn decompress(data: &[u8]) {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let path = std::env::temp_dir().join(format!(
-        "loghunt-fuzz-{}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::write(&path, data).expect("write a temporary file");
     let options = ReadOptions {
         chunk_size: 1 << 20,
         csv: CsvOptions::default(),
     };
-    if let Ok(mut reader) = FileReader::open(0, &path, &options) {
-        while let Some(item) = reader.next_item(Vec::new()) {
-            match item {
-                Ok(Item::Unit(unit)) => unit.for_each_record(|r| walk(r.bytes)),
-                Ok(_) => {}
-                Err(_) => break,
-            }
+    let Ok((source, _)) = loghunt::input::decompress::decompress(Box::new(Cursor::new(data.to_vec()))) else {
+        return;
+    };
+    let Ok(mut reader) = FileReader::from_source(0, source, &options) else {
+        return;
+    };
+    while let Some(item) = reader.next_item(Vec::new()) {
+        match item {
+            Ok(Item::Unit(unit)) => unit.for_each_record(|r| walk(r.bytes)),
+            Ok(_) => {}
+            Err(_) => break,
         }
     }
-    // The decompressed bytes alone, as a reader would get them.
-    if let Ok((mut source, _)) = loghunt::input::decompress::open(&path) {
-        let mut bytes = Vec::new();
-        let _ = source.read_to_end(&mut bytes);
-    }
-    let _ = std::fs::remove_file(&path);
 }

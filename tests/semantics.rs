@@ -200,9 +200,14 @@ fn dns_cases() -> Vec<(&'static str, Value, bool)> {
 #[test]
 fn dns_events_semantics() {
     let lets = r#"let domains = dynamic(["www.mobile1.com", "spapro.co.com", "www.shbet.id", "moocow.my"]);"#;
+    check_cases("DnsEvents", lets, dns_cases());
+}
+
+/// Runs every case and reports all that fail, not just the first.
+fn check_cases(table: &str, lets: &str, cases: Vec<(&str, Value, bool)>) {
     let mut failures = Vec::new();
-    for (predicate, record, expected) in dns_cases() {
-        if holds("DnsEvents", lets, predicate, &record) != expected {
+    for (predicate, record, expected) in cases {
+        if holds(table, lets, predicate, &record) != expected {
             failures.push(format!("`{predicate}` on {record} should be {expected}"));
         }
     }
@@ -258,18 +263,7 @@ fn in_is_exact_and_case_sensitive() {
             false,
         ),
     ];
-    let mut failures = Vec::new();
-    for (predicate, record, expected) in cases {
-        if holds("DeviceFileEvents", lets, predicate, &record) != expected {
-            failures.push(format!("`{predicate}` on {record} should be {expected}"));
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} cases failed:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    check_cases("DeviceFileEvents", lets, cases);
 }
 
 /// (query, expected error): compile errors name the position within the .kql file.

@@ -1,3 +1,5 @@
+//! Tests of the CSV reader, on the real portal exports in `tests/fixtures/csv/`.
+
 use std::io::{BufReader, Cursor};
 
 use serde_json::{json, Value as Json};

@@ -31,6 +31,11 @@ pub fn open(path: &Path) -> io::Result<(Source, Compression)> {
     } else {
         Box::new(File::open(path)?)
     };
+    decompress(raw)
+}
+
+/// Wraps bytes already open in the decompressor their magic number calls for.
+pub fn decompress(raw: Source) -> io::Result<(Source, Compression)> {
     let (magic, raw) = peek(raw, 4)?;
     Ok(if magic.starts_with(GZIP) {
         (

@@ -1,3 +1,5 @@
+//! Tests of the document readers, on the fixtures in `tests/fixtures/api/`.
+
 use serde_json::{json, Map, Value as Json};
 
 use super::*;
