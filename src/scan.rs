@@ -168,9 +168,11 @@ pub fn scan(plan: &Plan, files: &[LogFile], options: &ScanOptions) -> (Vec<Vec<H
     } else {
         None
     };
+    let rules_by_table = plan.rules_by_table();
     let evaluate = |batch: &[Unit]| -> Vec<UnitResult> {
         let context = |unit: &Unit| Context {
             plan,
+            rules_by_table: &rules_by_table,
             chosen: options.table,
             path_table: path_tables[unit.file],
             fast: fast.as_ref(),
@@ -337,6 +339,9 @@ impl BatchReader<'_> {
 /// What every record of a unit is scanned with.
 struct Context<'a> {
     plan: &'a Plan,
+    /// Each table some rule reads, with those rules' indices: looked up once per record
+    /// instead of walking every rule (a million IOCs come as hundreds of rules).
+    rules_by_table: &'a [(&'static Table, Vec<usize>)],
     chosen: Option<&'static Table>,
     path_table: Option<&'static Table>,
     fast: Option<&'a Fast<'a>>,
@@ -462,7 +467,7 @@ fn skip_record(
             Some(table) => Some(table),
             None => {
                 result.records += 1;
-                count_table(context.plan, result, name.to_string(), None);
+                count_table(context, result, name, None);
                 return;
             }
         },
@@ -474,16 +479,28 @@ fn skip_record(
         return scan_record(context, file, raw, result);
     };
     result.records += 1;
-    count_table(context.plan, result, table.name.clone(), Some(table));
+    count_table(context, result, &table.name, Some(table));
 }
 
-/// Counts a record under its table; whether a rule reads the table decides "scanned".
-fn count_table(plan: &Plan, result: &mut UnitResult, name: String, table: Option<&'static Table>) -> bool {
-    let scanned = table.is_some_and(|t| plan.rules.iter().any(|r| std::ptr::eq(r.table, t)));
-    let count = result.tables.entry(name).or_default();
+/// Counts a record under its table, and returns the rules that read the table (none: the
+/// record is skipped).
+fn count_table<'c>(
+    context: &Context<'c>,
+    result: &mut UnitResult,
+    name: &str,
+    table: Option<&'static Table>,
+) -> &'c [usize] {
+    let rules = table
+        .and_then(|t| context.rules_by_table.iter().find(|(read, _)| std::ptr::eq(*read, t)))
+        .map_or(&[][..], |(_, rules)| rules.as_slice());
+    // Look up before inserting: the name is only copied the first time a unit sees it.
+    let count = match result.tables.get_mut(name) {
+        Some(count) => count,
+        None => result.tables.entry(name.to_string()).or_default(),
+    };
     count.records += 1;
-    count.scanned += scanned as u64;
-    scanned
+    count.scanned += !rules.is_empty() as u64;
+    rules
 }
 
 fn scan_record(context: &Context<'_>, file: usize, raw: RawRecord<'_>, result: &mut UnitResult) {
@@ -520,23 +537,18 @@ fn scan_record(context: &Context<'_>, file: usize, raw: RawRecord<'_>, result: &
     };
     let (name, table) = match table::table_of(fields, context.chosen, raw.table.or(envelope_table), context.path_table)
     {
-        TableOf::Known(t) => (t.name.clone(), Some(t)),
-        TableOf::Named(name) => (name.to_string(), None),
-        TableOf::Unknown => (UNKNOWN_TABLE.to_string(), None),
+        TableOf::Known(t) => (t.name.as_str(), Some(t)),
+        TableOf::Named(name) => (name, None),
+        TableOf::Unknown => (UNKNOWN_TABLE, None),
     };
-    if !count_table(plan, result, name, table) {
+    let rules = count_table(context, result, name, table);
+    let (Some(table), false) = (table, rules.is_empty()) else {
         return;
-    }
-    let Some(table) = table else { return };
+    };
     let row = record::RecordRow { fields, table };
     let mut matched = false;
-    for (index, rule) in plan
-        .rules
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| std::ptr::eq(r.table, table))
-    {
-        if let Some(values) = rule.stream(&row) {
+    for &index in rules {
+        if let Some(values) = plan.rules[index].stream(&row) {
             matched = true;
             result.hits.push((index, Hit { position, row: values }));
         }

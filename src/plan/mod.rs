@@ -124,12 +124,16 @@ impl Plan {
         Ok(plan)
     }
 
-    /// Names of the tables some rule reads, sorted and unique.
-    pub fn tables(&self) -> Vec<&'static str> {
-        let mut names: Vec<&'static str> = self.rules.iter().map(|r| r.table.name.as_str()).collect();
-        names.sort_unstable();
-        names.dedup();
-        names
+    /// Each table some rule reads, in order of first use, with the indices of its rules.
+    pub fn rules_by_table(&self) -> Vec<(&'static Table, Vec<usize>)> {
+        let mut by_table: Vec<(&'static Table, Vec<usize>)> = Vec::new();
+        for (index, rule) in self.rules.iter().enumerate() {
+            match by_table.iter_mut().find(|(table, _)| std::ptr::eq(*table, rule.table)) {
+                Some((_, rules)) => rules.push(index),
+                None => by_table.push((rule.table, vec![index])),
+            }
+        }
+        by_table
     }
 }
 
