@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use super::csv::CsvReader;
-use super::{documents, BuiltRecord, Framed, Framing, Issue, Item, ReadOptions, Source, Unit};
+use super::{documents, BuiltRecord, Framed, Issue, Item, ReadOptions, Source, Unit};
 
 pub struct BuiltReader {
     file: usize,
@@ -90,15 +90,8 @@ impl BuiltReader {
                 break;
             }
         }
-        if let Some(first) = framed.first() {
-            let (offset, line) = (first.offset, first.line);
-            return Some(Ok(Item::Unit(Unit {
-                file: self.file,
-                offset,
-                line,
-                data,
-                framing: Framing::Ranges(framed),
-            })));
+        if let Some(unit) = Unit::of_framed(self.file, data, framed) {
+            return Some(Ok(Item::Unit(unit)));
         }
         self.issues.pop_front().map(|issue| Ok(Item::Issue(issue)))
     }

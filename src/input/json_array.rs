@@ -5,7 +5,7 @@
 
 use std::io::{self, Read};
 
-use super::{Framed, Framing, Issue, Item, Source, Unit};
+use super::{Framed, Issue, Item, Source, Unit};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
@@ -190,16 +190,8 @@ impl ArrayReader {
                 self.line += 1;
             }
         }
-        if !framed.is_empty() {
-            let line = framed[0].line;
-            let offset = framed[0].offset;
-            return Some(Ok(Item::Unit(Unit {
-                file: self.file,
-                offset,
-                line,
-                data,
-                framing: Framing::Ranges(framed),
-            })));
+        if let Some(unit) = Unit::of_framed(self.file, data, framed) {
+            return Some(Ok(Item::Unit(unit)));
         }
         if !self.issues.is_empty() {
             return Some(Ok(Item::Issue(self.issues.remove(0))));

@@ -170,6 +170,19 @@ pub struct RawRecord<'a> {
 }
 
 impl Unit {
+    /// A unit of the records framed in `data`; `None` if there are none. The unit starts where
+    /// its first record does.
+    pub fn of_framed(file: usize, data: Vec<u8>, framed: Vec<Framed>) -> Option<Unit> {
+        let (offset, line) = framed.first().map(|first| (first.offset, first.line))?;
+        Some(Unit {
+            file,
+            offset,
+            line,
+            data,
+            framing: Framing::Ranges(framed),
+        })
+    }
+
     /// Calls `f` on each record of the unit, in order.
     pub fn for_each_record(&self, mut f: impl FnMut(RawRecord<'_>)) {
         match &self.framing {
