@@ -262,6 +262,18 @@ fn exit_codes() {
     assert_eq!(lines(&output).len(), 20);
 }
 
+/// One rule over one log file, results as JSON lines.
+fn scan_jsonl(rule: &Path, logs: &Path) -> Output {
+    loghunt(&[
+        "scan",
+        "-r",
+        rule.to_str().unwrap(),
+        "--format",
+        "jsonl",
+        logs.to_str().unwrap(),
+    ])
+}
+
 fn write_rule(dir: &Path, name: &str, query: &str) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, query).unwrap();
@@ -325,14 +337,7 @@ fn a_malformed_line_in_the_middle_is_reported_and_the_rest_still_found() {
     ]
     .join("\n");
     std::fs::write(&logs, text).unwrap();
-    let output = loghunt(&[
-        "scan",
-        "-r",
-        rule.to_str().unwrap(),
-        "--format",
-        "jsonl",
-        logs.to_str().unwrap(),
-    ]);
+    let output = scan_jsonl(&rule, &logs);
     assert_eq!(
         output.status.code(),
         Some(1),
@@ -364,14 +369,7 @@ fn a_non_utf8_line_is_malformed_and_the_rest_still_found() {
     bytes.extend_from_slice(b"\n{\"Name\":\"b.moocow.my\xff\xfe\",\"Type\":\"DnsEvents\"}\n");
     bytes.extend_from_slice(dns("c.moocow.my", 3).as_bytes());
     std::fs::write(&logs, bytes).unwrap();
-    let output = loghunt(&[
-        "scan",
-        "-r",
-        rule.to_str().unwrap(),
-        "--format",
-        "jsonl",
-        logs.to_str().unwrap(),
-    ]);
+    let output = scan_jsonl(&rule, &logs);
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(lines(&output).len(), 2);
     let err = stderr(&output);
@@ -403,14 +401,7 @@ fn a_truncated_json_array_keeps_its_whole_records_and_fails_the_run() {
         dns("b.example.com", 2)
     );
     std::fs::write(&logs, text).unwrap();
-    let output = loghunt(&[
-        "scan",
-        "-r",
-        rule.to_str().unwrap(),
-        "--format",
-        "jsonl",
-        logs.to_str().unwrap(),
-    ]);
+    let output = scan_jsonl(&rule, &logs);
     assert_eq!(
         output.status.code(),
         Some(2),
@@ -448,14 +439,7 @@ fn a_json_array_on_one_line_orders_ties_by_position() {
         ),
     )
     .unwrap();
-    let output = loghunt(&[
-        "scan",
-        "-r",
-        rule.to_str().unwrap(),
-        "--format",
-        "jsonl",
-        logs.to_str().unwrap(),
-    ]);
+    let output = scan_jsonl(&rule, &logs);
     let names: Vec<String> = lines(&output)
         .iter()
         .map(|l| l.row["Name"].as_str().unwrap().to_string())
