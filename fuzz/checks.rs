@@ -10,7 +10,7 @@ use std::path::Path;
 
 use loghunt::input::csv::{CsvOptions, CsvReader};
 use loghunt::input::fields::{self, FieldValue, Walk};
-use loghunt::input::{documents, jsonl, FileReader, Item, RawRecord, ReadOptions};
+use loghunt::input::{documents, jsonl, BuiltRecord, FileReader, Issue, Item, RawRecord, ReadOptions};
 use serde_json::{Map, Value};
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -209,38 +209,18 @@ pub fn csv(data: &[u8]) {
         _ => return,
     };
     let mut reader = CsvReader::new(Box::new(Cursor::new(file.to_vec())), options);
-    let mut last: Option<u64> = None;
-    let mut line_at = Lines::new(file);
-    let mut offsets = Vec::new();
+    let mut built = BuiltChecks::new(file);
     while let Some(batch) = reader.next_records(max_bytes) {
         let (records, issues) = batch.expect("reading memory cannot fail");
         assert!(
             !records.is_empty() || !issues.is_empty(),
             "an empty batch before the end"
         );
-        for record in records {
-            assert!(
-                serde_json::from_str::<Map<String, Value>>(&record.json).is_ok(),
-                "not a JSON object: {}",
-                record.json
-            );
-            assert!(
-                last.is_none_or(|l| record.offset > l),
-                "offset {} after {last:?}",
-                record.offset
-            );
-            last = Some(record.offset);
-            assert_eq!(record.line, line_at.at(record.offset), "line at {}", record.offset);
-            offsets.push(record.offset);
-        }
-        offsets.extend(issues.iter().filter(|i| i.is_record).map(|i| i.offset));
+        built.check(&records, &issues);
         let _ = reader.warnings();
     }
     let _ = reader.warnings();
-    offsets.sort_unstable();
-    let distinct = offsets.len();
-    offsets.dedup();
-    assert_eq!(offsets.len(), distinct, "two rows share an offset");
+    built.finish();
 }
 
 /// `documents`: a whole JSON document (a BOM skipped, as the reader does) of a known shape.
@@ -255,29 +235,55 @@ pub fn documents(data: &[u8]) {
         return;
     };
     let (records, issues) = documents::records(&document, data, shape);
-    let mut last: Option<u64> = None;
-    let mut line_at = Lines::new(data);
-    let mut offsets = Vec::new();
-    for record in &records {
-        assert!(
-            serde_json::from_str::<Map<String, Value>>(&record.json).is_ok(),
-            "not a JSON object: {}",
-            record.json
-        );
-        assert!(
-            last.is_none_or(|l| record.offset > l),
-            "offset {} after {last:?}",
-            record.offset
-        );
-        last = Some(record.offset);
-        assert_eq!(record.line, line_at.at(record.offset), "line at {}", record.offset);
-        offsets.push(record.offset);
+    let mut built = BuiltChecks::new(data);
+    built.check(&records, &issues);
+    built.finish();
+}
+
+/// What holds of the records a reader builds: each is a JSON object on the line of its offset,
+/// offsets strictly increase, and no record shares an offset with a broken row.
+struct BuiltChecks<'f> {
+    last: Option<u64>,
+    line_at: Lines<'f>,
+    offsets: Vec<u64>,
+}
+
+impl<'f> BuiltChecks<'f> {
+    fn new(file: &'f [u8]) -> BuiltChecks<'f> {
+        BuiltChecks {
+            last: None,
+            line_at: Lines::new(file),
+            offsets: Vec::new(),
+        }
     }
-    offsets.extend(issues.iter().filter(|i| i.is_record).map(|i| i.offset));
-    offsets.sort_unstable();
-    let distinct = offsets.len();
-    offsets.dedup();
-    assert_eq!(offsets.len(), distinct, "two rows share an offset");
+
+    fn check(&mut self, records: &[BuiltRecord], issues: &[Issue]) {
+        for record in records {
+            assert!(
+                serde_json::from_str::<Map<String, Value>>(&record.json).is_ok(),
+                "not a JSON object: {}",
+                record.json
+            );
+            assert!(
+                self.last.is_none_or(|l| record.offset > l),
+                "offset {} after {:?}",
+                record.offset,
+                self.last
+            );
+            self.last = Some(record.offset);
+            assert_eq!(record.line, self.line_at.at(record.offset), "line at {}", record.offset);
+            self.offsets.push(record.offset);
+        }
+        self.offsets
+            .extend(issues.iter().filter(|i| i.is_record).map(|i| i.offset));
+    }
+
+    fn finish(mut self) {
+        self.offsets.sort_unstable();
+        let distinct = self.offsets.len();
+        self.offsets.dedup();
+        assert_eq!(self.offsets.len(), distinct, "two rows share an offset");
+    }
 }
 
 /// `kql`: a query that does not parse fails with a span inside the text, on character
