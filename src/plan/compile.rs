@@ -429,26 +429,15 @@ impl Compiler<'_> {
 
     fn string_set(&self, list: &Expr, case_sensitive: bool) -> Result<Arc<StringSet>, CompileError> {
         let key = self.shared_list_name(list).map(|name| (name, case_sensitive));
-        if let Some(set) = key.as_ref().and_then(|k| self.string_sets.borrow().get(k).cloned()) {
-            return Ok(set);
-        }
-        let set = Arc::new(StringSet::new(self.texts(list)?, case_sensitive));
-        if let Some(key) = key {
-            self.string_sets.borrow_mut().insert(key, Arc::clone(&set));
-        }
-        Ok(set)
+        shared(&self.string_sets, key, || {
+            Ok(StringSet::new(self.texts(list)?, case_sensitive))
+        })
     }
 
     fn term_set(&self, list: &Expr) -> Result<Arc<TermSet>, CompileError> {
-        let key = self.shared_list_name(list);
-        if let Some(set) = key.as_ref().and_then(|k| self.term_sets.borrow().get(k).cloned()) {
-            return Ok(set);
-        }
-        let set = Arc::new(TermSet::new(self.texts(list)?, false));
-        if let Some(key) = key {
-            self.term_sets.borrow_mut().insert(key, Arc::clone(&set));
-        }
-        Ok(set)
+        shared(&self.term_sets, self.shared_list_name(list), || {
+            Ok(TermSet::new(self.texts(list)?, false))
+        })
     }
 
     fn operator(&mut self, operator: &Operator) -> Result<Stage, CompileError> {
@@ -570,6 +559,22 @@ impl Compiler<'_> {
         }
         warnings
     }
+}
+
+/// The set cached under `key`, or a new one from `build`, cached when there is a key.
+fn shared<K: std::hash::Hash + Eq, T>(
+    cache: &RefCell<HashMap<K, Arc<T>>>,
+    key: Option<K>,
+    build: impl FnOnce() -> Result<T, CompileError>,
+) -> Result<Arc<T>, CompileError> {
+    if let Some(set) = key.as_ref().and_then(|k| cache.borrow().get(k).cloned()) {
+        return Ok(set);
+    }
+    let set = Arc::new(build()?);
+    if let Some(key) = key {
+        cache.borrow_mut().insert(key, Arc::clone(&set));
+    }
+    Ok(set)
 }
 
 fn preview(values: &[&str]) -> String {
