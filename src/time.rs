@@ -64,6 +64,14 @@ pub fn ticks_from_parts(
     Some(days_from_civil(year, month, day) * TICKS_PER_DAY + seconds * TICKS_PER_SECOND + fraction_ticks)
 }
 
+/// The ticks of a fraction of a second written as ASCII digits: the first seven count (100 ns
+/// each), further digits are truncated, as Kusto does.
+pub fn fraction_ticks(digits: &[u8]) -> i64 {
+    (0..7).fold(0, |ticks, i| {
+        ticks * 10 + digits.get(i).map_or(0, |d| i64::from(d - b'0'))
+    })
+}
+
 struct Cursor<'a> {
     bytes: &'a [u8],
     at: usize,
@@ -124,12 +132,8 @@ pub fn parse_datetime(text: &str) -> Option<i64> {
         if c.eat(b':') {
             second = c.digits(2, 2)?.0;
             if c.eat(b'.') {
-                let (value, n) = c.digits(1, usize::MAX)?;
-                let _ = value;
-                let digits = &c.bytes[c.at - n..c.at];
-                for i in 0..7 {
-                    fraction = fraction * 10 + digits.get(i).map_or(0, |d| (d - b'0') as i64);
-                }
+                let (_, n) = c.digits(1, usize::MAX)?;
+                fraction = fraction_ticks(&c.bytes[c.at - n..c.at]);
             }
         }
     }

@@ -8,7 +8,7 @@ use std::cmp::Ordering;
 use serde_json::Value as Json;
 
 use crate::schema::ColumnType;
-use crate::time::{format_datetime, parse_datetime, TICKS_PER_SECOND};
+use crate::time::{format_datetime, fraction_ticks, parse_datetime, TICKS_PER_SECOND};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
@@ -182,7 +182,7 @@ pub fn parse_timespan_text(text: &str) -> Option<i64> {
         None => (0, number(head)?),
     };
     let (seconds, fraction) = match tail.split_once('.') {
-        Some((s, f)) => (number(s)?, fraction_ticks(f)?),
+        Some((s, f)) => (number(s)?, checked_fraction_ticks(f)?),
         None => (number(tail)?, 0),
     };
     let minutes = number(minutes)?;
@@ -198,11 +198,7 @@ fn number(text: &str) -> Option<i64> {
 }
 
 /// Up to seven fractional digits as ticks; further digits are truncated.
-fn fraction_ticks(digits: &str) -> Option<i64> {
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    Some((0..7).fold(0, |acc, i| {
-        acc * 10 + digits.as_bytes().get(i).map_or(0, |d| (d - b'0') as i64)
-    }))
+fn checked_fraction_ticks(digits: &str) -> Option<i64> {
+    let all_digits = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
+    all_digits.then(|| fraction_ticks(digits.as_bytes()))
 }

@@ -11,7 +11,7 @@ use std::io::{self, BufRead};
 use serde_json::{Map, Value as Json};
 
 use super::{BuiltRecord, Issue};
-use crate::time::{format_datetime, parse_datetime, ticks_from_parts, TICKS_PER_SECOND};
+use crate::time::{self, format_datetime, parse_datetime, ticks_from_parts, TICKS_PER_SECOND};
 
 /// A row longer than this is reported and the reader resynchronises on its second line: an
 /// unclosed quote must not pull the rest of a multi-gigabyte file into one row.
@@ -705,10 +705,7 @@ fn time_of_day(tokens: &[Tok<'_>]) -> Option<(i64, bool)> {
     let (second, fraction, rest) = match rest {
         [Punct(b':'), Num(s), Punct(b'.'), Num(f), rest @ ..] => {
             // Seven digits of 100 ns ticks; more are truncated, as Kusto does.
-            let ticks = (0..7).fold(0i64, |t, i| {
-                t * 10 + f.as_bytes().get(i).map_or(0, |d| i64::from(d - b'0'))
-            });
-            (number(s)?, ticks, rest)
+            (number(s)?, time::fraction_ticks(f.as_bytes()), rest)
         }
         [Punct(b':'), Num(s), rest @ ..] => (number(s)?, 0, rest),
         _ => (0, 0, rest),
