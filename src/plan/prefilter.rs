@@ -130,12 +130,14 @@ pub struct ColumnTests<'p> {
     pub on_empty: bool,
 }
 
-/// One merged test.
+/// One merged test. A union is shared by every column that merges the very same sets
+/// (`SHA256 in (h) or SHA1 in (h) or MD5 in (h)` in each of many rules builds one union, not
+/// three).
 #[derive(Debug)]
 pub enum Matcher<'p> {
     Leaf(Test<'p>),
-    Strings(StringSet),
-    Terms(TermSet),
+    Strings(Arc<StringSet>),
+    Terms(Arc<TermSet>),
 }
 
 impl Matcher<'_> {
@@ -161,14 +163,39 @@ impl<'p> Prefilter<'p> {
                 None => columns.push((test.column, vec![*test])),
             }
         }
+        let mut unions = Unions::default();
         columns
             .into_iter()
-            .map(|(column, tests)| merge(column, tests))
+            .map(|(column, tests)| merge(column, tests, &mut unions))
             .collect()
     }
 }
 
-fn merge<'p>(column: &'p str, tests: Vec<Test<'p>>) -> ColumnTests<'p> {
+/// The unions built so far, by the sets they merge (in order of first use) and case
+/// sensitivity.
+#[derive(Default)]
+struct Unions {
+    strings: Vec<(Vec<*const StringSet>, bool, Arc<StringSet>)>,
+    terms: Vec<(Vec<*const TermSet>, bool, Arc<TermSet>)>,
+}
+
+/// The union of `sets`, from `cache` when the same sets were merged before.
+fn union_of<T>(
+    cache: &mut Vec<(Vec<*const T>, bool, Arc<T>)>,
+    sets: &[(&Arc<T>, Test<'_>)],
+    case_sensitive: bool,
+    build: impl FnOnce() -> T,
+) -> Arc<T> {
+    let key: Vec<*const T> = sets.iter().map(|(set, _)| Arc::as_ptr(set)).collect();
+    if let Some((_, _, union)) = cache.iter().find(|(k, c, _)| *c == case_sensitive && *k == key) {
+        return Arc::clone(union);
+    }
+    let union = Arc::new(build());
+    cache.push((key, case_sensitive, Arc::clone(&union)));
+    union
+}
+
+fn merge<'p>(column: &'p str, tests: Vec<Test<'p>>, unions: &mut Unions) -> ColumnTests<'p> {
     let on_empty = tests.iter().any(|t| t.holds_on(""));
     // The distinct sets of each kind (rules that share a `let` list share its set), each with
     // the first test that uses it.
@@ -191,9 +218,11 @@ fn merge<'p>(column: &'p str, tests: Vec<Test<'p>>) -> ColumnTests<'p> {
             [] => {}
             // A set no other rule shares the column with is used as it is, without a copy.
             [(_, test)] => matchers.push(Matcher::Leaf(*test)),
-            _ => matchers.push(Matcher::Strings(StringSet::union(
-                sets.iter().map(|(s, _)| s.as_ref()),
+            _ => matchers.push(Matcher::Strings(union_of(
+                &mut unions.strings,
+                &sets,
                 case_sensitive,
+                || StringSet::union(sets.iter().map(|(s, _)| s.as_ref()), case_sensitive),
             ))),
         }
     }
@@ -201,9 +230,11 @@ fn merge<'p>(column: &'p str, tests: Vec<Test<'p>>) -> ColumnTests<'p> {
         match sets.as_slice() {
             [] => {}
             [(_, test)] => matchers.push(Matcher::Leaf(*test)),
-            _ => matchers.push(Matcher::Terms(TermSet::union(
-                sets.iter().map(|(s, _)| s.as_ref()),
+            _ => matchers.push(Matcher::Terms(union_of(
+                &mut unions.terms,
+                &sets,
                 case_sensitive,
+                || TermSet::union(sets.iter().map(|(s, _)| s.as_ref()), case_sensitive),
             ))),
         }
     }
@@ -274,6 +305,26 @@ mod tests {
             assert_eq!(sha256.matchers.iter().any(|m| m.holds_on(value)), expected, "{value}");
         }
         assert!(columns[2].matchers[0].holds_on("x.E.ORG") && !columns[2].matchers[0].holds_on("xd.com"));
+    }
+
+    #[test]
+    fn columns_merging_the_same_sets_share_one_union() {
+        let rule =
+            "let h = dynamic([\"a1\", \"b2\"]);\nDeviceFileEvents | where SHA256 in (h) or SHA1 in (h) or MD5 in (h)";
+        let other =
+            "let g = dynamic([\"c3\"]);\nDeviceFileEvents | where SHA256 in (g) or SHA1 in (g) or MD5 in (\"d4\")";
+        let plan = plan(&[rule, other]);
+        let prefilter = plan.prefilter().expect("every rule has a needed test");
+        let columns = prefilter.by_column();
+        let union = |column: &ColumnTests| match column.matchers.as_slice() {
+            [Matcher::Strings(set)] => Arc::clone(set),
+            other => panic!("{}: expected one merged set, got {other:?}", column.column),
+        };
+        let (sha256, sha1, md5) = (union(&columns[0]), union(&columns[1]), union(&columns[2]));
+        assert!(Arc::ptr_eq(&sha256, &sha1), "SHA256 and SHA1 merge the same two sets");
+        assert!(!Arc::ptr_eq(&sha256, &md5), "MD5 merges another set");
+        assert_eq!((sha256.len(), md5.len()), (3, 3));
+        assert!(md5.contains("d4") && !sha256.contains("d4") && sha1.contains("c3"));
     }
 
     #[test]
