@@ -18,7 +18,11 @@
 //! What a rule cannot do without (some text, a query) is an error; everything else that is
 //! missing is left empty, so that a truncated document still yields what it has.
 
+use std::borrow::Cow;
 use std::path::Path;
+use std::sync::Arc;
+
+use crate::hashing::FxHashMap;
 
 use super::{Indicator, IndicatorKind, Rule, RuleError, Scenario, Warning};
 
@@ -132,7 +136,37 @@ struct Parser<'a> {
     scenarios: Vec<Scenario>,
     /// The scenario field that a wrapped line would continue (see [`Parser::prose`]).
     continuation: Option<Field>,
+    /// The IOC rows' threat types, dates and confidences: a few distinct texts, each kept once.
+    interned: [Interner; 3],
+    /// The cells of the IOC row being read, a buffer reused from row to row.
+    cells: Vec<Cow<'a, str>>,
     warnings: Vec<Warning>,
+}
+
+/// Each distinct text once, shared. A column often repeats the row above, which is checked
+/// before the map.
+#[derive(Default)]
+struct Interner {
+    seen: FxHashMap<Box<str>, Arc<str>>,
+    last: Option<Arc<str>>,
+}
+
+impl Interner {
+    fn get(&mut self, text: &str) -> Arc<str> {
+        let shared = match &self.last {
+            Some(last) if **last == *text => return Arc::clone(last),
+            _ => match self.seen.get(text) {
+                Some(shared) => Arc::clone(shared),
+                None => {
+                    let shared: Arc<str> = Arc::from(text);
+                    self.seen.insert(text.into(), Arc::clone(&shared));
+                    shared
+                }
+            },
+        };
+        self.last = Some(Arc::clone(&shared));
+        shared
+    }
 }
 
 impl<'a> Parser<'a> {
@@ -258,6 +292,8 @@ impl<'a> Parser<'a> {
             if let Some(columns) = ioc_columns(line) {
                 self.continuation = None;
                 self.saw_ioc_table = true;
+                // The summary's total sizes the list (within reason: it may be wrong).
+                self.indicators.reserve(self.declared_total.unwrap_or(0).min(1 << 16));
                 self.state = State::IocTable(columns);
                 return;
             }
@@ -324,7 +360,7 @@ impl<'a> Parser<'a> {
             .is_some_and(|raw| raw.starts_with(char::is_whitespace));
         match self.continuation {
             Some(Field::Name) => {
-                scenario.name = content;
+                scenario.name = content.into_owned();
                 self.continuation = None;
             }
             Some(Field::Description) if indented || scenario.description.is_none() => {
@@ -413,10 +449,16 @@ impl<'a> Parser<'a> {
         true
     }
 
-    fn ioc_row(&mut self, index: usize, line: &str, columns: Columns) {
+    fn ioc_row(&mut self, index: usize, line: &'a str, columns: Columns) {
         self.ioc_rows += 1;
         let line_number = index + 1;
-        let cells = split_cells(line);
+        let mut cells = std::mem::take(&mut self.cells);
+        split_cells_into(line, &mut cells);
+        self.read_ioc_row(line_number, line, &cells, columns);
+        self.cells = cells;
+    }
+
+    fn read_ioc_row(&mut self, line_number: usize, line: &str, cells: &[Cow<'_, str>], columns: Columns) {
         let cell = |column: Option<usize>| {
             column
                 .and_then(|column| cells.get(column))
@@ -448,7 +490,14 @@ impl<'a> Parser<'a> {
         let kind = IndicatorKind::from_type_name(type_name);
         if let Some(expected) = kind.hash_length() {
             // A digest that is not hex, or not of its type's length, can never match.
-            if let Some(bad) = value.chars().find(|c| !c.is_ascii_hexdigit()) {
+            // Bytes, without an early exit: a million digests are checked, and almost all pass.
+            let all_hex = value.bytes().fold(true, |all, b| all & b.is_ascii_hexdigit());
+            let bad = if all_hex {
+                None
+            } else {
+                value.chars().find(|c| !c.is_ascii_hexdigit())
+            };
+            if let Some(bad) = bad {
                 self.warn(format!(
                     "{type_name} `{}` contains non-hex character `{bad}`",
                     shown(value)
@@ -461,12 +510,13 @@ impl<'a> Parser<'a> {
                 ));
             }
         }
+        let [threat_type, first_seen, confidence] = &mut self.interned;
         let indicator = Indicator {
             kind,
             value: value.to_string(),
-            threat_type: cell(columns.threat_type).map(str::to_string),
-            first_seen: cell(columns.first_seen).map(str::to_string),
-            confidence: cell(columns.confidence).map(str::to_string),
+            threat_type: cell(columns.threat_type).map(|text| threat_type.get(text)),
+            first_seen: cell(columns.first_seen).map(|text| first_seen.get(text)),
+            confidence: cell(columns.confidence).map(|text| confidence.get(text)),
         };
         self.indicators.push(indicator);
     }
@@ -697,30 +747,53 @@ fn sentinel_column(line: &str) -> Option<usize> {
         .position(|cell| clean_cell(cell).eq_ignore_ascii_case("sentinel table"))
 }
 
+/// Whether `needle` (lowercase ASCII, not empty) occurs in `text`, ignoring ASCII case. Every
+/// IOC row is asked this twice, so candidates are found with `memchr2` on the first letter.
 fn contains_ignoring_case(text: &str, needle: &str) -> bool {
-    text.as_bytes()
-        .windows(needle.len())
-        .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+    let (text, needle) = (text.as_bytes(), needle.as_bytes());
+    let Some(&first) = needle.first() else {
+        return true;
+    };
+    memchr::memchr2_iter(first, first.to_ascii_uppercase(), text).any(|at| {
+        text.get(at..at + needle.len())
+            .is_some_and(|candidate| candidate.eq_ignore_ascii_case(needle))
+    })
 }
 
 /// `|---|:--:|`, which separates a markdown header from its rows.
 fn is_separator_row(line: &str) -> bool {
-    line.contains('-') && line.chars().all(|c| matches!(c, '|' | '-' | ':') || c.is_whitespace())
+    // The character test first: it gives up at a data row's first letter.
+    line.chars().all(|c| matches!(c, '|' | '-' | ':') || c.is_whitespace()) && line.contains('-')
 }
 
 /// The cells of a markdown table row, trimmed. The outer pipes are optional (rows lose them),
-/// and `\|` is a pipe inside a cell.
-fn split_cells(line: &str) -> Vec<String> {
-    let line = line.trim();
+/// and `\|` is a pipe inside a cell. Cells borrow from `line` unless they hold such a pipe: a
+/// million-IOC feed is a million rows.
+fn split_cells(line: &str) -> Vec<Cow<'_, str>> {
+    let mut cells = Vec::new();
+    split_cells_into(line, &mut cells);
+    cells
+}
+
+/// [`split_cells`] into a buffer that is cleared first, so that rows reuse one allocation.
+fn split_cells_into<'l>(line: &'l str, cells: &mut Vec<Cow<'l, str>>) {
+    cells.clear();
+    let line = trim(line);
     let line = line.strip_prefix('|').unwrap_or(line);
     let line = match line.strip_suffix('|') {
         Some(rest) if !rest.ends_with('\\') => rest,
         _ => line,
     };
-    if !line.contains("\\|") {
-        return line.split('|').map(|cell| cell.trim().to_string()).collect();
+    let escaped_pipe = memchr::memchr_iter(b'\\', line.as_bytes()).any(|at| line.as_bytes().get(at + 1) == Some(&b'|'));
+    if !escaped_pipe {
+        let mut start = 0;
+        for pipe in memchr::memchr_iter(b'|', line.as_bytes()) {
+            cells.push(Cow::Borrowed(trim(&line[start..pipe])));
+            start = pipe + 1;
+        }
+        cells.push(Cow::Borrowed(trim(&line[start..])));
+        return;
     }
-    let mut cells = Vec::new();
     let mut cell = String::new();
     let mut chars = line.chars().peekable();
     while let Some(c) = chars.next() {
@@ -729,17 +802,31 @@ fn split_cells(line: &str) -> Vec<String> {
                 cell.push('|');
                 chars.next();
             }
-            '|' => cells.push(std::mem::take(&mut cell).trim().to_string()),
+            '|' => cells.push(Cow::Owned(std::mem::take(&mut cell).trim().to_string())),
             c => cell.push(c),
         }
     }
-    cells.push(cell.trim().to_string());
-    cells
+    cells.push(Cow::Owned(cell.trim().to_string()));
+}
+
+/// `text.trim()`, quicker on the ASCII cells that IOC tables are made of.
+fn trim(text: &str) -> &str {
+    let trimmed = text.trim_ascii();
+    let bytes = trimmed.as_bytes();
+    if bytes.first().is_some_and(|b| !b.is_ascii()) || bytes.last().is_some_and(|b| !b.is_ascii()) {
+        // Possibly Unicode whitespace, which `trim_ascii` leaves.
+        return trimmed.trim();
+    }
+    trimmed
 }
 
 /// A cell's text without markdown decoration: surrounding `**` and backticks.
 fn clean_cell(cell: &str) -> &str {
-    let cell = cell.trim();
+    let cell = trim(cell);
+    let decorated = |b: Option<&u8>| matches!(b, Some(b'*' | b'`'));
+    if !decorated(cell.as_bytes().first()) && !decorated(cell.as_bytes().last()) {
+        return cell;
+    }
     let cell = cell
         .strip_prefix("**")
         .and_then(|cell| cell.strip_suffix("**"))
@@ -749,7 +836,9 @@ fn clean_cell(cell: &str) -> &str {
 
 /// A line's text with heading marks, a list bullet and `**` removed, so that `Scenario:`,
 /// `## Scenario: x`, `**Scenario:** x` and `- **Description:** x` read alike.
-fn label_content(line: &str) -> String {
+/// Borrowed when there is no `**`: a bare query's lines pass through here, and a line holding a
+/// 5,000-value list is a quarter of a megabyte.
+fn label_content(line: &str) -> Cow<'_, str> {
     let mut text = line.trim_start_matches('#').trim_start();
     for bullet in ["- ", "* ", "+ "] {
         if let Some(rest) = text.strip_prefix(bullet) {
@@ -757,7 +846,10 @@ fn label_content(line: &str) -> String {
             break;
         }
     }
-    text.replace("**", "").trim().to_string()
+    if memchr::memmem::find(text.as_bytes(), b"**").is_none() {
+        return Cow::Borrowed(text.trim());
+    }
+    Cow::Owned(text.replace("**", "").trim().to_string())
 }
 
 /// `Scenario: name` (or `Scenario 2: name`) → `name`, which may be empty.

@@ -445,3 +445,67 @@ fn any_prefix_of_multi_byte_text_is_safe() {
     assert_eq!(rule.scenarios.len(), 5);
     assert_eq!(rule.declared_total, None);
 }
+
+#[test]
+fn quick_cell_helpers_agree_with_the_plain_definitions() {
+    // `trim`, `split_cells` and `contains_ignoring_case` take shortcuts for the million-row
+    // case; each must give what the plain standard-library spelling gives.
+    let texts = [
+        "",
+        " ",
+        "a",
+        " a ",
+        "\u{a0}x\u{a0}",
+        "\u{3000}x",
+        "x\u{2003}",
+        "é ",
+        " ü",
+        "\t**b**\t",
+        "`c`",
+        "| a | b |",
+        "a|b",
+        "| a \\| b | c |",
+        "|x|",
+        "||",
+        "| ` `` |",
+        "Sentinel TABLE",
+        "TyPe",
+        "ty",
+        "tttype",
+        "\u{feff}type",
+        "sha256_hash | T",
+    ];
+    for text in texts {
+        assert_eq!(trim(text), text.trim(), "trim {text:?}");
+        let plain: Vec<String> = {
+            let line = text.trim();
+            let line = line.strip_prefix('|').unwrap_or(line);
+            let line = match line.strip_suffix('|') {
+                Some(rest) if !rest.ends_with('\\') => rest,
+                _ => line,
+            };
+            let mut cells = vec![String::new()];
+            let mut chars = line.chars().peekable();
+            while let Some(c) = chars.next() {
+                match c {
+                    '\\' if chars.peek() == Some(&'|') => {
+                        chars.next();
+                        cells.last_mut().expect("one cell").push('|');
+                    }
+                    '|' => cells.push(String::new()),
+                    c => cells.last_mut().expect("one cell").push(c),
+                }
+            }
+            cells.iter().map(|cell| cell.trim().to_string()).collect()
+        };
+        let quick: Vec<String> = split_cells(text).into_iter().map(Cow::into_owned).collect();
+        assert_eq!(quick, plain, "split_cells {text:?}");
+        for needle in ["type", "sentinel table", "t"] {
+            let expected = text.to_ascii_lowercase().contains(needle);
+            assert_eq!(contains_ignoring_case(text, needle), expected, "{needle:?} in {text:?}");
+        }
+        let decorated = text.trim().strip_prefix("**").and_then(|c| c.strip_suffix("**"));
+        let expected = decorated.unwrap_or(text.trim()).trim().trim_matches('`').trim();
+        assert_eq!(clean_cell(text), expected, "clean_cell {text:?}");
+    }
+}

@@ -7,6 +7,7 @@ mod document;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -41,10 +42,11 @@ pub struct Rule {
 pub struct Indicator {
     pub kind: IndicatorKind,
     pub value: String,
-    pub threat_type: Option<String>,
-    pub first_seen: Option<String>,
+    /// The next three repeat across a table's rows, so equal texts share one allocation.
+    pub threat_type: Option<Arc<str>>,
+    pub first_seen: Option<Arc<str>>,
     /// As written, e.g. `95%`.
-    pub confidence: Option<String>,
+    pub confidence: Option<Arc<str>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,16 +65,30 @@ pub enum IndicatorKind {
 impl IndicatorKind {
     /// From the `Type` column (`sha256_hash`, `domain`, `ip:port`, ...).
     pub fn from_type_name(name: &str) -> IndicatorKind {
-        match name.trim().to_ascii_lowercase().as_str() {
-            "sha256_hash" | "sha256" => IndicatorKind::Sha256,
-            "sha1_hash" | "sha1" => IndicatorKind::Sha1,
-            "md5_hash" | "md5" => IndicatorKind::Md5,
-            "domain" | "hostname" | "fqdn" => IndicatorKind::Domain,
-            "ip" | "ipv4" | "ipv6" | "ip_address" => IndicatorKind::Ip,
-            "ip:port" | "ip_port" => IndicatorKind::IpPort,
-            "url" => IndicatorKind::Url,
-            _ => IndicatorKind::Other(name.trim().to_string()),
-        }
+        const KINDS: &[(&str, IndicatorKind)] = &[
+            ("sha256_hash", IndicatorKind::Sha256),
+            ("sha256", IndicatorKind::Sha256),
+            ("sha1_hash", IndicatorKind::Sha1),
+            ("sha1", IndicatorKind::Sha1),
+            ("md5_hash", IndicatorKind::Md5),
+            ("md5", IndicatorKind::Md5),
+            ("domain", IndicatorKind::Domain),
+            ("hostname", IndicatorKind::Domain),
+            ("fqdn", IndicatorKind::Domain),
+            ("ip", IndicatorKind::Ip),
+            ("ipv4", IndicatorKind::Ip),
+            ("ipv6", IndicatorKind::Ip),
+            ("ip_address", IndicatorKind::Ip),
+            ("ip:port", IndicatorKind::IpPort),
+            ("ip_port", IndicatorKind::IpPort),
+            ("url", IndicatorKind::Url),
+        ];
+        let name = name.trim();
+        // Called once per IOC row: compared in place rather than lower-cased into a new string.
+        KINDS
+            .iter()
+            .find(|(known, _)| known.eq_ignore_ascii_case(name))
+            .map_or_else(|| IndicatorKind::Other(name.to_string()), |(_, kind)| kind.clone())
     }
 
     /// Hex digits a hash of this kind has, if it is a hash.
