@@ -439,6 +439,24 @@ impl Lexer<'_> {
     /// The rest of a `"..."` or `'...'` literal after its opening quote. Kusto strings end at
     /// the line's end; backslash escapes are resolved here.
     fn quoted(&mut self, start: Mark, quote: char) -> Result<String, ParseError> {
+        // Most literals (every IOC of a 5,000-value list) hold no escape: find the closing quote
+        // in one search instead of a character at a time. Anything else takes the loop below.
+        let rest = self.rest().as_bytes();
+        let end = u8::try_from(quote)
+            .ok()
+            .and_then(|q| memchr::memchr3(q, b'\\', b'\n', rest).filter(|&at| rest[at] == q));
+        if let Some(end) = end {
+            let value = &self.src[self.pos..self.pos + end];
+            let chars = if value.is_ascii() {
+                value.len()
+            } else {
+                value.chars().count()
+            };
+            // No newline inside, so only the column moves: by the characters and the quote.
+            self.column = self.column.saturating_add(u32::try_from(chars + 1).unwrap_or(u32::MAX));
+            self.pos += end + 1;
+            return Ok(value.to_string());
+        }
         let mut value = String::new();
         loop {
             let escape_start = self.mark();

@@ -264,3 +264,28 @@ fn malformed_tokens_are_errors_at_their_position() {
         .collect();
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }
+
+#[test]
+fn string_literals_end_at_the_right_column_with_or_without_escapes() {
+    // Plain literals are found in one search, escaped ones a character at a time; the token
+    // after either must start where a character count says.
+    for literal in [
+        r#""""#,
+        r#""abc""#,
+        r#""é€😀""#,
+        r#""a\"b""#,
+        r#""\u00e9x""#,
+        r"'x\'y'",
+        r#"'a"b'"#,
+        r#""it's""#,
+    ] {
+        let query = format!("{literal} x");
+        let tokens = tokenize(&query).unwrap_or_else(|e| panic!("{query:?}: {e}"));
+        let x = tokens.get(1).unwrap_or_else(|| panic!("{query:?}: no second token"));
+        assert_eq!(x.kind, word("x"), "{query:?}");
+        let expected = u32::try_from(literal.chars().count() + 2).expect("short");
+        assert_eq!((x.span.line, x.span.column), (1, expected), "{query:?}");
+    }
+    let error = tokenize("\"abc\nx\"").expect_err("a string ends at its line");
+    assert!(error.message.contains("unterminated"), "{}", error.message);
+}

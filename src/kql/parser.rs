@@ -188,11 +188,20 @@ impl<'a> Parser<'a> {
         &self.tokens[(self.pos + n).min(last)]
     }
 
+    /// Consumes the token at the cursor. The parser never looks back, so the token is moved
+    /// out (a string literal is not copied); the final end-of-query token stays in place.
     fn bump(&mut self) -> Token {
-        let token = self.peek().clone();
-        if self.pos < self.tokens.len() - 1 {
+        let token = if self.pos < self.tokens.len() - 1 {
+            let slot = &mut self.tokens[self.pos];
+            let placeholder = Token {
+                kind: TokenKind::Eof,
+                span: slot.span,
+            };
             self.pos += 1;
-        }
+            std::mem::replace(slot, placeholder)
+        } else {
+            self.peek().clone()
+        };
         self.prev_end = token.span.end;
         token
     }
@@ -650,9 +659,11 @@ impl<'a> Parser<'a> {
     }
 
     fn primary(&mut self) -> Result<Node, ParseError> {
+        if matches!(self.peek().kind, TokenKind::Str(_)) {
+            return Ok(self.string());
+        }
         let token = self.peek().clone();
         let literal = match &token.kind {
-            TokenKind::Str(_) => return Ok(self.string()),
             TokenKind::Int(n) => {
                 let value = i64::try_from(*n).map_err(|_| {
                     let shown = self.describe(&token);
@@ -706,9 +717,15 @@ impl<'a> Parser<'a> {
     fn string(&mut self) -> Node {
         let start = self.peek().span;
         let mut value = String::new();
-        while let TokenKind::Str(part) = &self.peek().kind {
-            value.push_str(part);
-            self.bump();
+        while matches!(self.peek().kind, TokenKind::Str(_)) {
+            if let TokenKind::Str(part) = self.bump().kind {
+                // The first part is taken as it is; only adjacent literals are copied.
+                if value.is_empty() {
+                    value = part;
+                } else {
+                    value.push_str(&part);
+                }
+            }
         }
         Node::leaf(ExprKind::Literal(Literal::String(value)), self.span_since(start))
     }
@@ -797,6 +814,9 @@ impl<'a> Parser<'a> {
     }
 
     fn dynamic_value(&mut self) -> Result<Node, ParseError> {
+        if matches!(self.peek().kind, TokenKind::Str(_)) {
+            return Ok(self.string());
+        }
         let token = self.peek().clone();
         match &token.kind {
             TokenKind::Punct(Punct::LBracket) => self.dynamic_array(),

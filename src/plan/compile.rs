@@ -2,6 +2,7 @@
 //! resolved against the table schema (a column the schema lacks is an error), operand types
 //! checked, and each operator turned into its matcher.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -151,7 +152,7 @@ impl Compiler<'_> {
             ExprKind::List(items) => {
                 let mut values = Vec::new();
                 self.flatten(items, &mut values)?;
-                Ok(Binding::List(values))
+                Ok(Binding::List(values.into_iter().map(Cow::into_owned).collect()))
             }
             ExprKind::Name(name) => match self.lets.get(name) {
                 Some(binding) => Ok(binding.clone()),
@@ -192,7 +193,8 @@ impl Compiler<'_> {
     }
 
     /// Flattens list elements (nested lists, `let` lists) into values, as Kusto's `in` does.
-    fn flatten(&self, items: &[Expr], out: &mut Vec<Value>) -> Result<(), CompileError> {
+    /// A `let` list's values are borrowed, not copied: it may hold a million IOCs.
+    fn flatten<'s>(&'s self, items: &'s [Expr], out: &mut Vec<Cow<'s, Value>>) -> Result<(), CompileError> {
         for item in items {
             match &item.kind {
                 ExprKind::List(inner) => self.flatten(inner, out)?,
@@ -203,11 +205,11 @@ impl Compiler<'_> {
                     ));
                 }
                 ExprKind::Name(name) => match self.lets.get(name) {
-                    Some(Binding::List(values)) => out.extend(values.iter().cloned()),
-                    Some(Binding::Scalar(value)) => out.push(value.clone()),
+                    Some(Binding::List(values)) => out.extend(values.iter().map(Cow::Borrowed)),
+                    Some(Binding::Scalar(value)) => out.push(Cow::Borrowed(value)),
                     None => return Err(self.unknown_name(name, item.span)),
                 },
-                _ => out.push(self.constant(item)?),
+                _ => out.push(Cow::Owned(self.constant(item)?)),
             }
         }
         Ok(())
@@ -236,7 +238,7 @@ impl Compiler<'_> {
         }
     }
 
-    fn list(&self, expr: &Expr) -> Result<Vec<Value>, CompileError> {
+    fn list<'s>(&'s self, expr: &'s Expr) -> Result<Vec<Cow<'s, Value>>, CompileError> {
         let mut values = Vec::new();
         match &expr.kind {
             ExprKind::List(items) => self.flatten(items, &mut values)?,
@@ -396,7 +398,7 @@ impl Compiler<'_> {
                 }),
                 Some(_) => Ok(Predicate::InValues {
                     operand,
-                    values: self.list(right)?,
+                    values: self.list(right)?.into_iter().map(Cow::into_owned).collect(),
                     negated,
                 }),
             },
@@ -417,13 +419,16 @@ impl Compiler<'_> {
         matches!(self.lets.get(name), Some(Binding::List(_))).then(|| name.clone())
     }
 
-    /// The texts of a list's non-null values.
-    fn texts(&self, expr: &Expr) -> Result<Vec<String>, CompileError> {
+    /// The texts of a list's non-null values, borrowed where they are strings.
+    fn texts<'s>(&'s self, expr: &'s Expr) -> Result<Vec<Cow<'s, str>>, CompileError> {
         let values = self.list(expr)?;
         Ok(values
-            .iter()
+            .into_iter()
             .filter(|v| !v.is_null())
-            .map(|v| v.to_text().into_owned())
+            .map(|v| match v {
+                Cow::Borrowed(v) => v.to_text(),
+                Cow::Owned(v) => Cow::Owned(v.to_text().into_owned()),
+            })
             .collect())
     }
 
