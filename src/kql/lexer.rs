@@ -83,7 +83,9 @@ pub(crate) fn tokenize(query: &str) -> Result<Vec<Token>, ParseError> {
         line: 1,
         column: 1,
     };
-    let mut tokens = Vec::new();
+    // Room for a token every eight bytes: a list of thousands of hashes needs far less, so it
+    // is not copied as the vector grows (denser text still grows it as usual).
+    let mut tokens = Vec::with_capacity(query.len() / 8 + 1);
     loop {
         lexer.skip_trivia();
         let start = lexer.mark();

@@ -206,6 +206,25 @@ impl<'a> Parser<'a> {
         token
     }
 
+    /// How many comma-separated items the bracket or parenthesis just opened holds, counted
+    /// on the tokens ahead: a list of thousands of IOCs is then collected without regrowing.
+    fn items_ahead(&self) -> usize {
+        let mut depth = 0usize;
+        let mut items = 1;
+        for token in &self.tokens[self.pos..] {
+            match token.kind {
+                TokenKind::Punct(Punct::LBracket | Punct::LParen | Punct::LBrace) => depth += 1,
+                TokenKind::Punct(Punct::RBracket | Punct::RParen | Punct::RBrace) => match depth.checked_sub(1) {
+                    Some(outer) => depth = outer,
+                    None => break,
+                },
+                TokenKind::Punct(Punct::Comma) if depth == 0 => items += 1,
+                _ => {}
+            }
+        }
+        items
+    }
+
     fn at_punct(&self, punct: Punct) -> bool {
         self.peek().kind == TokenKind::Punct(punct)
     }
@@ -842,7 +861,7 @@ impl<'a> Parser<'a> {
     fn dynamic_array(&mut self) -> Result<Node, ParseError> {
         self.nested(|p| {
             let open = p.bump();
-            let mut elements = Vec::new();
+            let mut elements = Vec::with_capacity(p.items_ahead());
             if !p.at_punct(Punct::RBracket) {
                 elements.push(p.dynamic_value()?);
                 while p.eat_punct(Punct::Comma) {
