@@ -539,6 +539,11 @@ impl Compiler<'_> {
                 }));
             }
         }
+        // Feeds write the table and the list from one array, in one order: then the two agree
+        // without hashing a million values.
+        if listed.len() == rule.indicators.len() && listed.iter().zip(&rule.indicators).all(|(l, i)| *l == i.value) {
+            return warnings;
+        }
         let in_query: FxHashSet<&str> = listed.iter().copied().collect();
         let in_table: FxHashSet<&str> = rule.indicators.iter().map(|i| i.value.as_str()).collect();
         let only_table: Vec<&str> = rule
