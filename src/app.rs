@@ -12,7 +12,7 @@ use crate::cli::{GenArgs, GenCommand, ShapeArg};
 use crate::generate::{self, LogTable, LogsOptions, RulesOptions, Shape};
 use crate::input::csv::CsvOptions;
 use crate::output::{self, Format, Results};
-use crate::plan::{CompileError, Plan};
+use crate::plan::{self, CompileError, Plan};
 use crate::rules::{self, Rule, RuleError};
 use crate::scan::{self, ScanOptions};
 use crate::time::{parse_datetime, TICKS_PER_SECOND};
@@ -115,9 +115,15 @@ fn now_ticks(text: Option<&str>) -> Result<i64, Error> {
     }
 }
 
-/// Loads and compiles the rules, printing warnings on stderr.
-fn load_plan(paths: &[PathBuf], now: i64) -> Result<(Vec<Rule>, Plan), Error> {
-    let loaded = rules::load(paths).map_err(Error::Rules)?;
+/// Loads and compiles the rules, each on the worker that read it, printing warnings on stderr.
+/// `keep` picks what of each source rule outlives its compilation: the scan keeps nothing, so
+/// a million IOC table rows are never held at once.
+fn load_plan<T: Send>(paths: &[PathBuf], now: i64, keep: impl Fn(Rule) -> T + Sync) -> Result<(Vec<T>, Plan), Error> {
+    let loaded = rules::load_with(paths, |rule| {
+        let compiled = plan::compile_rule(&rule, now);
+        (keep(rule), compiled)
+    })
+    .map_err(Error::Rules)?;
     if loaded.rules.is_empty() {
         let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
         return Err(Error::Usage(format!(
@@ -125,12 +131,13 @@ fn load_plan(paths: &[PathBuf], now: i64) -> Result<(Vec<Rule>, Plan), Error> {
             names.join(", ")
         )));
     }
-    let plan = Plan::compile(&loaded.rules, now).map_err(Error::Compile)?;
+    let (kept, compiled): (Vec<T>, Vec<_>) = loaded.rules.into_iter().unzip();
+    let plan = Plan::from_compiled(compiled).map_err(Error::Compile)?;
     let mut stderr = io::stderr().lock();
     for warning in loaded.warnings.iter().chain(&plan.warnings) {
         writeln!(stderr, "loghunt: warning: {warning}")?;
     }
-    Ok((loaded.rules, plan))
+    Ok((kept, plan))
 }
 
 fn scan_command(args: ScanArgs) -> Result<Outcome, Error> {
@@ -156,10 +163,12 @@ fn scan_command(args: ScanArgs) -> Result<Outcome, Error> {
         FormatArg::Jsonl => Format::Jsonl,
         FormatArg::Csv => Format::Csv,
     };
-    let (rules, plan) = load_plan(&args.rules, now)?;
-    // The scan needs only the plan. A million IOC table rows take tens of milliseconds to free,
-    // so they are freed beside the scan instead of before it.
-    std::thread::spawn(move || drop(rules));
+    // `--threads` bounds rule loading too, not only the scan.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| Error::Usage(format!("cannot start {threads} threads: {e}")))?;
+    let (_, plan) = pool.install(|| load_plan(&args.rules, now, drop))?;
 
     let (files, discovery_errors, skipped) = input::discover(&args.paths);
     let options = ScanOptions {
@@ -176,10 +185,6 @@ fn scan_command(args: ScanArgs) -> Result<Outcome, Error> {
             },
         },
     };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| Error::Usage(format!("cannot start {threads} threads: {e}")))?;
     let (hits, stats) = pool.install(|| scan::scan(&plan, &files, &options));
 
     let mut stdout = io::BufWriter::new(io::stdout().lock());
@@ -212,7 +217,7 @@ fn scan_command(args: ScanArgs) -> Result<Outcome, Error> {
 
 fn rules_command(args: RulesArgs) -> Result<Outcome, Error> {
     let now = now_ticks(args.now.as_deref())?;
-    let (rules, plan) = load_plan(&args.rules, now)?;
+    let (rules, plan) = load_plan(&args.rules, now, |rule| rule)?;
     let mut stdout = io::stdout().lock();
     for (rule, compiled) in rules.iter().zip(&plan.rules) {
         writeln!(stdout, "{}", rule.id)?;

@@ -318,6 +318,42 @@ fn a_document_without_a_query_is_an_error_naming_the_file() {
     );
 }
 
+#[test]
+fn the_reported_rule_error_does_not_depend_on_which_worker_finished_first() {
+    // Rules are read and compiled in parallel; the error reported is still the first unreadable
+    // source in file order, else the first rule in id order that cannot compile, else nothing.
+    let dir = tempfile::tempdir().unwrap();
+    write_rule(dir.path(), "a_bad.kql", "DnsEvents\n| summarize count()\n");
+    write_rule(dir.path(), "b_bad.kql", "DnsEvents\n| where Nope == 1\n");
+    let empty = write_rule(dir.path(), "c_empty.txt", "   \n");
+    write_rule(dir.path(), "d_good.kql", "DnsEvents\n| where Name has \"x\"\n");
+    let dir_arg = dir.path().to_str().unwrap();
+    for threads in ["1", "2", "4"] {
+        let scan = |rules: &[&str]| {
+            let mut args = vec!["scan", "--threads", threads];
+            for rule in rules {
+                args.extend(["--rules", rule]);
+            }
+            args.push("sample-logs");
+            loghunt(&args)
+        };
+        let output = scan(&[dir_arg]);
+        assert_eq!(output.status.code(), Some(2));
+        let err = stderr(&output);
+        assert!(
+            err.contains(&format!("{}: the document is empty", empty.display())),
+            "{err}"
+        );
+        assert!(!err.contains("summarize"), "{err}");
+        std::fs::remove_file(&empty).unwrap();
+        let output = scan(&[dir_arg]);
+        let err = stderr(&output);
+        assert!(err.contains("rule a_bad: unsupported operator `summarize`"), "{err}");
+        assert!(!err.contains("Nope"), "{err}");
+        std::fs::write(&empty, "   \n").unwrap();
+    }
+}
+
 const DNS_RULE: &str =
     "DnsEvents\n| where Name has_any (\"moocow.my\")\n| project TimeGenerated, Name\n| order by TimeGenerated asc\n";
 

@@ -115,6 +115,14 @@ impl Plan {
         // Rules compile independently; results are taken in rule order, so the first error
         // and the warnings do not depend on timing.
         let results: Vec<_> = rules.par_iter().map(|rule| compile_rule(rule, now)).collect();
+        Plan::from_compiled(results)
+    }
+
+    /// The plan of rules compiled one by one (see [`compile_rule`]), in rule order; the first
+    /// rule that could not be compiled is the error.
+    pub fn from_compiled(
+        results: Vec<Result<(CompiledRule, Vec<Warning>), CompileError>>,
+    ) -> Result<Plan, CompileError> {
         let mut plan = Plan::default();
         for result in results {
             let (compiled, warnings) = result?;

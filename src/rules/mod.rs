@@ -138,11 +138,20 @@ impl fmt::Display for RuleError {
 
 impl std::error::Error for RuleError {}
 
-/// Rules and warnings from a set of sources.
-#[derive(Debug, Default)]
-pub struct Loaded {
-    pub rules: Vec<Rule>,
+/// Rules (or what a caller of [`load_with`] makes of each) and warnings from a set of sources.
+#[derive(Debug)]
+pub struct Loaded<T = Rule> {
+    pub rules: Vec<T>,
     pub warnings: Vec<Warning>,
+}
+
+impl<T> Default for Loaded<T> {
+    fn default() -> Self {
+        Loaded {
+            rules: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
 }
 
 /// File extensions read as rule sources when a directory is walked. A file named explicitly is
@@ -152,33 +161,66 @@ const RULE_EXTENSIONS: &[&str] = &["txt", "md", "kql"];
 /// Loads every rule under `paths` (files, or directories walked in sorted order). Rules come
 /// back sorted by id; two sources with the same id are an error, since ids name results.
 pub fn load(paths: &[PathBuf]) -> Result<Loaded, RuleError> {
+    load_with(paths, |rule| rule)
+}
+
+/// [`load`], handing each rule to `then` on the worker that read it and keeping what `then`
+/// returns, in the same order. A scan compiles each rule there and keeps only the compiled
+/// form, so the IOC tables of a million-IOC feed are never all in memory at once (and the
+/// memory of one document is reused for the next).
+pub fn load_with<T: Send>(paths: &[PathBuf], then: impl Fn(Rule) -> T + Sync) -> Result<Loaded<T>, RuleError> {
     let mut files = Vec::new();
     for path in paths {
         files.extend(rule_files(path)?);
     }
     // Feeds of a million IOCs come as hundreds of documents: read them on every core, then
     // take the results in file order, so warnings and the first error do not depend on timing.
-    let results: Vec<Result<(Rule, Vec<Warning>), RuleError>> = files.par_iter().map(|file| load_file(file)).collect();
-    let mut loaded = Loaded::default();
+    let results: Vec<Result<Read<T>, RuleError>> = files
+        .par_iter()
+        .map(|file| {
+            let (rule, warnings) = load_file(file)?;
+            let (id, source) = (rule.id.clone(), rule.source.clone());
+            Ok(Read {
+                id,
+                source,
+                value: then(rule),
+                warnings,
+            })
+        })
+        .collect();
+    let mut warnings = Vec::new();
+    let mut rules = Vec::with_capacity(results.len());
     for result in results {
-        let (rule, warnings) = result?;
-        loaded.warnings.extend(warnings);
-        loaded.rules.push(rule);
+        let mut read = result?;
+        warnings.append(&mut read.warnings);
+        rules.push(read);
     }
-    loaded.rules.sort_by(|a, b| a.id.cmp(&b.id));
-    for pair in loaded.rules.windows(2) {
-        if pair[0].id == pair[1].id {
+    rules.sort_by(|a, b| a.id.cmp(&b.id));
+    for pair in rules.windows(2) {
+        let (first, next) = (&pair[0], &pair[1]);
+        if first.id == next.id {
             return Err(RuleError {
-                path: pair[1].source.clone(),
+                path: next.source.clone(),
                 message: format!(
                     "rule id `{}` is also the id of {}; rule ids (file stems) must be unique",
-                    pair[1].id,
-                    pair[0].source.display()
+                    next.id,
+                    first.source.display()
                 ),
             });
         }
     }
-    Ok(loaded)
+    Ok(Loaded {
+        rules: rules.into_iter().map(|read| read.value).collect(),
+        warnings,
+    })
+}
+
+/// One source read: its rule's id and file, what the caller made of the rule, its warnings.
+struct Read<T> {
+    id: String,
+    source: PathBuf,
+    value: T,
+    warnings: Vec<Warning>,
 }
 
 fn load_file(file: &Path) -> Result<(Rule, Vec<Warning>), RuleError> {
