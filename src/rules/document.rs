@@ -234,8 +234,7 @@ impl<'a> Parser<'a> {
                 let is_row = line.contains('|')
                     && !is_kql_pipe(line)
                     && !(self.query.is_none() && query_starts_at(self.lines, index))
-                    && ioc_columns(line).is_none()
-                    && sentinel_column(line).is_none();
+                    && !may_be_header(line);
                 if is_row {
                     self.ioc_row(index, line, columns);
                     return true;
@@ -735,6 +734,13 @@ fn ioc_columns(line: &str) -> Option<Columns> {
         confidence,
         count: cells.len(),
     })
+}
+
+/// Whether `line` is an IOC table header or the Sentinel table's. Both hold a `t` (`type`,
+/// `sentinel table`); most IOC rows hold none, and are passed in one search.
+fn may_be_header(line: &str) -> bool {
+    memchr::memchr2(b't', b'T', line.as_bytes()).is_some()
+        && (ioc_columns(line).is_some() || sentinel_column(line).is_some())
 }
 
 /// The header of the Sentinel table (`| Sentinel Table | Notes |`): the cell holding the name.
