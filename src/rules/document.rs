@@ -231,10 +231,8 @@ impl<'a> Parser<'a> {
                 }
                 // Rows may have lost their outer pipes, so any line with a pipe is a row, unless
                 // it is the query (which may follow the table with no blank line) or a new table.
-                let is_row = line.contains('|')
-                    && !is_kql_pipe(line)
-                    && !(self.query.is_none() && query_starts_at(self.lines, index))
-                    && !may_be_header(line);
+                let starts_query = self.query.is_none() && query_starts_at(self.lines, index);
+                let is_row = line.contains('|') && !is_kql_pipe(line) && !starts_query && !may_be_header(line);
                 if is_row {
                     self.ioc_row(index, line, columns);
                     return true;
