@@ -1397,9 +1397,12 @@ fn ioc_shaped_pred(rng: &mut Rng, vocab: &Vocab, table: &TableSpec) -> Pred {
     };
     let mut leaves = Vec::new();
     if *table == DFE {
+        // Each rule lists most of the vocabulary, not all of it: with several rules, a value is
+        // then in some rules' sets and not in others', which the fast path must tell apart.
         let mut needles: Vec<String> = [&vocab.sha256, &vocab.sha1, &vocab.md5]
             .into_iter()
             .flatten()
+            .filter(|_| rng.percent(80))
             .cloned()
             .collect();
         for _ in 0..rng.below(3) {
@@ -1425,7 +1428,12 @@ fn ioc_shaped_pred(rng: &mut Rng, vocab: &Vocab, table: &TableSpec) -> Pred {
             leaves.push(test(column, Test::HasAny, false, &needles));
         }
     } else {
-        let mut needles: Vec<String> = vocab.domains.iter().map(|d| d.to_string()).collect();
+        let mut needles: Vec<String> = vocab
+            .domains
+            .iter()
+            .filter(|_| rng.percent(80))
+            .map(|d| d.to_string())
+            .collect();
         for _ in 0..rng.below(3) {
             needles.push(rng.pick(DOMAIN_NEEDLES).to_string());
         }
@@ -1642,7 +1650,13 @@ fn random_case(rng: &mut Rng) -> Case {
         generated.push(GeneratedFile { name, table, bytes });
     }
     // Rules read the tables the files hold (and now and then one with no records at all).
-    let rules = (0..rng.range(1, 3))
+    // Now and then many, as feeds come: the fast path must find every rule a record matches.
+    let count = if rng.percent(20) {
+        rng.range(3, 9)
+    } else {
+        rng.range(1, 3)
+    };
+    let rules = (0..count)
         .map(|_| {
             let table = match generated.get(rng.below(generated.len() + 1)) {
                 Some(GeneratedFile {

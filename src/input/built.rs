@@ -42,15 +42,19 @@ impl BuiltReader {
         let (records, issues) = match documents::shape_of(&document) {
             Some(shape) => documents::records(&document, text, shape),
             None => {
-                let first = text
+                let bom = if text.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+                let first = text[bom..]
                     .iter()
-                    .position(|b| !b.is_ascii_whitespace() && *b != 0xEF && *b != 0xBB && *b != 0xBF);
-                let offset = first.unwrap_or(0);
+                    .position(|b| !b.is_ascii_whitespace())
+                    .map_or(bom, |p| p + bom);
+                // The start of the row's line, as the JSON-lines reader gives it: the same row
+                // with a newline after it is read that way, and must sort the same.
+                let line_start = memchr::memrchr(b'\n', &text[..first]).map_or(bom, |p| p + 1);
                 let record = BuiltRecord {
                     json: document.to_string(),
                     // Blank lines may come before the row.
-                    line: 1 + memchr::memchr_iter(b'\n', &text[..offset]).count() as u64,
-                    offset: offset as u64,
+                    line: 1 + memchr::memchr_iter(b'\n', &text[..first]).count() as u64,
+                    offset: line_start as u64,
                     table: None,
                 };
                 (vec![record], Vec::new())

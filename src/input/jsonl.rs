@@ -166,4 +166,20 @@ mod tests {
             assert_eq!(records_of(text, chunk), expected, "chunk size {chunk}");
         }
     }
+
+    #[test]
+    fn a_lone_row_has_one_position_with_or_without_its_newline() {
+        // Without a newline the file is read as one JSON document; the row must still be at
+        // its line's start, as the JSON-lines reader puts it, or ties would sort differently.
+        for (prefix, offset, line) in [("", 0, 1), ("  ", 0, 1), ("\u{feff} ", 3, 1), ("\n\n  ", 2, 3)] {
+            let position = |newline: &str| {
+                let text = format!("{prefix}{{\"a\":1}}{newline}");
+                let records = records_of(text.as_bytes(), 1 << 20);
+                assert_eq!(records.len(), 1, "{text:?}");
+                (records[0].0, records[0].1)
+            };
+            assert_eq!(position("\n"), (offset, line), "{prefix:?} with a newline");
+            assert_eq!(position(""), (offset, line), "{prefix:?} without");
+        }
+    }
 }
