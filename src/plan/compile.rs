@@ -37,7 +37,7 @@ struct Compiler<'r> {
 
 /// Parses and compiles one rule. `now` is the instant `now()` and `ago()` count from.
 pub fn compile_rule(rule: &Rule, now: i64) -> Result<(CompiledRule, Vec<Warning>), CompileError> {
-    let query = kql::parse(&rule.query).map_err(|e| CompileError::at(rule, e.span, e.message))?;
+    let mut query = kql::parse(&rule.query).map_err(|e| CompileError::at(rule, e.span, e.message))?;
     let table = schema::table(&query.table.name).ok_or_else(|| {
         let known: Vec<&str> = schema::tables().iter().map(|t| t.name.as_str()).collect();
         CompileError::at(
@@ -58,9 +58,10 @@ pub fn compile_rule(rule: &Rule, now: i64) -> Result<(CompiledRule, Vec<Warning>
         term_sets: RefCell::default(),
         columns: table.columns.clone(),
     };
-    for statement in &query.lets {
-        let binding = compiler.binding(&statement.value)?;
-        compiler.lets.insert(statement.name.name.clone(), binding);
+    // The `let` values are taken out of the tree: a list's strings move into the binding.
+    for statement in std::mem::take(&mut query.lets) {
+        let binding = compiler.binding(statement.value)?;
+        compiler.lets.insert(statement.name.name, binding);
     }
 
     let mut streaming = Vec::new();
@@ -147,22 +148,39 @@ impl Compiler<'_> {
     }
 
     /// Evaluates a `let` right side to a constant.
-    fn binding(&self, expr: &Expr) -> Result<Binding, CompileError> {
-        match &expr.kind {
+    fn binding(&self, expr: Expr) -> Result<Binding, CompileError> {
+        match expr.kind {
             ExprKind::List(items) => {
-                let mut values = Vec::new();
-                self.flatten(items, &mut values)?;
-                Ok(Binding::List(values.into_iter().map(Cow::into_owned).collect()))
+                let mut values = Vec::with_capacity(items.len());
+                self.flatten_owned(items, &mut values)?;
+                Ok(Binding::List(values))
             }
-            ExprKind::Name(name) => match self.lets.get(name) {
+            ExprKind::Name(ref name) => match self.lets.get(name) {
                 Some(binding) => Ok(binding.clone()),
                 None => Err(self.error(
                     expr.span,
                     format!("`let` refers to `{name}`, which is not a constant defined before it"),
                 )),
             },
-            _ => Ok(Binding::Scalar(self.constant(expr)?)),
+            _ => Ok(Binding::Scalar(self.constant(&expr)?)),
         }
+    }
+
+    /// [`Compiler::flatten`] of list elements that are owned: string literals, the thousands of
+    /// IOCs of a feed's list, move into the values instead of being copied.
+    fn flatten_owned(&self, items: Vec<Expr>, out: &mut Vec<Value>) -> Result<(), CompileError> {
+        for item in items {
+            match item.kind {
+                ExprKind::Literal(Literal::String(text)) => out.push(Value::String(text)),
+                ExprKind::List(inner) => self.flatten_owned(inner, out)?,
+                _ => {
+                    let mut values = Vec::new();
+                    self.flatten(std::slice::from_ref(&item), &mut values)?;
+                    out.extend(values.into_iter().map(Cow::into_owned));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// A constant scalar: a literal, a `let` scalar, `now()`, `ago(timespan)`.
