@@ -15,7 +15,8 @@ use crate::input::documents;
 use crate::input::fields::{self, FieldValue, Walk};
 use crate::input::table::{self, TableOf};
 use crate::input::{record, FileReader, Item, LogFile, RawRecord, ReadOptions, Unit};
-use crate::plan::prefilter::{ColumnTests, Prefilter};
+use crate::plan::prefilter::{ColumnTests, Matcher, Prefilter};
+use crate::plan::text::IndexKey;
 use crate::plan::Plan;
 use crate::schema::Table;
 use crate::value::Value;
@@ -355,7 +356,7 @@ fn scan_unit(context: &Context<'_>, unit: &Unit) -> UnitResult {
     let Some(fast) = context.fast else {
         unit.for_each_record(|raw| {
             result.fingerprints.push(fingerprint(raw.bytes));
-            scan_record(context, unit.file, raw, &mut result)
+            scan_record(context, unit.file, raw, None, &mut result)
         });
         return result;
     };
@@ -363,6 +364,7 @@ fn scan_unit(context: &Context<'_>, unit: &Unit) -> UnitResult {
     // for the usual handful of keys.
     const ON_STACK: usize = 8;
     let keys = fast.keys.len();
+    let mut candidates = Vec::new();
     unit.for_each_record(|raw| {
         result.fingerprints.push(fingerprint(raw.bytes));
         let mut stack: [Option<FieldValue<'_>>; ON_STACK] = Default::default();
@@ -374,8 +376,12 @@ fn scan_unit(context: &Context<'_>, unit: &Unit) -> UnitResult {
             &mut heap[..]
         };
         match fields::walk(raw.bytes, &fast.keys, values) {
-            Walk::Valid if !fast.may_match(values) => skip_record(context, fast, unit.file, raw, values, &mut result),
-            _ => scan_record(context, unit.file, raw, &mut result),
+            Walk::Valid => match fast.candidates(values, &mut candidates) {
+                Candidates::None => skip_record(context, fast, unit.file, raw, values, &mut result),
+                Candidates::Some => scan_record(context, unit.file, raw, Some(&candidates), &mut result),
+                Candidates::All => scan_record(context, unit.file, raw, None, &mut result),
+            },
+            _ => scan_record(context, unit.file, raw, None, &mut result),
         }
     });
     result
@@ -433,18 +439,68 @@ impl<'p> Fast<'p> {
         }
     }
 
-    /// False only when no rule can match the record: no column test holds on the decoded
-    /// value its column has (`""` when null or missing).
-    fn may_match(&self, values: &[Option<FieldValue<'_>>]) -> bool {
+    /// Which rules can match the record, from the column tests on the decoded values its
+    /// columns have (`""` when null or missing). With [`Candidates::Some`], `out` holds them,
+    /// sorted: every other rule has all its necessary tests failing.
+    fn candidates(&self, values: &[Option<FieldValue<'_>>], out: &mut Vec<usize>) -> Candidates {
+        out.clear();
         if values[self.envelope_key].is_some() {
-            return true;
+            return Candidates::All;
         }
-        self.columns.iter().zip(values).any(|(column, value)| match value {
-            None | Some(FieldValue::Null) => column.on_empty,
-            Some(FieldValue::Str(text)) => column.matchers.iter().any(|m| m.holds_on(text)),
-            Some(FieldValue::Other) => true,
-        })
+        // Every value a merged index will be asked about is decoded first, and the lookups
+        // follow with nothing between them: with a million IOCs they miss the cache (gigabytes
+        // stream past it), and back to back the processor overlaps their waits.
+        const PREPARED: usize = 8;
+        let mut keys: [Option<IndexKey<'_>>; PREPARED] = Default::default();
+        let mut prepared = 0;
+        for (column, value) in self.columns.iter().zip(values) {
+            let Some(FieldValue::Str(text)) = value else { continue };
+            for matcher in &column.matchers {
+                if let (Matcher::Strings { index, .. }, Some(slot)) = (matcher, keys.get_mut(prepared)) {
+                    *slot = Some(index.key(text));
+                    prepared += 1;
+                }
+            }
+        }
+        let mut next = 0;
+        for (column, value) in self.columns.iter().zip(values) {
+            match value {
+                None | Some(FieldValue::Null) => out.extend_from_slice(&column.on_empty),
+                Some(FieldValue::Str(text)) => {
+                    for matcher in &column.matchers {
+                        let Matcher::Strings { index, rules } = matcher else {
+                            matcher.rules_on(text, out);
+                            continue;
+                        };
+                        let owners = match keys.get(next) {
+                            Some(Some(key)) => index.owners_of(key),
+                            _ => index.owners(text),
+                        };
+                        next += 1;
+                        out.extend(owners.iter().filter_map(|&position| rules.get(position as usize)));
+                    }
+                }
+                // Not a string: its text is a rendering the tests did not see.
+                Some(FieldValue::Other) => out.extend_from_slice(&column.rules),
+            }
+        }
+        if out.is_empty() {
+            return Candidates::None;
+        }
+        out.sort_unstable();
+        out.dedup();
+        Candidates::Some
     }
+}
+
+/// What the fast path learns of a record before parsing it.
+enum Candidates {
+    /// No rule can match it.
+    None,
+    /// Some rules can: those [`Fast::candidates`] listed.
+    Some,
+    /// Any rule can (its row is inside a Defender envelope, out of the walk's sight).
+    All,
 }
 
 /// Accounts for a well-formed record no rule can match, exactly as [`scan_record`] would,
@@ -475,8 +531,8 @@ fn skip_record(
         (None, _, None) => None,
     };
     let Some(table) = table else {
-        // Only the columns can tell the table: parse.
-        return scan_record(context, file, raw, result);
+        // Only the columns can tell the table: parse (no rule needs to run on it).
+        return scan_record(context, file, raw, Some(&[]), result);
     };
     result.records += 1;
     count_table(context, result, &table.name, Some(table));
@@ -503,7 +559,15 @@ fn count_table<'c>(
     rules
 }
 
-fn scan_record(context: &Context<'_>, file: usize, raw: RawRecord<'_>, result: &mut UnitResult) {
+/// Parses a record, accounts for it, and runs the rules of its table on it: all of them, or
+/// only those of `only` (sorted) when the fast path has shown that no other can match.
+fn scan_record(
+    context: &Context<'_>,
+    file: usize,
+    raw: RawRecord<'_>,
+    only: Option<&[usize]>,
+    result: &mut UnitResult,
+) {
     let plan = context.plan;
     result.records += 1;
     let position = Position {
@@ -548,6 +612,9 @@ fn scan_record(context: &Context<'_>, file: usize, raw: RawRecord<'_>, result: &
     let row = record::RecordRow { fields, table };
     let mut matched = false;
     for &index in rules {
+        if only.is_some_and(|only| only.binary_search(&index).is_err()) {
+            continue;
+        }
         if let Some(values) = plan.rules[index].stream(&row) {
             matched = true;
             result.hits.push((index, Hit { position, row: values }));

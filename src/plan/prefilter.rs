@@ -7,7 +7,7 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use crate::plan::text::{StringSet, TermSet};
+use crate::plan::text::{SetIndex, StringSet, TermSet};
 use crate::plan::{CompiledRule, Plan, Predicate, Row, Scalar, Stage};
 use crate::schema::ColumnType;
 use crate::value::Value;
@@ -17,6 +17,8 @@ use crate::value::Value;
 pub struct Test<'p> {
     pub column: &'p str,
     pub leaf: &'p Predicate,
+    /// The rule's index in the plan.
+    pub rule: usize,
 }
 
 impl Test<'_> {
@@ -52,8 +54,8 @@ impl Plan {
     /// record must be parsed.
     pub fn prefilter(&self) -> Option<Prefilter<'_>> {
         let mut tests = Vec::new();
-        for rule in &self.rules {
-            tests.extend(rule_tests(rule)?);
+        for (index, rule) in self.rules.iter().enumerate() {
+            tests.extend(rule_tests(rule, index)?);
         }
         Some(Prefilter { tests })
     }
@@ -61,12 +63,12 @@ impl Plan {
 
 /// The tests of one rule: from the `where` operators before the first `project` (they read the
 /// table's own columns); each is a necessary condition, so the one with the fewest tests wins.
-fn rule_tests(rule: &CompiledRule) -> Option<Vec<Test<'_>>> {
+fn rule_tests(rule: &CompiledRule, index: usize) -> Option<Vec<Test<'_>>> {
     let mut best: Option<Vec<Test<'_>>> = None;
     for stage in &rule.streaming {
         match stage {
             Stage::Where(predicate) => {
-                if let Some(tests) = necessary(predicate, rule) {
+                if let Some(tests) = necessary(predicate, rule, index) {
                     if best.as_ref().is_none_or(|b| tests.len() < b.len()) {
                         best = Some(tests);
                     }
@@ -80,7 +82,7 @@ fn rule_tests(rule: &CompiledRule) -> Option<Vec<Test<'_>>> {
 }
 
 /// Tests one of which holds whenever `predicate` holds, if there is such a set.
-fn necessary<'p>(predicate: &'p Predicate, rule: &'p CompiledRule) -> Option<Vec<Test<'p>>> {
+fn necessary<'p>(predicate: &'p Predicate, rule: &'p CompiledRule, index: usize) -> Option<Vec<Test<'p>>> {
     match predicate {
         Predicate::Const(false) => Some(Vec::new()),
         Predicate::InStrings {
@@ -105,14 +107,18 @@ fn necessary<'p>(predicate: &'p Predicate, rule: &'p CompiledRule) -> Option<Vec
                 vec![Test {
                     column: &column.name,
                     leaf: predicate,
+                    rule: index,
                 }]
             })
         }
-        Predicate::And(parts) => parts.iter().filter_map(|p| necessary(p, rule)).min_by_key(Vec::len),
+        Predicate::And(parts) => parts
+            .iter()
+            .filter_map(|p| necessary(p, rule, index))
+            .min_by_key(Vec::len),
         Predicate::Or(parts) => {
             let mut all = Vec::new();
             for part in parts {
-                all.extend(necessary(part, rule)?);
+                all.extend(necessary(part, rule, index)?);
             }
             Some(all)
         }
@@ -121,31 +127,70 @@ fn necessary<'p>(predicate: &'p Predicate, rule: &'p CompiledRule) -> Option<Vec
 }
 
 /// The tests that read one column, with the IOC sets of several rules merged: a thousand rules
-/// of `SHA256 in (...)` cost one lookup per record, not a thousand.
+/// of `SHA256 in (...)` cost one lookup per record, not a thousand, and the lookup names the
+/// rules that can match.
 #[derive(Debug)]
 pub struct ColumnTests<'p> {
     pub column: &'p str,
     pub matchers: Vec<Matcher<'p>>,
-    /// Whether some test holds on `""`, the value of a null or missing string.
-    pub on_empty: bool,
+    /// The rules with a test on this column that holds on `""`, the value of a null or missing
+    /// string, in increasing order.
+    pub on_empty: Vec<usize>,
+    /// Every rule with a test on this column, in increasing order.
+    pub rules: Vec<usize>,
 }
 
-/// One merged test. A union is shared by every column that merges the very same sets
-/// (`SHA256 in (h) or SHA1 in (h) or MD5 in (h)` in each of many rules builds one union, not
+/// One merged test. A merged set is shared by every column that merges the very same sets
+/// (`SHA256 in (h) or SHA1 in (h) or MD5 in (h)` in each of many rules builds one index, not
 /// three).
 #[derive(Debug)]
 pub enum Matcher<'p> {
     Leaf(Test<'p>),
-    Strings(Arc<StringSet>),
-    Terms(Arc<TermSet>),
+    /// `in` sets of several rules: the index gives the positions of the sets holding a value,
+    /// and `rules[position]` is that set's rule.
+    Strings {
+        index: Arc<SetIndex>,
+        rules: Arc<[usize]>,
+    },
+    /// `has_any` / `has_all` term sets of several rules: when some term occurs, any of `rules`
+    /// may match.
+    Terms {
+        set: Arc<TermSet>,
+        rules: Arc<[usize]>,
+    },
 }
 
 impl Matcher<'_> {
     pub fn holds_on(&self, text: &str) -> bool {
         match self {
             Matcher::Leaf(test) => test.holds_on(text),
-            Matcher::Strings(set) => set.contains(text),
-            Matcher::Terms(set) => set.matches_any(text),
+            Matcher::Strings { index, .. } => index.contains(text),
+            Matcher::Terms { set, .. } => set.matches_any(text),
+        }
+    }
+
+    /// Adds to `out` the rules that may match a record whose column holds `text` (a rule of
+    /// this matcher not added cannot match on its account).
+    pub fn rules_on(&self, text: &str, out: &mut Vec<usize>) {
+        match self {
+            Matcher::Leaf(test) => {
+                if test.holds_on(text) {
+                    out.push(test.rule);
+                }
+            }
+            Matcher::Strings { index, rules } => {
+                out.extend(
+                    index
+                        .owners(text)
+                        .iter()
+                        .filter_map(|&position| rules.get(position as usize)),
+                );
+            }
+            Matcher::Terms { set, rules } => {
+                if set.matches_any(text) {
+                    out.extend(rules.iter());
+                }
+            }
         }
     }
 }
@@ -171,21 +216,21 @@ impl<'p> Prefilter<'p> {
     }
 }
 
-/// The unions built so far, by the sets they merge (in order of first use) and case
+/// The merged sets built so far, by the sets they merge (in order of first use) and case
 /// sensitivity.
 #[derive(Default)]
 struct Unions {
-    strings: Vec<(Vec<*const StringSet>, bool, Arc<StringSet>)>,
+    strings: Vec<(Vec<*const StringSet>, bool, Arc<SetIndex>)>,
     terms: Vec<(Vec<*const TermSet>, bool, Arc<TermSet>)>,
 }
 
-/// The union of `sets`, from `cache` when the same sets were merged before.
-fn union_of<T>(
-    cache: &mut Vec<(Vec<*const T>, bool, Arc<T>)>,
+/// The merged form of `sets`, from `cache` when the same sets were merged before.
+fn union_of<T, U>(
+    cache: &mut Vec<(Vec<*const T>, bool, Arc<U>)>,
     sets: &[(&Arc<T>, Test<'_>)],
     case_sensitive: bool,
-    build: impl FnOnce() -> T,
-) -> Arc<T> {
+    build: impl FnOnce() -> U,
+) -> Arc<U> {
     let key: Vec<*const T> = sets.iter().map(|(set, _)| Arc::as_ptr(set)).collect();
     if let Some((_, _, union)) = cache.iter().find(|(k, c, _)| *c == case_sensitive && *k == key) {
         return Arc::clone(union);
@@ -196,9 +241,15 @@ fn union_of<T>(
 }
 
 fn merge<'p>(column: &'p str, tests: Vec<Test<'p>>, unions: &mut Unions) -> ColumnTests<'p> {
-    let on_empty = tests.iter().any(|t| t.holds_on(""));
-    // The distinct sets of each kind (rules that share a `let` list share its set), each with
-    // the first test that uses it.
+    let sorted = |mut rules: Vec<usize>| {
+        rules.sort_unstable();
+        rules.dedup();
+        rules
+    };
+    let on_empty = sorted(tests.iter().filter(|t| t.holds_on("")).map(|t| t.rule).collect());
+    let rules = sorted(tests.iter().map(|t| t.rule).collect());
+    // The distinct sets of each kind (a rule that uses a `let` list twice uses one set), each
+    // with the first test of its rule that uses it.
     let mut strings: [Vec<(&'p Arc<StringSet>, Test<'p>)>; 2] = [Vec::new(), Vec::new()];
     let mut terms: [Vec<(&'p Arc<TermSet>, Test<'p>)>; 2] = [Vec::new(), Vec::new()];
     let mut matchers = Vec::new();
@@ -218,35 +269,43 @@ fn merge<'p>(column: &'p str, tests: Vec<Test<'p>>, unions: &mut Unions) -> Colu
             [] => {}
             // A set no other rule shares the column with is used as it is, without a copy.
             [(_, test)] => matchers.push(Matcher::Leaf(*test)),
-            _ => matchers.push(Matcher::Strings(union_of(
-                &mut unions.strings,
-                &sets,
-                case_sensitive,
-                || StringSet::union(sets.iter().map(|(s, _)| s.as_ref()), case_sensitive),
-            ))),
+            _ => matchers.push(Matcher::Strings {
+                index: union_of(&mut unions.strings, &sets, case_sensitive, || {
+                    let members: Vec<&StringSet> = sets.iter().map(|(s, _)| s.as_ref()).collect();
+                    SetIndex::new(&members, case_sensitive)
+                }),
+                rules: rules_of(&sets),
+            }),
         }
     }
     for (case_sensitive, sets) in [false, true].into_iter().zip(terms) {
         match sets.as_slice() {
             [] => {}
             [(_, test)] => matchers.push(Matcher::Leaf(*test)),
-            _ => matchers.push(Matcher::Terms(union_of(
-                &mut unions.terms,
-                &sets,
-                case_sensitive,
-                || TermSet::union(sets.iter().map(|(s, _)| s.as_ref()), case_sensitive),
-            ))),
+            _ => matchers.push(Matcher::Terms {
+                set: union_of(&mut unions.terms, &sets, case_sensitive, || {
+                    TermSet::union(sets.iter().map(|(s, _)| s.as_ref()), case_sensitive)
+                }),
+                rules: rules_of(&sets),
+            }),
         }
     }
     ColumnTests {
         column,
         matchers,
         on_empty,
+        rules,
     }
 }
 
+/// The rule of each set, by the set's position.
+fn rules_of<T>(sets: &[(&Arc<T>, Test<'_>)]) -> Arc<[usize]> {
+    sets.iter().map(|(_, test)| test.rule).collect()
+}
+
+/// Adds `set` with `test` unless the same set already came with a test of the same rule.
 fn push_unique<'p, T>(sets: &mut Vec<(&'p Arc<T>, Test<'p>)>, set: &'p Arc<T>, test: Test<'p>) {
-    if !sets.iter().any(|(s, _)| Arc::ptr_eq(s, set)) {
+    if !sets.iter().any(|(s, t)| Arc::ptr_eq(s, set) && t.rule == test.rule) {
         sets.push((set, test));
     }
 }
@@ -284,8 +343,8 @@ mod tests {
                 .iter()
                 .map(|m| match m {
                     Matcher::Leaf(_) => "leaf",
-                    Matcher::Strings(_) => "strings",
-                    Matcher::Terms(_) => "terms",
+                    Matcher::Strings { .. } => "strings",
+                    Matcher::Terms { .. } => "terms",
                 })
                 .collect()
         };
@@ -317,7 +376,7 @@ mod tests {
         let prefilter = plan.prefilter().expect("every rule has a needed test");
         let columns = prefilter.by_column();
         let union = |column: &ColumnTests| match column.matchers.as_slice() {
-            [Matcher::Strings(set)] => Arc::clone(set),
+            [Matcher::Strings { index, .. }] => Arc::clone(index),
             other => panic!("{}: expected one merged set, got {other:?}", column.column),
         };
         let (sha256, sha1, md5) = (union(&columns[0]), union(&columns[1]), union(&columns[2]));
@@ -325,6 +384,51 @@ mod tests {
         assert!(!Arc::ptr_eq(&sha256, &md5), "MD5 merges another set");
         assert_eq!((sha256.len(), md5.len()), (3, 3));
         assert!(md5.contains("d4") && !sha256.contains("d4") && sha1.contains("c3"));
+    }
+
+    #[test]
+    fn a_merged_lookup_names_the_rules_that_can_match() {
+        let plan = plan(&[
+            "let h = dynamic([\"a1\", \"b2\"]);\nDeviceFileEvents | where SHA256 in (h) or SHA1 in (h)",
+            "DeviceFileEvents | where SHA256 in (\"b2\", \"c3\")",
+            "DeviceFileEvents | where SHA256 in (\"d4\") or SHA256 in (\"e5\")",
+            "DeviceFileEvents | where SHA256 has_any (\"x.com\") or SHA256 == \"\"",
+            "DeviceFileEvents | where SHA256 has_any (\"y.org\") and FileName has \"z\"",
+        ]);
+        let prefilter = plan.prefilter().expect("every rule has a needed test");
+        let columns = prefilter.by_column();
+        let sha256 = &columns[0];
+        assert_eq!(sha256.column, "SHA256");
+        assert_eq!(sha256.rules, [0, 1, 2, 3, 4]);
+        assert_eq!(sha256.on_empty, [3], "only rule 3 holds on a null SHA256");
+        let rules_on = |text: &str| {
+            let mut out = Vec::new();
+            for matcher in &sha256.matchers {
+                matcher.rules_on(text, &mut out);
+            }
+            out.sort_unstable();
+            out
+        };
+        // (value, the rules that may match on its account): exact for `in` sets, every rule of a
+        // merged term set when one of its terms occurs (a superset, which is still sound).
+        for (value, expected) in [
+            ("a1", vec![0]),
+            ("b2", vec![0, 1]),
+            ("c3", vec![1]),
+            ("d4", vec![2]),
+            ("e5", vec![2]),
+            ("x.com", vec![3, 4]),
+            ("a.y.org", vec![3, 4]),
+            ("zz", vec![]),
+            ("A1", vec![]),
+        ] {
+            assert_eq!(rules_on(value), expected, "{value}");
+            assert_eq!(
+                sha256.matchers.iter().any(|m| m.holds_on(value)),
+                !expected.is_empty(),
+                "{value}"
+            );
+        }
     }
 
     #[test]

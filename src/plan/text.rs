@@ -6,7 +6,7 @@ use std::borrow::Cow;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
-use crate::hashing::FxHashSet;
+use crate::hashing::FxHashMap;
 
 /// ASCII letters and digits make up Kusto terms; everything else (`.`, `-`, `_`, `\`, space,
 /// non-ASCII) separates them.
@@ -203,13 +203,73 @@ impl SubstringTest {
 /// bytes, a third of the memory of a `String` and quicker to hash; everything else, an
 /// upper-case hash included, as text. A lookup decodes the same way, so the semantics are
 /// exactly string equality.
-#[derive(Debug, Default)]
-pub struct StringSet {
-    md5: FxHashSet<[u8; 16]>,
-    sha1: FxHashSet<[u8; 20]>,
-    sha256: FxHashSet<[u8; 32]>,
-    other: FxHashSet<Box<str>>,
+pub type StringSet = StringMap<()>;
+
+/// Strings with a value each, kept as [`StringSet`] keeps them: the set is the map to `()`,
+/// and [`SetIndex`] maps each value of several sets to the sets holding it.
+#[derive(Debug)]
+pub struct StringMap<V> {
+    md5: FxHashMap<[u8; 16], V>,
+    sha1: FxHashMap<[u8; 20], V>,
+    sha256: FxHashMap<[u8; 32], V>,
+    other: FxHashMap<Box<str>, V>,
     case_sensitive: bool,
+}
+
+/// A value as a [`StringMap`] keys it.
+enum Key<'v> {
+    Md5([u8; 16]),
+    Sha1([u8; 20]),
+    Sha256([u8; 32]),
+    Other(Cow<'v, str>),
+}
+
+impl<V> StringMap<V> {
+    fn empty(case_sensitive: bool) -> StringMap<V> {
+        StringMap {
+            md5: FxHashMap::default(),
+            sha1: FxHashMap::default(),
+            sha256: FxHashMap::default(),
+            other: FxHashMap::default(),
+            case_sensitive,
+        }
+    }
+
+    fn key<'v>(&self, value: &'v str) -> Key<'v> {
+        let value: Cow<'v, str> = if self.case_sensitive {
+            Cow::Borrowed(value)
+        } else {
+            fold(value)
+        };
+        let decoded = match value.len() {
+            32 => decode_lower_hex::<16>(&value).map(Key::Md5),
+            40 => decode_lower_hex::<20>(&value).map(Key::Sha1),
+            64 => decode_lower_hex::<32>(&value).map(Key::Sha256),
+            _ => None,
+        };
+        decoded.unwrap_or(Key::Other(value))
+    }
+
+    pub fn get(&self, value: &str) -> Option<&V> {
+        match self.key(value) {
+            Key::Md5(bytes) => self.md5.get(&bytes),
+            Key::Sha1(bytes) => self.sha1.get(&bytes),
+            Key::Sha256(bytes) => self.sha256.get(&bytes),
+            Key::Other(text) => self.other.get(text.as_ref()),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.md5.len() + self.sha1.len() + self.sha256.len() + self.other.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn case_sensitive(&self) -> bool {
+        self.case_sensitive
+    }
 }
 
 impl StringSet {
@@ -218,94 +278,133 @@ impl StringSet {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        let mut set = StringSet {
-            case_sensitive,
-            ..StringSet::default()
-        };
+        let mut set = StringSet::empty(case_sensitive);
         for value in values {
-            let value = value.as_ref();
-            let value: Cow<'_, str> = if case_sensitive {
-                Cow::Borrowed(value)
-            } else {
-                fold(value)
-            };
-            match value.len() {
-                32 => match decode_lower_hex::<16>(&value) {
-                    Some(bytes) => set.md5.insert(bytes),
-                    None => set.other.insert(value.into()),
-                },
-                40 => match decode_lower_hex::<20>(&value) {
-                    Some(bytes) => set.sha1.insert(bytes),
-                    None => set.other.insert(value.into()),
-                },
-                64 => match decode_lower_hex::<32>(&value) {
-                    Some(bytes) => set.sha256.insert(bytes),
-                    None => set.other.insert(value.into()),
-                },
-                _ => set.other.insert(value.into()),
+            match set.key(value.as_ref()) {
+                Key::Md5(bytes) => set.md5.insert(bytes, ()),
+                Key::Sha1(bytes) => set.sha1.insert(bytes, ()),
+                Key::Sha256(bytes) => set.sha256.insert(bytes, ()),
+                Key::Other(text) => set.other.insert(text.into(), ()),
             };
         }
         set
     }
 
     pub fn contains(&self, value: &str) -> bool {
-        let value: Cow<'_, str> = if self.case_sensitive {
-            Cow::Borrowed(value)
-        } else {
-            fold(value)
-        };
-        let decoded = match value.len() {
-            32 => decode_lower_hex::<16>(&value).map(|b| self.md5.contains(&b)),
-            40 => decode_lower_hex::<20>(&value).map(|b| self.sha1.contains(&b)),
-            64 => decode_lower_hex::<32>(&value).map(|b| self.sha256.contains(&b)),
-            _ => None,
-        };
-        decoded.unwrap_or_else(|| self.other.contains(value.as_ref()))
-    }
-
-    pub fn len(&self) -> usize {
-        self.md5.len() + self.sha1.len() + self.sha256.len() + self.other.len()
-    }
-
-    pub fn case_sensitive(&self) -> bool {
-        self.case_sensitive
-    }
-
-    /// One set with every value of `sets` (of the same case sensitivity). With a million IOCs
-    /// this is a million inserts on the scan's critical path, so each kind is sized once and
-    /// the kinds are filled in parallel.
-    pub fn union<'a>(sets: impl IntoIterator<Item = &'a StringSet>, case_sensitive: bool) -> StringSet {
-        let sets: Vec<&StringSet> = sets.into_iter().collect();
-        debug_assert!(sets.iter().all(|set| set.case_sensitive == case_sensitive));
-        let ((md5, sha1), (sha256, other)) = rayon::join(
-            || rayon::join(|| merged(&sets, |s| &s.md5), || merged(&sets, |s| &s.sha1)),
-            || rayon::join(|| merged(&sets, |s| &s.sha256), || merged(&sets, |s| &s.other)),
-        );
-        StringSet {
-            md5,
-            sha1,
-            sha256,
-            other,
-            case_sensitive,
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
+        self.get(value).is_some()
     }
 }
 
-/// One part of each of `sets`, merged into a set allocated once.
-fn merged<T: Clone + Eq + std::hash::Hash + Send + Sync>(
-    sets: &[&StringSet],
-    part: impl Fn(&StringSet) -> &FxHashSet<T>,
-) -> FxHashSet<T> {
-    let total = sets.iter().map(|set| part(set).len()).sum();
-    let mut union = FxHashSet::with_capacity_and_hasher(total, Default::default());
-    for set in sets {
-        union.extend(part(set).iter().cloned());
+/// Every value of several [`StringSet`]s with the sets (their positions in the list it was
+/// built from) that hold it. A scan with a thousand rules of `SHA256 in (...)` looks a value up
+/// once and learns which rules can match the record; the others need not run.
+#[derive(Debug)]
+pub struct SetIndex {
+    /// A value's set: its position, or [`SHARED`] plus the number of its list in `shared` (a
+    /// value in several sets, as when two feeds list the same hash).
+    map: StringMap<u32>,
+    /// Per kind (MD5, SHA-1, SHA-256, other), the lists of positions of values in several sets.
+    shared: [Vec<Vec<u32>>; 4],
+}
+
+/// A value as a [`SetIndex`] looks it up: folded if the index ignores case, digests decoded.
+pub struct IndexKey<'v>(Key<'v>);
+
+/// The bit of a [`SetIndex`] value that makes it the number of a list of positions.
+const SHARED: u32 = 1 << 31;
+
+impl SetIndex {
+    /// The index of `sets` (of the same case sensitivity, fewer than 2^31). With a million IOCs
+    /// this is a million inserts before the first record is read, so each kind is sized once
+    /// and the kinds are filled in parallel.
+    pub fn new(sets: &[&StringSet], case_sensitive: bool) -> SetIndex {
+        debug_assert!(sets.iter().all(|set| set.case_sensitive == case_sensitive));
+        let (((md5, md5_lists), (sha1, sha1_lists)), ((sha256, sha256_lists), (other, other_lists))) = rayon::join(
+            || rayon::join(|| indexed(sets, |s| &s.md5), || indexed(sets, |s| &s.sha1)),
+            || rayon::join(|| indexed(sets, |s| &s.sha256), || indexed(sets, |s| &s.other)),
+        );
+        SetIndex {
+            map: StringMap {
+                md5,
+                sha1,
+                sha256,
+                other,
+                case_sensitive,
+            },
+            shared: [md5_lists, sha1_lists, sha256_lists, other_lists],
+        }
     }
-    union
+
+    /// `value` folded and decoded for lookups, which are then only the probe (see
+    /// [`SetIndex::owners_of`]).
+    pub fn key<'v>(&self, value: &'v str) -> IndexKey<'v> {
+        IndexKey(self.map.key(value))
+    }
+
+    /// The positions of the sets that hold `value`, in increasing order; empty if none does.
+    pub fn owners(&self, value: &str) -> &[u32] {
+        self.owners_of(&self.key(value))
+    }
+
+    /// [`SetIndex::owners`] of a value prepared by [`SetIndex::key`].
+    pub fn owners_of(&self, key: &IndexKey<'_>) -> &[u32] {
+        let (found, kind) = match &key.0 {
+            Key::Md5(bytes) => (self.map.md5.get(bytes), 0),
+            Key::Sha1(bytes) => (self.map.sha1.get(bytes), 1),
+            Key::Sha256(bytes) => (self.map.sha256.get(bytes), 2),
+            Key::Other(text) => (self.map.other.get(text.as_ref()), 3),
+        };
+        match found {
+            None => &[],
+            Some(position) if position & SHARED == 0 => std::slice::from_ref(position),
+            Some(list) => &self.shared[kind][(list & !SHARED) as usize],
+        }
+    }
+
+    pub fn contains(&self, value: &str) -> bool {
+        self.map.get(value).is_some()
+    }
+
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+}
+
+/// One part of each of `sets`, each key mapped to the positions of the sets holding it (see
+/// [`SetIndex`]), with the lists of keys held by several.
+fn indexed<K: Clone + Eq + std::hash::Hash>(
+    sets: &[&StringSet],
+    part: impl Fn(&StringSet) -> &FxHashMap<K, ()>,
+) -> (FxHashMap<K, u32>, Vec<Vec<u32>>) {
+    use std::collections::hash_map::Entry;
+    let total = sets.iter().map(|set| part(set).len()).sum();
+    let mut map = FxHashMap::with_capacity_and_hasher(total, Default::default());
+    let mut lists: Vec<Vec<u32>> = Vec::new();
+    for (position, set) in (0u32..).zip(sets) {
+        for key in part(set).keys() {
+            match map.entry(key.clone()) {
+                Entry::Vacant(entry) => {
+                    entry.insert(position);
+                }
+                // Positions only grow, so lists come out sorted and a set's keys are distinct.
+                Entry::Occupied(mut entry) => {
+                    let value = *entry.get();
+                    if value & SHARED == 0 {
+                        let number = u32::try_from(lists.len()).unwrap_or(u32::MAX) | SHARED;
+                        lists.push(vec![value, position]);
+                        entry.insert(number);
+                    } else if let Some(list) = lists.get_mut((value & !SHARED) as usize) {
+                        list.push(position);
+                    }
+                }
+            }
+        }
+    }
+    (map, lists)
 }
 
 /// ASCII lower case, borrowing when there is nothing to fold.
@@ -452,6 +551,49 @@ mod tests {
         // 64 characters that are not all hex stay text.
         let text = "g".repeat(64);
         assert!(StringSet::new([text.as_str()], true).contains(&text));
+    }
+
+    #[test]
+    fn a_set_index_names_the_sets_holding_a_value() {
+        let md5 = "d41d8cd98f00b204e9800998ecf8427e";
+        let sha1 = "da39a3ee5e6b4b0d3255bfef95601890afd80709";
+        let sha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+        let sets = [
+            StringSet::new([md5, sha1, "evil.com"], true),
+            StringSet::new([sha256, "evil.com"], true),
+            StringSet::new([md5, sha256, "Evil.com"], true),
+            StringSet::new::<[&str; 0], &str>([], true),
+            StringSet::new([md5], true),
+        ];
+        let members: Vec<&StringSet> = sets.iter().collect();
+        let index = SetIndex::new(&members, true);
+        assert_eq!(index.len(), 5);
+        // (value, positions of the sets holding it, in increasing order)
+        for (value, expected) in [
+            (md5, vec![0, 2, 4]),
+            (sha1, vec![0]),
+            (sha256, vec![1, 2]),
+            ("evil.com", vec![0, 1]),
+            ("Evil.com", vec![2]),
+            ("EVIL.COM", vec![]),
+            (&md5.to_ascii_uppercase(), vec![]),
+            (&sha256[1..], vec![]),
+            ("", vec![]),
+        ] {
+            assert_eq!(index.owners(value), expected.as_slice(), "{value}");
+            assert_eq!(index.owners_of(&index.key(value)), expected.as_slice(), "{value}");
+            assert_eq!(index.contains(value), !expected.is_empty(), "{value}");
+            let holders: Vec<u32> = (0u32..)
+                .zip(&sets)
+                .filter(|(_, s)| s.contains(value))
+                .map(|(i, _)| i)
+                .collect();
+            assert_eq!(holders, expected, "the sets themselves agree: {value}");
+        }
+        let folded = [StringSet::new(["A.com", md5], false), StringSet::new(["a.COM"], false)];
+        let index = SetIndex::new(&folded.iter().collect::<Vec<_>>(), false);
+        assert_eq!(index.owners("a.com"), [0, 1]);
+        assert_eq!(index.owners(&md5.to_ascii_uppercase()), [0]);
     }
 
     #[test]
