@@ -377,9 +377,9 @@ fn scan_unit(context: &Context<'_>, unit: &Unit) -> UnitResult {
         };
         match fields::walk(raw.bytes, &fast.keys, values) {
             Walk::Valid => match fast.candidates(values, &mut candidates) {
-                Candidates::None => skip_record(context, fast, unit.file, raw, values, &mut result),
-                Candidates::Some => scan_record(context, unit.file, raw, Some(&candidates), &mut result),
-                Candidates::All => scan_record(context, unit.file, raw, None, &mut result),
+                Candidates::Skip => skip_record(context, fast, unit.file, raw, values, &mut result),
+                Candidates::Listed => scan_record(context, unit.file, raw, Some(&candidates), &mut result),
+                Candidates::Every => scan_record(context, unit.file, raw, None, &mut result),
             },
             _ => scan_record(context, unit.file, raw, None, &mut result),
         }
@@ -440,12 +440,12 @@ impl<'p> Fast<'p> {
     }
 
     /// Which rules can match the record, from the column tests on the decoded values its
-    /// columns have (`""` when null or missing). With [`Candidates::Some`], `out` holds them,
+    /// columns have (`""` when null or missing). With [`Candidates::Listed`], `out` holds them,
     /// sorted: every other rule has all its necessary tests failing.
     fn candidates(&self, values: &[Option<FieldValue<'_>>], out: &mut Vec<usize>) -> Candidates {
         out.clear();
         if values[self.envelope_key].is_some() {
-            return Candidates::All;
+            return Candidates::Every;
         }
         // Every value a merged index will be asked about is decoded first, and the lookups
         // follow with nothing between them: with a million IOCs they miss the cache (gigabytes
@@ -468,16 +468,12 @@ impl<'p> Fast<'p> {
                 None | Some(FieldValue::Null) => out.extend_from_slice(&column.on_empty),
                 Some(FieldValue::Str(text)) => {
                     for matcher in &column.matchers {
-                        let Matcher::Strings { index, rules } = matcher else {
-                            matcher.rules_on(text, out);
-                            continue;
-                        };
-                        let owners = match keys.get(next) {
-                            Some(Some(key)) => index.owners_of(key),
-                            _ => index.owners(text),
-                        };
-                        next += 1;
-                        out.extend(owners.iter().filter_map(|&position| rules.get(position as usize)));
+                        let mut key = None;
+                        if let Matcher::Strings { .. } = matcher {
+                            key = keys.get(next).and_then(Option::as_ref);
+                            next += 1;
+                        }
+                        matcher.rules_on_prepared(text, key, out);
                     }
                 }
                 // Not a string: its text is a rendering the tests did not see.
@@ -485,22 +481,22 @@ impl<'p> Fast<'p> {
             }
         }
         if out.is_empty() {
-            return Candidates::None;
+            return Candidates::Skip;
         }
         out.sort_unstable();
         out.dedup();
-        Candidates::Some
+        Candidates::Listed
     }
 }
 
 /// What the fast path learns of a record before parsing it.
 enum Candidates {
     /// No rule can match it.
-    None,
-    /// Some rules can: those [`Fast::candidates`] listed.
-    Some,
+    Skip,
+    /// Only the rules [`Fast::candidates`] listed can.
+    Listed,
     /// Any rule can (its row is inside a Defender envelope, out of the walk's sight).
-    All,
+    Every,
 }
 
 /// Accounts for a well-formed record no rule can match, exactly as [`scan_record`] would,

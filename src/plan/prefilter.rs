@@ -7,7 +7,7 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use crate::plan::text::{SetIndex, StringSet, TermSet};
+use crate::plan::text::{IndexKey, SetIndex, StringSet, TermSet};
 use crate::plan::{CompiledRule, Plan, Predicate, Row, Scalar, Stage};
 use crate::schema::ColumnType;
 use crate::value::Value;
@@ -172,6 +172,12 @@ impl Matcher<'_> {
     /// Adds to `out` the rules that may match a record whose column holds `text` (a rule of
     /// this matcher not added cannot match on its account).
     pub fn rules_on(&self, text: &str, out: &mut Vec<usize>) {
+        self.rules_on_prepared(text, None, out);
+    }
+
+    /// [`Matcher::rules_on`], with `text` already prepared for a merged index by
+    /// [`SetIndex::key`] if `key` is given (so that several lookups can run back to back).
+    pub fn rules_on_prepared(&self, text: &str, key: Option<&IndexKey<'_>>, out: &mut Vec<usize>) {
         match self {
             Matcher::Leaf(test) => {
                 if test.holds_on(text) {
@@ -179,12 +185,11 @@ impl Matcher<'_> {
                 }
             }
             Matcher::Strings { index, rules } => {
-                out.extend(
-                    index
-                        .owners(text)
-                        .iter()
-                        .filter_map(|&position| rules.get(position as usize)),
-                );
+                let owners = match key {
+                    Some(key) => index.owners_of(key),
+                    None => index.owners(text),
+                };
+                out.extend(owners.iter().filter_map(|&position| rules.get(position as usize)));
             }
             Matcher::Terms { set, rules } => {
                 if set.matches_any(text) {

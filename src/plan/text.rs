@@ -251,10 +251,14 @@ impl<V> StringMap<V> {
     }
 
     pub fn get(&self, value: &str) -> Option<&V> {
-        match self.key(value) {
-            Key::Md5(bytes) => self.md5.get(&bytes),
-            Key::Sha1(bytes) => self.sha1.get(&bytes),
-            Key::Sha256(bytes) => self.sha256.get(&bytes),
+        self.get_key(&self.key(value))
+    }
+
+    fn get_key(&self, key: &Key<'_>) -> Option<&V> {
+        match key {
+            Key::Md5(bytes) => self.md5.get(bytes),
+            Key::Sha1(bytes) => self.sha1.get(bytes),
+            Key::Sha256(bytes) => self.sha256.get(bytes),
             Key::Other(text) => self.other.get(text.as_ref()),
         }
     }
@@ -348,13 +352,13 @@ impl SetIndex {
 
     /// [`SetIndex::owners`] of a value prepared by [`SetIndex::key`].
     pub fn owners_of(&self, key: &IndexKey<'_>) -> &[u32] {
-        let (found, kind) = match &key.0 {
-            Key::Md5(bytes) => (self.map.md5.get(bytes), 0),
-            Key::Sha1(bytes) => (self.map.sha1.get(bytes), 1),
-            Key::Sha256(bytes) => (self.map.sha256.get(bytes), 2),
-            Key::Other(text) => (self.map.other.get(text.as_ref()), 3),
+        let kind = match key.0 {
+            Key::Md5(_) => 0,
+            Key::Sha1(_) => 1,
+            Key::Sha256(_) => 2,
+            Key::Other(_) => 3,
         };
-        match found {
+        match self.map.get_key(&key.0) {
             None => &[],
             Some(position) if position & SHARED == 0 => std::slice::from_ref(position),
             Some(list) => &self.shared[kind][(list & !SHARED) as usize],
