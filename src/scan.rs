@@ -375,16 +375,51 @@ fn scan_unit(context: &Context<'_>, unit: &Unit) -> UnitResult {
             heap.resize(keys, None);
             &mut heap[..]
         };
-        match fields::walk(raw.bytes, &fast.keys, values) {
-            Walk::Valid => match fast.candidates(values, &mut candidates) {
-                Candidates::Skip => skip_record(context, fast, unit.file, raw, values, &mut result),
-                Candidates::Listed => scan_record(context, unit.file, raw, Some(&candidates), &mut result),
-                Candidates::Every => scan_record(context, unit.file, raw, None, &mut result),
-            },
-            _ => scan_record(context, unit.file, raw, None, &mut result),
+        if fields::walk(raw.bytes, &fast.keys, values) != Walk::Valid {
+            return scan_record(context, unit.file, raw, None, &mut result);
         }
+        let Some((row, table)) = fast.envelope(values) else {
+            return fast_record(context, unit.file, raw, values, raw.table, &mut candidates, &mut result);
+        };
+        // A Defender envelope (storage-account export): its row is the `properties` object,
+        // walked in turn with the same keys.
+        let mut row_stack: [Option<FieldValue<'_>>; ON_STACK] = Default::default();
+        let mut row_heap = Vec::new();
+        let row_values = if keys <= ON_STACK {
+            &mut row_stack[..keys]
+        } else {
+            row_heap.resize(keys, None);
+            &mut row_heap[..]
+        };
+        if fields::walk(row, &fast.keys, row_values) != Walk::Valid {
+            return scan_record(context, unit.file, raw, None, &mut result);
+        }
+        let named = raw.table.or(Some(table));
+        fast_record(context, unit.file, raw, row_values, named, &mut candidates, &mut result);
     });
     result
+}
+
+/// The fast path's verdict on a well-formed record whose row's captured `values` are known:
+/// skipped, or parsed and run through the rules that can match it. `named` is the table the
+/// file or the envelope names for the record.
+fn fast_record(
+    context: &Context<'_>,
+    file: usize,
+    raw: RawRecord<'_>,
+    values: &[Option<FieldValue<'_>>],
+    named: Option<&str>,
+    candidates: &mut Vec<usize>,
+    result: &mut UnitResult,
+) {
+    let Some(fast) = context.fast else {
+        return scan_record(context, file, raw, None, result);
+    };
+    match fast.candidates(values, candidates) {
+        Candidates::Skip => skip_record(context, fast, file, raw, values, named, result),
+        Candidates::Listed => scan_record(context, file, raw, Some(candidates), result),
+        Candidates::Every => scan_record(context, file, raw, None, result),
+    }
 }
 
 /// A record's identity for duplicate counting: a 64-bit hash of its bytes (a false duplicate
@@ -416,8 +451,10 @@ struct Fast<'p> {
     /// Per tested column (the first keys), its merged tests.
     columns: Vec<ColumnTests<'p>>,
     type_key: usize,
-    /// `properties`: a Defender envelope holds the row there, out of the walk's sight.
+    /// `properties` and `category`: a Defender envelope holds the row in the first and names
+    /// its table in the second.
     envelope_key: usize,
+    category_key: usize,
 }
 
 impl<'p> Fast<'p> {
@@ -430,13 +467,27 @@ impl<'p> Fast<'p> {
                 keys.len() - 1
             })
         };
-        let (type_key, envelope_key) = (key("Type"), key("properties"));
+        let (type_key, envelope_key, category_key) = (key("Type"), key("properties"), key("category"));
         Fast {
             keys,
             columns,
             type_key,
             envelope_key,
+            category_key,
         }
+    }
+
+    /// The row and table of a Defender storage-account envelope (`"category":
+    /// "AdvancedHunting-<table>"` with the row in `"properties"`), exactly when the parsed path
+    /// unwraps it ([`documents::unwrap_streaming_record`]).
+    fn envelope<'v>(&self, values: &'v [Option<FieldValue<'_>>]) -> Option<(&'v [u8], &'v str)> {
+        let Some(FieldValue::Object(row)) = &values[self.envelope_key] else {
+            return None;
+        };
+        let Some(FieldValue::Str(category)) = &values[self.category_key] else {
+            return None;
+        };
+        Some((row, documents::streaming_category_table(category)?))
     }
 
     /// Which rules can match the record, from the column tests on the decoded values its
@@ -444,6 +495,7 @@ impl<'p> Fast<'p> {
     /// sorted: every other rule has all its necessary tests failing.
     fn candidates(&self, values: &[Option<FieldValue<'_>>], out: &mut Vec<usize>) -> Candidates {
         out.clear();
+        // `properties` outside an envelope (or inside its row): rare, and left to the parser.
         if values[self.envelope_key].is_some() {
             return Candidates::Every;
         }
@@ -477,7 +529,7 @@ impl<'p> Fast<'p> {
                     }
                 }
                 // Not a string: its text is a rendering the tests did not see.
-                Some(FieldValue::Other) => out.extend_from_slice(&column.rules),
+                Some(FieldValue::Object(_) | FieldValue::Other) => out.extend_from_slice(&column.rules),
             }
         }
         if out.is_empty() {
@@ -507,13 +559,14 @@ fn skip_record(
     file: usize,
     raw: RawRecord<'_>,
     values: &[Option<FieldValue<'_>>],
+    named: Option<&str>,
     result: &mut UnitResult,
 ) {
     let type_column = match &values[fast.type_key] {
         Some(FieldValue::Str(name)) => Some(name.as_ref()),
         _ => None,
     };
-    let table = match (context.chosen, raw.table.or(type_column), context.path_table) {
+    let table = match (context.chosen, named.or(type_column), context.path_table) {
         (Some(table), _, _) => Some(table),
         (None, Some(name), _) => match crate::schema::table(name) {
             Some(table) => Some(table),

@@ -249,3 +249,59 @@ fn every_shape_gives_the_same_results() {
         }
     }
 }
+
+#[test]
+fn storage_account_lines_on_the_fast_path_count_exactly_as_parsed() {
+    // The fast path walks an envelope, then its `properties` row. Every way a line can differ
+    // from a plain envelope must come out as the parser reads it: same rows, same summary.
+    let dir = tempfile::tempdir().unwrap();
+    // No table in the path: only the envelopes' `category` (or the rows) can tell it.
+    let path = dir.path().join("export.jsonl");
+    let first = rows()[0].clone();
+    let mut lines: Vec<String> = rows().iter().map(|r| envelope(r).to_string()).collect();
+    // Another table's envelope holding an IOC row: counted there, never a DeviceFileEvents result.
+    lines.push(json!({"category": "AdvancedHunting-DnsEvents", "properties": first}).to_string());
+    lines.push(json!({"category": "AdvancedHunting-NoSuchTable", "properties": first}).to_string());
+    lines.push(json!({"category": "AdvancedHunting-", "properties": first}).to_string());
+    // Azure resource logs share the envelope, but their category is no table: not unwrapped.
+    lines.push(json!({"category": "AzureFirewallDnsProxy", "properties": first}).to_string());
+    lines.push(json!({"category": "AdvancedHunting-DeviceFileEvents", "properties": "x"}).to_string());
+    lines.push(json!({"properties": first}).to_string());
+    // A row naming its own table, and one with a number the walk leaves to the parser.
+    let mut typed = first.clone();
+    typed.insert("Type".into(), json!("DnsEvents"));
+    lines.push(envelope(&typed).to_string());
+    let mut exponent = rows()[1].clone();
+    exponent.insert("FileSize".into(), json!(1e30));
+    lines.push(envelope(&exponent).to_string());
+    // Escapes in the category, and a row that holds its own `properties`.
+    let row = Value::Object(first.clone()).to_string();
+    lines.push(format!(
+        r#"{{"category":"AdvancedHunting\u002DDeviceFileEvents","properties":{row}}}"#
+    ));
+    let mut nested = rows()[2].clone();
+    nested.insert("properties".into(), json!({"SHA256": IOC_SHA256}));
+    lines.push(envelope(&nested).to_string());
+    std::fs::write(&path, lines.join("\r\n")).unwrap();
+
+    let summary = |stderr: &str| -> Vec<String> {
+        // All but the first line, which holds the elapsed time.
+        stderr.lines().skip(1).map(str::to_string).collect()
+    };
+    let (fast_rows, fast_stderr) = scan(&path, &[]);
+    let (plain_rows, plain_stderr) = scan(&path, &["--no-prefilter"]);
+    assert_eq!(fast_rows, plain_rows);
+    assert_eq!(summary(&fast_stderr), summary(&plain_stderr), "{fast_stderr}");
+    assert!(
+        fast_stderr.contains("records: 16 read = 7 matched + 9 not matched + 0 malformed"),
+        "{fast_stderr}"
+    );
+    let names: Vec<&Value> = fast_rows.iter().map(|r| &r["FileName"]).collect();
+    // The four of the plain envelopes, the row with its own `Type` (the category wins), the one
+    // with an exponent, and the escaped category; ordered by Timestamp desc, ties in file order.
+    let (a, b, d, e) = ("a.exe", "b, \"quoted\".exe", "d.exe", "e\u{e9}.exe");
+    assert_eq!(
+        names,
+        [b, b, a, e, a, a, d].map(|n| json!(n)).iter().collect::<Vec<_>>()
+    );
+}

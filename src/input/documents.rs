@@ -99,7 +99,11 @@ pub fn unwrap_streaming_record(record: &Map<String, Json>) -> Option<(&Map<Strin
 /// The table an envelope names. Azure resource logs share the envelope but their `category` is
 /// a log category, not a table (`AzureFirewallDnsProxy`), so only the Defender prefix counts.
 fn streaming_table(record: &Map<String, Json>) -> Option<&str> {
-    let category = record.get("category")?.as_str()?;
+    streaming_category_table(record.get("category")?.as_str()?)
+}
+
+/// The table an envelope's `category` names (`AdvancedHunting-DeviceFileEvents`), if any.
+pub fn streaming_category_table(category: &str) -> Option<&str> {
     category.strip_prefix(STREAMING_PREFIX).filter(|t| !t.is_empty())
 }
 

@@ -13,7 +13,10 @@ pub enum FieldValue<'a> {
     /// A string, decoded if it had escapes.
     Str(Cow<'a, str>),
     Null,
-    /// A number, bool, object or array.
+    /// An object: its bytes, from `{` to `}`, already checked like the rest of the record (a
+    /// Defender envelope's `properties` row is walked in turn).
+    Object(&'a [u8]),
+    /// A number, bool or array.
     Other,
 }
 
@@ -118,6 +121,11 @@ impl<'a> Walker<'a> {
             b'n' => {
                 self.literal(b"null")?;
                 Some(FieldValue::Null)
+            }
+            b'{' => {
+                let start = self.at;
+                self.value(1)?;
+                Some(FieldValue::Object(&self.bytes[start..self.at]))
             }
             _ => {
                 self.value(1)?;
@@ -381,7 +389,12 @@ mod tests {
             (r#" { "Name" :  "a.com" } "#, vec![s("a.com")]),
             (r#"{"Name":null}"#, vec![Some(FieldValue::Null)]),
             (r#"{"Name":5.5}"#, vec![Some(FieldValue::Other)]),
-            (r#"{"Name":{"a":[1,2,{"b":null}]}}"#, vec![Some(FieldValue::Other)]),
+            (
+                r#"{"Name":{"a":[1,2,{"b":null}]}}"#,
+                vec![Some(FieldValue::Object(br#"{"a":[1,2,{"b":null}]}"#))],
+            ),
+            (r#"{"Name": { } ,"X":1}"#, vec![Some(FieldValue::Object(b"{ }"))]),
+            (r#"{"Name":[{"a":1}]}"#, vec![Some(FieldValue::Other)]),
             (r#"{"Other":"x"}"#, vec![None]),
             (r#"{}"#, vec![None]),
             (r#"{"Name":"moocow\u002emy"}"#, vec![s("moocow.my")]),
