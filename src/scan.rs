@@ -361,20 +361,21 @@ fn scan_unit(context: &Context<'_>, unit: &Unit) -> UnitResult {
         return result;
     };
     // The captured values borrow each record's bytes, so they live per record: on the stack
-    // for the usual handful of keys.
+    // for the usual handful of keys. The second half takes an envelope's row.
     const ON_STACK: usize = 8;
     let keys = fast.keys.len();
     let mut candidates = Vec::new();
     unit.for_each_record(|raw| {
         result.fingerprints.push(fingerprint(raw.bytes));
-        let mut stack: [Option<FieldValue<'_>>; ON_STACK] = Default::default();
+        let mut stack: [Option<FieldValue<'_>>; 2 * ON_STACK] = Default::default();
         let mut heap = Vec::new();
-        let values = if keys <= ON_STACK {
-            &mut stack[..keys]
+        let buffer = if keys <= ON_STACK {
+            &mut stack[..2 * keys]
         } else {
-            heap.resize(keys, None);
+            heap.resize(2 * keys, None);
             &mut heap[..]
         };
+        let (values, row_values) = buffer.split_at_mut(keys);
         if fields::walk(raw.bytes, &fast.keys, values) != Walk::Valid {
             return scan_record(context, unit.file, raw, None, &mut result);
         }
@@ -383,14 +384,6 @@ fn scan_unit(context: &Context<'_>, unit: &Unit) -> UnitResult {
         };
         // A Defender envelope (storage-account export): its row is the `properties` object,
         // walked in turn with the same keys.
-        let mut row_stack: [Option<FieldValue<'_>>; ON_STACK] = Default::default();
-        let mut row_heap = Vec::new();
-        let row_values = if keys <= ON_STACK {
-            &mut row_stack[..keys]
-        } else {
-            row_heap.resize(keys, None);
-            &mut row_heap[..]
-        };
         if fields::walk(row, &fast.keys, row_values) != Walk::Valid {
             return scan_record(context, unit.file, raw, None, &mut result);
         }
