@@ -3,8 +3,10 @@
 //! that the scan calls on every record. Also the cross-checks that need both the document and
 //! its query (the IOC table against the query's lists). It reads no logs.
 
+pub mod aggregate;
 mod compile;
 pub mod eval;
+pub mod functions;
 pub mod prefilter;
 pub mod text;
 
