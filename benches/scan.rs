@@ -69,6 +69,7 @@ fn seed_rules_device_file_events(bencher: Bencher, (threads, prefilter): (usize,
         table: None,
         prefilter,
         csv: Default::default(),
+        now: 0,
     };
     let run = || pool.install(|| scan(&plan, &data.files, &options));
     let (hits, stats) = run();

@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use crate::cli::{Command, FormatArg, RulesArgs, ScanArgs};
+use crate::cli::{Command, FormatArg, QueryArgs, RulesArgs, RunArgs, ScanArgs};
 use crate::cli::{GenArgs, GenCommand, ShapeArg};
 use crate::generate::{self, LogTable, LogsOptions, RulesOptions, Shape};
 use crate::input::csv::CsvOptions;
@@ -45,6 +45,9 @@ pub enum Error {
     Usage(String),
     Rules(RuleError),
     Compile(CompileError),
+    /// A query that compiled but could not run (an `externaldata` URL with no local file,
+    /// `--max-memory` exceeded).
+    Run(String),
     Output(io::Error),
 }
 
@@ -54,6 +57,7 @@ impl fmt::Display for Error {
             Error::Usage(message) => f.write_str(message),
             Error::Rules(e) => write!(f, "{e}"),
             Error::Compile(e) => write!(f, "{e}"),
+            Error::Run(e) => f.write_str(e),
             Error::Output(e) => write!(f, "cannot write output: {e}"),
         }
     }
@@ -70,6 +74,8 @@ impl From<io::Error> for Error {
 pub fn run(command: Command) -> Result<Outcome, Error> {
     match command {
         Command::Scan(args) => scan_command(args),
+        Command::Query(args) => query_command(args),
+        Command::Rules(args) if args.check => check_command(args),
         Command::Rules(args) => rules_command(args),
         Command::Gen(args) => gen_command(args),
     }
@@ -141,6 +147,112 @@ fn load_plan<T: Send>(paths: &[PathBuf], now: i64, keep: impl Fn(Rule) -> T + Sy
 }
 
 fn scan_command(args: ScanArgs) -> Result<Outcome, Error> {
+    let ScanArgs { rules, paths, run } = args;
+    run_scan(RuleSource::Paths(rules), paths, run)
+}
+
+/// `loghunt query 'KQL' LOGS...` or `loghunt query -f FILE LOGS...`: one query, no document.
+fn query_command(args: QueryArgs) -> Result<Outcome, Error> {
+    let QueryArgs { file, mut args, run } = args;
+    let (path, text) = match file {
+        Some(path) => {
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| Error::Usage(format!("{}: cannot read: {e}", path.display())))?;
+            (path, text)
+        }
+        None => {
+            let text = args.remove(0);
+            (PathBuf::from("query.kql"), text)
+        }
+    };
+    if args.is_empty() {
+        return Err(Error::Usage("no log files given after the query".into()));
+    }
+    let (rule, _) = rules::load_text(&path, &text).map_err(Error::Rules)?;
+    let paths = args.into_iter().map(PathBuf::from).collect();
+    run_scan(RuleSource::One(Box::new(rule)), paths, run)
+}
+
+enum RuleSource {
+    Paths(Vec<PathBuf>),
+    One(Box<Rule>),
+}
+
+/// A `URL=PATH` / `name=PATH` pair of a repeatable flag.
+fn pairs(flag: &str, values: &[String]) -> Result<Vec<(String, PathBuf)>, Error> {
+    values
+        .iter()
+        .map(|value| match value.rsplit_once('=') {
+            Some((key, path)) if !key.is_empty() && !path.is_empty() => Ok((key.to_string(), PathBuf::from(path))),
+            _ => Err(Error::Usage(format!("{flag}: `{value}` is not KEY=PATH"))),
+        })
+        .collect()
+}
+
+/// Finds and reads the local files behind `externaldata` URLs and watchlists.
+struct ExternalFiles {
+    urls: Vec<(String, PathBuf)>,
+    dir: Option<PathBuf>,
+    watchlists: Vec<(String, PathBuf)>,
+}
+
+impl ExternalFiles {
+    fn load(&self, external: &plan::query::External) -> Result<plan::query::Rows, plan::query::RunError> {
+        use plan::query::{ExternalKind, RunError};
+        let fail = |message: String| RunError { message };
+        match &external.kind {
+            ExternalKind::Url { urls, .. } => {
+                let mut rows = Vec::new();
+                for url in urls {
+                    let path = self.url_path(url).ok_or_else(|| {
+                        fail(format!(
+                            "externaldata at {}: no local file for {url}: give one with --external '{url}=PATH' or --external-dir DIR",
+                            external.span
+                        ))
+                    })?;
+                    let text = std::fs::read_to_string(&path)
+                        .map_err(|e| fail(format!("externaldata {url}: {}: {e}", path.display())))?;
+                    let read = plan::query::run::read_external(&external.kind, &external.columns, &text)
+                        .map_err(|e| fail(format!("externaldata {url}: {}: {e}", path.display())))?;
+                    rows.extend(read);
+                }
+                Ok(plan::query::Rows {
+                    columns: external.columns.clone(),
+                    rows,
+                })
+            }
+            ExternalKind::Watchlist { name } => {
+                let path = self
+                    .watchlists
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, p)| p.clone())
+                    .ok_or_else(|| {
+                        fail(format!(
+                            "_GetWatchlist('{name}'): give its CSV file with --watchlist '{name}=PATH'"
+                        ))
+                    })?;
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| fail(format!("watchlist {name}: {}: {e}", path.display())))?;
+                plan::query::run::read_watchlist(&text)
+                    .map_err(|e| fail(format!("watchlist {name}: {}: {e}", path.display())))
+            }
+        }
+    }
+
+    fn url_path(&self, url: &str) -> Option<PathBuf> {
+        if let Some((_, path)) = self.urls.iter().find(|(u, _)| u == url) {
+            return Some(path.clone());
+        }
+        let dir = self.dir.as_ref()?;
+        let without_query = url.split(['?', '#']).next().unwrap_or(url);
+        let name = without_query.trim_end_matches('/').rsplit('/').next()?;
+        let path = dir.join(name);
+        path.is_file().then_some(path)
+    }
+}
+
+fn run_scan(source: RuleSource, paths: Vec<PathBuf>, args: RunArgs) -> Result<Outcome, Error> {
     let started = Instant::now();
     let now = now_ticks(args.now.as_deref())?;
     let table = match &args.table {
@@ -163,14 +275,34 @@ fn scan_command(args: ScanArgs) -> Result<Outcome, Error> {
         FormatArg::Jsonl => Format::Jsonl,
         FormatArg::Csv => Format::Csv,
     };
+    let externals = ExternalFiles {
+        urls: pairs("--external", &args.external)?,
+        dir: args.external_dir.clone(),
+        watchlists: pairs("--watchlist", &args.watchlist)?,
+    };
+    let max_memory = match args.max_memory {
+        Some(bytes) => usize::try_from(bytes).unwrap_or(usize::MAX),
+        None => default_max_memory(),
+    };
     // `--threads` bounds rule loading too, not only the scan.
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
         .map_err(|e| Error::Usage(format!("cannot start {threads} threads: {e}")))?;
-    let (_, plan) = pool.install(|| load_plan(&args.rules, now, drop))?;
+    let plan = match source {
+        RuleSource::Paths(rules) => pool.install(|| load_plan(&rules, now, drop))?.1,
+        RuleSource::One(rule) => {
+            let compiled = plan::compile_rule(&rule, now);
+            let plan = Plan::from_compiled(vec![compiled]).map_err(Error::Compile)?;
+            let mut stderr = io::stderr().lock();
+            for warning in &plan.warnings {
+                writeln!(stderr, "loghunt: warning: {warning}")?;
+            }
+            plan
+        }
+    };
 
-    let (files, discovery_errors, skipped) = input::discover(&args.paths);
+    let (files, discovery_errors, skipped) = input::discover(&paths);
     let options = ScanOptions {
         threads,
         chunk_size: args.chunk_size,
@@ -184,16 +316,30 @@ fn scan_command(args: ScanArgs) -> Result<Outcome, Error> {
                 _ => None,
             },
         },
+        now,
     };
     let (hits, stats) = pool.install(|| scan::scan(&plan, &files, &options));
+    let collected = hits
+        .into_iter()
+        .map(|rows| {
+            rows.into_iter()
+                .map(|hit| plan::query::Row {
+                    values: hit.row,
+                    origin: Some(hit.position),
+                })
+                .collect()
+        })
+        .collect();
+    let results = plan
+        .finish(collected, &mut |_, external| externals.load(external), now, max_memory)
+        .map_err(|(rule, e)| Error::Run(format!("rule {rule}: {e}")))?;
 
     let mut stdout = io::BufWriter::new(io::stdout().lock());
-    let results = Results {
-        rules: &plan.rules,
-        hits: &hits,
+    let printed = Results {
+        rules: &results,
         files: &files,
     };
-    output::write_results(&mut stdout, format, &results)?;
+    output::write_results(&mut stdout, format, &printed)?;
     stdout.flush()?;
 
     let mut stderr = io::stderr().lock();
@@ -201,17 +347,61 @@ fn scan_command(args: ScanArgs) -> Result<Outcome, Error> {
         writeln!(stderr, "loghunt: error: {}: {}", error.path.display(), error.message)?;
     }
     if !args.quiet {
-        output::write_summary(&mut stderr, &stats, &plan.rules, &hits, skipped, started.elapsed())?;
+        output::write_summary(&mut stderr, &stats, &results, skipped, started.elapsed())?;
     }
     let incomplete = !discovery_errors.is_empty()
         || stats.files_not_fully_read().next().is_some()
         || (args.strict && stats.malformed > 0);
     Ok(if incomplete {
         Outcome::Incomplete
-    } else if hits.iter().any(|h| !h.is_empty()) {
+    } else if results.iter().any(|r| !r.rows.is_empty()) {
         Outcome::Found
     } else {
         Outcome::Clean
+    })
+}
+
+/// A quarter of the machine's memory (from /proc/meminfo), or 4 GiB where it cannot be read.
+fn default_max_memory() -> usize {
+    let total_kib = std::fs::read_to_string("/proc/meminfo").ok().and_then(|text| {
+        text.lines()
+            .find_map(|line| line.strip_prefix("MemTotal:"))
+            .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<usize>().ok())
+    });
+    total_kib.map_or(4 << 30, |kib| kib * 1024 / 4)
+}
+
+/// `loghunt rules --check PATH...`: each query compiled on its own; accepted or the first
+/// reason it is refused.
+fn check_command(args: RulesArgs) -> Result<Outcome, Error> {
+    let now = now_ticks(args.now.as_deref())?;
+    let loaded = rules::load_with_errors(&args.rules);
+    let mut stdout = io::stdout().lock();
+    let (mut accepted, mut total) = (0usize, 0usize);
+    for (path, result) in loaded {
+        total += 1;
+        let verdict = match result {
+            Err(e) => Err(e.to_string()),
+            Ok(rule) => plan::compile_rule(&rule, now).map(|_| ()).map_err(|e| e.to_string()),
+        };
+        match verdict {
+            Ok(()) => {
+                accepted += 1;
+                writeln!(stdout, "accepted  {}", path.display())?;
+            }
+            Err(reason) => writeln!(stdout, "refused   {}: {reason}", path.display())?,
+        }
+    }
+    let share = if total == 0 {
+        0.0
+    } else {
+        100.0 * accepted as f64 / total as f64
+    };
+    writeln!(stdout, "accepted {accepted} of {total} queries ({share:.1}%)")?;
+    Ok(if accepted == total {
+        Outcome::Clean
+    } else {
+        Outcome::Found
     })
 }
 
@@ -228,9 +418,16 @@ fn rules_command(args: RulesArgs) -> Result<Outcome, Error> {
         if let Some(family) = &rule.family {
             writeln!(stdout, "  family: {family}")?;
         }
-        writeln!(stdout, "  table: {}", compiled.table.name)?;
+        writeln!(stdout, "  table: {}", compiled.table)?;
         writeln!(stdout, "  indicators: {}", rule.indicators.len())?;
-        let columns: Vec<&str> = compiled.columns.iter().map(|c| c.name.as_str()).collect();
+        let columns: Vec<&str> = match &compiled.output {
+            plan::Output::Pipeline => plan.pipelines[compiled.first]
+                .columns
+                .iter()
+                .map(|c| c.name.as_str())
+                .collect(),
+            plan::Output::Program(program) => program.columns.iter().map(|c| c.name.as_str()).collect(),
+        };
         writeln!(stdout, "  columns: {}", columns.join(", "))?;
         writeln!(stdout, "  false-positive scenarios: {}", rule.scenarios.len())?;
         for scenario in &rule.scenarios {

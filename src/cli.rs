@@ -20,6 +20,8 @@ pub struct Cli {
 pub enum Command {
     /// Scan log files with hunting rules and print the rows Sentinel would return.
     Scan(ScanArgs),
+    /// Run one KQL query over log files, without a rule document.
+    Query(QueryArgs),
     /// Load and compile rules without scanning: print each rule, its IOCs and any warnings.
     Rules(RulesArgs),
     /// Generate benchmark data: rule documents, or log exports with planted results.
@@ -33,10 +35,31 @@ pub struct ScanArgs {
     pub rules: Vec<PathBuf>,
 
     /// Log files or directories (walked recursively in sorted order; .json, .jsonl, .ndjson,
-    /// .log files are read).
+    /// .log, .csv, .gz, .zst files are read).
     #[arg(required = true, value_name = "LOGS")]
     pub paths: Vec<PathBuf>,
 
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct QueryArgs {
+    /// The query file (instead of the query text as the first argument).
+    #[arg(long = "file", short = 'f', value_name = "FILE")]
+    pub file: Option<PathBuf>,
+
+    /// The KQL text (unless --file is given), then log files or directories.
+    #[arg(required = true, value_name = "KQL|LOGS")]
+    pub args: Vec<String>,
+
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// What every scan takes, whether its queries come from rules or the command line.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
     /// Read every record as a row of this table, whatever its `Type`, path or columns say.
     #[arg(long, value_name = "TABLE")]
     pub table: Option<String>,
@@ -86,6 +109,26 @@ pub struct ScanArgs {
     /// results are identical, only slower).
     #[arg(long)]
     pub no_prefilter: bool,
+
+    /// The local file for an `externaldata` URL: `URL=PATH`. Repeatable.
+    #[arg(long, value_name = "URL=PATH")]
+    pub external: Vec<String>,
+
+    /// A directory of local files for `externaldata`: a URL's file is the one named by the
+    /// URL's last path segment.
+    #[arg(long, value_name = "DIR")]
+    pub external_dir: Option<PathBuf>,
+
+    /// The CSV file of a Sentinel watchlist read by `_GetWatchlist('name')`: `name=PATH`.
+    /// Repeatable.
+    #[arg(long, value_name = "NAME=PATH")]
+    pub watchlist: Vec<String>,
+
+    /// The memory a query may hold in rows, groups and join sides, e.g. 4G, 500M (default: a
+    /// quarter of the machine's memory). Past it the query stops with an error naming the
+    /// operator.
+    #[arg(long, value_name = "BYTES", value_parser = crate::generate::parse_size)]
+    pub max_memory: Option<u64>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -97,6 +140,11 @@ pub struct RulesArgs {
     /// The instant `now()` and `ago()` count from (default: the clock).
     #[arg(long, value_name = "DATETIME")]
     pub now: Option<String>,
+
+    /// Check each query on its own: list which are accepted and, for each refused one, the
+    /// first reason; the last line gives the share accepted. Exit 1 if any is refused.
+    #[arg(long)]
+    pub check: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

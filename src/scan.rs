@@ -35,15 +35,11 @@ pub struct ScanOptions {
     pub prefilter: bool,
     /// What CSV files cannot say for themselves (time zone, day/month order).
     pub csv: CsvOptions,
+    /// The instant `now()` means, for the engine's streaming operators.
+    pub now: i64,
 }
 
-/// A record's place in the input: the order results are listed in when nothing else decides.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Position {
-    pub file: usize,
-    pub offset: u64,
-    pub line: u64,
-}
+pub use crate::plan::Position;
 
 /// One result row of one rule.
 #[derive(Debug, Clone)]
@@ -145,7 +141,7 @@ pub fn scan(plan: &Plan, files: &[LogFile], options: &ScanOptions) -> (Vec<Vec<H
             .collect(),
         ..Stats::default()
     };
-    let mut hits: Vec<Vec<Hit>> = plan.rules.iter().map(|_| Vec::new()).collect();
+    let mut hits: Vec<Vec<Hit>> = plan.pipelines.iter().map(|_| Vec::new()).collect();
     // Several units per thread per batch, so that one slow unit does not idle the others.
     let budget = 4 * options.threads.max(1) * options.chunk_size.max(1);
     let mut reader = BatchReader {
@@ -169,7 +165,7 @@ pub fn scan(plan: &Plan, files: &[LogFile], options: &ScanOptions) -> (Vec<Vec<H
     } else {
         None
     };
-    let rules_by_table = plan.rules_by_table();
+    let rules_by_table = plan.pipelines_by_table();
     let evaluate = |batch: &[Unit]| -> Vec<UnitResult> {
         let context = |unit: &Unit| Context {
             plan,
@@ -177,6 +173,7 @@ pub fn scan(plan: &Plan, files: &[LogFile], options: &ScanOptions) -> (Vec<Vec<H
             chosen: options.table,
             path_table: path_tables[unit.file],
             fast: fast.as_ref(),
+            now: options.now,
         };
         batch.par_iter().map(|unit| scan_unit(&context(unit), unit)).collect()
     };
@@ -195,7 +192,7 @@ pub fn scan(plan: &Plan, files: &[LogFile], options: &ScanOptions) -> (Vec<Vec<H
     stats.malformed_shown.sort_by_key(|m| m.position);
     stats.malformed_shown.truncate(MALFORMED_SHOWN);
     let finished = plan
-        .rules
+        .pipelines
         .iter()
         .zip(hits)
         .map(|(rule, mut rows)| {
@@ -346,6 +343,7 @@ struct Context<'a> {
     chosen: Option<&'static Table>,
     path_table: Option<&'static Table>,
     fast: Option<&'a Fast<'a>>,
+    now: i64,
 }
 
 fn scan_unit(context: &Context<'_>, unit: &Unit) -> UnitResult {
@@ -653,11 +651,13 @@ fn scan_record(
     };
     let row = record::RecordRow { fields, table };
     let mut matched = false;
+    let mut rows = Vec::new();
     for &index in rules {
         if only.is_some_and(|only| only.binary_search(&index).is_err()) {
             continue;
         }
-        if let Some(values) = plan.rules[index].stream(&row) {
+        plan.pipelines[index].stream_into(&row, context.now, &mut rows);
+        for values in rows.drain(..) {
             matched = true;
             result.hits.push((index, Hit { position, row: values }));
         }

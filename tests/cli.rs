@@ -286,14 +286,14 @@ fn a_rule_that_cannot_compile_is_an_error_naming_rule_and_position() {
     let rule = write_rule(
         dir.path(),
         "counts.kql",
-        "// counts\nDnsEvents\n| where Name has \"x\"\n| summarize count() by Name\n",
+        "// counts\nDnsEvents\n| where Name has \"x\"\n| make-series count() on TimeGenerated step 1h\n",
     );
     let output = loghunt(&["scan", "--rules", rule.to_str().unwrap(), "sample-logs"]);
     assert_eq!(output.status.code(), Some(2));
     let err = stderr(&output);
     assert!(
         err.contains(&format!(
-            "{}:4:3: rule counts: unsupported operator `summarize`",
+            "{}:4:3: rule counts: unsupported operator `make-series`",
             rule.display()
         )),
         "{err}"
@@ -323,7 +323,11 @@ fn the_reported_rule_error_does_not_depend_on_which_worker_finished_first() {
     // Rules are read and compiled in parallel; the error reported is still the first unreadable
     // source in file order, else the first rule in id order that cannot compile, else nothing.
     let dir = tempfile::tempdir().unwrap();
-    write_rule(dir.path(), "a_bad.kql", "DnsEvents\n| summarize count()\n");
+    write_rule(
+        dir.path(),
+        "a_bad.kql",
+        "DnsEvents\n| make-series count() on TimeGenerated step 1h\n",
+    );
     write_rule(dir.path(), "b_bad.kql", "DnsEvents\n| where Nope == 1\n");
     let empty = write_rule(dir.path(), "c_empty.txt", "   \n");
     write_rule(dir.path(), "d_good.kql", "DnsEvents\n| where Name has \"x\"\n");
@@ -344,11 +348,11 @@ fn the_reported_rule_error_does_not_depend_on_which_worker_finished_first() {
             err.contains(&format!("{}: the document is empty", empty.display())),
             "{err}"
         );
-        assert!(!err.contains("summarize"), "{err}");
+        assert!(!err.contains("make-series"), "{err}");
         std::fs::remove_file(&empty).unwrap();
         let output = scan(&[dir_arg]);
         let err = stderr(&output);
-        assert!(err.contains("rule a_bad: unsupported operator `summarize`"), "{err}");
+        assert!(err.contains("rule a_bad: unsupported operator `make-series`"), "{err}");
         assert!(!err.contains("Nope"), "{err}");
         std::fs::write(&empty, "   \n").unwrap();
     }

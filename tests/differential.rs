@@ -1720,6 +1720,7 @@ fn run_scan(pool: &rayon::ThreadPool, plan: &Plan, files: &[LogFile], chunk_size
         table: None,
         prefilter,
         csv: Default::default(),
+        now: 0,
     };
     let (hits, stats) = pool.install(|| scan(plan, files, &options));
     Outcome {

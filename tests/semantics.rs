@@ -12,12 +12,16 @@ use serde_json::{json, Value};
 
 const NOW: &str = "2026-06-21T00:00:00Z";
 
-fn compile(table: &str, lets: &str, predicate: &str) -> loghunt::plan::CompiledRule {
+fn compile(table: &str, lets: &str, predicate: &str) -> loghunt::plan::Pipeline {
     let query = format!("{lets}\n{table}\n| where {predicate}");
     let (rule, _) = load_text(Path::new("case.kql"), &query).expect("a .kql rule loads");
     let now = parse_datetime(NOW).unwrap();
-    let (compiled, _) = compile_rule(&rule, now).unwrap_or_else(|e| panic!("`{predicate}` should compile: {e}"));
-    compiled
+    let (mut compiled, _) = compile_rule(&rule, now).unwrap_or_else(|e| panic!("`{predicate}` should compile: {e}"));
+    assert!(
+        matches!(compiled.output, loghunt::plan::Output::Pipeline),
+        "`{predicate}` should take the fast path's compiler"
+    );
+    compiled.pipelines.remove(0)
 }
 
 fn holds(table: &str, lets: &str, predicate: &str, record: &Value) -> bool {
@@ -271,7 +275,7 @@ fn in_is_exact_and_case_sensitive() {
 fn compile_errors_name_the_rule_and_position() {
     let cases = [
         ("DeviceFileEvents\n| where sha256 == \"x\"", "case.kql:2:9: rule case: unknown column or name `sha256` (did you mean `SHA256`? column names are case-sensitive)"),
-        ("DeviceFileEventz\n| take 1", "case.kql:1:1: rule case: unknown table `DeviceFileEventz`"),
+        ("DeviceFileEventz\n| take 1", "case.kql:1:1: rule case: unknown table or tabular name `DeviceFileEventz`"),
         ("DeviceFileEvents\n| where Timestamp > \"2024\"", "case.kql:2:9: rule case: cannot compare a datetime with a string using `>`"),
         ("DeviceFileEvents\n| project FileName\n| order by Timestamp", "case.kql:3:12: rule case: unknown column or name `Timestamp`"),
         ("DeviceFileEvents\n| where strlen(FileName) > 3", "case.kql:2:9: rule case: unsupported function `strlen`"),

@@ -90,7 +90,7 @@ impl Targets {
     pub(super) fn add(&mut self, index: u32, rule: &Rule, table: LogTable) -> Result<(), GenError> {
         let failed = |what: String| format!("{}: rule {}: {what}", rule.source.display(), rule.id);
         let query = kql::parse(&rule.query).map_err(|e| failed(e.to_string()))?;
-        if query.table.name != table.name() {
+        if query.table().map(|t| t.name.as_str()) != Some(table.name()) {
             return Ok(()); // it never reads these records, so it returns nothing
         }
         let unsupported = || {
@@ -100,11 +100,14 @@ impl Targets {
                     .into(),
             )
         };
-        let mut wheres = query.operators.iter().filter(|op| matches!(op, Operator::Where { .. }));
+        let mut wheres = query
+            .operators()
+            .iter()
+            .filter(|op| matches!(op, Operator::Where { .. }));
         let (Some(Operator::Where { predicate, .. }), None) = (wheres.next(), wheres.next()) else {
             return Err(unsupported());
         };
-        if query.operators.iter().any(|op| matches!(op, Operator::Take { .. })) {
+        if query.operators().iter().any(|op| matches!(op, Operator::Take { .. })) {
             return Err(unsupported());
         }
         let mut leaves = Vec::new();
@@ -219,8 +222,9 @@ pub(super) fn list_values(expr: &Expr, lets: &[kql::Let], out: &mut Vec<String>)
             out.push(s.clone());
             true
         }
-        ExprKind::Name(name) => (lets.iter().rev().find(|l| &l.name.name == name))
-            .is_some_and(|binding| list_values(&binding.value, lets, out)),
+        ExprKind::Name(name) => (lets.iter().rev().find(|l| &l.name.name == name)).is_some_and(
+            |binding| matches!(&binding.value, kql::LetValue::Expr(value) if list_values(value, lets, out)),
+        ),
         _ => false,
     }
 }

@@ -209,7 +209,7 @@ mod tests {
         assert_eq!(kinds.len(), 4, "sha256, sha1, md5 and domains: {kinds:?}");
         let plan = Plan::compile(&rules, 0).unwrap();
         assert!(plan.warnings.is_empty(), "{:?}", plan.warnings);
-        let tables: Vec<&str> = plan.rules.iter().map(|r| r.table.name.as_str()).collect();
+        let tables: Vec<&str> = plan.pipelines.iter().map(|r| r.table.name.as_str()).collect();
         assert_eq!(
             tables,
             ["DeviceFileEvents", "DeviceFileEvents", "DeviceFileEvents", "DnsEvents"]

@@ -19,12 +19,26 @@ impl fmt::Display for Span {
     }
 }
 
-/// A whole query: `let` statements, then `Table | operator | operator ...`.
+/// A whole query: `let` statements, then a tabular expression (`Table | operator | ...`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Query {
     pub lets: Vec<Let>,
-    pub table: Ident,
-    pub operators: Vec<Operator>,
+    pub body: Tabular,
+}
+
+impl Query {
+    /// The table of a query that reads one table by name (`Table | ...`), the seed shape.
+    pub fn table(&self) -> Option<&Ident> {
+        match &self.body.source {
+            Source::Name(name) => Some(name),
+            _ => None,
+        }
+    }
+
+    /// The operators after the source.
+    pub fn operators(&self) -> &[Operator] {
+        &self.body.operators
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,11 +47,109 @@ pub struct Ident {
     pub span: Span,
 }
 
-/// `let name = expr;` — `expr` is a `dynamic([...])` list or a scalar expression.
+/// `let name = value;`
 #[derive(Debug, Clone, PartialEq)]
 pub struct Let {
     pub name: Ident,
-    pub value: Expr,
+    pub value: LetValue,
+}
+
+// Syntax trees are built once per query; boxing the large variants would buy nothing.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq)]
+pub enum LetValue {
+    /// A scalar expression or a `dynamic([...])` list. A bare name (`let T = DeviceEvents;`) is
+    /// here too: only the planner knows whether it names a table.
+    Expr(Expr),
+    /// A tabular expression: `let x = T | where ...;`, `let x = materialize(...)`, ...
+    Tabular(Tabular),
+    /// `let f = (a: string, b: long = 5) { body };` or `let v = view () { body };`
+    Function(Function),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Function {
+    pub params: Vec<Param>,
+    pub lets: Vec<Let>,
+    pub body: FunctionBody,
+    pub span: Span,
+}
+
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq)]
+pub enum FunctionBody {
+    Scalar(Expr),
+    Tabular(Tabular),
+}
+
+/// A function parameter: `name: type [= default]`; a tabular parameter is `T: (*)` or
+/// `T: (Col: type, ...)` and has `ty` `"table"`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Param {
+    pub name: Ident,
+    pub ty: Ident,
+    pub default: Option<Expr>,
+}
+
+/// `source | operator | ...`
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tabular {
+    pub source: Source,
+    pub operators: Vec<Operator>,
+    pub span: Span,
+}
+
+/// Where the rows of a tabular expression come from.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq)]
+pub enum Source {
+    /// A table or a tabular `let` name; in a `union` leg it may hold `*` wildcards.
+    Name(Ident),
+    /// `( tabular )`
+    Subquery(Box<Tabular>),
+    /// `union [kind=...] [withsource=...] [isfuzzy=...] leg, leg ...`
+    Union(Union),
+    /// `datatable (Col: type, ...) [ values ... ]`
+    Datatable {
+        columns: Vec<ColumnDecl>,
+        values: Vec<Expr>,
+    },
+    /// `externaldata (Col: type, ...) [ "url", ... ] with (format="csv", ignoreFirstRecord=true)`
+    ExternalData {
+        columns: Vec<ColumnDecl>,
+        urls: Vec<(String, Span)>,
+        properties: Vec<(Ident, Expr)>,
+    },
+    /// `print a = 1, b = "x"`
+    Print(Vec<ProjectColumn>),
+    /// `range x from 1 to 10 step 1`
+    Range {
+        name: Ident,
+        from: Expr,
+        to: Expr,
+        step: Expr,
+    },
+    /// `name(args)` as a source: `materialize(T)`, `_GetWatchlist('x')`, a `let` function,
+    /// `FileProfile(...)`; the planner decides which (and refuses cloud-only ones).
+    Call { name: Ident, args: Vec<Expr> },
+}
+
+/// `Name: type` in `datatable` / `externaldata`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnDecl {
+    pub name: Ident,
+    pub ty: Ident,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Union {
+    /// `kind=inner|outer` (default outer).
+    pub kind: Option<Ident>,
+    /// `withsource=Name`: a column naming each row's leg.
+    pub with_source: Option<Ident>,
+    pub is_fuzzy: bool,
+    pub legs: Vec<Tabular>,
+    pub span: Span,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -46,10 +158,80 @@ pub enum Operator {
     Where { predicate: Expr, span: Span },
     /// `project a, b, New = c`
     Project { columns: Vec<ProjectColumn>, span: Span },
+    /// `extend New = expr, expr`
+    Extend { columns: Vec<ProjectColumn>, span: Span },
+    /// `project-away a, b*`
+    ProjectAway { columns: Vec<Ident>, span: Span },
+    /// `project-keep a, b*`
+    ProjectKeep { columns: Vec<Ident>, span: Span },
+    /// `project-rename New = Old, ...`
+    ProjectRename { renames: Vec<(Ident, Ident)>, span: Span },
+    /// `project-reorder a, b* asc, ...`
+    ProjectReorder {
+        columns: Vec<(Ident, Option<Direction>)>,
+        span: Span,
+    },
+    /// `summarize [Name =] agg(...), ... [by [Name =] expr, ...]`
+    Summarize {
+        aggregates: Vec<ProjectColumn>,
+        by: Vec<ProjectColumn>,
+        span: Span,
+    },
     /// `order by` / `sort by` with one or more keys.
     OrderBy { keys: Vec<OrderKey>, span: Span },
     /// `take N` / `limit N`
-    Take { count: u64, span: Span },
+    Take { count: Expr, span: Span },
+    /// `top N by key [asc|desc] [nulls ...], ...`
+    Top {
+        count: Expr,
+        keys: Vec<OrderKey>,
+        span: Span,
+    },
+    /// `distinct a, b` or `distinct *` (an empty list).
+    Distinct { columns: Vec<ProjectColumn>, span: Span },
+    /// `count`
+    Count { span: Span },
+    /// `join [kind=...] [hints] (right) on keys`
+    Join {
+        kind: Option<Ident>,
+        right: Box<Tabular>,
+        on: Vec<JoinKey>,
+        span: Span,
+    },
+    /// `lookup [kind=leftouter|inner] (right) on keys`
+    Lookup {
+        kind: Option<Ident>,
+        right: Box<Tabular>,
+        on: Vec<JoinKey>,
+        span: Span,
+    },
+    /// `T | union ...`: the input is the first leg.
+    Union { union: Union, span: Span },
+    /// `mv-expand [bagexpansion=...] [Name =] expr [to typeof(type)], ... [limit N]`
+    MvExpand {
+        columns: Vec<MvExpandColumn>,
+        limit: Option<Expr>,
+        span: Span,
+    },
+    /// `parse [kind=simple|regex|relaxed] [flags=...] expr with pattern` (and `parse-where`)
+    Parse {
+        kind: ParseKind,
+        flags: Option<String>,
+        source: Expr,
+        pattern: Vec<ParsePart>,
+        keep_unmatched: bool,
+        span: Span,
+    },
+    /// `serialize [Name = expr, ...]`
+    Serialize { columns: Vec<ProjectColumn>, span: Span },
+    /// `render ...`: presentation only; accepted and ignored.
+    Render { span: Span },
+    /// `invoke f(args)`
+    Invoke { name: Ident, args: Vec<Expr>, span: Span },
+    /// `evaluate plugin(args)`
+    Evaluate { name: Ident, args: Vec<Expr>, span: Span },
+    /// `as Name`
+    As { name: Ident, span: Span },
 }
 
 impl Operator {
@@ -57,17 +239,108 @@ impl Operator {
         match self {
             Operator::Where { span, .. }
             | Operator::Project { span, .. }
+            | Operator::Extend { span, .. }
+            | Operator::ProjectAway { span, .. }
+            | Operator::ProjectKeep { span, .. }
+            | Operator::ProjectRename { span, .. }
+            | Operator::ProjectReorder { span, .. }
+            | Operator::Summarize { span, .. }
             | Operator::OrderBy { span, .. }
-            | Operator::Take { span, .. } => *span,
+            | Operator::Take { span, .. }
+            | Operator::Top { span, .. }
+            | Operator::Distinct { span, .. }
+            | Operator::Count { span }
+            | Operator::Join { span, .. }
+            | Operator::Lookup { span, .. }
+            | Operator::Union { span, .. }
+            | Operator::MvExpand { span, .. }
+            | Operator::Parse { span, .. }
+            | Operator::Serialize { span, .. }
+            | Operator::Render { span }
+            | Operator::Invoke { span, .. }
+            | Operator::Evaluate { span, .. }
+            | Operator::As { span, .. } => *span,
+        }
+    }
+
+    /// The operator's name as written in KQL, for messages.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Operator::Where { .. } => "where",
+            Operator::Project { .. } => "project",
+            Operator::Extend { .. } => "extend",
+            Operator::ProjectAway { .. } => "project-away",
+            Operator::ProjectKeep { .. } => "project-keep",
+            Operator::ProjectRename { .. } => "project-rename",
+            Operator::ProjectReorder { .. } => "project-reorder",
+            Operator::Summarize { .. } => "summarize",
+            Operator::OrderBy { .. } => "order by",
+            Operator::Take { .. } => "take",
+            Operator::Top { .. } => "top",
+            Operator::Distinct { .. } => "distinct",
+            Operator::Count { .. } => "count",
+            Operator::Join { .. } => "join",
+            Operator::Lookup { .. } => "lookup",
+            Operator::Union { .. } => "union",
+            Operator::MvExpand { .. } => "mv-expand",
+            Operator::Parse { .. } => "parse",
+            Operator::Serialize { .. } => "serialize",
+            Operator::Render { .. } => "render",
+            Operator::Invoke { .. } => "invoke",
+            Operator::Evaluate { .. } => "evaluate",
+            Operator::As { .. } => "as",
         }
     }
 }
 
-/// One output column of `project`: `Column` (output named after it) or `Name = expr`.
+/// One key of `join ... on`: `Col` (the same name on both sides) or `$left.A == $right.B`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JoinKey {
+    pub left: Ident,
+    pub right: Ident,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MvExpandColumn {
+    pub name: Option<Ident>,
+    pub expr: Expr,
+    /// `to typeof(long)`
+    pub to_type: Option<Ident>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParseKind {
+    Simple,
+    Regex,
+    Relaxed,
+}
+
+/// One piece of a `parse` pattern: a literal to find, `*` (skip), or a column to capture
+/// (`Name` or `Name: type`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ParsePart {
+    Literal(String),
+    Skip,
+    Column { name: Ident, ty: Option<Ident> },
+}
+
+/// One output column of `project`, `extend`, `summarize`...: `expr` or `Name = expr`; without a
+/// name, the planner names it as Kusto does (a plain column keeps its name).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProjectColumn {
-    pub name: Ident,
+    pub name: Option<Ident>,
     pub expr: Expr,
+}
+
+impl ProjectColumn {
+    /// The name the column is given in the text, or the column it copies.
+    pub fn plain_name(&self) -> Option<&str> {
+        match (&self.name, &self.expr.kind) {
+            (Some(name), _) => Some(&name.name),
+            (None, ExprKind::Name(name)) => Some(name),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,7 +376,7 @@ pub enum ExprKind {
     /// A column or a `let` name; the planner decides which.
     Name(String),
     /// `dynamic([...])` (elements may nest) or a parenthesised list on the right of
-    /// `in`/`has_any`: `("a", "b")`, `(names)`.
+    /// `in`/`has_any`: `("a", "b")`, `(names)`, `(T | project x)`.
     List(Vec<Expr>),
     /// `left op right`.
     Binary {
@@ -111,12 +384,40 @@ pub enum ExprKind {
         left: Box<Expr>,
         right: Box<Expr>,
     },
-    /// `name(args)`: `not`, `isempty`, `isnotempty`, `ago`, `now`, ...; the planner checks the
-    /// function is one it supports.
+    /// `-x`
+    Negate(Box<Expr>),
+    /// `x between (low .. high)`, `x !between (...)`.
+    Between {
+        operand: Box<Expr>,
+        low: Box<Expr>,
+        high: Box<Expr>,
+        negated: bool,
+    },
+    /// `x.Name`, `x["Name"]`, `x[0]`: the member is a string or long expression.
+    Member {
+        base: Box<Expr>,
+        member: Box<Expr>,
+    },
+    /// `name(args)`; the planner checks the function is one it supports.
     Call {
         name: Ident,
         args: Vec<Expr>,
     },
+    /// `*` as an argument (`arg_max(T, *)`, `count(*)`).
+    Star,
+    /// A tabular subquery where a value or a list is expected: `toscalar(T | ...)`,
+    /// `x in (T | project c)`.
+    Tabular(Box<Tabular>),
+}
+
+/// Arithmetic operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arithmetic {
+    Add,
+    Subtract,
+    Multiply,
+    Divide,
+    Modulo,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -129,6 +430,8 @@ pub enum Literal {
     DateTime(i64),
     /// 100 ns ticks (`7d`, `1.5h`, `timespan(...)`).
     TimeSpan(i64),
+    /// `dynamic({...})` and other JSON values that are not plain lists.
+    Dynamic(serde_json::Value),
     /// `dynamic(null)`, `datetime(null)`, ...
     Null,
 }
@@ -143,6 +446,10 @@ pub enum StringTest {
     EndsWith,
     /// `=~` / `!~` (and `==`/`!=` are [`BinaryOp::Compare`]).
     Equals,
+    /// `hasprefix`: a term starts with the needle.
+    HasPrefix,
+    /// `hassuffix`: a term ends with the needle.
+    HasSuffix,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -179,6 +486,10 @@ pub enum BinaryOp {
     HasAny,
     /// `has_all (list)`.
     HasAll,
+    /// `+`, `-`, `*`, `/`, `%`.
+    Arithmetic(Arithmetic),
+    /// `matches regex`.
+    MatchesRegex,
 }
 
 impl fmt::Display for BinaryOp {
@@ -200,6 +511,8 @@ impl fmt::Display for BinaryOp {
                     StringTest::Contains => "contains",
                     StringTest::StartsWith => "startswith",
                     StringTest::EndsWith => "endswith",
+                    StringTest::HasPrefix => "hasprefix",
+                    StringTest::HasSuffix => "hassuffix",
                     StringTest::Equals => {
                         return f.write_str(if op.negated { "!~" } else { "=~" });
                     }
@@ -223,6 +536,14 @@ impl fmt::Display for BinaryOp {
             },
             BinaryOp::HasAny => "has_any",
             BinaryOp::HasAll => "has_all",
+            BinaryOp::Arithmetic(a) => match a {
+                Arithmetic::Add => "+",
+                Arithmetic::Subtract => "-",
+                Arithmetic::Multiply => "*",
+                Arithmetic::Divide => "/",
+                Arithmetic::Modulo => "%",
+            },
+            BinaryOp::MatchesRegex => "matches regex",
         };
         f.write_str(text)
     }

@@ -11,14 +11,45 @@ const MAX_NESTING: u32 = 64;
 /// stages walk and drop the tree recursively, so an absurd depth must not reach them.
 const MAX_TREE_DEPTH: u32 = 1000;
 
-/// Tabular statements that do not start from a table (`union T1, T2`, `print x`, ...).
-const TABULAR_SOURCES: &str = "union search find print range datatable externaldata evaluate materialize view";
 /// Query-level statements other than `let`.
 const STATEMENTS: &str = "set declare alias pattern restrict";
 /// Kusto binary operators loghunt does not run, besides `!`-words and `_` variants.
-const UNSUPPORTED_OPERATORS: &str = "between notbetween like notlike likecs notlikecs matches \
-    hasprefix hasprefix_cs hassuffix hassuffix_cs notcontains notcontainscs containscs \
-    notstartswith notendswith notin";
+const UNSUPPORTED_OPERATORS: &str = "like notlike likecs notlikecs matches notin";
+
+/// The operators loghunt runs, for the case hint of an unknown one.
+const OPERATORS: &str = "where filter project extend project-away project-keep project-rename \
+    project-reorder summarize order sort take limit top distinct count join lookup union mv-expand \
+    mvexpand parse parse-where serialize render invoke evaluate as";
+
+/// An operator with its span set to cover all of its text.
+fn with_span(mut operator: Operator, full: Span) -> Operator {
+    match &mut operator {
+        Operator::Where { span, .. }
+        | Operator::Project { span, .. }
+        | Operator::Extend { span, .. }
+        | Operator::ProjectAway { span, .. }
+        | Operator::ProjectKeep { span, .. }
+        | Operator::ProjectRename { span, .. }
+        | Operator::ProjectReorder { span, .. }
+        | Operator::Summarize { span, .. }
+        | Operator::OrderBy { span, .. }
+        | Operator::Take { span, .. }
+        | Operator::Top { span, .. }
+        | Operator::Distinct { span, .. }
+        | Operator::Count { span }
+        | Operator::Join { span, .. }
+        | Operator::Lookup { span, .. }
+        | Operator::Union { span, .. }
+        | Operator::MvExpand { span, .. }
+        | Operator::Parse { span, .. }
+        | Operator::Serialize { span, .. }
+        | Operator::Render { span }
+        | Operator::Invoke { span, .. }
+        | Operator::Evaluate { span, .. }
+        | Operator::As { span, .. } => *span = full,
+    }
+    operator
+}
 
 /// Whether `word` is one of the space-separated words of `list`.
 fn listed(list: &str, word: &str) -> bool {
@@ -71,6 +102,8 @@ fn precedence(op: BinaryOp) -> u8 {
     match op {
         BinaryOp::Or => 1,
         BinaryOp::And => 2,
+        BinaryOp::Arithmetic(Arithmetic::Add | Arithmetic::Subtract) => 4,
+        BinaryOp::Arithmetic(_) => 5,
         _ => 3,
     }
 }
@@ -87,9 +120,27 @@ fn word_operator(word: &str) -> Option<BinaryOp> {
             negated: word.starts_with('!'),
         },
         _ => {
+            // `notcontains`, `containscs`, ...: Kusto's older spellings of `!contains`, `contains_cs`.
+            let (word, old_negated) = match word.strip_prefix("not") {
+                Some(rest) if rest != "e" && !rest.is_empty() => (rest, true),
+                _ => (word, false),
+            };
+            let owned;
+            let word = match word.strip_suffix("cs").filter(|w| !w.ends_with('_') && *w != "ha") {
+                Some(base)
+                    if matches!(
+                        base,
+                        "contains" | "startswith" | "endswith" | "has" | "hasprefix" | "hassuffix"
+                    ) =>
+                {
+                    owned = format!("{base}_cs");
+                    owned.as_str()
+                }
+                _ => word,
+            };
             let (negated, rest) = match word.strip_prefix('!') {
                 Some(rest) => (true, rest),
-                None => (false, word),
+                None => (old_negated, word),
             };
             let (case_sensitive, base) = match rest.strip_suffix("_cs") {
                 Some(base) => (true, base),
@@ -100,6 +151,8 @@ fn word_operator(word: &str) -> Option<BinaryOp> {
                 "contains" => StringTest::Contains,
                 "startswith" => StringTest::StartsWith,
                 "endswith" => StringTest::EndsWith,
+                "hasprefix" => StringTest::HasPrefix,
+                "hassuffix" => StringTest::HasSuffix,
                 _ => return None,
             };
             BinaryOp::String(StringOp {
@@ -120,6 +173,11 @@ fn punct_operator(punct: Punct) -> Option<BinaryOp> {
         Punct::Le => Comparison::Le,
         Punct::Gt => Comparison::Gt,
         Punct::Ge => Comparison::Ge,
+        Punct::Plus => return Some(BinaryOp::Arithmetic(Arithmetic::Add)),
+        Punct::Minus => return Some(BinaryOp::Arithmetic(Arithmetic::Subtract)),
+        Punct::Star => return Some(BinaryOp::Arithmetic(Arithmetic::Multiply)),
+        Punct::Slash => return Some(BinaryOp::Arithmetic(Arithmetic::Divide)),
+        Punct::Percent => return Some(BinaryOp::Arithmetic(Arithmetic::Modulo)),
         Punct::EqTilde | Punct::BangTilde => {
             return Some(BinaryOp::String(StringOp {
                 test: StringTest::Equals,
@@ -155,26 +213,35 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// `let` statements, a table, its operators, an optional `;`, and nothing after.
+    /// `let` statements, a tabular expression, an optional `;`, and nothing after.
     pub(crate) fn parse_query(mut self) -> Result<Query, ParseError> {
         let mut lets = Vec::new();
-        while self.at_word("let") {
-            lets.push(self.let_statement()?);
+        loop {
+            if self.at_word("let") {
+                lets.push(self.let_statement()?);
+            } else if self.at_punct(Punct::Semi) {
+                self.bump();
+            } else {
+                break;
+            }
         }
-        let table = self.table()?;
-        let mut operators = Vec::new();
-        while self.eat_punct(Punct::Pipe) {
-            operators.push(self.operator()?);
+        if self.peek().kind == TokenKind::Eof {
+            return Err(self.expected("a tabular expression after the `let` statements"));
         }
-        let expected = if self.eat_punct(Punct::Semi) {
-            "end of query"
-        } else {
-            "`|` or end of query"
-        };
+        let body = self.tabular()?;
+        let mut after_semicolon = false;
+        while self.eat_punct(Punct::Semi) {
+            after_semicolon = true;
+        }
         if self.peek().kind != TokenKind::Eof {
+            let expected = if after_semicolon {
+                "end of query (a query runs one tabular expression)"
+            } else {
+                "`|` or end of query"
+            };
             return Err(self.expected(expected));
         }
-        Ok(Query { lets, table, operators })
+        Ok(Query { lets, body })
     }
 
     // ---- tokens ----
@@ -356,6 +423,10 @@ impl<'a> Parser<'a> {
         })
     }
 
+    fn at_word_followed_by(&self, word: &str, punct: Punct) -> bool {
+        self.at_word(word) && self.nth(1).kind == TokenKind::Punct(punct)
+    }
+
     // ---- statements ----
 
     fn let_statement(&mut self) -> Result<Let, ParseError> {
@@ -365,48 +436,378 @@ impl<'a> Parser<'a> {
         let function = self.at_punct(Punct::LParen)
             && (self.nth(1).kind == TokenKind::Punct(Punct::RParen)
                 || self.nth(2).kind == TokenKind::Punct(Punct::Colon));
-        if function || (self.at_word("view") && self.nth(1).kind == TokenKind::Punct(Punct::LParen)) {
-            return Err(Self::error(
-                self.peek().span,
-                "unsupported function definition in `let`",
-            ));
-        }
-        let value = self.expr()?;
+        let value = if function || self.at_word_followed_by("view", Punct::LParen) {
+            LetValue::Function(self.function()?)
+        } else if self.tabular_ahead() {
+            LetValue::Tabular(self.tabular()?)
+        } else {
+            LetValue::Expr(self.expr()?)
+        };
         if self.at_punct(Punct::Pipe) {
-            return Err(Self::error(
-                self.peek().span,
-                "unsupported tabular `let`: only scalar values and `dynamic([...])` lists can be bound",
-            ));
+            return Err(self.expected("`;` after the `let` statement"));
         }
         self.expect_punct(Punct::Semi, "`;` after the `let` statement")?;
         Ok(Let { name, value })
     }
 
-    fn table(&mut self) -> Result<Ident, ParseError> {
-        if let TokenKind::Word(word) = &self.peek().kind {
-            let kind = if listed(TABULAR_SOURCES, word) {
-                "operator"
-            } else if listed(STATEMENTS, word) {
-                "statement"
+    /// `[view] (params) { [let ...;] body }`
+    fn function(&mut self) -> Result<Function, ParseError> {
+        let start = self.peek().span;
+        self.eat_word("view");
+        let open = self.expect_punct(Punct::LParen, "`(` to open the parameters")?;
+        let mut params = Vec::new();
+        while !self.at_punct(Punct::RParen) {
+            let name = self.name("a parameter name")?;
+            self.expect_punct(Punct::Colon, "`:` and a type after the parameter name")?;
+            let ty = if self.at_punct(Punct::LParen) {
+                // A tabular parameter: `(*)` or `(Col: type, ...)`; its columns are not checked.
+                let open = self.bump();
+                self.skip_balanced(open.span)?;
+                Ident {
+                    name: "table".to_string(),
+                    span: open.span,
+                }
             } else {
-                ""
+                self.name("a parameter type")?
             };
-            if !kind.is_empty() {
-                return Err(Self::error(self.peek().span, format!("unsupported {kind} `{word}`")));
+            let default = if self.eat_punct(Punct::Assign) {
+                Some(self.expr()?)
+            } else {
+                None
+            };
+            params.push(Param { name, ty, default });
+            if !self.eat_punct(Punct::Comma) {
+                break;
             }
         }
-        if self.at_punct(Punct::LParen) {
-            let what = "a table name (parenthesized tabular expressions are not supported)";
-            return Err(self.expected(what));
+        self.close_paren(open.span, "`,` or `)`")?;
+        let brace = self.expect_punct(Punct::LBrace, "`{` to open the function body")?;
+        let mut lets = Vec::new();
+        loop {
+            if self.at_word("let") {
+                lets.push(self.let_statement()?);
+            } else if !self.eat_punct(Punct::Semi) {
+                break;
+            }
         }
-        let table = self.name("a table name")?;
-        if self.at_punct(Punct::LParen) {
-            return Err(Self::error(
-                table.span,
-                format!("unsupported tabular function `{}(...)`", table.name),
-            ));
+        let body = if self.tabular_ahead() {
+            FunctionBody::Tabular(self.tabular()?)
+        } else {
+            FunctionBody::Scalar(self.expr()?)
+        };
+        while self.eat_punct(Punct::Semi) {}
+        let close = format!("`}}` to close `{{` opened at {}", brace.span);
+        self.expect_punct(Punct::RBrace, &close)?;
+        Ok(Function {
+            params,
+            lets,
+            body,
+            span: self.span_since(start),
+        })
+    }
+
+    /// Skips tokens up to the `)` that closes the parenthesis opened at `open` (consumed).
+    fn skip_balanced(&mut self, open: Span) -> Result<(), ParseError> {
+        let mut depth = 1u32;
+        loop {
+            match self.peek().kind {
+                TokenKind::Punct(Punct::LParen) => depth += 1,
+                TokenKind::Punct(Punct::RParen) => {
+                    depth -= 1;
+                    if depth == 0 {
+                        self.bump();
+                        return Ok(());
+                    }
+                }
+                TokenKind::Eof => return Err(self.expected(&format!("`)` to close `(` opened at {open}"))),
+                _ => {}
+            }
+            self.bump();
         }
-        Ok(table)
+    }
+
+    /// Whether the expression at the cursor is tabular: a tabular source keyword, or a `|` at
+    /// this level (or just inside a leading parenthesis) before the statement or list ends.
+    fn tabular_ahead(&self) -> bool {
+        match &self.peek().kind {
+            TokenKind::Word(w) => {
+                let next = &self.nth(1).kind;
+                let source = match w.as_str() {
+                    "datatable" | "externaldata" | "external_data" | "union" | "print" => true,
+                    "range" => !matches!(next, TokenKind::Punct(Punct::LParen)),
+                    "materialize" | "_GetWatchlist" => matches!(next, TokenKind::Punct(Punct::LParen)),
+                    _ => false,
+                };
+                if source {
+                    return true;
+                }
+            }
+            TokenKind::Punct(Punct::LParen) => {}
+            _ => return false,
+        }
+        // A source name directly followed by `|`, at the cursor or just inside a leading `(`.
+        let starts_pipeline = |at: usize| {
+            matches!(self.nth(at).kind, TokenKind::Word(_)) && self.nth(at + 1).kind == TokenKind::Punct(Punct::Pipe)
+                || matches!(&self.nth(at).kind, TokenKind::Word(w) if matches!(w.as_str(), "union" | "datatable" | "externaldata" | "print"))
+        };
+        if self.at_punct(Punct::LParen) {
+            return starts_pipeline(1) || (self.nth(1).kind == TokenKind::Punct(Punct::LParen) && starts_pipeline(2));
+        }
+        starts_pipeline(0)
+    }
+
+    // ---- tabular expressions ----
+
+    /// A source and its `| operator`s, up to a token that cannot continue it (`)`, `;`, `,`...).
+    fn tabular(&mut self) -> Result<Tabular, ParseError> {
+        self.nested(|p| {
+            let start = p.peek().span;
+            let source = p.source()?;
+            let mut operators = Vec::new();
+            while p.eat_punct(Punct::Pipe) {
+                operators.push(p.operator()?);
+            }
+            Ok(Tabular {
+                source,
+                operators,
+                span: p.span_since(start),
+            })
+        })
+    }
+
+    fn source(&mut self) -> Result<Source, ParseError> {
+        let token = self.peek().clone();
+        if self.at_punct(Punct::LParen) {
+            let open = self.bump();
+            let inner = self.tabular()?;
+            self.close_paren(open.span, "`|` or `)`")?;
+            return Ok(Source::Subquery(Box::new(inner)));
+        }
+        let TokenKind::Word(word) = &token.kind else {
+            if self.name_length().is_some() {
+                return Ok(Source::Name(self.table_name()?));
+            }
+            return Err(self.expected("a table name or a tabular expression"));
+        };
+        match word.as_str() {
+            "union" => {
+                self.bump();
+                Ok(Source::Union(self.union(token.span, None)?))
+            }
+            "datatable" => {
+                self.bump();
+                let columns = self.column_declarations("datatable")?;
+                let open = self.expect_punct(Punct::LBracket, "`[` and the values after the columns")?;
+                let mut values = Vec::new();
+                while !self.at_punct(Punct::RBracket) {
+                    values.push(self.expr()?);
+                    if !self.eat_punct(Punct::Comma) {
+                        break;
+                    }
+                }
+                let close = format!("`,` or `]` to close `[` opened at {}", open.span);
+                self.expect_punct(Punct::RBracket, &close)?;
+                Ok(Source::Datatable { columns, values })
+            }
+            "externaldata" | "external_data" => {
+                self.bump();
+                let columns = self.column_declarations("externaldata")?;
+                let open = self.expect_punct(Punct::LBracket, "`[` and the data's URLs")?;
+                let mut urls = Vec::new();
+                while let TokenKind::Str(_) = self.peek().kind {
+                    let node = self.string();
+                    if let ExprKind::Literal(Literal::String(url)) = node.expr.kind {
+                        urls.push((url, node.expr.span));
+                    }
+                    if !self.eat_punct(Punct::Comma) {
+                        break;
+                    }
+                }
+                let close = format!("a URL string or `]` to close `[` opened at {}", open.span);
+                self.expect_punct(Punct::RBracket, &close)?;
+                let mut properties = Vec::new();
+                if self.eat_word("with") {
+                    let open = self.expect_punct(Punct::LParen, "`(` after `with`")?;
+                    while !self.at_punct(Punct::RParen) {
+                        let name = self.name("a property name")?;
+                        self.expect_punct(Punct::Assign, "`=` after the property name")?;
+                        properties.push((name, self.expr()?));
+                        if !self.eat_punct(Punct::Comma) {
+                            break;
+                        }
+                    }
+                    self.close_paren(open.span, "`,` or `)`")?;
+                }
+                Ok(Source::ExternalData {
+                    columns,
+                    urls,
+                    properties,
+                })
+            }
+            "print" => {
+                self.bump();
+                Ok(Source::Print(self.column_list()?))
+            }
+            "range" if !matches!(self.nth(1).kind, TokenKind::Punct(Punct::LParen)) => {
+                self.bump();
+                let name = self.name("a column name after `range`")?;
+                self.expect_word("from", "`from` after the range's column")?;
+                let from = self.expr()?;
+                self.expect_word("to", "`to` in `range`")?;
+                let to = self.expr()?;
+                self.expect_word("step", "`step` in `range`")?;
+                let step = self.expr()?;
+                Ok(Source::Range { name, from, to, step })
+            }
+            "find" | "search" | "evaluate" | "view" | "database" | "cluster" | "workspace" | "app" => {
+                Err(Self::error(token.span, format!("unsupported operator `{word}`")))
+            }
+            _ if listed(STATEMENTS, word) && !matches!(self.nth(1).kind, TokenKind::Punct(Punct::Pipe)) => {
+                Err(Self::error(token.span, format!("unsupported statement `{word}`")))
+            }
+            _ if self.nth(1).kind == TokenKind::Punct(Punct::LParen) => {
+                let name = self.name("a function name")?;
+                let args = self.arguments()?;
+                Ok(Source::Call { name, args })
+            }
+            _ => Ok(Source::Name(self.table_name()?)),
+        }
+    }
+
+    /// A table name, possibly with `*` wildcards written against it (`Device*`).
+    fn table_name(&mut self) -> Result<Ident, ParseError> {
+        let start = self.peek().span;
+        let mut name = String::new();
+        loop {
+            if self.at_punct(Punct::Star) && (name.is_empty() || self.peek().span.start == self.prev_end) {
+                self.bump();
+                name.push('*');
+            } else if self.name_length().is_some() && (name.is_empty() || self.peek().span.start == self.prev_end) {
+                name.push_str(&self.name("a table name")?.name);
+            } else {
+                break;
+            }
+        }
+        if name.is_empty() {
+            return Err(self.expected("a table name"));
+        }
+        Ok(Ident {
+            name,
+            span: self.span_since(start),
+        })
+    }
+
+    fn expect_word(&mut self, word: &str, what: &str) -> Result<(), ParseError> {
+        if self.eat_word(word) {
+            Ok(())
+        } else {
+            Err(self.expected(what))
+        }
+    }
+
+    /// `(Name: type, ...)` of `datatable` and `externaldata`.
+    fn column_declarations(&mut self, what: &str) -> Result<Vec<ColumnDecl>, ParseError> {
+        let open = self.expect_punct(Punct::LParen, &format!("`(` and the columns after `{what}`"))?;
+        let mut columns = Vec::new();
+        while !self.at_punct(Punct::RParen) {
+            let name = self.name("a column name")?;
+            self.expect_punct(Punct::Colon, "`:` and a type after the column name")?;
+            let ty = self.name("a column type")?;
+            columns.push(ColumnDecl { name, ty });
+            if !self.eat_punct(Punct::Comma) {
+                break;
+            }
+        }
+        self.close_paren(open.span, "`,` or `)`")?;
+        Ok(columns)
+    }
+
+    /// `union` options and legs; `first` is the piped input of the `union` operator.
+    fn union(&mut self, start: Span, first: Option<()>) -> Result<Union, ParseError> {
+        let mut kind = None;
+        let mut with_source = None;
+        let mut is_fuzzy = false;
+        loop {
+            let option = match &self.peek().kind {
+                TokenKind::Word(w) if self.nth(1).kind == TokenKind::Punct(Punct::Assign) => w.clone(),
+                _ => break,
+            };
+            self.bump();
+            self.bump();
+            match option.as_str() {
+                "kind" => kind = Some(self.name("`inner` or `outer`")?),
+                "withsource" => with_source = Some(self.name("a column name")?),
+                "isfuzzy" => {
+                    is_fuzzy = self.at_word("true");
+                    self.bump();
+                }
+                _ if option.starts_with("hint.") => {
+                    self.bump();
+                }
+                _ => {
+                    return Err(Self::error(
+                        self.span_since(start),
+                        format!("unsupported `union` option `{option}`"),
+                    ))
+                }
+            }
+        }
+        let mut legs = Vec::new();
+        let _ = first;
+        loop {
+            let leg_start = self.peek().span;
+            let source = if self.at_punct(Punct::LParen) {
+                let open = self.bump();
+                let inner = self.tabular()?;
+                self.close_paren(open.span, "`|` or `)`")?;
+                Source::Subquery(Box::new(inner))
+            } else {
+                Source::Name(self.table_name()?)
+            };
+            legs.push(Tabular {
+                source,
+                operators: Vec::new(),
+                span: self.span_since(leg_start),
+            });
+            if !self.eat_punct(Punct::Comma) {
+                break;
+            }
+        }
+        Ok(Union {
+            kind,
+            with_source,
+            is_fuzzy,
+            legs,
+            span: self.span_since(start),
+        })
+    }
+
+    /// `(arg, ...)`, where an argument may be a tabular expression (`materialize(T | ...)`).
+    fn arguments(&mut self) -> Result<Vec<Expr>, ParseError> {
+        let open = self.expect_punct(Punct::LParen, "`(`")?;
+        let mut args = Vec::new();
+        if !self.at_punct(Punct::RParen) {
+            args.push(self.argument()?.expr);
+            while self.eat_punct(Punct::Comma) {
+                args.push(self.argument()?.expr);
+            }
+        }
+        self.close_paren(open.span, "`,` or `)`")?;
+        Ok(args)
+    }
+
+    /// One argument of a call or element of a list: `*`, a tabular expression or a scalar.
+    fn argument(&mut self) -> Result<Node, ParseError> {
+        if self.at_punct(Punct::Star) && matches!(self.nth(1).kind, TokenKind::Punct(Punct::Comma | Punct::RParen)) {
+            let star = self.bump();
+            return Ok(Node::leaf(ExprKind::Star, star.span));
+        }
+        if self.tabular_ahead() {
+            let tabular = self.tabular()?;
+            let span = tabular.span;
+            return Ok(Node::leaf(ExprKind::Tabular(Box::new(tabular)), span));
+        }
+        self.node()
     }
 
     fn operator(&mut self) -> Result<Operator, ParseError> {
@@ -430,83 +831,453 @@ impl<'a> Parser<'a> {
             self.bump();
         }
         let name_span = self.span_since(start);
-        match name.as_str() {
-            "where" | "filter" => {
-                let predicate = self.expr()?;
-                Ok(Operator::Where {
-                    predicate,
-                    span: self.span_since(start),
-                })
-            }
-            "project" => {
-                let mut columns = vec![self.project_column()?];
-                while self.eat_punct(Punct::Comma) {
-                    columns.push(self.project_column()?);
+        let operator = match name.as_str() {
+            "where" | "filter" => Operator::Where {
+                predicate: self.expr()?,
+                span: start,
+            },
+            "project" => Operator::Project {
+                columns: self.column_list()?,
+                span: start,
+            },
+            "extend" => Operator::Extend {
+                columns: self.column_list()?,
+                span: start,
+            },
+            "project-away" | "project-keep" => {
+                let columns = self.name_patterns()?;
+                if name == "project-away" {
+                    Operator::ProjectAway { columns, span: start }
+                } else {
+                    Operator::ProjectKeep { columns, span: start }
                 }
-                Ok(Operator::Project {
-                    columns,
-                    span: self.span_since(start),
-                })
+            }
+            "project-rename" => {
+                let mut renames = Vec::new();
+                loop {
+                    let new = self.name("a new column name")?;
+                    self.expect_punct(Punct::Assign, "`=` after the new name")?;
+                    let old = self.name("the column to rename")?;
+                    renames.push((new, old));
+                    if !self.eat_punct(Punct::Comma) {
+                        break;
+                    }
+                }
+                Operator::ProjectRename { renames, span: start }
+            }
+            "project-reorder" => {
+                let mut columns = Vec::new();
+                loop {
+                    let pattern = self.table_name()?;
+                    let direction = if self.eat_word("asc") || self.eat_word("granny-asc") {
+                        Some(Direction::Asc)
+                    } else if self.eat_word("desc") || self.eat_word("granny-desc") {
+                        Some(Direction::Desc)
+                    } else {
+                        None
+                    };
+                    columns.push((pattern, direction));
+                    if !self.eat_punct(Punct::Comma) {
+                        break;
+                    }
+                }
+                Operator::ProjectReorder { columns, span: start }
+            }
+            "summarize" => {
+                self.skip_hints();
+                let aggregates = if self.at_word("by") {
+                    Vec::new()
+                } else {
+                    self.column_list()?
+                };
+                let by = if self.eat_word("by") {
+                    self.column_list()?
+                } else {
+                    Vec::new()
+                };
+                Operator::Summarize {
+                    aggregates,
+                    by,
+                    span: start,
+                }
             }
             "order" | "sort" => {
                 if !self.eat_word("by") {
                     return Err(self.expected(&format!("`by` after `{name}`")));
                 }
-                let mut keys = vec![self.order_key()?];
-                while self.eat_punct(Punct::Comma) {
-                    keys.push(self.order_key()?);
+                Operator::OrderBy {
+                    keys: self.order_keys()?,
+                    span: start,
                 }
-                Ok(Operator::OrderBy {
-                    keys,
-                    span: self.span_since(start),
-                })
             }
-            "take" | "limit" => {
-                let TokenKind::Int(count) = self.peek().kind else {
-                    let what = format!("a row count (a non-negative integer) after `{name}`");
-                    return Err(self.expected(&what));
-                };
-                self.bump();
-                Ok(Operator::Take {
+            "take" | "limit" => Operator::Take {
+                count: self.expr()?,
+                span: start,
+            },
+            "top" => {
+                let count = self.expr()?;
+                if !self.eat_word("by") {
+                    return Err(self.expected("`by` after the row count of `top`"));
+                }
+                Operator::Top {
                     count,
-                    span: self.span_since(start),
-                })
+                    keys: self.order_keys()?,
+                    span: start,
+                }
             }
+            "distinct" => {
+                let columns = if self.eat_punct(Punct::Star) {
+                    Vec::new()
+                } else {
+                    self.column_list()?
+                };
+                Operator::Distinct { columns, span: start }
+            }
+            "count" => Operator::Count { span: start },
+            "join" | "lookup" => {
+                let mut kind = None;
+                loop {
+                    let option = match &self.peek().kind {
+                        TokenKind::Word(w) if self.nth(1).kind == TokenKind::Punct(Punct::Assign) => w.clone(),
+                        _ => break,
+                    };
+                    self.bump();
+                    self.bump();
+                    if option == "kind" {
+                        kind = Some(self.name("a join kind")?);
+                    } else if option.starts_with("hint.") || option == "withsource" {
+                        self.bump();
+                    } else {
+                        let message = format!("unsupported `{name}` option `{option}`");
+                        return Err(Self::error(self.span_since(start), message));
+                    }
+                }
+                let right = if self.at_punct(Punct::LParen) {
+                    let open = self.bump();
+                    let inner = self.tabular()?;
+                    self.close_paren(open.span, "`|` or `)`")?;
+                    inner
+                } else {
+                    let right_start = self.peek().span;
+                    let source = self.source()?;
+                    Tabular {
+                        source,
+                        operators: Vec::new(),
+                        span: self.span_since(right_start),
+                    }
+                };
+                if !self.eat_word("on") {
+                    return Err(self.expected(&format!("`on` and the keys of `{name}`")));
+                }
+                let on = self.join_keys()?;
+                let right = Box::new(right);
+                if name == "join" {
+                    Operator::Join {
+                        kind,
+                        right,
+                        on,
+                        span: start,
+                    }
+                } else {
+                    Operator::Lookup {
+                        kind,
+                        right,
+                        on,
+                        span: start,
+                    }
+                }
+            }
+            "union" => Operator::Union {
+                union: self.union(start, Some(()))?,
+                span: start,
+            },
+            "mv-expand" | "mvexpand" => {
+                loop {
+                    let option = match &self.peek().kind {
+                        TokenKind::Word(w) if self.nth(1).kind == TokenKind::Punct(Punct::Assign) => w.clone(),
+                        _ => break,
+                    };
+                    if option != "bagexpansion" && !option.starts_with("hint.") {
+                        break;
+                    }
+                    self.bump();
+                    self.bump();
+                    self.bump();
+                }
+                if self.at_word("with_itemindex") {
+                    return Err(Self::error(
+                        self.peek().span,
+                        "unsupported `mv-expand` option `with_itemindex`",
+                    ));
+                }
+                let mut columns = Vec::new();
+                loop {
+                    let column = self.column()?;
+                    let to_type = if self.eat_word("to") {
+                        if !self.eat_word("typeof") {
+                            return Err(self.expected("`typeof(type)` after `to`"));
+                        }
+                        let open = self.expect_punct(Punct::LParen, "`(` after `typeof`")?;
+                        let ty = self.name("a type")?;
+                        self.close_paren(open.span, "`)`")?;
+                        Some(ty)
+                    } else {
+                        None
+                    };
+                    columns.push(MvExpandColumn {
+                        name: column.name,
+                        expr: column.expr,
+                        to_type,
+                    });
+                    if !self.eat_punct(Punct::Comma) {
+                        break;
+                    }
+                }
+                let limit = if self.eat_word("limit") {
+                    Some(self.expr()?)
+                } else {
+                    None
+                };
+                Operator::MvExpand {
+                    columns,
+                    limit,
+                    span: start,
+                }
+            }
+            "parse" | "parse-where" => self.parse_operator(start, name == "parse-where")?,
+            "serialize" => {
+                let columns = if self.name_length().is_some() {
+                    self.column_list()?
+                } else {
+                    Vec::new()
+                };
+                Operator::Serialize { columns, span: start }
+            }
+            "render" => {
+                while !matches!(
+                    self.peek().kind,
+                    TokenKind::Punct(Punct::Pipe | Punct::Semi | Punct::RParen) | TokenKind::Eof
+                ) {
+                    if self.at_punct(Punct::LParen) {
+                        let open = self.bump();
+                        self.skip_balanced(open.span)?;
+                    } else {
+                        self.bump();
+                    }
+                }
+                Operator::Render { span: start }
+            }
+            "invoke" | "evaluate" => {
+                self.skip_hints();
+                let function = self.name("a function name")?;
+                let args = self.arguments()?;
+                if name == "invoke" {
+                    Operator::Invoke {
+                        name: function,
+                        args,
+                        span: start,
+                    }
+                } else {
+                    Operator::Evaluate {
+                        name: function,
+                        args,
+                        span: start,
+                    }
+                }
+            }
+            "as" => Operator::As {
+                name: self.name("a name after `as`")?,
+                span: start,
+            },
             _ => {
                 let lower = name.to_lowercase();
-                let hint = if listed("where filter project order sort take limit", &lower) {
+                let hint = if listed(OPERATORS, &lower) {
                     format!(" (operator names are case-sensitive: did you mean `{lower}`?)")
                 } else {
                     String::new()
                 };
-                Err(Self::error(name_span, format!("unsupported operator `{name}`{hint}")))
+                return Err(Self::error(name_span, format!("unsupported operator `{name}`{hint}")));
             }
+        };
+        Ok(with_span(operator, self.span_since(start)))
+    }
+
+    /// `hint.name = value` options, which change how Kusto distributes work, not results.
+    fn skip_hints(&mut self) {
+        while matches!(&self.peek().kind, TokenKind::Word(w) if w.starts_with("hint."))
+            && self.nth(1).kind == TokenKind::Punct(Punct::Assign)
+        {
+            self.bump();
+            self.bump();
+            self.bump();
         }
     }
 
-    fn project_column(&mut self) -> Result<ProjectColumn, ParseError> {
+    fn order_keys(&mut self) -> Result<Vec<OrderKey>, ParseError> {
+        let mut keys = vec![self.order_key()?];
+        while self.eat_punct(Punct::Comma) {
+            keys.push(self.order_key()?);
+        }
+        Ok(keys)
+    }
+
+    /// `a, b*, ['c d']` of `project-away` and `project-keep`.
+    fn name_patterns(&mut self) -> Result<Vec<Ident>, ParseError> {
+        let mut names = vec![self.table_name()?];
+        while self.eat_punct(Punct::Comma) {
+            names.push(self.table_name()?);
+        }
+        Ok(names)
+    }
+
+    /// `Col`, `$left.A == $right.B`, separated by `,` or `and`.
+    fn join_keys(&mut self) -> Result<Vec<JoinKey>, ParseError> {
+        let mut keys = Vec::new();
+        loop {
+            let first = self.join_side()?;
+            let key = if self.eat_punct(Punct::EqEq) {
+                let second = self.join_side()?;
+                match (first, second) {
+                    ((Some(true), left), (Some(false), right)) | ((Some(false), right), (Some(true), left)) => {
+                        JoinKey { left, right }
+                    }
+                    ((_, ident), _) => {
+                        return Err(Self::error(
+                            ident.span,
+                            "a join key compares `$left.Column` with `$right.Column`",
+                        ))
+                    }
+                }
+            } else {
+                match first {
+                    (None, name) => JoinKey {
+                        left: name.clone(),
+                        right: name,
+                    },
+                    (Some(_), ident) => return Err(self.expected(&format!("`==` after `{}`", ident.name))),
+                }
+            };
+            keys.push(key);
+            if !(self.eat_punct(Punct::Comma) || self.eat_word("and")) {
+                break;
+            }
+        }
+        Ok(keys)
+    }
+
+    /// `Col` (`None`), `$left.Col` (`Some(true)`) or `$right.Col` (`Some(false)`).
+    fn join_side(&mut self) -> Result<(Option<bool>, Ident), ParseError> {
+        let side = if self.at_word("$left") {
+            Some(true)
+        } else if self.at_word("$right") {
+            Some(false)
+        } else {
+            None
+        };
+        if side.is_some() {
+            self.bump();
+            self.expect_punct(Punct::Dot, "`.` and a column after `$left` / `$right`")?;
+        }
+        Ok((side, self.name("a join key column")?))
+    }
+
+    /// `parse [kind=...] [flags=...] expr with pattern`.
+    fn parse_operator(&mut self, start: Span, keep_only_matches: bool) -> Result<Operator, ParseError> {
+        let mut kind = ParseKind::Simple;
+        let mut flags = None;
+        loop {
+            let option = match &self.peek().kind {
+                TokenKind::Word(w) if self.nth(1).kind == TokenKind::Punct(Punct::Assign) => w.clone(),
+                _ => break,
+            };
+            self.bump();
+            self.bump();
+            match option.as_str() {
+                "kind" => {
+                    let value = self.name("`simple`, `regex` or `relaxed`")?;
+                    kind = match value.name.as_str() {
+                        "simple" => ParseKind::Simple,
+                        "regex" => ParseKind::Regex,
+                        "relaxed" => ParseKind::Relaxed,
+                        other => return Err(Self::error(value.span, format!("unsupported `parse` kind `{other}`"))),
+                    };
+                }
+                "flags" => flags = Some(self.name("regex flags")?.name),
+                _ => {
+                    return Err(Self::error(
+                        self.span_since(start),
+                        format!("unsupported `parse` option `{option}`"),
+                    ))
+                }
+            }
+        }
+        let source = self.expr_until_with()?;
+        if !self.eat_word("with") {
+            return Err(self.expected("`with` and a pattern after the parsed expression"));
+        }
+        let mut pattern = Vec::new();
+        loop {
+            match &self.peek().kind {
+                TokenKind::Str(_) => {
+                    if let ExprKind::Literal(Literal::String(text)) = self.string().expr.kind {
+                        pattern.push(ParsePart::Literal(text));
+                    }
+                }
+                TokenKind::Punct(Punct::Star) => {
+                    self.bump();
+                    pattern.push(ParsePart::Skip);
+                }
+                _ if self.name_length().is_some() => {
+                    let name = self.name("a column name")?;
+                    let ty = if self.eat_punct(Punct::Colon) {
+                        Some(self.name("a column type")?)
+                    } else {
+                        None
+                    };
+                    pattern.push(ParsePart::Column { name, ty });
+                }
+                _ => break,
+            }
+        }
+        if pattern.is_empty() {
+            return Err(self.expected("a `parse` pattern"));
+        }
+        Ok(Operator::Parse {
+            kind,
+            flags,
+            source,
+            pattern,
+            keep_unmatched: !keep_only_matches,
+            span: start,
+        })
+    }
+
+    /// The expression of `parse` stops at `with`, which is not an operator.
+    fn expr_until_with(&mut self) -> Result<Expr, ParseError> {
+        self.expr()
+    }
+
+    /// `column, column, ...` of `project`, `extend`, `summarize`, `print`...
+    fn column_list(&mut self) -> Result<Vec<ProjectColumn>, ParseError> {
+        let mut columns = vec![self.column()?];
+        while self.eat_punct(Punct::Comma) {
+            columns.push(self.column()?);
+        }
+        Ok(columns)
+    }
+
+    /// `expr` or `Name = expr` (also `(A, B) = expr` is not supported).
+    fn column(&mut self) -> Result<ProjectColumn, ParseError> {
         if let Some(length) = self.name_length() {
             if self.nth(length).kind == TokenKind::Punct(Punct::Assign) {
                 let name = self.name("a column name")?;
                 self.bump();
                 let expr = self.expr()?;
-                return Ok(ProjectColumn { name, expr });
+                return Ok(ProjectColumn { name: Some(name), expr });
             }
         }
         let expr = self.expr()?;
-        match &expr.kind {
-            ExprKind::Name(name) => Ok(ProjectColumn {
-                name: Ident {
-                    name: name.clone(),
-                    span: expr.span,
-                },
-                expr,
-            }),
-            _ => Err(Self::error(
-                expr.span,
-                "a computed column in `project` needs a name: write `Name = <expression>`",
-            )),
-        }
+        Ok(ProjectColumn { name: None, expr })
     }
 
     fn order_key(&mut self) -> Result<OrderKey, ParseError> {
@@ -557,16 +1328,15 @@ impl<'a> Parser<'a> {
 
     /// The binary operator at the cursor; `None` if the expression ends here, an error if it is
     /// a Kusto operator loghunt does not run.
-    fn peek_operator(&self) -> Result<Option<BinaryOp>, ParseError> {
+    fn peek_operator(&self) -> Result<Option<(BinaryOp, usize)>, ParseError> {
         let token = self.peek();
         match &token.kind {
             TokenKind::Word(word) => {
                 if let Some(op) = word_operator(word) {
-                    return Ok(Some(op));
+                    return Ok(Some((op, 1)));
                 }
                 if word == "matches" && matches!(&self.nth(1).kind, TokenKind::Word(w) if w == "regex") {
-                    let span = cover(token.span, self.nth(1).span);
-                    return Err(Self::error(span, "unsupported operator `matches regex`"));
+                    return Ok(Some((BinaryOp::MatchesRegex, 2)));
                 }
                 if is_unsupported_operator(word) {
                     return Err(Self::error(token.span, format!("unsupported operator `{word}`")));
@@ -575,18 +1345,12 @@ impl<'a> Parser<'a> {
             }
             TokenKind::Punct(punct) => {
                 if let Some(op) = punct_operator(*punct) {
-                    return Ok(Some(op));
+                    return Ok(Some((op, 1)));
                 }
-                let message = match punct {
-                    Punct::Assign => "expected `==` to compare, found `=`".to_string(),
-                    Punct::Plus | Punct::Minus | Punct::Star | Punct::Slash | Punct::Percent => {
-                        format!("unsupported operator {}", self.describe(token))
-                    }
-                    Punct::Dot => "unsupported operator `.` (property access)".to_string(),
-                    Punct::LBracket => "unsupported operator `[` (indexing)".to_string(),
-                    _ => return Ok(None),
-                };
-                Err(Self::error(token.span, message))
+                if *punct == Punct::Assign {
+                    return Err(Self::error(token.span, "expected `==` to compare, found `=`"));
+                }
+                Ok(None)
             }
             _ => Ok(None),
         }
@@ -594,12 +1358,25 @@ impl<'a> Parser<'a> {
 
     fn binary(&mut self, min_precedence: u8) -> Result<Node, ParseError> {
         let mut left = self.unary()?;
-        while let Some(op) = self.peek_operator()? {
+        loop {
+            if let Some(negated) = self.at_between() {
+                if precedence(BinaryOp::HasAny) < min_precedence {
+                    break;
+                }
+                left = self.between(left, negated)?;
+                continue;
+            }
+            let Some((op, tokens)) = self.peek_operator()? else {
+                break;
+            };
             let precedence = precedence(op);
             if precedence < min_precedence {
                 break;
             }
             let op_span = self.bump().span;
+            for _ in 1..tokens {
+                self.bump();
+            }
             let right = match op {
                 BinaryOp::In { .. } | BinaryOp::HasAny | BinaryOp::HasAll => self.list(op)?,
                 _ => self.binary(precedence + 1)?,
@@ -621,14 +1398,48 @@ impl<'a> Parser<'a> {
         Ok(left)
     }
 
-    /// The right side of `in`/`has_any`/`has_all`: `(a, "b", dynamic([...]))` as a list.
+    /// `Some(negated)` at `between` / `!between`.
+    fn at_between(&self) -> Option<bool> {
+        match &self.peek().kind {
+            TokenKind::Word(w) if w == "between" => Some(false),
+            TokenKind::Word(w) if w == "!between" || w == "notbetween" => Some(true),
+            _ => None,
+        }
+    }
+
+    /// `operand between (low .. high)`.
+    fn between(&mut self, operand: Node, negated: bool) -> Result<Node, ParseError> {
+        let op = self.bump();
+        let open = self.expect_punct(Punct::LParen, "`(` after `between`")?;
+        let low = self.node()?;
+        self.expect_punct(Punct::DotDot, "`..` between the bounds")?;
+        let high = self.node()?;
+        self.close_paren(open.span, "`)`")?;
+        let depth = deeper(operand.depth.max(low.depth).max(high.depth), op.span)?;
+        let span = self.span_since(operand.expr.span);
+        Ok(Node {
+            expr: Expr {
+                kind: ExprKind::Between {
+                    operand: Box::new(operand.expr),
+                    low: Box::new(low.expr),
+                    high: Box::new(high.expr),
+                    negated,
+                },
+                span,
+            },
+            depth,
+        })
+    }
+
+    /// The right side of `in`/`has_any`/`has_all`: `(a, "b", dynamic([...]))` as a list; an
+    /// element may be a tabular subquery (`in ((T | project c))`, `in (T | project c)`).
     fn list(&mut self, op: BinaryOp) -> Result<Node, ParseError> {
         let open = self.expect_punct(Punct::LParen, &format!("`(` after `{op}`"))?;
         let mut elements = Vec::new();
         if !self.at_punct(Punct::RParen) {
-            elements.push(self.node()?);
+            elements.push(self.argument()?);
             while self.eat_punct(Punct::Comma) {
-                elements.push(self.node()?);
+                elements.push(self.argument()?);
             }
         }
         self.close_paren(open.span, "`,` or `)`")?;
@@ -647,24 +1458,36 @@ impl<'a> Parser<'a> {
         })
     }
 
-    /// A leading `-`/`+` applies only to a number or timespan literal: the AST has no negation.
+    /// A leading `-`/`+`: folded into a number or timespan literal, else a negation.
     fn unary(&mut self) -> Result<Node, ParseError> {
         let negative = self.at_punct(Punct::Minus);
         if !(negative || self.at_punct(Punct::Plus)) {
-            return self.primary();
+            return self.postfix();
         }
         let sign = self.bump();
         let literal = match self.peek().kind {
-            TokenKind::Int(n) if negative => 0i64.checked_sub_unsigned(n).map(Literal::Long),
-            TokenKind::Int(n) => i64::try_from(n).ok().map(Literal::Long),
-            TokenKind::Real(x) => Some(Literal::Real(if negative { -x } else { x })),
+            TokenKind::Int(n) if negative => Some(0i64.checked_sub_unsigned(n).map(Literal::Long)),
+            TokenKind::Int(n) => Some(i64::try_from(n).ok().map(Literal::Long)),
+            TokenKind::Real(x) => Some(Some(Literal::Real(if negative { -x } else { x }))),
             TokenKind::TimeSpan(t) | TokenKind::Typed(Literal::TimeSpan(t)) => {
-                Some(Literal::TimeSpan(if negative { -t } else { t }))
+                Some(Some(Literal::TimeSpan(if negative { -t } else { t })))
             }
-            _ => {
-                let message = format!("unsupported operator {}", self.describe(&sign));
-                return Err(Self::error(sign.span, message));
+            _ => None,
+        };
+        let Some(literal) = literal else {
+            let operand = self.nested(|p| p.unary())?;
+            if !negative {
+                return Ok(operand);
             }
+            let depth = deeper(operand.depth, sign.span)?;
+            let span = cover(sign.span, operand.expr.span);
+            return Ok(Node {
+                expr: Expr {
+                    kind: ExprKind::Negate(Box::new(operand.expr)),
+                    span,
+                },
+                depth,
+            });
         };
         let number = self.bump();
         let span = cover(sign.span, number.span);
@@ -675,6 +1498,44 @@ impl<'a> Parser<'a> {
             )
         })?;
         Ok(Node::leaf(ExprKind::Literal(literal), span))
+    }
+
+    /// A primary followed by member accesses: `x.Name`, `x["Name"]`, `x[0]`.
+    fn postfix(&mut self) -> Result<Node, ParseError> {
+        let mut node = self.primary()?;
+        loop {
+            let member = if self.at_punct(Punct::Dot) && self.nth(1).span.start == self.peek().span.end {
+                let dot = self.bump();
+                let name = match &self.peek().kind {
+                    TokenKind::Word(w) => w.clone(),
+                    TokenKind::Int(n) => n.to_string(),
+                    _ => return Err(self.expected(&format!("a property name after `.` at {}", dot.span))),
+                };
+                let token = self.bump();
+                Node::leaf(ExprKind::Literal(Literal::String(name)), token.span)
+            } else if self.at_punct(Punct::LBracket) {
+                let open = self.bump();
+                let index = self.node()?;
+                let close = format!("`]` to close `[` opened at {}", open.span);
+                self.expect_punct(Punct::RBracket, &close)?;
+                index
+            } else {
+                break;
+            };
+            let depth = deeper(node.depth.max(member.depth), member.expr.span)?;
+            let span = self.span_since(node.expr.span);
+            node = Node {
+                expr: Expr {
+                    kind: ExprKind::Member {
+                        base: Box::new(node.expr),
+                        member: Box::new(member.expr),
+                    },
+                    span,
+                },
+                depth,
+            };
+        }
+        Ok(node)
     }
 
     fn primary(&mut self) -> Result<Node, ParseError> {
@@ -694,7 +1555,12 @@ impl<'a> Parser<'a> {
             TokenKind::TimeSpan(t) => Literal::TimeSpan(*t),
             TokenKind::Typed(literal) => literal.clone(),
             TokenKind::Guid => {
-                return Err(Self::error(token.span, "unsupported literal `guid(...)`"));
+                let text = self.src.get(token.span.start..token.span.end).unwrap_or("");
+                let body = text
+                    .split_once('(')
+                    .map_or("", |(_, rest)| rest.trim_end_matches(')'))
+                    .trim();
+                Literal::String(body.to_string())
             }
             TokenKind::Punct(Punct::LParen) => return self.parenthesized(),
             TokenKind::Punct(Punct::LBracket) if self.name_length().is_some() => {
@@ -709,12 +1575,7 @@ impl<'a> Parser<'a> {
                 return Err(Self::error(token.span, message));
             }
             TokenKind::Word(word) if word == "true" || word == "false" => Literal::Bool(word == "true"),
-            // `let x = union A, B | ...;`, `externaldata(...)`: tabular sources where a scalar
-            // belongs (`range(...)` is also a scalar function, so it is left to the planner).
-            TokenKind::Word(word) if word != "range" && listed(TABULAR_SOURCES, word) => {
-                let message = format!("unsupported operator `{word}`");
-                return Err(Self::error(token.span, message));
-            }
+            TokenKind::Word(word) if word == "null" => Literal::Null,
             TokenKind::Word(word) => {
                 if self.nth(1).kind != TokenKind::Punct(Punct::LParen) {
                     self.bump();
@@ -750,6 +1611,13 @@ impl<'a> Parser<'a> {
     }
 
     fn parenthesized(&mut self) -> Result<Node, ParseError> {
+        if self.tabular_ahead() {
+            let open = self.bump();
+            let tabular = self.tabular()?;
+            self.close_paren(open.span, "`|` or `)`")?;
+            let span = self.span_since(open.span);
+            return Ok(Node::leaf(ExprKind::Tabular(Box::new(tabular)), span));
+        }
         let open = self.bump();
         let mut inner = self.node()?;
         self.close_paren(open.span, "`)`")?;
@@ -762,9 +1630,9 @@ impl<'a> Parser<'a> {
         let open = self.bump();
         let mut args = Vec::new();
         if !self.at_punct(Punct::RParen) {
-            args.push(self.node()?);
+            args.push(self.argument()?);
             while self.eat_punct(Punct::Comma) {
-                args.push(self.node()?);
+                args.push(self.argument()?);
             }
         }
         self.close_paren(open.span, "`,` or `)`")?;
@@ -839,10 +1707,7 @@ impl<'a> Parser<'a> {
         let token = self.peek().clone();
         match &token.kind {
             TokenKind::Punct(Punct::LBracket) => self.dynamic_array(),
-            TokenKind::Punct(Punct::LBrace) => Err(Self::error(
-                token.span,
-                "unsupported property bag `{...}` in `dynamic(...)`",
-            )),
+            TokenKind::Punct(Punct::LBrace) => self.dynamic_bag(),
             TokenKind::Word(w) if w == "null" => {
                 self.bump();
                 Ok(Node::leaf(ExprKind::Literal(Literal::Null), token.span))
@@ -856,6 +1721,38 @@ impl<'a> Parser<'a> {
             | TokenKind::Punct(Punct::Minus | Punct::Plus) => self.unary(),
             _ => Err(self.expected("a value (string, number, bool, null or `[...]`)")),
         }
+    }
+
+    /// `{"key": value, ...}` inside `dynamic(...)`: a property bag literal.
+    fn dynamic_bag(&mut self) -> Result<Node, ParseError> {
+        self.nested(|p| {
+            let open = p.bump();
+            let mut bag = serde_json::Map::new();
+            while !p.at_punct(Punct::RBrace) {
+                let key = match &p.peek().kind {
+                    TokenKind::Str(key) => key.clone(),
+                    TokenKind::Word(key) => key.clone(),
+                    _ => return Err(p.expected("a property name")),
+                };
+                p.bump();
+                p.expect_punct(Punct::Colon, "`:` after the property name")?;
+                let value = p.dynamic_value()?;
+                let Some(json) = json_of(&value.expr) else {
+                    return Err(Self::error(
+                        value.expr.span,
+                        "expected a constant value in a property bag",
+                    ));
+                };
+                bag.insert(key, json);
+                if !p.eat_punct(Punct::Comma) {
+                    break;
+                }
+            }
+            let close = format!("`,` or `}}` to close `{{` opened at {}", open.span);
+            p.expect_punct(Punct::RBrace, &close)?;
+            let literal = Literal::Dynamic(serde_json::Value::Object(bag));
+            Ok(Node::leaf(ExprKind::Literal(literal), p.span_since(open.span)))
+        })
     }
 
     fn dynamic_array(&mut self) -> Result<Node, ParseError> {
@@ -873,6 +1770,25 @@ impl<'a> Parser<'a> {
             p.list_node(elements, p.span_since(open.span))
         })
     }
+}
+
+/// The JSON value of a constant `dynamic(...)` element.
+pub(crate) fn json_of(expr: &Expr) -> Option<serde_json::Value> {
+    use serde_json::Value as Json;
+    Some(match &expr.kind {
+        ExprKind::Literal(literal) => match literal {
+            Literal::String(s) => Json::String(s.clone()),
+            Literal::Long(n) => Json::from(*n),
+            Literal::Real(x) => serde_json::Number::from_f64(*x).map_or(Json::Null, Json::Number),
+            Literal::Bool(b) => Json::Bool(*b),
+            Literal::DateTime(t) => Json::String(crate::time::format_datetime(*t)),
+            Literal::TimeSpan(t) => Json::String(crate::value::format_timespan(*t)),
+            Literal::Dynamic(json) => json.clone(),
+            Literal::Null => Json::Null,
+        },
+        ExprKind::List(items) => Json::Array(items.iter().map(json_of).collect::<Option<_>>()?),
+        _ => return None,
+    })
 }
 
 #[cfg(test)]

@@ -11,8 +11,7 @@ use serde_json::{Map, Value as Json};
 pub use summary::write_summary;
 
 use crate::input::LogFile;
-use crate::plan::CompiledRule;
-use crate::scan::Hit;
+use crate::plan::RuleResult;
 use crate::value::Value;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,11 +21,10 @@ pub enum Format {
     Csv,
 }
 
-/// Everything a printer needs: the rules in output order, each one's rows, and the files the
-/// rows' positions refer to.
+/// Everything a printer needs: the rules' results in output order, and the files the rows'
+/// positions refer to.
 pub struct Results<'a> {
-    pub rules: &'a [CompiledRule],
-    pub hits: &'a [Vec<Hit>],
+    pub rules: &'a [RuleResult],
     pub files: &'a [LogFile],
 }
 
@@ -41,10 +39,10 @@ pub fn write_results(out: &mut impl Write, format: Format, results: &Results<'_>
 /// One JSON object per row: `rule` and `row` are the contract; `title`, `file` and `line` say
 /// where the row came from.
 fn write_jsonl(out: &mut impl Write, results: &Results<'_>) -> io::Result<()> {
-    for (rule, hits) in results.rules.iter().zip(results.hits) {
-        for hit in hits {
+    for rule in results.rules {
+        for hit in &rule.rows {
             let mut row = Map::new();
-            for (column, value) in rule.columns.iter().zip(&hit.row) {
+            for (column, value) in rule.columns.iter().zip(&hit.values) {
                 row.insert(column.name.clone(), value.to_json());
             }
             let mut object = Map::new();
@@ -53,9 +51,13 @@ fn write_jsonl(out: &mut impl Write, results: &Results<'_>) -> io::Result<()> {
             if let Some(title) = &rule.title {
                 object.insert("title".into(), Json::String(title.clone()));
             }
-            let file = &results.files[hit.position.file].path;
-            object.insert("file".into(), Json::String(file.display().to_string()));
-            object.insert("line".into(), Json::from(hit.position.line));
+            // A row of a record keeps where the record is; a computed row (`summarize`...) has
+            // no single place.
+            if let Some(position) = hit.origin {
+                let file = &results.files[position.file].path;
+                object.insert("file".into(), Json::String(file.display().to_string()));
+                object.insert("line".into(), Json::from(position.line));
+            }
             serde_json::to_writer(&mut *out, &Json::Object(object))?;
             out.write_all(b"\n")?;
         }
@@ -77,15 +79,15 @@ fn write_csv(out: &mut impl Write, results: &Results<'_>) -> io::Result<()> {
     let mut line = vec![csv_field("rule")];
     line.extend(header.iter().map(|h| csv_field(h)));
     write!(out, "{}\r\n", line.join(","))?;
-    for (rule, hits) in results.rules.iter().zip(results.hits) {
+    for rule in results.rules {
         let positions: Vec<Option<usize>> = header
             .iter()
             .map(|h| rule.columns.iter().position(|c| c.name == *h))
             .collect();
-        for hit in hits {
+        for hit in &rule.rows {
             let mut line = vec![csv_field(&rule.id)];
             for position in &positions {
-                line.push(position.map_or_else(String::new, |p| csv_field(&cell(&hit.row[p]))));
+                line.push(position.map_or_else(String::new, |p| csv_field(&cell(&hit.values[p]))));
             }
             write!(out, "{}\r\n", line.join(","))?;
         }
@@ -102,7 +104,8 @@ fn csv_field(text: &str) -> String {
     }
 }
 
-/// A value as one cell of text: null is empty.
+/// A value as one cell of text: null is empty, dynamic values compact JSON (a dynamic string
+/// its text), timespans `d.hh:mm:ss.fffffff`.
 fn cell(value: &Value) -> String {
     match value {
         Value::Dynamic(json) if !json.is_string() => json.to_string(),
@@ -112,27 +115,25 @@ fn cell(value: &Value) -> String {
 
 /// Per rule: a heading with its title and count, then the rows in aligned columns.
 fn write_table(out: &mut impl Write, results: &Results<'_>) -> io::Result<()> {
-    for (index, (rule, hits)) in results.rules.iter().zip(results.hits).enumerate() {
+    for (index, rule) in results.rules.iter().enumerate() {
+        let hits = &rule.rows;
         if index > 0 {
             writeln!(out)?;
         }
         let title = rule.title.as_deref().map(|t| format!(" — {t}")).unwrap_or_default();
         let noun = if hits.len() == 1 { "result" } else { "results" };
-        writeln!(
-            out,
-            "{}{} [{}]: {} {}",
-            rule.id,
-            title,
-            rule.table.name,
-            hits.len(),
-            noun
-        )?;
+        writeln!(out, "{}{} [{}]: {} {}", rule.id, title, rule.table, hits.len(), noun)?;
         if hits.is_empty() {
             continue;
         }
         let cells: Vec<Vec<String>> = hits
             .iter()
-            .map(|h| h.row.iter().map(|v| cell(v).replace(['\r', '\n', '\t'], " ")).collect())
+            .map(|h| {
+                h.values
+                    .iter()
+                    .map(|v| cell(v).replace(['\r', '\n', '\t'], " "))
+                    .collect()
+            })
             .collect();
         let widths: Vec<usize> = rule
             .columns

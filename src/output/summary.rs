@@ -5,14 +5,13 @@
 use std::io::{self, Write};
 use std::time::Duration;
 
-use crate::plan::CompiledRule;
-use crate::scan::{Hit, Stats, UNKNOWN_TABLE};
+use crate::plan::RuleResult;
+use crate::scan::{Stats, UNKNOWN_TABLE};
 
 pub fn write_summary(
     out: &mut impl Write,
     stats: &Stats,
-    rules: &[CompiledRule],
-    hits: &[Vec<Hit>],
+    rules: &[RuleResult],
     skipped_files: u64,
     elapsed: Duration,
 ) -> io::Result<()> {
@@ -104,8 +103,11 @@ pub fn write_summary(
         }
     }
     writeln!(out, "results:")?;
-    for (rule, rows) in rules.iter().zip(hits) {
-        writeln!(out, "  {}: {}", rule.id, rows.len())?;
+    for rule in rules {
+        writeln!(out, "  {}: {}", rule.id, rule.rows.len())?;
+        for note in &rule.notes {
+            writeln!(out, "    ignored: {note}")?;
+        }
     }
     Ok(())
 }

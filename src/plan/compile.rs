@@ -1,4 +1,4 @@
-//! From a rule's syntax tree to a [`CompiledRule`]: `let` bindings evaluated to constants, names
+//! From a rule's syntax tree to a [`Pipeline`]: `let` bindings evaluated to constants, names
 //! resolved against the table schema (a column the schema lacks is an error), operand types
 //! checked, and each operator turned into its matcher.
 
@@ -11,14 +11,14 @@ use crate::hashing::FxHashSet;
 use crate::kql::{self, BinaryOp, Comparison, Direction, Expr, ExprKind, Literal, Nulls, Operator, Span, StringTest};
 use crate::plan::eval::{Predicate, Scalar, SortKey};
 use crate::plan::text::{StringSet, SubstringKind, SubstringTest, TermSet};
-use crate::plan::{CompileError, CompiledRule, Stage};
+use crate::plan::{CompileError, CompiledRule, Output, Pipeline, Stage};
 use crate::rules::{Rule, Warning};
 use crate::schema::{self, Column, ColumnType};
 use crate::value::Value;
 
 /// What a `let` name stands for once evaluated.
 #[derive(Debug, Clone)]
-enum Binding {
+pub(crate) enum Binding {
     Scalar(Value),
     List(Vec<Value>),
 }
@@ -26,7 +26,7 @@ enum Binding {
 struct Compiler<'r> {
     rule: &'r Rule,
     now: i64,
-    lets: HashMap<String, Binding>,
+    lets: Cow<'r, HashMap<String, Binding>>,
     /// Sets built from a `let` list, shared by every operator that uses the list the same way
     /// (`SHA256 in (h) or SHA1 in (h) or MD5 in (h)` builds one set, not three).
     string_sets: RefCell<HashMap<(String, bool), Arc<StringSet>>>,
@@ -35,38 +35,121 @@ struct Compiler<'r> {
     columns: Vec<Column>,
 }
 
-/// Parses and compiles one rule. `now` is the instant `now()` and `ago()` count from.
+/// Parses and compiles one rule. `now` is the instant `now()` and `ago()` count from. A query
+/// of the seed shape (`let` constants, one table, `where`, `project`, `order by`, `take`) is
+/// one pipeline, exactly as the fast path runs it; any other goes to the query engine.
 pub fn compile_rule(rule: &Rule, now: i64) -> Result<(CompiledRule, Vec<Warning>), CompileError> {
-    let mut query = kql::parse(&rule.query).map_err(|e| CompileError::at(rule, e.span, e.message))?;
-    let table = schema::table(&query.table.name).ok_or_else(|| {
-        let known: Vec<&str> = schema::tables().iter().map(|t| t.name.as_str()).collect();
-        CompileError::at(
-            rule,
-            query.table.span,
-            format!(
-                "unknown table `{}` (known tables: {})",
-                query.table.name,
-                known.join(", ")
-            ),
-        )
+    let query = kql::parse(&rule.query).map_err(|e| CompileError::at(rule, e.span, e.message))?;
+    if seed_shaped(&query) {
+        let seed = compile_seed(rule, query, now);
+        match seed {
+            Ok((pipeline, warnings)) => {
+                let compiled = CompiledRule {
+                    id: rule.id.clone(),
+                    title: rule.title.clone(),
+                    table: pipeline.table.name.clone(),
+                    pipelines: vec![pipeline],
+                    output: Output::Pipeline,
+                };
+                return Ok((compiled, warnings));
+            }
+            Err(error) => {
+                // The engine takes what the seed compiler cannot (functions in `where`, ...);
+                // if it cannot either, the seed compiler's error is the one to report.
+                let query = kql::parse(&rule.query).map_err(|e| CompileError::at(rule, e.span, e.message))?;
+                return compile_query(rule, &query, now).map_err(|_| error);
+            }
+        }
+    }
+    compile_query(rule, &query, now)
+}
+
+fn compile_query(rule: &Rule, query: &kql::Query, now: i64) -> Result<(CompiledRule, Vec<Warning>), CompileError> {
+    let (pipelines, program, warnings) = crate::plan::query::plan_query(rule, query, now)?;
+    let table = match pipelines.as_slice() {
+        [one] => one.table.name.clone(),
+        [] => "(no table)".to_string(),
+        several => {
+            let mut names: Vec<&str> = several.iter().map(|p| p.table.name.as_str()).collect();
+            names.dedup();
+            names.join(", ")
+        }
+    };
+    let compiled = CompiledRule {
+        id: rule.id.clone(),
+        title: rule.title.clone(),
+        table,
+        pipelines,
+        output: Output::Program(Box::new(program)),
+    };
+    Ok((compiled, warnings))
+}
+
+/// Whether a query has the seed shape the fast path's own compiler takes.
+fn seed_shaped(query: &kql::Query) -> bool {
+    let Some(table) = query.table() else { return false };
+    if table.name.contains('*') || schema::table(&table.name).is_none() {
+        return false;
+    }
+    let lets_are_constants = query.lets.iter().all(|statement| match &statement.value {
+        kql::LetValue::Expr(expr) => !matches!(expr.kind, ExprKind::Name(ref n) if schema::table(n).is_some()),
+        _ => false,
+    });
+    let operators_fit = query.operators().iter().all(|operator| match operator {
+        Operator::Where { .. } | Operator::OrderBy { .. } => true,
+        Operator::Project { columns, .. } => columns.iter().all(|c| c.plain_name().is_some()),
+        Operator::Take { count, .. } => matches!(count.kind, ExprKind::Literal(Literal::Long(n)) if n >= 0),
+        _ => false,
+    });
+    lets_are_constants && operators_fit
+}
+
+/// Compiles a `where` predicate the way the seed shape's pipelines run it (fast path and
+/// prefilter included), over a table's own columns; `None` if it is outside that compiler.
+pub(crate) fn fast_predicate(
+    rule: &Rule,
+    now: i64,
+    constants: &HashMap<String, Binding>,
+    columns: &[Column],
+    predicate: &Expr,
+) -> Option<Predicate> {
+    let compiler = Compiler {
+        rule,
+        now,
+        lets: Cow::Borrowed(constants),
+        string_sets: RefCell::default(),
+        term_sets: RefCell::default(),
+        columns: columns.to_vec(),
+    };
+    compiler.predicate(predicate).ok()
+}
+
+fn compile_seed(rule: &Rule, mut query: kql::Query, now: i64) -> Result<(Pipeline, Vec<Warning>), CompileError> {
+    let table_name = query.table().map(|t| t.name.clone()).unwrap_or_default();
+    let table = schema::table(&table_name).ok_or_else(|| {
+        let span = query.table().map(|t| t.span).unwrap_or_default();
+        CompileError::at(rule, span, format!("unknown table `{table_name}`"))
     })?;
     let mut compiler = Compiler {
         rule,
         now,
-        lets: HashMap::new(),
+        lets: Cow::Owned(HashMap::new()),
         string_sets: RefCell::default(),
         term_sets: RefCell::default(),
         columns: table.columns.clone(),
     };
     // The `let` values are taken out of the tree: a list's strings move into the binding.
     for statement in std::mem::take(&mut query.lets) {
-        let binding = compiler.binding(statement.value)?;
-        compiler.lets.insert(statement.name.name, binding);
+        let kql::LetValue::Expr(value) = statement.value else {
+            return Err(CompileError::at(rule, statement.name.span, "expected a constant `let`"));
+        };
+        let binding = compiler.binding(value)?;
+        compiler.lets.to_mut().insert(statement.name.name, binding);
     }
 
     let mut streaming = Vec::new();
     let mut tail = Vec::new();
-    for operator in &query.operators {
+    for operator in query.operators() {
         let stage = compiler.operator(operator)?;
         let needs_every_row = matches!(stage, Stage::OrderBy(_) | Stage::Take(_));
         if needs_every_row || !tail.is_empty() {
@@ -76,14 +159,14 @@ pub fn compile_rule(rule: &Rule, now: i64) -> Result<(CompiledRule, Vec<Warning>
         }
     }
 
-    let mut warnings = compiler.cross_check(&query.table.name);
+    let mut warnings = compiler.cross_check(&table_name);
     if streaming.is_empty() && tail.is_empty() {
         warnings.push(Warning {
             rule: rule.id.clone(),
             message: format!("the query has no operator: every {} record is a result", table.name),
         });
     }
-    let compiled = CompiledRule {
+    let compiled = Pipeline {
         id: rule.id.clone(),
         title: rule.title.clone(),
         source: rule.source.clone(),
@@ -91,6 +174,7 @@ pub fn compile_rule(rule: &Rule, now: i64) -> Result<(CompiledRule, Vec<Warning>
         streaming,
         tail,
         columns: compiler.columns,
+        engine: Vec::new(),
     };
     Ok((compiled, warnings))
 }
@@ -103,6 +187,7 @@ fn literal_value(literal: &Literal) -> Value {
         Literal::Bool(b) => Value::Bool(*b),
         Literal::DateTime(t) => Value::DateTime(*t),
         Literal::TimeSpan(t) => Value::TimeSpan(*t),
+        Literal::Dynamic(json) => Value::Dynamic(json.clone()),
         Literal::Null => Value::Null,
     }
 }
@@ -121,7 +206,7 @@ fn value_type(value: &Value) -> Option<ColumnType> {
 }
 
 /// Types that Kusto compares with each other. Null (`None`) compares with anything.
-fn comparable(a: Option<ColumnType>, b: Option<ColumnType>) -> bool {
+pub(crate) fn comparable(a: Option<ColumnType>, b: Option<ColumnType>) -> bool {
     use ColumnType::*;
     let (Some(a), Some(b)) = (a, b) else { return true };
     let numeric = |t| matches!(t, Long | Real);
@@ -350,6 +435,9 @@ impl Compiler<'_> {
         let (operand, left_ty) = self.scalar(left)?;
         match op {
             BinaryOp::And | BinaryOp::Or => unreachable!("handled by predicate()"),
+            BinaryOp::Arithmetic(_) | BinaryOp::MatchesRegex => {
+                Err(self.error(left.span, format!("unsupported operator `{op}` in the fast path")))
+            }
             BinaryOp::Compare(comparison) => {
                 let (right_operand, right_ty) = self.scalar(right)?;
                 if !comparable(left_ty, right_ty) {
@@ -398,6 +486,9 @@ impl Compiler<'_> {
                     StringTest::StartsWith => SubstringKind::StartsWith,
                     StringTest::EndsWith => SubstringKind::EndsWith,
                     StringTest::Equals => SubstringKind::Equals,
+                    StringTest::HasPrefix | StringTest::HasSuffix => {
+                        return Err(self.error(left.span, format!("unsupported operator `{op}`")));
+                    }
                 };
                 Ok(Predicate::Substring {
                     operand,
@@ -482,15 +573,13 @@ impl Compiler<'_> {
                             ))
                         }
                     };
-                    if !seen.insert(column.name.name.clone()) {
-                        return Err(self.error(
-                            column.name.span,
-                            format!("`project` names `{}` twice", column.name.name),
-                        ));
+                    let name = column.plain_name().unwrap_or_default().to_string();
+                    if !seen.insert(name.clone()) {
+                        return Err(self.error(column.expr.span, format!("`project` names `{name}` twice")));
                     }
                     scalars.push(scalar);
                     next.push(Column {
-                        name: column.name.name.clone(),
+                        name,
                         ty: ty.unwrap_or(ColumnType::String),
                     });
                 }
@@ -521,7 +610,11 @@ impl Compiler<'_> {
                 }
                 Ok(Stage::OrderBy(compiled))
             }
-            Operator::Take { count, .. } => Ok(Stage::Take(*count)),
+            Operator::Take { count, .. } => match count.kind {
+                ExprKind::Literal(Literal::Long(n)) if n >= 0 => Ok(Stage::Take(n as u64)),
+                _ => Err(self.error(count.span, "`take` needs a row count")),
+            },
+            other => Err(self.error(other.span(), format!("unsupported operator `{}`", other.name()))),
         }
     }
 

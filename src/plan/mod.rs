@@ -1,13 +1,15 @@
-//! The plan: each rule's parsed query checked against its table's schema and compiled into
-//! matchers — hash-set lookups for `in`, term automata for `has`/`has_any`, typed comparisons —
-//! that the scan calls on every record. Also the cross-checks that need both the document and
-//! its query (the IOC table against the query's lists). It reads no logs.
+//! The plan: each rule's parsed query checked against its tables' schemas and compiled into
+//! scan pipelines — hash-set lookups for `in`, term automata for `has`/`has_any`, typed
+//! comparisons, the engine's streaming operators — that the scan calls on every record, and,
+//! for queries beyond the seed shape, a program that runs after the scan ([`query`]). Also the
+//! cross-checks that need both the document and its query. It reads no logs.
 
 pub mod aggregate;
 mod compile;
 pub mod eval;
 pub mod functions;
 pub mod prefilter;
+pub mod query;
 pub mod text;
 
 use std::fmt;
@@ -17,15 +19,17 @@ use rayon::prelude::*;
 
 pub use compile::compile_rule;
 pub use eval::{Predicate, Row, Scalar, SortKey};
+pub use query::Position;
 
 use crate::kql::Span;
 use crate::rules::{Rule, Warning};
 use crate::schema::{Column, Table};
 use crate::value::Value;
 
-/// A rule ready to run.
+/// What the scan runs for one table a rule reads: the rule's own query in the seed shape, or one
+/// leaf of an engine query.
 #[derive(Debug)]
-pub struct CompiledRule {
+pub struct Pipeline {
     pub id: String,
     pub title: Option<String>,
     pub source: PathBuf,
@@ -35,8 +39,12 @@ pub struct CompiledRule {
     pub streaming: Vec<Stage>,
     /// The rest, applied to the collected rows in input order.
     pub tail: Vec<Stage>,
-    /// The columns of a result row.
+    /// The columns of a result row (of the seed shape's rows; an engine query's program has
+    /// its own).
     pub columns: Vec<Column>,
+    /// The query engine's streaming operators (`extend`, `project`, `mv-expand`, `parse`, and
+    /// `where`s the fast path does not take), run on the workers after `streaming`.
+    pub engine: Vec<query::Op>,
 }
 
 #[derive(Debug)]
@@ -48,7 +56,7 @@ pub enum Stage {
     Take(u64),
 }
 
-impl CompiledRule {
+impl Pipeline {
     /// Runs the streaming operators on one record. `Some(values)` is a result row (before the
     /// tail), `None` means the record was filtered out.
     pub fn stream<R: Row + ?Sized>(&self, record: &R) -> Option<Vec<Value>> {
@@ -85,6 +93,26 @@ impl CompiledRule {
         })
     }
 
+    /// Runs the streaming stages and then the engine's streaming operators on one record:
+    /// the rows it yields (none, one, or several after `mv-expand`) go to `out`.
+    pub fn stream_into<R: Row + ?Sized>(&self, record: &R, now: i64, out: &mut Vec<Vec<Value>>) {
+        let Some(values) = self.stream(record) else { return };
+        if self.engine.is_empty() {
+            out.push(values);
+            return;
+        }
+        let context = query::expr::Context::new(now);
+        let mut rows = vec![query::Row { values, origin: None }];
+        for op in &self.engine {
+            let mut next = Vec::with_capacity(rows.len());
+            for row in rows {
+                query::run::apply_row(op, row, &context, &mut next);
+            }
+            rows = next;
+        }
+        out.extend(rows.into_iter().map(|row| row.values));
+    }
+
     /// Applies the tail to the rows `stream` produced, given in input order. Sorting is stable,
     /// so rows that tie on every key keep their input order.
     pub fn finish<T>(&self, mut rows: Vec<(T, Vec<Value>)>) -> Vec<(T, Vec<Value>)> {
@@ -104,10 +132,56 @@ impl CompiledRule {
     }
 }
 
+/// One rule compiled: the pipelines the scan runs for it, and how its result is made of what
+/// they collect.
+#[derive(Debug)]
+pub struct CompiledRule {
+    pub id: String,
+    pub title: Option<String>,
+    /// The table (or tables, comma-separated) it reads, for headings.
+    pub table: String,
+    pub pipelines: Vec<Pipeline>,
+    pub output: Output,
+}
+
+#[derive(Debug)]
+pub enum Output {
+    /// The seed shape: the rows of the rule's one pipeline, after its tail.
+    Pipeline,
+    /// An engine query: its program run on its pipelines' rows.
+    Program(Box<query::Program>),
+}
+
+/// A rule as the plan keeps it once its pipelines joined the plan's list.
+#[derive(Debug)]
+pub struct PlannedRule {
+    pub id: String,
+    pub title: Option<String>,
+    pub table: String,
+    /// Its pipelines: `first..first + count` in [`Plan::pipelines`].
+    pub first: usize,
+    pub count: usize,
+    pub output: Output,
+}
+
+/// One rule's result: its columns and rows in their final order.
+#[derive(Debug, Clone)]
+pub struct RuleResult {
+    pub id: String,
+    pub title: Option<String>,
+    pub table: String,
+    pub columns: Vec<query::Col>,
+    pub rows: Vec<query::Row>,
+    /// Notes for the summary (`render` ignored, ...).
+    pub notes: Vec<String>,
+}
+
 /// Every rule compiled, plus the warnings found on the way.
 #[derive(Debug, Default)]
 pub struct Plan {
-    pub rules: Vec<CompiledRule>,
+    /// What the scan runs, every rule's pipelines one after the other.
+    pub pipelines: Vec<Pipeline>,
+    pub rules: Vec<PlannedRule>,
     pub warnings: Vec<Warning>,
 }
 
@@ -128,22 +202,89 @@ impl Plan {
         let mut plan = Plan::default();
         for result in results {
             let (compiled, warnings) = result?;
-            plan.rules.push(compiled);
+            plan.rules.push(PlannedRule {
+                id: compiled.id,
+                title: compiled.title,
+                table: compiled.table,
+                first: plan.pipelines.len(),
+                count: compiled.pipelines.len(),
+                output: compiled.output,
+            });
+            plan.pipelines.extend(compiled.pipelines);
             plan.warnings.extend(warnings);
         }
         Ok(plan)
     }
 
-    /// Each table some rule reads, in order of first use, with the indices of its rules.
-    pub fn rules_by_table(&self) -> Vec<(&'static Table, Vec<usize>)> {
+    /// Each table some pipeline reads, in order of first use, with the indices of its pipelines.
+    pub fn pipelines_by_table(&self) -> Vec<(&'static Table, Vec<usize>)> {
         let mut by_table: Vec<(&'static Table, Vec<usize>)> = Vec::new();
-        for (index, rule) in self.rules.iter().enumerate() {
+        for (index, rule) in self.pipelines.iter().enumerate() {
             match by_table.iter_mut().find(|(table, _)| std::ptr::eq(*table, rule.table)) {
                 Some((_, rules)) => rules.push(index),
                 None => by_table.push((rule.table, vec![index])),
             }
         }
         by_table
+    }
+
+    /// The rules' results from the rows each pipeline collected (in input order, after the
+    /// pipeline's tail), given with each row's position. `externals` resolves the
+    /// `externaldata` and watchlist sources of each rule's program (by rule, then source).
+    pub fn finish(
+        &self,
+        mut collected: Vec<Vec<query::Row>>,
+        externals: &mut dyn FnMut(usize, &query::External) -> Result<query::Rows, query::RunError>,
+        now: i64,
+        max_memory: usize,
+    ) -> Result<Vec<RuleResult>, (String, query::RunError)> {
+        let mut results = Vec::with_capacity(self.rules.len());
+        for (index, rule) in self.rules.iter().enumerate() {
+            let result = match &rule.output {
+                Output::Pipeline => {
+                    let pipeline = &self.pipelines[rule.first];
+                    RuleResult {
+                        id: rule.id.clone(),
+                        title: rule.title.clone(),
+                        table: rule.table.clone(),
+                        columns: pipeline
+                            .columns
+                            .iter()
+                            .map(|c| query::Col::new(c.name.clone(), Some(c.ty)))
+                            .collect(),
+                        rows: std::mem::take(&mut collected[rule.first]),
+                        notes: Vec::new(),
+                    }
+                }
+                Output::Program(program) => {
+                    let mut loaded = Vec::new();
+                    for external in &program.externals {
+                        loaded.push(externals(index, external).map_err(|e| (rule.id.clone(), e))?);
+                    }
+                    let mut pipelines: Vec<Option<Vec<query::Row>>> = collected[rule.first..rule.first + rule.count]
+                        .iter_mut()
+                        .map(|rows| Some(std::mem::take(rows)))
+                        .collect();
+                    let resources = query::Resources {
+                        now,
+                        pipelines: &mut pipelines,
+                        externals: loaded,
+                        max_memory,
+                    };
+                    let rows = program.run(resources).map_err(|e| (rule.id.clone(), e))?;
+                    RuleResult {
+                        id: rule.id.clone(),
+                        title: rule.title.clone(),
+                        table: rule.table.clone(),
+                        columns: program.columns.clone(),
+                        rows: rows.rows,
+                        notes: program.ignored.clone(),
+                    }
+                }
+            };
+            results.push(result);
+        }
+        Ok(results)
     }
 }
 

@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 use crate::plan::text::{IndexKey, SetIndex, StringSet, TermSet};
-use crate::plan::{CompiledRule, Plan, Predicate, Row, Scalar, Stage};
+use crate::plan::{Pipeline, Plan, Predicate, Row, Scalar, Stage};
 use crate::schema::ColumnType;
 use crate::value::Value;
 
@@ -54,7 +54,7 @@ impl Plan {
     /// record must be parsed.
     pub fn prefilter(&self) -> Option<Prefilter<'_>> {
         let mut tests = Vec::new();
-        for (index, rule) in self.rules.iter().enumerate() {
+        for (index, rule) in self.pipelines.iter().enumerate() {
             tests.extend(rule_tests(rule, index)?);
         }
         Some(Prefilter { tests })
@@ -63,7 +63,7 @@ impl Plan {
 
 /// The tests of one rule: from the `where` operators before the first `project` (they read the
 /// table's own columns); each is a necessary condition, so the one with the fewest tests wins.
-fn rule_tests(rule: &CompiledRule, index: usize) -> Option<Vec<Test<'_>>> {
+fn rule_tests(rule: &Pipeline, index: usize) -> Option<Vec<Test<'_>>> {
     let mut best: Option<Vec<Test<'_>>> = None;
     for stage in &rule.streaming {
         match stage {
@@ -82,7 +82,7 @@ fn rule_tests(rule: &CompiledRule, index: usize) -> Option<Vec<Test<'_>>> {
 }
 
 /// Tests one of which holds whenever `predicate` holds, if there is such a set.
-fn necessary<'p>(predicate: &'p Predicate, rule: &'p CompiledRule, index: usize) -> Option<Vec<Test<'p>>> {
+fn necessary<'p>(predicate: &'p Predicate, rule: &'p Pipeline, index: usize) -> Option<Vec<Test<'p>>> {
     match predicate {
         Predicate::Const(false) => Some(Vec::new()),
         Predicate::InStrings {

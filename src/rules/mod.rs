@@ -223,6 +223,22 @@ struct Read<T> {
     warnings: Vec<Warning>,
 }
 
+/// Every rule source under `paths`, each read on its own: the rule, or why it cannot be read
+/// (for `loghunt rules --check`, which reports every source instead of stopping at the first).
+pub fn load_with_errors(paths: &[PathBuf]) -> Vec<(PathBuf, Result<Rule, RuleError>)> {
+    let mut files = Vec::new();
+    for path in paths {
+        match rule_files(path) {
+            Ok(found) => files.extend(found),
+            Err(e) => return vec![(path.clone(), Err(e))],
+        }
+    }
+    files
+        .par_iter()
+        .map(|file| (file.clone(), load_file(file).map(|(rule, _)| rule)))
+        .collect()
+}
+
 fn load_file(file: &Path) -> Result<(Rule, Vec<Warning>), RuleError> {
     let text = std::fs::read(file).map_err(|e| RuleError {
         path: file.to_path_buf(),

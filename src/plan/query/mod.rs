@@ -1,0 +1,253 @@
+//! The query engine for hunting queries beyond the seed shape: a rule's query compiled into
+//! scan pipelines (one per table it reads: the leading `where`s go to the fast path, the
+//! streaming operators after them run on the scan's workers) and a [`Program`] — a tree of
+//! operators over rows — that runs after the scan on what the pipelines collected.
+
+pub mod expr;
+mod planner;
+pub mod run;
+
+use std::fmt;
+use std::sync::Arc;
+
+pub use planner::plan_query;
+pub use run::{Resources, RunError};
+
+use crate::kql::{Arithmetic, Span};
+use crate::plan::aggregate::AggregateFn;
+use crate::schema::ColumnType;
+use crate::value::Value;
+use expr::Scalar;
+
+/// A column of an operator's output: its name and, where known before the data, its type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Col {
+    pub name: String,
+    pub ty: Option<ColumnType>,
+}
+
+impl Col {
+    pub fn new(name: impl Into<String>, ty: Option<ColumnType>) -> Col {
+        Col { name: name.into(), ty }
+    }
+}
+
+/// A record's place in the input: the order results are listed in when nothing else decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Position {
+    pub file: usize,
+    pub offset: u64,
+    pub line: u64,
+}
+
+/// A row of the engine: its values and, while it is one record's row, where that record is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub values: Vec<Value>,
+    pub origin: Option<Position>,
+}
+
+/// Rows with their columns.
+#[derive(Debug, Clone, Default)]
+pub struct Rows {
+    pub columns: Vec<Col>,
+    pub rows: Vec<Row>,
+}
+
+/// A compiled query: the tree that produces its result from the pipelines' rows.
+#[derive(Debug)]
+pub struct Program {
+    pub root: Node,
+    pub columns: Vec<Col>,
+    /// Scalar and set subqueries (`toscalar(...)`, `x in (T | ...)`), by number; each may use
+    /// only those before it.
+    pub subqueries: Vec<Subquery>,
+    /// Tabular `let`s used more than once, computed once.
+    pub shared: Vec<Node>,
+    /// `externaldata` and `_GetWatchlist` sources, by number.
+    pub externals: Vec<External>,
+    /// Operators accepted but without effect here (`render`).
+    pub ignored: Vec<String>,
+}
+
+#[derive(Debug)]
+pub struct Subquery {
+    pub node: Node,
+    /// `toscalar`: the first column of the first row; otherwise the first column's values.
+    pub scalar: bool,
+}
+
+/// Data from outside the logs that the query names.
+#[derive(Debug, Clone)]
+pub struct External {
+    pub kind: ExternalKind,
+    pub columns: Vec<Col>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub enum ExternalKind {
+    /// `externaldata(...) [urls] with (format=..., ignoreFirstRecord=...)`
+    Url {
+        urls: Vec<String>,
+        format: String,
+        ignore_first_record: bool,
+    },
+    /// `_GetWatchlist('name')`
+    Watchlist { name: String },
+}
+
+/// A node of a program's tree.
+#[derive(Debug)]
+pub enum Node {
+    /// The rows a scan pipeline collected (by its index in the plan).
+    Pipeline(usize),
+    /// Rows known when the query is compiled (`datatable`, `print`, `range`).
+    Rows(Arc<Rows>),
+    External(usize),
+    Shared(usize),
+    Apply(Box<Node>, Vec<Op>),
+    Union(Vec<UnionLeg>),
+}
+
+/// One leg of a `union`: its rows, and for each output column the leg's column (if it has it).
+#[derive(Debug)]
+pub struct UnionLeg {
+    pub node: Node,
+    pub mapping: Vec<Option<usize>>,
+    /// The leg's name for `withsource=`.
+    pub source: Option<String>,
+}
+
+/// A tabular operator run after the scan, on all of its input.
+#[derive(Debug)]
+pub enum Op {
+    Where(Scalar),
+    /// New rows from these expressions.
+    Project(Vec<Scalar>),
+    /// `extend`: each value replaces a column (`Some`) or is appended.
+    Extend(Vec<(Option<usize>, Scalar)>),
+    Summarize {
+        keys: Vec<Scalar>,
+        aggregates: Vec<Aggregate>,
+    },
+    Sort(Vec<SortKey>),
+    Take(usize),
+    Top(usize, Vec<SortKey>),
+    /// Distinct rows (after a projection to the distinct columns).
+    Distinct,
+    Count,
+    MvExpand {
+        columns: Vec<(usize, Option<ColumnType>)>,
+        limit: Option<usize>,
+    },
+    Parse(Box<parse::Parser>),
+    Join(Box<Join>),
+    /// `T | union ...`: the input is the first leg.
+    Union {
+        legs: Vec<UnionLeg>,
+        input_mapping: Vec<Option<usize>>,
+        input_source: Option<String>,
+    },
+}
+
+/// One aggregate of `summarize`: its function, per-row arguments, constants, and how many
+/// output columns it has.
+#[derive(Debug)]
+pub struct Aggregate {
+    pub function: &'static AggregateFn,
+    pub args: Vec<Scalar>,
+    pub constants: Vec<Value>,
+    pub outputs: usize,
+}
+
+impl fmt::Debug for AggregateFn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}()", self.name)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SortKey {
+    pub expr: Scalar,
+    pub descending: bool,
+    pub nulls_first: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JoinKind {
+    InnerUnique,
+    Inner,
+    LeftOuter,
+    RightOuter,
+    FullOuter,
+    LeftAnti,
+    RightAnti,
+    LeftSemi,
+    RightSemi,
+}
+
+impl JoinKind {
+    pub fn parse(name: &str) -> Option<JoinKind> {
+        Some(match name {
+            "innerunique" => JoinKind::InnerUnique,
+            "inner" => JoinKind::Inner,
+            "leftouter" => JoinKind::LeftOuter,
+            "rightouter" => JoinKind::RightOuter,
+            "fullouter" | "outer" => JoinKind::FullOuter,
+            "leftanti" | "anti" | "leftantisemi" => JoinKind::LeftAnti,
+            "rightanti" | "rightantisemi" => JoinKind::RightAnti,
+            "leftsemi" => JoinKind::LeftSemi,
+            "rightsemi" => JoinKind::RightSemi,
+            _ => return None,
+        })
+    }
+}
+
+/// A `join` or `lookup`: the right side, the key columns, and where each output column comes
+/// from.
+#[derive(Debug)]
+pub struct Join {
+    pub kind: JoinKind,
+    pub right: Node,
+    pub left_keys: Vec<usize>,
+    pub right_keys: Vec<usize>,
+    /// For each output column: from the left (`true`) or the right row, and which column.
+    pub output: Vec<(bool, usize)>,
+}
+
+pub mod parse {
+    //! The `parse` operator's matcher: the pattern turned into a regex whose groups are the
+    //! new columns (simple and relaxed kinds are translated, regex kind is taken as written).
+
+    use regex::Regex;
+
+    use crate::schema::ColumnType;
+
+    #[derive(Debug)]
+    pub struct Parser {
+        pub source: super::expr::Scalar,
+        pub regex: Regex,
+        /// Per capture group: the output column it fills (replacing one, or appended) and its type.
+        pub targets: Vec<(Option<usize>, Option<ColumnType>)>,
+        /// `parse-where`: rows that do not match are dropped.
+        pub drop_unmatched: bool,
+        /// Relaxed: a capture that does not convert to its type is null and the row kept.
+        pub relaxed: bool,
+    }
+}
+
+/// The type an arithmetic result has, where the operand types say.
+pub fn arithmetic_type(op: Arithmetic, a: Option<ColumnType>, b: Option<ColumnType>) -> Option<ColumnType> {
+    use ColumnType::*;
+    Some(match (a?, b?) {
+        (Long, Long) => Long,
+        (Long | Real, Long | Real) => Real,
+        (DateTime, TimeSpan) => DateTime,
+        (TimeSpan, DateTime) if op == Arithmetic::Add => DateTime,
+        (DateTime, DateTime) => TimeSpan,
+        (TimeSpan, TimeSpan) if op == Arithmetic::Divide => Real,
+        (TimeSpan, _) | (_, TimeSpan) => TimeSpan,
+        _ => return None,
+    })
+}

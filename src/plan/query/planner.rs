@@ -1,0 +1,1958 @@
+//! From a query's syntax tree to scan pipelines and a [`Program`]: names resolved (columns,
+//! `let` values, tabular `let`s, user functions), columns and their types followed through
+//! every operator, and each operator placed where it runs — the leading `where`s of a table in
+//! the fast path, the streaming operators after them on the workers, the rest after the scan.
+
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use regex::Regex;
+use serde_json::Value as Json;
+
+use super::expr::{plain, Context, InSet, Scalar, TermsOf, TextTest, ValueSet};
+use super::parse::Parser as ParseMatcher;
+use super::{
+    arithmetic_type, Aggregate, Col, External, ExternalKind, Join, JoinKind, Node, Op, Program, Row, Rows, SortKey,
+    Subquery, UnionLeg,
+};
+use crate::kql::{
+    self, BinaryOp, Direction, Expr, ExprKind, Function as UserFunction, FunctionBody, Ident, LetValue, Literal, Nulls,
+    Operator, ParseKind, ParsePart, ProjectColumn, Query, Source, Span, Tabular,
+};
+use crate::plan::compile::{self, Binding as Constant};
+use crate::plan::text::TermSet;
+use crate::plan::{aggregate, functions, CompileError, Pipeline, Stage};
+use crate::rules::{Rule, Warning};
+use crate::schema::{self, ColumnType, Table};
+use crate::value::Value;
+
+/// What a name stands for in a scope.
+#[derive(Debug, Clone)]
+enum Binding {
+    /// A constant scalar or list (also known to the fast path's compiler).
+    Constant,
+    /// A scalar known only after the scan, or a function parameter bound to the caller's value.
+    Scalar(Scalar, Option<ColumnType>),
+    /// A tabular `let`: computed once, shared by its uses.
+    Tabular(usize, Vec<Col>),
+    Function(Rc<UserFunction>, Rc<Scope>),
+}
+
+#[derive(Debug, Clone, Default)]
+struct Scope {
+    names: HashMap<String, Binding>,
+    constants: HashMap<String, Constant>,
+}
+
+/// Functions that need Microsoft's cloud and have no offline meaning.
+const CLOUD_FUNCTIONS: &[&str] = &[
+    "FileProfile",
+    "DeviceFromIP",
+    "AssignedIPAddresses",
+    "SeenBy",
+    "geo_info_from_ip_address",
+];
+
+struct Planner<'r> {
+    rule: &'r Rule,
+    now: i64,
+    pipelines: Vec<Pipeline>,
+    subqueries: Vec<Subquery>,
+    shared: Vec<Node>,
+    externals: Vec<External>,
+    ignored: Vec<String>,
+    warnings: Vec<Warning>,
+    /// Depth of user-function inlining, bounded against recursion.
+    inlining: u32,
+}
+
+/// Compiles a query that the seed-shape compiler does not take: its pipelines (local indices
+/// from 0), the program over their rows, and warnings.
+pub fn plan_query(
+    rule: &Rule,
+    query: &Query,
+    now: i64,
+) -> Result<(Vec<Pipeline>, Program, Vec<Warning>), CompileError> {
+    let mut planner = Planner {
+        rule,
+        now,
+        pipelines: Vec::new(),
+        subqueries: Vec::new(),
+        shared: Vec::new(),
+        externals: Vec::new(),
+        ignored: Vec::new(),
+        warnings: Vec::new(),
+        inlining: 0,
+    };
+    let mut scope = Scope::default();
+    for statement in &query.lets {
+        planner.bind(&mut scope, &statement.name, &statement.value)?;
+    }
+    let (root, columns) = planner.tabular(&query.body, &scope)?;
+    let program = Program {
+        root,
+        columns,
+        subqueries: planner.subqueries,
+        shared: planner.shared,
+        externals: planner.externals,
+        ignored: planner.ignored,
+    };
+    Ok((planner.pipelines, program, planner.warnings))
+}
+
+fn value_type(value: &Value) -> Option<ColumnType> {
+    Some(match value {
+        Value::Null => return None,
+        Value::Bool(_) => ColumnType::Bool,
+        Value::Long(_) => ColumnType::Long,
+        Value::Real(_) => ColumnType::Real,
+        Value::DateTime(_) => ColumnType::DateTime,
+        Value::TimeSpan(_) => ColumnType::TimeSpan,
+        Value::String(_) => ColumnType::String,
+        Value::Dynamic(_) => ColumnType::Dynamic,
+    })
+}
+
+/// A Kusto type name (`string`, `long`, `int`, `guid`, `datetime`...).
+pub(crate) fn type_named(name: &str) -> Option<ColumnType> {
+    Some(match name {
+        "string" | "guid" | "uniqueid" => ColumnType::String,
+        "long" | "int" | "int64" | "int32" => ColumnType::Long,
+        "real" | "double" | "decimal" => ColumnType::Real,
+        "bool" | "boolean" => ColumnType::Bool,
+        "datetime" | "date" => ColumnType::DateTime,
+        "timespan" | "time" => ColumnType::TimeSpan,
+        "dynamic" => ColumnType::Dynamic,
+        _ => return None,
+    })
+}
+
+/// A value converted to a column type, as Kusto's ingestion (and `datatable`) would.
+pub(crate) fn convert(value: Value, ty: Option<ColumnType>) -> Value {
+    let Some(ty) = ty else { return value };
+    if value_type(&value) == Some(ty) {
+        return value;
+    }
+    match value {
+        Value::Null if ty == ColumnType::String => Value::String(String::new()),
+        Value::Null => Value::Null,
+        Value::Long(n) if ty == ColumnType::Real => Value::Real(n as f64),
+        other if ty == ColumnType::Dynamic => Value::Dynamic(other.to_json()),
+        Value::Dynamic(json) => Value::from_json(Some(&json), ty),
+        other => Value::from_json(Some(&Json::String(other.to_text().into_owned())), ty),
+    }
+}
+
+/// Whether `name` matches a pattern with `*` wildcards.
+pub(crate) fn wildcard_match(pattern: &str, name: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    if parts.len() == 1 {
+        return pattern == name;
+    }
+    let mut rest = name;
+    for (i, part) in parts.iter().enumerate() {
+        if i == 0 {
+            match rest.strip_prefix(part) {
+                Some(r) => rest = r,
+                None => return false,
+            }
+        } else if i == parts.len() - 1 {
+            return rest.ends_with(part);
+        } else {
+            match rest.find(part) {
+                Some(at) => rest = &rest[at + part.len()..],
+                None => return false,
+            }
+        }
+    }
+    true
+}
+
+/// The name Kusto gives an unnamed column: a column keeps its name, `bin(Col, 1h)` and other
+/// calls the name of their first argument's column, `d.a.b` becomes `d_a_b`.
+fn derived_name(expr: &Expr) -> Option<String> {
+    match &expr.kind {
+        ExprKind::Name(name) => Some(name.clone()),
+        ExprKind::Member { base, member } => {
+            let base = derived_name(base)?;
+            match &member.kind {
+                ExprKind::Literal(Literal::String(s)) => Some(format!("{base}_{s}")),
+                ExprKind::Literal(Literal::Long(n)) => Some(format!("{base}_{n}")),
+                _ => Some(base),
+            }
+        }
+        ExprKind::Call { args, .. } => args.first().and_then(derived_name),
+        _ => None,
+    }
+}
+
+/// Picks a name not yet in `columns`: `base`, then `base1`, `base2`...
+fn unique_name(columns: &[Col], base: &str) -> String {
+    if !columns.iter().any(|c| c.name == base) {
+        return base.to_string();
+    }
+    (1..)
+        .map(|n| format!("{base}{n}"))
+        .find(|candidate| !columns.iter().any(|c| &c.name == candidate))
+        .unwrap_or_else(|| base.to_string())
+}
+
+/// `Column1`, `Column2`...: the next free generic name.
+fn generic_name(columns: &[Col]) -> String {
+    (1..)
+        .map(|n| format!("Column{n}"))
+        .find(|candidate| !columns.iter().any(|c| &c.name == candidate))
+        .unwrap_or_default()
+}
+
+fn fold(scalar: Scalar, now: i64) -> Scalar {
+    if is_constant(&scalar) {
+        if let Scalar::Const(_) = scalar {
+            return scalar;
+        }
+        return Scalar::Const(scalar.eval(&[], &Context::new(now)));
+    }
+    scalar
+}
+
+fn is_constant(scalar: &Scalar) -> bool {
+    match scalar {
+        Scalar::Const(_) => true,
+        Scalar::Column(_) | Scalar::Subquery(_) | Scalar::Neighbour { .. } | Scalar::RowNumber(_) => false,
+        Scalar::Call(function, args) => function.name != "new_guid" && args.iter().all(is_constant),
+        Scalar::And(args) | Scalar::Or(args) => args.iter().all(is_constant),
+        Scalar::Arithmetic(_, a, b)
+        | Scalar::Compare(_, a, b)
+        | Scalar::TextDynamic(_, a, b)
+        | Scalar::Member(a, b) => is_constant(a) && is_constant(b),
+        Scalar::Negate(a) | Scalar::Not(a) | Scalar::Text(a, _, _) | Scalar::Regex(a, _) => is_constant(a),
+        Scalar::In { operand, set, .. } => is_constant(operand) && matches!(set, InSet::Const(_)),
+        Scalar::Terms { operand, set, .. } => is_constant(operand) && matches!(set, TermsOf::Const(_)),
+        Scalar::Between { operand, low, high, .. } => is_constant(operand) && is_constant(low) && is_constant(high),
+    }
+}
+
+/// Operators that take one row at a time (and so may run on the scan's workers).
+fn streaming_kind(operator: &Operator) -> bool {
+    matches!(
+        operator,
+        Operator::Where { .. }
+            | Operator::Extend { .. }
+            | Operator::Project { .. }
+            | Operator::ProjectAway { .. }
+            | Operator::ProjectKeep { .. }
+            | Operator::ProjectRename { .. }
+            | Operator::ProjectReorder { .. }
+            | Operator::MvExpand { .. }
+            | Operator::Parse { .. }
+    )
+}
+
+fn op_streamable(op: &Op) -> bool {
+    match op {
+        Op::Where(s) => s.is_streamable(),
+        Op::Project(list) => list.iter().all(Scalar::is_streamable),
+        Op::Extend(list) => list.iter().all(|(_, s)| s.is_streamable()),
+        Op::MvExpand { limit, .. } => limit.is_none(),
+        Op::Parse(parser) => parser.source.is_streamable(),
+        _ => false,
+    }
+}
+
+impl Planner<'_> {
+    fn error(&self, span: Span, message: impl Into<String>) -> CompileError {
+        CompileError::at(self.rule, span, message)
+    }
+
+    fn warn(&mut self, message: impl Into<String>) {
+        self.warnings.push(Warning {
+            rule: self.rule.id.clone(),
+            message: message.into(),
+        });
+    }
+
+    // ---- let statements ----
+
+    fn bind(&mut self, scope: &mut Scope, name: &Ident, value: &LetValue) -> Result<(), CompileError> {
+        let binding = match value {
+            LetValue::Function(function) => Binding::Function(Rc::new(function.clone()), Rc::new(scope.clone())),
+            LetValue::Tabular(tabular) => {
+                let (node, columns) = self.tabular(tabular, scope)?;
+                self.shared.push(node);
+                Binding::Tabular(self.shared.len() - 1, columns)
+            }
+            LetValue::Expr(expr) => {
+                if let Some((node, columns)) = self.tabular_name(expr, scope)? {
+                    self.shared.push(node);
+                    Binding::Tabular(self.shared.len() - 1, columns)
+                } else if let ExprKind::List(items) = &expr.kind {
+                    let mut values = Vec::new();
+                    self.constant_list(items, scope, &mut values)?;
+                    scope.constants.insert(name.name.clone(), Constant::List(values));
+                    Binding::Constant
+                } else {
+                    let (scalar, ty) = self.scalar(expr, &[], scope)?;
+                    match scalar {
+                        Scalar::Const(value) => {
+                            scope.constants.insert(name.name.clone(), Constant::Scalar(value));
+                            Binding::Constant
+                        }
+                        other => Binding::Scalar(other, ty),
+                    }
+                }
+            }
+        };
+        if !matches!(binding, Binding::Constant) {
+            scope.constants.remove(&name.name);
+        }
+        scope.names.insert(name.name.clone(), binding);
+        Ok(())
+    }
+
+    /// A bare name that stands for a table or a tabular `let` (`let T = DeviceEvents;`).
+    fn tabular_name(&mut self, expr: &Expr, scope: &Scope) -> Result<Option<(Node, Vec<Col>)>, CompileError> {
+        let ExprKind::Name(name) = &expr.kind else {
+            return Ok(None);
+        };
+        let is_tabular = match scope.names.get(name) {
+            Some(Binding::Tabular(..)) => true,
+            Some(_) => false,
+            None => schema::table(name).is_some(),
+        };
+        if !is_tabular {
+            return Ok(None);
+        }
+        let tabular = Tabular {
+            source: Source::Name(Ident {
+                name: name.clone(),
+                span: expr.span,
+            }),
+            operators: Vec::new(),
+            span: expr.span,
+        };
+        self.tabular(&tabular, scope).map(Some)
+    }
+
+    fn constant_list(&mut self, items: &[Expr], scope: &Scope, out: &mut Vec<Value>) -> Result<(), CompileError> {
+        for item in items {
+            match &item.kind {
+                ExprKind::List(inner) => self.constant_list(inner, scope, out)?,
+                ExprKind::Name(name) if matches!(scope.constants.get(name), Some(Constant::List(_))) => {
+                    if let Some(Constant::List(values)) = scope.constants.get(name) {
+                        out.extend(values.iter().cloned());
+                    }
+                }
+                _ => match self.scalar(item, &[], scope)?.0 {
+                    Scalar::Const(Value::Dynamic(Json::Array(items))) => out.extend(
+                        items
+                            .iter()
+                            .map(|j| Value::Dynamic(j.clone()))
+                            .map(|v| plain(&v).into_owned()),
+                    ),
+                    Scalar::Const(value) => out.push(value),
+                    _ => return Err(self.error(item.span, "expected a constant value in the list")),
+                },
+            }
+        }
+        Ok(())
+    }
+
+    // ---- tabular expressions ----
+
+    fn tabular(&mut self, tabular: &Tabular, scope: &Scope) -> Result<(Node, Vec<Col>), CompileError> {
+        let operators = &tabular.operators;
+        let (mut node, mut columns, mut rest) = match &tabular.source {
+            Source::Name(name) if !name.name.contains('*') && !scope.names.contains_key(&name.name) => {
+                match schema::table(&name.name) {
+                    Some(table) => {
+                        let (node, columns, consumed) = self.pipeline(table, operators, scope)?;
+                        (node, columns, &operators[consumed..])
+                    }
+                    None => return Err(self.unknown_table(name)),
+                }
+            }
+            source => {
+                let (node, columns) = self.source(source, scope, tabular.span)?;
+                (node, columns, &operators[..])
+            }
+        };
+        let mut ops = Vec::new();
+        while let Some((operator, tail)) = rest.split_first() {
+            rest = tail;
+            if let Operator::Invoke { name, args, span } = operator {
+                if let Some(Binding::Function(function, captured)) = scope.names.get(&name.name) {
+                    // The piped input is the function's first (tabular) parameter.
+                    let (function, captured) = (function.clone(), captured.clone());
+                    let Some(first) = function.params.first() else {
+                        return Err(self.error(name.span, "`invoke` needs a function with a tabular first parameter"));
+                    };
+                    let input = if ops.is_empty() {
+                        node
+                    } else {
+                        Node::Apply(Box::new(node), std::mem::take(&mut ops))
+                    };
+                    self.shared.push(input);
+                    let mut inner = (*captured).clone();
+                    inner.names.insert(
+                        first.name.name.clone(),
+                        Binding::Tabular(self.shared.len() - 1, columns),
+                    );
+                    let rest_params = UserFunction {
+                        params: function.params[1..].to_vec(),
+                        lets: function.lets.clone(),
+                        body: function.body.clone(),
+                        span: function.span,
+                    };
+                    (node, columns) = self.call_tabular_function(&rest_params, &inner, args, scope, *span)?;
+                    continue;
+                }
+            }
+            columns = self.operator(operator, columns, scope, &mut ops)?;
+        }
+        if !ops.is_empty() {
+            node = Node::Apply(Box::new(node), ops);
+        }
+        Ok((node, columns))
+    }
+
+    fn unknown_table(&self, name: &Ident) -> CompileError {
+        let hint = schema::tables()
+            .iter()
+            .find(|t| t.name.eq_ignore_ascii_case(&name.name))
+            .map(|t| format!(" (did you mean `{}`? table names are case-sensitive)", t.name))
+            .unwrap_or_default();
+        self.error(
+            name.span,
+            format!("unknown table or tabular name `{}`{hint}", name.name),
+        )
+    }
+
+    /// A scan pipeline for `table` and the operators at the start of `operators` it takes: the
+    /// leading `where`s the fast path's compiler accepts, then streaming operators.
+    fn pipeline(
+        &mut self,
+        table: &'static Table,
+        operators: &[Operator],
+        scope: &Scope,
+    ) -> Result<(Node, Vec<Col>, usize), CompileError> {
+        let mut streaming = Vec::new();
+        let mut consumed = 0;
+        for operator in operators {
+            let Operator::Where { predicate, .. } = operator else {
+                break;
+            };
+            match compile::fast_predicate(self.rule, self.now, &scope.constants, &table.columns, predicate) {
+                Some(compiled) if !self.shadows_constant(predicate, scope) => {
+                    streaming.push(Stage::Where(compiled));
+                    consumed += 1;
+                }
+                _ => break,
+            }
+        }
+        let mut columns: Vec<Col> = table
+            .columns
+            .iter()
+            .map(|c| Col::new(c.name.clone(), Some(c.ty)))
+            .collect();
+        let mut engine = Vec::new();
+        for operator in &operators[consumed..] {
+            if !streaming_kind(operator) {
+                break;
+            }
+            let mut ops = Vec::new();
+            let next = self.operator(operator, columns.clone(), scope, &mut ops)?;
+            if !ops.iter().all(op_streamable) {
+                break;
+            }
+            engine.extend(ops);
+            columns = next;
+            consumed += 1;
+        }
+        let pipeline = Pipeline {
+            id: self.rule.id.clone(),
+            title: self.rule.title.clone(),
+            source: self.rule.source.clone(),
+            table,
+            streaming,
+            tail: Vec::new(),
+            columns: table.columns.clone(),
+            engine,
+        };
+        self.pipelines.push(pipeline);
+        Ok((Node::Pipeline(self.pipelines.len() - 1), columns, consumed))
+    }
+
+    /// Whether a predicate names something the fast path's compiler would read differently
+    /// (a non-constant `let`, a user function): then the engine evaluates it.
+    fn shadows_constant(&self, predicate: &Expr, scope: &Scope) -> bool {
+        let mut found = false;
+        visit_names(predicate, &mut |name| {
+            if matches!(
+                scope.names.get(name),
+                Some(Binding::Scalar(..) | Binding::Tabular(..) | Binding::Function(..))
+            ) {
+                found = true;
+            }
+        });
+        found
+    }
+
+    fn source(&mut self, source: &Source, scope: &Scope, span: Span) -> Result<(Node, Vec<Col>), CompileError> {
+        match source {
+            Source::Name(name) => {
+                if name.name.contains('*') {
+                    let union = kql::Union {
+                        kind: None,
+                        with_source: None,
+                        is_fuzzy: false,
+                        legs: vec![Tabular {
+                            source: source.clone(),
+                            operators: Vec::new(),
+                            span: name.span,
+                        }],
+                        span: name.span,
+                    };
+                    let (legs, columns) = self.union_legs(&union, scope, None)?;
+                    return Ok((Node::Union(legs), columns));
+                }
+                match scope.names.get(&name.name) {
+                    Some(Binding::Tabular(index, columns)) => Ok((Node::Shared(*index), columns.clone())),
+                    Some(Binding::Function(function, captured)) if function.params.is_empty() => {
+                        let (function, captured) = (function.clone(), captured.clone());
+                        self.call_tabular_function(&function, &captured, &[], scope, name.span)
+                    }
+                    _ => Err(self.error(name.span, format!("`{}` is not a tabular expression", name.name))),
+                }
+            }
+            Source::Subquery(inner) => self.tabular(inner, scope),
+            Source::Union(union) => {
+                let (legs, columns) = self.union_legs(union, scope, None)?;
+                Ok((Node::Union(legs), columns))
+            }
+            Source::Datatable { columns, values } => {
+                let columns = self.declared_columns(columns)?;
+                if columns.is_empty() {
+                    return Err(self.error(span, "`datatable` needs at least one column"));
+                }
+                if values.len() % columns.len() != 0 {
+                    return Err(self.error(
+                        span,
+                        format!(
+                            "`datatable` has {} values, not a multiple of its {} columns",
+                            values.len(),
+                            columns.len()
+                        ),
+                    ));
+                }
+                let mut rows = Vec::new();
+                for chunk in values.chunks(columns.len()) {
+                    let mut row = Vec::with_capacity(columns.len());
+                    for (value, column) in chunk.iter().zip(&columns) {
+                        let Scalar::Const(v) = self.scalar(value, &[], scope)?.0 else {
+                            return Err(self.error(value.span, "`datatable` values must be constants"));
+                        };
+                        row.push(convert(v, column.ty));
+                    }
+                    rows.push(Row {
+                        values: row,
+                        origin: None,
+                    });
+                }
+                Ok((
+                    Node::Rows(Arc::new(Rows {
+                        columns: columns.clone(),
+                        rows,
+                    })),
+                    columns,
+                ))
+            }
+            Source::ExternalData {
+                columns,
+                urls,
+                properties,
+            } => {
+                let columns = self.declared_columns(columns)?;
+                let mut format = "csv".to_string();
+                let mut ignore_first_record = false;
+                for (key, value) in properties {
+                    let value = self.scalar(value, &[], scope)?.0;
+                    let Scalar::Const(value) = value else { continue };
+                    match key.name.as_str() {
+                        "format" => format = value.to_text().to_lowercase(),
+                        "ignoreFirstRecord" => {
+                            ignore_first_record = matches!(plain(&value).as_ref(), Value::Bool(true))
+                                || value.to_text().eq_ignore_ascii_case("true")
+                        }
+                        _ => {}
+                    }
+                }
+                if !matches!(
+                    format.as_str(),
+                    "csv" | "txt" | "json" | "multijson" | "tsv" | "scsv" | "psv"
+                ) {
+                    return Err(self.error(span, format!("unsupported `externaldata` format `{format}`")));
+                }
+                self.externals.push(External {
+                    kind: ExternalKind::Url {
+                        urls: urls.iter().map(|(url, _)| url.clone()).collect(),
+                        format,
+                        ignore_first_record,
+                    },
+                    columns: columns.clone(),
+                    span,
+                });
+                Ok((Node::External(self.externals.len() - 1), columns))
+            }
+            Source::Print(items) => {
+                let mut columns = Vec::new();
+                let mut values = Vec::new();
+                for item in items {
+                    let (scalar, ty) = self.scalar(&item.expr, &[], scope)?;
+                    let name = match &item.name {
+                        Some(name) => name.name.clone(),
+                        None => generic_name(&columns)
+                            .replace("Column", "print_")
+                            .replace("print_1", "print_0"),
+                    };
+                    columns.push(Col::new(name, ty));
+                    values.push(scalar);
+                }
+                let row = Rows {
+                    columns: Vec::new(),
+                    rows: vec![Row {
+                        values: Vec::new(),
+                        origin: None,
+                    }],
+                };
+                let node = Node::Apply(Box::new(Node::Rows(Arc::new(row))), vec![Op::Project(values)]);
+                Ok((node, columns))
+            }
+            Source::Range { name, from, to, step } => {
+                let from = self.scalar(from, &[], scope)?;
+                let to = self.scalar(to, &[], scope)?.0;
+                let step = self.scalar(step, &[], scope)?.0;
+                let (Scalar::Const(start), Scalar::Const(end), Scalar::Const(step)) = (from.0, to, step) else {
+                    return Err(self.error(name.span, "`range` bounds must be constants"));
+                };
+                let mut rows = Vec::new();
+                let mut value = start.clone();
+                let ascending = step_positive(&step);
+                while rows.len() < 10_000_000 {
+                    let inside = super::expr::compare(
+                        &value,
+                        if ascending {
+                            kql::Comparison::Le
+                        } else {
+                            kql::Comparison::Ge
+                        },
+                        &end,
+                    );
+                    if inside != Some(true) {
+                        break;
+                    }
+                    rows.push(Row {
+                        values: vec![value.clone()],
+                        origin: None,
+                    });
+                    value = super::expr::arithmetic(kql::Arithmetic::Add, &value, &step);
+                }
+                let columns = vec![Col::new(name.name.clone(), from.1)];
+                Ok((
+                    Node::Rows(Arc::new(Rows {
+                        columns: columns.clone(),
+                        rows,
+                    })),
+                    columns,
+                ))
+            }
+            Source::Call { name, args } => self.tabular_call(name, args, scope),
+        }
+    }
+
+    fn tabular_call(&mut self, name: &Ident, args: &[Expr], scope: &Scope) -> Result<(Node, Vec<Col>), CompileError> {
+        if CLOUD_FUNCTIONS.contains(&name.name.as_str()) {
+            return Err(self.cloud_only(name));
+        }
+        match name.name.as_str() {
+            "materialize" | "view" => match args {
+                [Expr {
+                    kind: ExprKind::Tabular(inner),
+                    ..
+                }] => self.tabular(inner, scope),
+                [expr] => match self.tabular_name(expr, scope)? {
+                    Some(found) => Ok(found),
+                    None => Err(self.error(expr.span, "`materialize()` takes a tabular expression")),
+                },
+                _ => Err(self.error(name.span, "`materialize()` takes one tabular expression")),
+            },
+            "_GetWatchlist" => {
+                let [arg] = args else {
+                    return Err(self.error(name.span, "`_GetWatchlist()` takes the watchlist's name"));
+                };
+                let Scalar::Const(value) = self.scalar(arg, &[], scope)?.0 else {
+                    return Err(self.error(arg.span, "`_GetWatchlist()` takes a constant name"));
+                };
+                self.externals.push(External {
+                    kind: ExternalKind::Watchlist {
+                        name: value.to_text().into_owned(),
+                    },
+                    columns: Vec::new(),
+                    span: name.span,
+                });
+                Ok((Node::External(self.externals.len() - 1), Vec::new()))
+            }
+            _ => match scope.names.get(&name.name) {
+                Some(Binding::Function(function, captured)) => {
+                    let (function, captured) = (function.clone(), captured.clone());
+                    self.call_tabular_function(&function, &captured, args, scope, name.span)
+                }
+                _ => Err(self.error(name.span, format!("unsupported tabular function `{}()`", name.name))),
+            },
+        }
+    }
+
+    fn cloud_only(&self, name: &Ident) -> CompileError {
+        self.error(
+            name.span,
+            format!(
+                "`{}()` needs Microsoft's cloud (it looks data up in Defender's or Sentinel's services), which loghunt does not reach offline",
+                name.name
+            ),
+        )
+    }
+
+    /// A function's parameters bound to the call's arguments, in a scope for its body.
+    fn call_scope(
+        &mut self,
+        function: &UserFunction,
+        captured: &Scope,
+        args: &[Expr],
+        columns: &[Col],
+        caller: &Scope,
+        span: Span,
+    ) -> Result<Scope, CompileError> {
+        self.inlining += 1;
+        if self.inlining > 32 {
+            return Err(self.error(span, "functions call each other too deeply (more than 32 levels)"));
+        }
+        if args.len() > function.params.len() {
+            return Err(self.error(span, format!("the function takes {} arguments", function.params.len())));
+        }
+        let mut scope = captured.clone();
+        for (i, param) in function.params.iter().enumerate() {
+            let name = &param.name.name;
+            scope.names.remove(name);
+            scope.constants.remove(name);
+            let arg = match (args.get(i), &param.default) {
+                (Some(arg), _) => (arg, caller),
+                (None, Some(default)) => (default, captured),
+                (None, None) => return Err(self.error(span, format!("missing argument `{name}`"))),
+            };
+            if param.ty.name == "table" {
+                let (node, cols) = match self.tabular_name(arg.0, arg.1)? {
+                    Some(found) => found,
+                    None => match &arg.0.kind {
+                        ExprKind::Tabular(inner) => self.tabular(inner, arg.1)?,
+                        _ => return Err(self.error(arg.0.span, "expected a tabular argument")),
+                    },
+                };
+                self.shared.push(node);
+                scope
+                    .names
+                    .insert(name.clone(), Binding::Tabular(self.shared.len() - 1, cols));
+                continue;
+            }
+            let (scalar, ty) = self.scalar(arg.0, columns, arg.1)?;
+            match scalar {
+                Scalar::Const(value) => {
+                    scope.constants.insert(name.clone(), Constant::Scalar(value));
+                    scope.names.insert(name.clone(), Binding::Constant);
+                }
+                other => {
+                    scope.names.insert(name.clone(), Binding::Scalar(other, ty));
+                }
+            }
+        }
+        for statement in &function.lets {
+            self.bind(&mut scope, &statement.name, &statement.value)?;
+        }
+        Ok(scope)
+    }
+
+    fn call_tabular_function(
+        &mut self,
+        function: &UserFunction,
+        captured: &Scope,
+        args: &[Expr],
+        caller: &Scope,
+        span: Span,
+    ) -> Result<(Node, Vec<Col>), CompileError> {
+        let scope = self.call_scope(function, captured, args, &[], caller, span)?;
+        let result = match &function.body {
+            FunctionBody::Tabular(body) => self.tabular(body, &scope),
+            FunctionBody::Scalar(_) => Err(self.error(span, "the function returns a scalar, not a table")),
+        };
+        self.inlining -= 1;
+        result
+    }
+
+    fn declared_columns(&self, columns: &[kql::ColumnDecl]) -> Result<Vec<Col>, CompileError> {
+        columns
+            .iter()
+            .map(|c| match type_named(&c.ty.name) {
+                Some(ty) => Ok(Col::new(c.name.name.clone(), Some(ty))),
+                None => Err(self.error(c.ty.span, format!("unknown type `{}`", c.ty.name))),
+            })
+            .collect()
+    }
+
+    fn union_legs(
+        &mut self,
+        union: &kql::Union,
+        scope: &Scope,
+        input: Option<(&[Col], Option<String>)>,
+    ) -> Result<(Vec<UnionLeg>, Vec<Col>), CompileError> {
+        let mut legs: Vec<(Node, Vec<Col>, Option<String>)> = Vec::new();
+        for leg in &union.legs {
+            match &leg.source {
+                Source::Name(name) if name.name.contains('*') && !scope.names.contains_key(&name.name) => {
+                    let mut found = false;
+                    for table in schema::tables().iter().filter(|t| wildcard_match(&name.name, &t.name)) {
+                        let (node, columns, _) = self.pipeline(table, &[], scope)?;
+                        legs.push((node, columns, Some(table.name.clone())));
+                        found = true;
+                    }
+                    if !found && !union.is_fuzzy {
+                        return Err(self.error(name.span, format!("no known table matches `{}`", name.name)));
+                    }
+                }
+                Source::Name(name)
+                    if union.is_fuzzy
+                        && !scope.names.contains_key(&name.name)
+                        && schema::table(&name.name).is_none() =>
+                {
+                    self.warn(format!(
+                        "union isfuzzy=true: `{}` is not a known table and is left out",
+                        name.name
+                    ));
+                }
+                source => {
+                    let label = match source {
+                        Source::Name(name) => Some(name.name.clone()),
+                        _ => None,
+                    };
+                    let (node, columns) = self.tabular(leg, scope)?;
+                    legs.push((node, columns, label));
+                }
+            }
+        }
+        let inner = match &union.kind {
+            None => false,
+            Some(kind) => match kind.name.as_str() {
+                "outer" => false,
+                "inner" => true,
+                other => return Err(self.error(kind.span, format!("unknown union kind `{other}`"))),
+            },
+        };
+        let mut all: Vec<&[Col]> = Vec::new();
+        if let Some((columns, _)) = &input {
+            all.push(columns);
+        }
+        all.extend(legs.iter().map(|(_, c, _)| c.as_slice()));
+        let mut output: Vec<Col> = Vec::new();
+        for columns in &all {
+            for column in columns.iter() {
+                if !output.iter().any(|c| c.name == column.name) {
+                    output.push(column.clone());
+                }
+            }
+        }
+        if inner {
+            output.retain(|c| all.iter().all(|cols| cols.iter().any(|x| x.name == c.name)));
+        }
+        let mapping = |columns: &[Col]| -> Vec<Option<usize>> {
+            output
+                .iter()
+                .map(|o| columns.iter().position(|c| c.name == o.name))
+                .collect()
+        };
+        let mut result: Vec<UnionLeg> = legs
+            .into_iter()
+            .enumerate()
+            .map(|(i, (node, columns, label))| UnionLeg {
+                mapping: mapping(&columns),
+                node,
+                source: Some(label.unwrap_or_else(|| format!("union_arg{i}"))),
+            })
+            .collect();
+        if let Some(with_source) = &union.with_source {
+            output.insert(0, Col::new(with_source.name.clone(), Some(ColumnType::String)));
+            for leg in &mut result {
+                leg.mapping.insert(0, None);
+            }
+        } else {
+            for leg in &mut result {
+                leg.source = None;
+            }
+        }
+        Ok((result, output))
+    }
+
+    // ---- operators ----
+
+    /// Compiles one operator over `columns` into `ops`; returns the columns after it.
+    fn operator(
+        &mut self,
+        operator: &Operator,
+        columns: Vec<Col>,
+        scope: &Scope,
+        ops: &mut Vec<Op>,
+    ) -> Result<Vec<Col>, CompileError> {
+        match operator {
+            Operator::Where { predicate, .. } => {
+                let (scalar, _) = self.scalar(predicate, &columns, scope)?;
+                ops.push(Op::Where(scalar));
+                Ok(columns)
+            }
+            Operator::Extend { columns: items, .. } => {
+                let mut out = columns;
+                let mut list = Vec::new();
+                // Every expression sees the input row: later items do not see earlier ones'
+                // values unless they are separate `extend`s... Kusto lets later items use
+                // earlier ones, so each item is compiled against the growing column list and
+                // evaluated in order on the growing row.
+                for item in items {
+                    let (scalar, ty) = self.scalar(&item.expr, &out, scope)?;
+                    let name = match &item.name {
+                        Some(name) => name.name.clone(),
+                        None => derived_name(&item.expr).unwrap_or_else(|| generic_name(&out)),
+                    };
+                    match out.iter().position(|c| c.name == name) {
+                        Some(i) => {
+                            out[i].ty = ty;
+                            list.push((Some(i), scalar));
+                        }
+                        None => {
+                            out.push(Col::new(name, ty));
+                            list.push((None, scalar));
+                        }
+                    }
+                }
+                ops.push(Op::Extend(list));
+                Ok(out)
+            }
+            Operator::Project { columns: items, .. } => {
+                let mut out: Vec<Col> = Vec::new();
+                let mut list = Vec::new();
+                for item in items {
+                    if let (None, ExprKind::Name(name)) = (&item.name, &item.expr.kind) {
+                        if name.contains('*') {
+                            for (i, c) in columns.iter().enumerate() {
+                                if wildcard_match(name, &c.name) && !out.iter().any(|o| o.name == c.name) {
+                                    out.push(c.clone());
+                                    list.push(Scalar::Column(i));
+                                }
+                            }
+                            continue;
+                        }
+                    }
+                    let (scalar, ty) = self.scalar(&item.expr, &columns, scope)?;
+                    let name = match &item.name {
+                        Some(name) => name.name.clone(),
+                        None => derived_name(&item.expr).unwrap_or_else(|| generic_name(&out)),
+                    };
+                    if out.iter().any(|c| c.name == name) {
+                        return Err(self.error(item.expr.span, format!("column `{name}` is projected twice")));
+                    }
+                    out.push(Col::new(name, ty));
+                    list.push(scalar);
+                }
+                ops.push(Op::Project(list));
+                Ok(out)
+            }
+            Operator::ProjectAway { columns: patterns, .. } | Operator::ProjectKeep { columns: patterns, .. } => {
+                let away = matches!(operator, Operator::ProjectAway { .. });
+                for pattern in patterns {
+                    if !pattern.name.contains('*') && !columns.iter().any(|c| c.name == pattern.name) {
+                        return Err(self.unknown_column(&pattern.name, pattern.span, &columns));
+                    }
+                }
+                let keep: Vec<usize> = (0..columns.len())
+                    .filter(|&i| patterns.iter().any(|p| wildcard_match(&p.name, &columns[i].name)) != away)
+                    .collect();
+                ops.push(Op::Project(keep.iter().map(|&i| Scalar::Column(i)).collect()));
+                Ok(keep.into_iter().map(|i| columns[i].clone()).collect())
+            }
+            Operator::ProjectRename { renames, .. } => {
+                let mut out = columns;
+                for (new, old) in renames {
+                    let Some(i) = out.iter().position(|c| c.name == old.name) else {
+                        return Err(self.unknown_column(&old.name, old.span, &out));
+                    };
+                    out[i].name = new.name.clone();
+                }
+                Ok(out)
+            }
+            Operator::ProjectReorder { columns: patterns, .. } => {
+                let mut order: Vec<usize> = Vec::new();
+                for (pattern, direction) in patterns {
+                    let mut matched: Vec<usize> = (0..columns.len())
+                        .filter(|&i| !order.contains(&i) && wildcard_match(&pattern.name, &columns[i].name))
+                        .collect();
+                    if matched.is_empty() && !pattern.name.contains('*') {
+                        return Err(self.unknown_column(&pattern.name, pattern.span, &columns));
+                    }
+                    match direction {
+                        Some(Direction::Asc) => matched.sort_by(|a, b| columns[*a].name.cmp(&columns[*b].name)),
+                        Some(Direction::Desc) => matched.sort_by(|a, b| columns[*b].name.cmp(&columns[*a].name)),
+                        None => {}
+                    }
+                    order.extend(matched);
+                }
+                let rest: Vec<usize> = (0..columns.len()).filter(|i| !order.contains(i)).collect();
+                order.extend(rest);
+                ops.push(Op::Project(order.iter().map(|&i| Scalar::Column(i)).collect()));
+                Ok(order.into_iter().map(|i| columns[i].clone()).collect())
+            }
+            Operator::Summarize { aggregates, by, .. } => self.summarize(aggregates, by, columns, scope, ops),
+            Operator::OrderBy { keys, .. } => {
+                let keys = self.sort_keys(keys, &columns, scope)?;
+                ops.push(Op::Sort(keys));
+                Ok(columns)
+            }
+            Operator::Take { count, .. } => {
+                let n = self.count(count, scope)?;
+                ops.push(Op::Take(n));
+                Ok(columns)
+            }
+            Operator::Top { count, keys, .. } => {
+                let n = self.count(count, scope)?;
+                let keys = self.sort_keys(keys, &columns, scope)?;
+                ops.push(Op::Top(n, keys));
+                Ok(columns)
+            }
+            Operator::Distinct { columns: items, .. } => {
+                let out = if items.is_empty() {
+                    columns
+                } else {
+                    let project = Operator::Project {
+                        columns: items.clone(),
+                        span: operator.span(),
+                    };
+                    self.operator(&project, columns, scope, ops)?
+                };
+                ops.push(Op::Distinct);
+                Ok(out)
+            }
+            Operator::Count { .. } => {
+                ops.push(Op::Count);
+                Ok(vec![Col::new("Count", Some(ColumnType::Long))])
+            }
+            Operator::Join { kind, right, on, span } | Operator::Lookup { kind, right, on, span } => {
+                let lookup = matches!(operator, Operator::Lookup { .. });
+                self.join(lookup, kind.as_ref(), right, on, *span, columns, scope, ops)
+            }
+            Operator::Union { union, .. } => {
+                let input_label = None;
+                let (legs, out) = self.union_legs(union, scope, Some((&columns, input_label)))?;
+                let mut input_mapping: Vec<Option<usize>> = out
+                    .iter()
+                    .map(|o| columns.iter().position(|c| c.name == o.name))
+                    .collect();
+                let input_source = union.with_source.as_ref().map(|_| "union_arg0".to_string());
+                if union.with_source.is_some() {
+                    input_mapping[0] = None;
+                }
+                ops.push(Op::Union {
+                    legs,
+                    input_mapping,
+                    input_source,
+                });
+                Ok(out)
+            }
+            Operator::MvExpand {
+                columns: items, limit, ..
+            } => {
+                let mut out = columns;
+                let mut extend = Vec::new();
+                let mut expand = Vec::new();
+                for item in items {
+                    let to = match &item.to_type {
+                        Some(ty) => Some(
+                            type_named(&ty.name)
+                                .ok_or_else(|| self.error(ty.span, format!("unknown type `{}`", ty.name)))?,
+                        ),
+                        None => None,
+                    };
+                    let name = match &item.name {
+                        Some(name) => Some(name.name.clone()),
+                        None => derived_name(&item.expr),
+                    };
+                    let existing = name.as_ref().and_then(|n| out.iter().position(|c| &c.name == n));
+                    let index = match (&item.name, &item.expr.kind, existing) {
+                        (None, ExprKind::Name(_), Some(i)) => i,
+                        _ => {
+                            let (scalar, _) = self.scalar(&item.expr, &out, scope)?;
+                            let name = name.unwrap_or_else(|| generic_name(&out));
+                            match out.iter().position(|c| c.name == name) {
+                                Some(i) => {
+                                    extend.push((Some(i), scalar));
+                                    i
+                                }
+                                None => {
+                                    out.push(Col::new(name, Some(ColumnType::Dynamic)));
+                                    extend.push((None, scalar));
+                                    out.len() - 1
+                                }
+                            }
+                        }
+                    };
+                    out[index].ty = Some(to.unwrap_or(ColumnType::Dynamic));
+                    expand.push((index, to));
+                }
+                if !extend.is_empty() {
+                    ops.push(Op::Extend(extend));
+                }
+                let limit = match limit {
+                    Some(limit) => Some(self.count(limit, scope)?),
+                    None => None,
+                };
+                ops.push(Op::MvExpand { columns: expand, limit });
+                Ok(out)
+            }
+            Operator::Parse {
+                kind,
+                flags,
+                source,
+                pattern,
+                keep_unmatched,
+                span,
+            } => {
+                let (source, _) = self.scalar(source, &columns, scope)?;
+                let mut out = columns;
+                let mut regex = String::new();
+                if let Some(flags) = flags {
+                    let flags: String = flags.chars().filter(|c| matches!(c, 'i' | 'm' | 's' | 'U')).collect();
+                    if !flags.is_empty() {
+                        regex.push_str(&format!("(?{flags})"));
+                    }
+                }
+                if *kind != ParseKind::Regex {
+                    regex.push('^');
+                }
+                let mut targets = Vec::new();
+                let last_column = pattern.iter().rposition(|p| matches!(p, ParsePart::Column { .. }));
+                for (i, part) in pattern.iter().enumerate() {
+                    match part {
+                        ParsePart::Literal(text) if *kind == ParseKind::Regex => regex.push_str(text),
+                        ParsePart::Literal(text) => regex.push_str(&regex::escape(text)),
+                        ParsePart::Skip => regex.push_str(".*?"),
+                        ParsePart::Column { name, ty } => {
+                            let ty = match ty {
+                                Some(ty) => Some(
+                                    type_named(&ty.name)
+                                        .ok_or_else(|| self.error(ty.span, format!("unknown type `{}`", ty.name)))?,
+                                ),
+                                None => Some(ColumnType::String),
+                            };
+                            let greedy = Some(i) == last_column
+                                && pattern[i + 1..].iter().all(|p| matches!(p, ParsePart::Skip))
+                                && *kind != ParseKind::Regex;
+                            regex.push_str(if greedy { "(.*)" } else { "(.*?)" });
+                            match out.iter().position(|c| c.name == name.name) {
+                                Some(at) => {
+                                    out[at].ty = ty;
+                                    targets.push((Some(at), ty));
+                                }
+                                None => {
+                                    out.push(Col::new(name.name.clone(), ty));
+                                    targets.push((None, ty));
+                                }
+                            }
+                        }
+                    }
+                }
+                if *kind != ParseKind::Regex {
+                    regex.push('$');
+                }
+                let regex =
+                    Regex::new(&regex).map_err(|e| self.error(*span, format!("invalid `parse` pattern: {e}")))?;
+                ops.push(Op::Parse(Box::new(ParseMatcher {
+                    source,
+                    regex,
+                    targets,
+                    drop_unmatched: !keep_unmatched,
+                    relaxed: *kind == ParseKind::Relaxed,
+                })));
+                Ok(out)
+            }
+            Operator::Serialize { columns: items, span } => {
+                if items.is_empty() {
+                    return Ok(columns);
+                }
+                let extend = Operator::Extend {
+                    columns: items.clone(),
+                    span: *span,
+                };
+                self.operator(&extend, columns, scope, ops)
+            }
+            Operator::Render { span } => {
+                self.ignored.push(format!("render at {span} (presentation only)"));
+                Ok(columns)
+            }
+            Operator::As { .. } => Ok(columns),
+            Operator::Invoke { name, .. } => {
+                if CLOUD_FUNCTIONS.contains(&name.name.as_str()) {
+                    return Err(self.cloud_only(name));
+                }
+                Err(self.error(name.span, format!("unsupported function `{}` in `invoke`", name.name)))
+            }
+            Operator::Evaluate { name, .. } => {
+                Err(self.error(name.span, format!("unsupported plugin `{}` in `evaluate`", name.name)))
+            }
+        }
+    }
+
+    fn unknown_column(&self, name: &str, span: Span, columns: &[Col]) -> CompileError {
+        let hint = columns
+            .iter()
+            .find(|c| c.name.eq_ignore_ascii_case(name))
+            .map(|c| format!(" (did you mean `{}`? column names are case-sensitive)", c.name))
+            .unwrap_or_default();
+        self.error(span, format!("unknown column or name `{name}`{hint}"))
+    }
+
+    fn count(&mut self, expr: &Expr, scope: &Scope) -> Result<usize, CompileError> {
+        match self.scalar(expr, &[], scope)?.0 {
+            Scalar::Const(value) => match plain(&value).as_ref() {
+                Value::Long(n) if *n >= 0 => Ok(usize::try_from(*n).unwrap_or(usize::MAX)),
+                _ => Err(self.error(expr.span, "expected a non-negative row count")),
+            },
+            _ => Err(self.error(expr.span, "expected a constant row count")),
+        }
+    }
+
+    fn sort_keys(
+        &mut self,
+        keys: &[kql::OrderKey],
+        columns: &[Col],
+        scope: &Scope,
+    ) -> Result<Vec<SortKey>, CompileError> {
+        keys.iter()
+            .map(|key| {
+                let (expr, _) = self.scalar(&key.expr, columns, scope)?;
+                let descending = key.direction != Some(Direction::Asc);
+                let nulls_first = match key.nulls {
+                    Some(nulls) => nulls == Nulls::First,
+                    None => !descending,
+                };
+                Ok(SortKey {
+                    expr,
+                    descending,
+                    nulls_first,
+                })
+            })
+            .collect()
+    }
+
+    fn summarize(
+        &mut self,
+        aggregates: &[ProjectColumn],
+        by: &[ProjectColumn],
+        columns: Vec<Col>,
+        scope: &Scope,
+        ops: &mut Vec<Op>,
+    ) -> Result<Vec<Col>, CompileError> {
+        let mut out: Vec<Col> = Vec::new();
+        let mut keys = Vec::new();
+        for item in by {
+            let (scalar, ty) = self.scalar(&item.expr, &columns, scope)?;
+            let name = match &item.name {
+                Some(name) => name.name.clone(),
+                None => derived_name(&item.expr).unwrap_or_else(|| generic_name(&out)),
+            };
+            let name = unique_name(&out, &name);
+            out.push(Col::new(name, ty));
+            keys.push(scalar);
+        }
+        let mut compiled = Vec::new();
+        for item in aggregates {
+            let ExprKind::Call { name, args } = &item.expr.kind else {
+                return Err(self.error(
+                    item.expr.span,
+                    "expected an aggregation function such as `count()` here",
+                ));
+            };
+            let Some(function) = aggregate::lookup(&name.name) else {
+                let message = if functions::lookup(&name.name).is_some() {
+                    format!(
+                        "`{}()` is not an aggregation function (summarize needs one at the top of each aggregate)",
+                        name.name
+                    )
+                } else {
+                    format!("unsupported aggregation function `{}()`", name.name)
+                };
+                return Err(self.error(name.span, message));
+            };
+            let is_arg = matches!(function.name, "arg_max" | "arg_min");
+            let per_row = (function.row_args)(args.len()).map_err(|m| self.error(name.span, m))?;
+            let mut row_args = Vec::new();
+            let mut row_types = Vec::new();
+            let mut row_names: Vec<Option<String>> = Vec::new();
+            for (i, arg) in args[..per_row].iter().enumerate() {
+                if matches!(arg.kind, ExprKind::Star) {
+                    if !is_arg || i == 0 {
+                        if function.name == "count" {
+                            continue;
+                        }
+                        return Err(self.error(
+                            arg.span,
+                            "`*` is only accepted as `arg_max(expr, *)` / `arg_min(expr, *)`",
+                        ));
+                    }
+                    let first = row_names.first().cloned().flatten();
+                    for (c, column) in columns.iter().enumerate() {
+                        let is_key = out.iter().any(|o| o.name == column.name);
+                        if is_key || Some(&column.name) == first.as_ref() {
+                            continue;
+                        }
+                        row_args.push(Scalar::Column(c));
+                        row_types.push(column.ty);
+                        row_names.push(Some(column.name.clone()));
+                    }
+                    continue;
+                }
+                let (scalar, ty) = self.scalar(arg, &columns, scope)?;
+                row_args.push(scalar);
+                row_types.push(ty);
+                row_names.push(match &arg.kind {
+                    ExprKind::Name(n) => Some(n.clone()),
+                    _ => derived_name(arg),
+                });
+            }
+            // arg_max(T, cols...) returns T and the columns: T goes in twice, once to compare
+            // and once as the first returned column.
+            if is_arg {
+                if let Some(first) = row_args.first().cloned() {
+                    row_args.insert(1, first);
+                    row_types.insert(1, row_types[0]);
+                    let first_name = row_names.first().cloned().flatten();
+                    row_names.insert(1, first_name);
+                }
+            }
+            let mut constants = Vec::new();
+            for arg in &args[per_row..] {
+                match self.scalar(arg, &columns, scope)?.0 {
+                    Scalar::Const(value) => constants.push(value),
+                    _ => {
+                        return Err(self.error(
+                            arg.span,
+                            format!("this argument of `{}()` must be a constant", name.name),
+                        ))
+                    }
+                }
+            }
+            (function.new)(&constants).map_err(|m| self.error(item.expr.span, m))?;
+            let types = (function.result_types)(&row_types, &constants);
+            let mut names: Vec<String> = if is_arg {
+                let mut names: Vec<String> = row_names[1..]
+                    .iter()
+                    .map(|n| n.clone().unwrap_or_else(|| generic_name(&out)))
+                    .collect();
+                if let (Some(first), Some(name)) = (names.first_mut(), &item.name) {
+                    first.clone_from(&name.name);
+                }
+                names
+            } else {
+                let plain_names: Vec<Option<&str>> = args[..per_row]
+                    .iter()
+                    .map(|a| match &a.kind {
+                        ExprKind::Name(n) => Some(n.as_str()),
+                        _ => None,
+                    })
+                    .collect();
+                (function.default_names)(&plain_names, &constants)
+            };
+            if let (Some(name), false) = (&item.name, is_arg) {
+                if names.len() == 1 {
+                    names[0].clone_from(&name.name);
+                } else {
+                    for (i, n) in names.iter_mut().enumerate() {
+                        *n = format!("{}{}", name.name, if i == 0 { String::new() } else { i.to_string() });
+                    }
+                }
+            }
+            let outputs = names.len();
+            for (i, name) in names.into_iter().enumerate() {
+                let name = unique_name(&out, &name);
+                out.push(Col::new(name, types.get(i).copied().flatten()));
+            }
+            compiled.push(Aggregate {
+                function,
+                args: row_args,
+                constants,
+                outputs,
+            });
+        }
+        ops.push(Op::Summarize {
+            keys,
+            aggregates: compiled,
+        });
+        Ok(out)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn join(
+        &mut self,
+        lookup: bool,
+        kind: Option<&Ident>,
+        right: &Tabular,
+        on: &[kql::JoinKey],
+        span: Span,
+        columns: Vec<Col>,
+        scope: &Scope,
+        ops: &mut Vec<Op>,
+    ) -> Result<Vec<Col>, CompileError> {
+        let kind = match kind {
+            None if lookup => JoinKind::LeftOuter,
+            None => JoinKind::InnerUnique,
+            Some(kind) => match JoinKind::parse(&kind.name) {
+                Some(k) if !lookup || matches!(k, JoinKind::LeftOuter | JoinKind::Inner) => k,
+                _ => {
+                    let what = if lookup { "lookup" } else { "join" };
+                    return Err(self.error(kind.span, format!("unsupported {what} kind `{}`", kind.name)));
+                }
+            },
+        };
+        let (right_node, right_columns) = self.tabular(right, scope)?;
+        let mut left_keys = Vec::new();
+        let mut right_keys = Vec::new();
+        for key in on {
+            let Some(l) = columns.iter().position(|c| c.name == key.left.name) else {
+                return Err(self.unknown_column(&key.left.name, key.left.span, &columns));
+            };
+            let Some(r) = right_columns.iter().position(|c| c.name == key.right.name) else {
+                return Err(self.unknown_column(&key.right.name, key.right.span, &right_columns));
+            };
+            left_keys.push(l);
+            right_keys.push(r);
+        }
+        if on.is_empty() {
+            return Err(self.error(span, "a join needs at least one key"));
+        }
+        let mut output: Vec<(bool, usize)> = Vec::new();
+        let mut out: Vec<Col> = Vec::new();
+        let left_side = !matches!(kind, JoinKind::RightSemi | JoinKind::RightAnti);
+        let right_side = !matches!(kind, JoinKind::LeftSemi | JoinKind::LeftAnti);
+        if left_side {
+            for (i, column) in columns.iter().enumerate() {
+                out.push(column.clone());
+                output.push((true, i));
+            }
+        }
+        if right_side {
+            for (i, column) in right_columns.iter().enumerate() {
+                let same_key = lookup
+                    && on
+                        .iter()
+                        .zip(&right_keys)
+                        .any(|(key, &r)| r == i && key.left.name == key.right.name);
+                if same_key {
+                    continue;
+                }
+                let name = if left_side {
+                    unique_name(&out, &column.name)
+                } else {
+                    column.name.clone()
+                };
+                out.push(Col::new(name, column.ty));
+                output.push((false, i));
+            }
+        }
+        ops.push(Op::Join(Box::new(Join {
+            kind,
+            right: right_node,
+            left_keys,
+            right_keys,
+            output,
+        })));
+        Ok(out)
+    }
+
+    // ---- scalar expressions ----
+
+    fn scalar(
+        &mut self,
+        expr: &Expr,
+        columns: &[Col],
+        scope: &Scope,
+    ) -> Result<(Scalar, Option<ColumnType>), CompileError> {
+        let (scalar, ty) = self.scalar_unfolded(expr, columns, scope)?;
+        Ok((fold(scalar, self.now), ty))
+    }
+
+    fn scalar_unfolded(
+        &mut self,
+        expr: &Expr,
+        columns: &[Col],
+        scope: &Scope,
+    ) -> Result<(Scalar, Option<ColumnType>), CompileError> {
+        match &expr.kind {
+            ExprKind::Literal(literal) => {
+                let value = match literal {
+                    Literal::String(s) => Value::String(s.clone()),
+                    Literal::Long(n) => Value::Long(*n),
+                    Literal::Real(x) => Value::Real(*x),
+                    Literal::Bool(b) => Value::Bool(*b),
+                    Literal::DateTime(t) => Value::DateTime(*t),
+                    Literal::TimeSpan(t) => Value::TimeSpan(*t),
+                    Literal::Dynamic(json) => Value::Dynamic(json.clone()),
+                    Literal::Null => Value::Null,
+                };
+                let ty = value_type(&value);
+                Ok((Scalar::Const(value), ty))
+            }
+            ExprKind::Name(name) => {
+                if let Some(i) = columns.iter().position(|c| &c.name == name) {
+                    return Ok((Scalar::Column(i), columns[i].ty));
+                }
+                match (scope.names.get(name), scope.constants.get(name)) {
+                    (_, Some(Constant::Scalar(value))) => Ok((Scalar::Const(value.clone()), value_type(value))),
+                    (_, Some(Constant::List(values))) => {
+                        let array = Json::Array(values.iter().map(Value::to_json).collect());
+                        Ok((Scalar::Const(Value::Dynamic(array)), Some(ColumnType::Dynamic)))
+                    }
+                    (Some(Binding::Scalar(scalar, ty)), _) => Ok((scalar.clone(), *ty)),
+                    (Some(Binding::Tabular(..)), _) => Err(self.error(
+                        expr.span,
+                        format!("`{name}` is tabular; use `toscalar({name})` or `in ({name})` for its values"),
+                    )),
+                    (Some(Binding::Function(function, captured)), _) if function.params.is_empty() => {
+                        let (function, captured) = (function.clone(), captured.clone());
+                        self.call_scalar_function(&function, &captured, &[], columns, scope, expr.span)
+                    }
+                    _ => Err(self.unknown_column(name, expr.span, columns)),
+                }
+            }
+            ExprKind::List(items) => {
+                let mut values = Vec::new();
+                self.constant_list(items, scope, &mut values)?;
+                let array = Json::Array(values.iter().map(Value::to_json).collect());
+                Ok((Scalar::Const(Value::Dynamic(array)), Some(ColumnType::Dynamic)))
+            }
+            ExprKind::Binary { op, left, right } => self.binary(*op, left, right, columns, scope),
+            ExprKind::Negate(inner) => {
+                let (inner, ty) = self.scalar(inner, columns, scope)?;
+                Ok((Scalar::Negate(Box::new(inner)), ty))
+            }
+            ExprKind::Between {
+                operand,
+                low,
+                high,
+                negated,
+            } => {
+                let operand = self.scalar(operand, columns, scope)?.0;
+                let low = self.scalar(low, columns, scope)?.0;
+                let high = self.scalar(high, columns, scope)?.0;
+                Ok((
+                    Scalar::Between {
+                        operand: Box::new(operand),
+                        low: Box::new(low),
+                        high: Box::new(high),
+                        negated: *negated,
+                    },
+                    Some(ColumnType::Bool),
+                ))
+            }
+            ExprKind::Member { base, member } => {
+                let base = self.scalar(base, columns, scope)?.0;
+                let member = self.scalar(member, columns, scope)?.0;
+                Ok((
+                    Scalar::Member(Box::new(base), Box::new(member)),
+                    Some(ColumnType::Dynamic),
+                ))
+            }
+            ExprKind::Call { name, args } => self.call(name, args, columns, scope, expr.span),
+            ExprKind::Star => Err(self.error(expr.span, "`*` is not a value here")),
+            ExprKind::Tabular(_) => Err(self.error(
+                expr.span,
+                "a tabular expression where a value is expected (use `toscalar(...)`)",
+            )),
+        }
+    }
+
+    fn binary(
+        &mut self,
+        op: BinaryOp,
+        left: &Expr,
+        right: &Expr,
+        columns: &[Col],
+        scope: &Scope,
+    ) -> Result<(Scalar, Option<ColumnType>), CompileError> {
+        let bool_type = Some(ColumnType::Bool);
+        match op {
+            BinaryOp::And | BinaryOp::Or => {
+                let mut parts = Vec::new();
+                self.flatten_logical(op, left, columns, scope, &mut parts)?;
+                self.flatten_logical(op, right, columns, scope, &mut parts)?;
+                Ok((
+                    if op == BinaryOp::And {
+                        Scalar::And(parts)
+                    } else {
+                        Scalar::Or(parts)
+                    },
+                    bool_type,
+                ))
+            }
+            BinaryOp::Compare(comparison) => {
+                let (l, lt) = self.scalar(left, columns, scope)?;
+                let (r, rt) = self.scalar(right, columns, scope)?;
+                if !compile::comparable(lt, rt) {
+                    return Err(self.error(
+                        left.span,
+                        format!(
+                            "cannot compare a {} with a {} using `{op}`",
+                            lt.map_or("null", |t| t.name()),
+                            rt.map_or("null", |t| t.name())
+                        ),
+                    ));
+                }
+                Ok((Scalar::Compare(comparison, Box::new(l), Box::new(r)), bool_type))
+            }
+            BinaryOp::Arithmetic(arith) => {
+                let (l, lt) = self.scalar(left, columns, scope)?;
+                let (r, rt) = self.scalar(right, columns, scope)?;
+                Ok((
+                    Scalar::Arithmetic(arith, Box::new(l), Box::new(r)),
+                    arithmetic_type(arith, lt, rt),
+                ))
+            }
+            BinaryOp::String(string_op) => {
+                let operand = self.scalar(left, columns, scope)?.0;
+                let needle = self.scalar(right, columns, scope)?.0;
+                let scalar = match needle {
+                    Scalar::Const(value) => Scalar::Text(
+                        Box::new(operand),
+                        Arc::new(TextTest::new(
+                            string_op.test,
+                            &value.to_text(),
+                            string_op.case_sensitive,
+                        )),
+                        string_op.negated,
+                    ),
+                    needle => Scalar::TextDynamic(string_op, Box::new(operand), Box::new(needle)),
+                };
+                Ok((scalar, bool_type))
+            }
+            BinaryOp::MatchesRegex => {
+                let operand = self.scalar(left, columns, scope)?.0;
+                let Scalar::Const(pattern) = self.scalar(right, columns, scope)?.0 else {
+                    return Err(self.error(right.span, "`matches regex` needs a constant pattern"));
+                };
+                let regex = Regex::new(&pattern.to_text())
+                    .map_err(|e| self.error(right.span, format!("invalid regular expression: {e}")))?;
+                Ok((Scalar::Regex(Box::new(operand), Arc::new(regex)), bool_type))
+            }
+            BinaryOp::In {
+                case_sensitive,
+                negated,
+            } => {
+                let operand = Box::new(self.scalar(left, columns, scope)?.0);
+                let set = match self.list_source(right, scope)? {
+                    ListSource::Values(values) => InSet::Const(Arc::new(ValueSet::new(&values, case_sensitive))),
+                    ListSource::Subquery(index) => InSet::Subquery { index, case_sensitive },
+                };
+                Ok((Scalar::In { operand, set, negated }, bool_type))
+            }
+            BinaryOp::HasAny | BinaryOp::HasAll => {
+                let operand = Box::new(self.scalar(left, columns, scope)?.0);
+                let set = match self.list_source(right, scope)? {
+                    ListSource::Values(values) => {
+                        let texts: Vec<String> = values.iter().map(|v| v.to_text().into_owned()).collect();
+                        TermsOf::Const(Arc::new(TermSet::new(texts, false)))
+                    }
+                    ListSource::Subquery(index) => TermsOf::Subquery { index },
+                };
+                Ok((
+                    Scalar::Terms {
+                        operand,
+                        set,
+                        all: op == BinaryOp::HasAll,
+                    },
+                    bool_type,
+                ))
+            }
+        }
+    }
+
+    fn flatten_logical(
+        &mut self,
+        op: BinaryOp,
+        expr: &Expr,
+        columns: &[Col],
+        scope: &Scope,
+        out: &mut Vec<Scalar>,
+    ) -> Result<(), CompileError> {
+        match &expr.kind {
+            ExprKind::Binary { op: inner, left, right } if *inner == op => {
+                self.flatten_logical(op, left, columns, scope, out)?;
+                self.flatten_logical(op, right, columns, scope, out)
+            }
+            _ => {
+                out.push(self.scalar(expr, columns, scope)?.0);
+                Ok(())
+            }
+        }
+    }
+
+    /// The right side of `in` / `has_any`: constants, or a subquery's first column.
+    fn list_source(&mut self, right: &Expr, scope: &Scope) -> Result<ListSource, CompileError> {
+        let items: &[Expr] = match &right.kind {
+            ExprKind::List(items) => items,
+            _ => std::slice::from_ref(right),
+        };
+        let single_tabular = match items {
+            [item] => match &item.kind {
+                ExprKind::Tabular(inner) => Some(self.tabular(inner, scope)?),
+                ExprKind::Name(_) => self.tabular_name(item, scope)?,
+                _ => None,
+            },
+            _ => None,
+        };
+        if let Some((node, _)) = single_tabular {
+            self.subqueries.push(Subquery { node, scalar: false });
+            return Ok(ListSource::Subquery(self.subqueries.len() - 1));
+        }
+        let mut values = Vec::new();
+        for item in items {
+            match self.scalar(item, &[], scope)? {
+                (Scalar::Const(Value::Dynamic(Json::Array(items))), _) => {
+                    values.extend(items.iter().map(|j| plain(&Value::Dynamic(j.clone())).into_owned()))
+                }
+                (Scalar::Const(value), _) => values.push(value),
+                _ => {
+                    return Err(self.error(
+                        item.span,
+                        "expected constant values (or a tabular expression) in the list",
+                    ))
+                }
+            }
+        }
+        Ok(ListSource::Values(values))
+    }
+
+    fn call(
+        &mut self,
+        name: &Ident,
+        args: &[Expr],
+        columns: &[Col],
+        scope: &Scope,
+        span: Span,
+    ) -> Result<(Scalar, Option<ColumnType>), CompileError> {
+        if CLOUD_FUNCTIONS.contains(&name.name.as_str()) {
+            return Err(self.cloud_only(name));
+        }
+        if let Some(Binding::Function(function, captured)) = scope.names.get(&name.name) {
+            let (function, captured) = (function.clone(), captured.clone());
+            return self.call_scalar_function(&function, &captured, args, columns, scope, span);
+        }
+        let arity = |min: usize, max: usize| -> Result<(), CompileError> {
+            if args.len() < min || args.len() > max {
+                return Err(self.error(name.span, format!("`{}()` takes {min}..{max} arguments", name.name)));
+            }
+            Ok(())
+        };
+        match name.name.as_str() {
+            "not" => {
+                arity(1, 1)?;
+                let inner = self.scalar(&args[0], columns, scope)?.0;
+                return Ok((Scalar::Not(Box::new(inner)), Some(ColumnType::Bool)));
+            }
+            "toscalar" => {
+                arity(1, 1)?;
+                let node = match &args[0].kind {
+                    ExprKind::Tabular(inner) => self.tabular(inner, scope)?.0,
+                    _ => match self.tabular_name(&args[0], scope)? {
+                        Some((node, _)) => node,
+                        None => return self.scalar(&args[0], columns, scope),
+                    },
+                };
+                self.subqueries.push(Subquery { node, scalar: true });
+                return Ok((Scalar::Subquery(self.subqueries.len() - 1), None));
+            }
+            "prev" | "next" => {
+                arity(1, 3)?;
+                let (value, ty) = self.scalar(&args[0], columns, scope)?;
+                let offset = match args.get(1) {
+                    Some(arg) => self.count(arg, scope)? as i64,
+                    None => 1,
+                };
+                let default = match args.get(2) {
+                    Some(arg) => self.scalar(arg, columns, scope)?.0,
+                    None => Scalar::Const(Value::Null),
+                };
+                let offset = if name.name == "prev" { offset } else { -offset };
+                return Ok((
+                    Scalar::Neighbour {
+                        value: Box::new(value),
+                        offset,
+                        default: Box::new(default),
+                    },
+                    ty,
+                ));
+            }
+            "row_number" => {
+                arity(0, 2)?;
+                let start = match args.first() {
+                    Some(arg) => match self.scalar(arg, &[], scope)?.0 {
+                        Scalar::Const(Value::Long(n)) => n,
+                        _ => return Err(self.error(arg.span, "`row_number()` takes a constant start")),
+                    },
+                    None => 1,
+                };
+                if args.len() > 1 {
+                    return Err(self.error(name.span, "`row_number()` with a restart condition is not supported"));
+                }
+                return Ok((Scalar::RowNumber(start), Some(ColumnType::Long)));
+            }
+            "column_ifexists" => {
+                arity(2, 2)?;
+                let Scalar::Const(column) = self.scalar(&args[0], &[], scope)?.0 else {
+                    return Err(self.error(args[0].span, "`column_ifexists()` takes a constant column name"));
+                };
+                let column = column.to_text();
+                if let Some(i) = columns.iter().position(|c| c.name == column) {
+                    return Ok((Scalar::Column(i), columns[i].ty));
+                }
+                return self.scalar(&args[1], columns, scope);
+            }
+            "pack_all" => {
+                let Some(pack) = functions::lookup("bag_pack") else {
+                    return Err(self.error(name.span, "`pack_all()` needs `bag_pack()`"));
+                };
+                let mut pack_args = Vec::new();
+                for (i, column) in columns.iter().enumerate() {
+                    pack_args.push(Scalar::Const(Value::String(column.name.clone())));
+                    pack_args.push(Scalar::Column(i));
+                }
+                return Ok((Scalar::Call(pack, pack_args), Some(ColumnType::Dynamic)));
+            }
+            "ingestion_time" => {
+                arity(0, 0)?;
+                self.warn("`ingestion_time()` is not in exported logs: it reads as null");
+                return Ok((Scalar::Const(Value::Null), Some(ColumnType::DateTime)));
+            }
+            "now" if args.is_empty() => {
+                return Ok((Scalar::Const(Value::DateTime(self.now)), Some(ColumnType::DateTime)));
+            }
+            "ago" => {
+                arity(1, 1)?;
+                let (offset, _) = self.scalar(&args[0], columns, scope)?;
+                let now = Scalar::Const(Value::DateTime(self.now));
+                let scalar = Scalar::Arithmetic(kql::Arithmetic::Subtract, Box::new(now), Box::new(offset));
+                return Ok((scalar, Some(ColumnType::DateTime)));
+            }
+            _ => {}
+        }
+        let Some(function) = functions::lookup(&name.name) else {
+            let message = if aggregate::lookup(&name.name).is_some() {
+                format!("aggregation function `{}()` outside `summarize`", name.name)
+            } else {
+                format!("unsupported function `{}()`", name.name)
+            };
+            return Err(self.error(name.span, message));
+        };
+        if args.len() < function.min_args || args.len() > function.max_args {
+            let expected = if function.max_args == usize::MAX {
+                format!("at least {}", function.min_args)
+            } else if function.min_args == function.max_args {
+                function.min_args.to_string()
+            } else {
+                format!("{} to {}", function.min_args, function.max_args)
+            };
+            return Err(self.error(
+                name.span,
+                format!("`{}()` takes {expected} arguments, not {}", name.name, args.len()),
+            ));
+        }
+        let mut compiled = Vec::with_capacity(args.len());
+        let mut types = Vec::with_capacity(args.len());
+        for arg in args {
+            let (scalar, ty) = match &arg.kind {
+                // `typeof(long)` and type names as arguments (`extract(re, 1, s, typeof(long))`).
+                ExprKind::Name(n)
+                    if type_named(n).is_some()
+                        && !columns.iter().any(|c| &c.name == n)
+                        && !scope.names.contains_key(n) =>
+                {
+                    (Scalar::Const(Value::String(n.clone())), Some(ColumnType::String))
+                }
+                _ => self.scalar(arg, columns, scope)?,
+            };
+            compiled.push(scalar);
+            types.push(ty);
+        }
+        let ty = (function.result_type)(&types);
+        Ok((Scalar::Call(function, compiled), ty))
+    }
+
+    fn call_scalar_function(
+        &mut self,
+        function: &UserFunction,
+        captured: &Scope,
+        args: &[Expr],
+        columns: &[Col],
+        caller: &Scope,
+        span: Span,
+    ) -> Result<(Scalar, Option<ColumnType>), CompileError> {
+        let scope = self.call_scope(function, captured, args, columns, caller, span)?;
+        let result = match &function.body {
+            FunctionBody::Scalar(body) => self.scalar(body, &[], &scope),
+            FunctionBody::Tabular(_) => Err(self.error(span, "the function returns a table, not a value")),
+        };
+        self.inlining -= 1;
+        result
+    }
+}
+
+enum ListSource {
+    Values(Vec<Value>),
+    Subquery(usize),
+}
+
+fn step_positive(step: &Value) -> bool {
+    match plain(step).as_ref() {
+        Value::Long(n) => *n > 0,
+        Value::Real(x) => *x > 0.0,
+        Value::TimeSpan(t) => *t > 0,
+        _ => true,
+    }
+}
+
+/// Calls `visit` with every name an expression mentions.
+fn visit_names(expr: &Expr, visit: &mut impl FnMut(&str)) {
+    match &expr.kind {
+        ExprKind::Name(name) => visit(name),
+        ExprKind::Literal(_) | ExprKind::Star | ExprKind::Tabular(_) => {}
+        ExprKind::List(items) => items.iter().for_each(|i| visit_names(i, visit)),
+        ExprKind::Binary { left, right, .. } => {
+            visit_names(left, visit);
+            visit_names(right, visit);
+        }
+        ExprKind::Negate(inner) => visit_names(inner, visit),
+        ExprKind::Between { operand, low, high, .. } => {
+            visit_names(operand, visit);
+            visit_names(low, visit);
+            visit_names(high, visit);
+        }
+        ExprKind::Member { base, member } => {
+            visit_names(base, visit);
+            visit_names(member, visit);
+        }
+        ExprKind::Call { name, args } => {
+            visit(&name.name);
+            args.iter().for_each(|a| visit_names(a, visit));
+        }
+    }
+}

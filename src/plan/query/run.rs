@@ -1,0 +1,741 @@
+//! Running a [`Program`] after the scan: each node evaluated on the rows its pipelines
+//! collected (in input order), subqueries first, shared `let`s once. Orders are deterministic:
+//! `summarize` groups come out in order of their first row, joins in left-row order, sorts are
+//! stable over input order.
+
+use std::cmp::Ordering;
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+
+use serde_json::Value as Json;
+
+use super::expr::{order, plain, truth, Context, SubqueryValue, ValueSet};
+use super::{Col, ExternalKind, Join, JoinKind, Node, Op, Program, Row, Rows, SortKey, UnionLeg};
+use crate::hashing::FxHashMap;
+use crate::plan::aggregate::Accumulator;
+use crate::plan::functions;
+use crate::plan::text::TermSet;
+use crate::schema::ColumnType;
+use crate::value::Value;
+
+/// What a program needs from outside: the run's `now`, the rows each pipeline collected, the
+/// data of its `externaldata` / watchlist sources, and the memory it may hold.
+pub struct Resources<'a> {
+    pub now: i64,
+    pub pipelines: &'a mut [Option<Vec<Row>>],
+    /// Per external source of the program: its rows, already read.
+    pub externals: Vec<Rows>,
+    pub max_memory: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunError {
+    pub message: String,
+}
+
+impl fmt::Display for RunError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for RunError {}
+
+struct Runner<'p, 'r> {
+    program: &'p Program,
+    resources: Resources<'r>,
+    subqueries: Vec<SubqueryValue>,
+    shared: HashMap<usize, Arc<Rows>>,
+}
+
+impl Program {
+    /// Runs the program on what the scan collected; `pipelines` maps the program's pipeline
+    /// numbers to the plan's.
+    pub fn run(&self, resources: Resources<'_>) -> Result<Rows, RunError> {
+        let mut runner = Runner {
+            program: self,
+            resources,
+            subqueries: Vec::new(),
+            shared: HashMap::new(),
+        };
+        for subquery in &self.subqueries {
+            let rows = runner.node(&subquery.node)?;
+            let value = if subquery.scalar {
+                SubqueryValue::Scalar(
+                    rows.rows
+                        .first()
+                        .and_then(|r| r.values.first().cloned())
+                        .unwrap_or(Value::Null),
+                )
+            } else {
+                let values: Vec<Value> = rows.rows.iter().filter_map(|r| r.values.first().cloned()).collect();
+                let terms: Vec<String> = values.iter().map(|v| v.to_text().into_owned()).collect();
+                SubqueryValue::Set {
+                    exact: ValueSet::new(&values, true),
+                    folded: ValueSet::new(&values, false),
+                    terms: Arc::new(TermSet::new(terms, false)),
+                }
+            };
+            runner.subqueries.push(value);
+        }
+        let result = runner.node(&self.root)?;
+        Ok(Arc::try_unwrap(result).unwrap_or_else(|shared| (*shared).clone()))
+    }
+}
+
+/// Approximate bytes a row holds, for the memory limit.
+fn row_bytes(row: &Row) -> usize {
+    std::mem::size_of::<Row>()
+        + row
+            .values
+            .iter()
+            .map(|v| {
+                std::mem::size_of::<Value>()
+                    + match v {
+                        Value::String(s) => s.len(),
+                        Value::Dynamic(j) => j.to_string().len(),
+                        _ => 0,
+                    }
+            })
+            .sum::<usize>()
+}
+
+impl Runner<'_, '_> {
+    fn context(&self) -> Context<'_> {
+        Context {
+            functions: functions::Context {
+                now: self.resources.now,
+            },
+            subqueries: &self.subqueries,
+            window: None,
+        }
+    }
+
+    fn check_memory(&self, rows: &[Row], operator: &str) -> Result<(), RunError> {
+        // Sampled: the estimate only needs to tell gigabytes from megabytes.
+        let sample = rows.len().min(1000);
+        if sample == 0 {
+            return Ok(());
+        }
+        let step = rows.len() / sample;
+        let bytes: usize = (0..sample).map(|i| row_bytes(&rows[i * step])).sum::<usize>() / sample * rows.len();
+        if bytes > self.resources.max_memory {
+            return Err(RunError {
+                message: format!(
+                    "`{operator}` would hold about {} MB of rows, over --max-memory ({} MB)",
+                    bytes >> 20,
+                    self.resources.max_memory >> 20
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    fn node(&mut self, node: &Node) -> Result<Arc<Rows>, RunError> {
+        Ok(match node {
+            Node::Pipeline(index) => {
+                let rows = self
+                    .resources
+                    .pipelines
+                    .get_mut(*index)
+                    .and_then(Option::take)
+                    .unwrap_or_default();
+                self.check_memory(&rows, "the rows of a table")?;
+                Arc::new(Rows {
+                    columns: Vec::new(),
+                    rows,
+                })
+            }
+            Node::Rows(rows) => rows.clone(),
+            Node::External(index) => Arc::new(self.resources.externals.get(*index).cloned().unwrap_or_default()),
+            Node::Shared(index) => {
+                if let Some(rows) = self.shared.get(index) {
+                    return Ok(rows.clone());
+                }
+                let program = self.program;
+                let rows = self.node(&program.shared[*index])?;
+                self.shared.insert(*index, rows.clone());
+                rows
+            }
+            Node::Apply(input, ops) => {
+                let input = self.node(input)?;
+                let mut rows = Arc::try_unwrap(input).unwrap_or_else(|shared| (*shared).clone());
+                for op in ops {
+                    rows.rows = self.op(op, rows.rows)?;
+                }
+                Arc::new(rows)
+            }
+            Node::Union(legs) => {
+                let mut out = Vec::new();
+                for leg in legs {
+                    self.union_leg(leg, &mut out)?;
+                }
+                Arc::new(Rows {
+                    columns: Vec::new(),
+                    rows: out,
+                })
+            }
+        })
+    }
+
+    fn union_leg(&mut self, leg: &UnionLeg, out: &mut Vec<Row>) -> Result<(), RunError> {
+        let rows = self.node(&leg.node)?;
+        for row in &rows.rows {
+            out.push(remap(row, &leg.mapping, leg.source.as_deref()));
+        }
+        Ok(())
+    }
+
+    fn op(&mut self, op: &Op, rows: Vec<Row>) -> Result<Vec<Row>, RunError> {
+        let context = self.context();
+        Ok(match op {
+            Op::Where(_) | Op::Project(_) | Op::Extend(_) | Op::MvExpand { .. } | Op::Parse(_) => {
+                let windowed = match op {
+                    Op::Extend(list) => list.iter().any(|(_, s)| s.uses_window()),
+                    Op::Project(list) => list.iter().any(|s| s.uses_window()),
+                    Op::Where(s) => s.uses_window(),
+                    _ => false,
+                };
+                if windowed {
+                    let values: Vec<Vec<Value>> = rows.iter().map(|r| r.values.clone()).collect();
+                    let mut out = Vec::with_capacity(rows.len());
+                    for (at, row) in rows.into_iter().enumerate() {
+                        let context = Context {
+                            window: Some((&values, at)),
+                            ..self.context()
+                        };
+                        apply_row(op, row, &context, &mut out);
+                    }
+                    out
+                } else {
+                    let mut out = Vec::with_capacity(rows.len());
+                    for row in rows {
+                        apply_row(op, row, &context, &mut out);
+                    }
+                    out
+                }
+            }
+            Op::Summarize { keys, aggregates } => {
+                let mut groups: FxHashMap<Vec<GroupKey>, usize> = FxHashMap::default();
+                let mut states: Vec<Group> = Vec::new();
+                for row in &rows {
+                    let key_values: Vec<Value> = keys.iter().map(|k| k.eval(&row.values, &context)).collect();
+                    let key: Vec<GroupKey> = key_values.iter().map(GroupKey::of).collect();
+                    let index = match groups.get(&key) {
+                        Some(&i) => i,
+                        None => {
+                            let accumulators = aggregates
+                                .iter()
+                                .map(|a| (a.function.new)(&a.constants))
+                                .collect::<Result<Vec<_>, String>>()
+                                .map_err(|message| RunError { message })?;
+                            states.push((key_values, accumulators));
+                            groups.insert(key, states.len() - 1);
+                            states.len() - 1
+                        }
+                    };
+                    for (aggregate, accumulator) in aggregates.iter().zip(states[index].1.iter_mut()) {
+                        let args: Vec<Value> = aggregate.args.iter().map(|a| a.eval(&row.values, &context)).collect();
+                        accumulator.add(&args);
+                    }
+                    if states.len() % 65_536 == 0 && states.len() * 256 > self.resources.max_memory {
+                        return Err(RunError {
+                            message: format!("`summarize` holds {} groups, over --max-memory", states.len()),
+                        });
+                    }
+                }
+                if keys.is_empty() && states.is_empty() {
+                    let accumulators = aggregates
+                        .iter()
+                        .map(|a| (a.function.new)(&a.constants))
+                        .collect::<Result<Vec<_>, String>>()
+                        .map_err(|message| RunError { message })?;
+                    states.push((Vec::new(), accumulators));
+                }
+                states
+                    .into_iter()
+                    .map(|(mut values, accumulators)| {
+                        for (aggregate, accumulator) in aggregates.iter().zip(&accumulators) {
+                            let mut finished = accumulator.finish();
+                            finished.resize(aggregate.outputs, Value::Null);
+                            values.extend(finished);
+                        }
+                        Row { values, origin: None }
+                    })
+                    .collect()
+            }
+            Op::Sort(keys) => sort(rows, keys, &context),
+            Op::Take(n) => {
+                let mut rows = rows;
+                rows.truncate(*n);
+                rows
+            }
+            Op::Top(n, keys) => {
+                let mut rows = sort(rows, keys, &context);
+                rows.truncate(*n);
+                rows
+            }
+            Op::Distinct => {
+                let mut seen = std::collections::HashSet::new();
+                rows.into_iter()
+                    .filter(|row| seen.insert(row.values.iter().map(GroupKey::of).collect::<Vec<_>>()))
+                    .map(|row| Row {
+                        values: row.values,
+                        origin: None,
+                    })
+                    .collect()
+            }
+            Op::Count => vec![Row {
+                values: vec![Value::Long(rows.len() as i64)],
+                origin: None,
+            }],
+            Op::Join(join) => {
+                let right = self.node(&join.right)?;
+                self.check_memory(&right.rows, "join")?;
+                run_join(join, rows, &right.rows)
+            }
+            Op::Union {
+                legs,
+                input_mapping,
+                input_source,
+            } => {
+                let mut out: Vec<Row> = rows
+                    .iter()
+                    .map(|row| remap(row, input_mapping, input_source.as_deref()))
+                    .collect();
+                for leg in legs {
+                    self.union_leg(leg, &mut out)?;
+                }
+                out
+            }
+        })
+    }
+}
+
+/// A row of a union leg in the output's columns; `source` fills the `withsource` column.
+fn remap(row: &Row, mapping: &[Option<usize>], source: Option<&str>) -> Row {
+    let values = mapping
+        .iter()
+        .enumerate()
+        .map(|(i, m)| match m {
+            Some(c) => row.values.get(*c).cloned().unwrap_or(Value::Null),
+            None if i == 0 && source.is_some() => Value::String(source.unwrap_or_default().to_string()),
+            None => Value::Null,
+        })
+        .collect();
+    Row {
+        values,
+        origin: row.origin,
+    }
+}
+
+/// Applies a streaming operator to one row; the rows it makes go to `out`. Used on the scan's
+/// workers (pipeline operators) and after the scan alike.
+pub fn apply_row(op: &Op, mut row: Row, context: &Context<'_>, out: &mut Vec<Row>) {
+    match op {
+        Op::Where(predicate) => {
+            if truth(&predicate.eval(&row.values, context)) == Some(true) {
+                out.push(row);
+            }
+        }
+        Op::Project(list) => {
+            let values = list.iter().map(|s| s.eval(&row.values, context)).collect();
+            out.push(Row {
+                values,
+                origin: row.origin,
+            });
+        }
+        Op::Extend(list) => {
+            for (target, scalar) in list {
+                let value = scalar.eval(&row.values, context);
+                match target {
+                    Some(i) => row.values[*i] = value,
+                    None => row.values.push(value),
+                }
+            }
+            out.push(row);
+        }
+        Op::MvExpand { columns, limit } => {
+            let arrays: Vec<Vec<Value>> = columns
+                .iter()
+                .map(|(c, to)| expand_items(&row.values[*c], *to))
+                .collect();
+            let length = arrays.iter().map(Vec::len).max().unwrap_or(0);
+            let length = limit.map_or(length, |l| length.min(l));
+            for i in 0..length {
+                let mut values = row.values.clone();
+                for ((c, to), items) in columns.iter().zip(&arrays) {
+                    values[*c] = items.get(i).cloned().unwrap_or_else(|| empty_of(*to));
+                }
+                out.push(Row {
+                    values,
+                    origin: row.origin,
+                });
+            }
+        }
+        Op::Parse(parser) => {
+            let text = parser.source.eval(&row.values, context).to_text().into_owned();
+            let captures = parser.regex.captures(&text);
+            if captures.is_none() && parser.drop_unmatched {
+                return;
+            }
+            for (group, (target, ty)) in parser.targets.iter().enumerate() {
+                let value = match captures.as_ref().and_then(|c| c.get(group + 1)) {
+                    Some(m) => {
+                        let json = Json::String(m.as_str().to_string());
+                        Value::from_json(Some(&json), ty.unwrap_or(ColumnType::String))
+                    }
+                    None => empty_of(*ty),
+                };
+                match target {
+                    Some(i) => row.values[*i] = value,
+                    None => row.values.push(value),
+                }
+            }
+            out.push(row);
+        }
+        _ => out.push(row),
+    }
+}
+
+/// What a missing value of a type is: `""` for strings, null otherwise.
+fn empty_of(ty: Option<ColumnType>) -> Value {
+    match ty {
+        Some(ColumnType::String) => Value::String(String::new()),
+        _ => Value::Null,
+    }
+}
+
+/// The items `mv-expand` makes of a value: an array's elements, a bag's properties (each a
+/// one-property bag), or the value itself.
+fn expand_items(value: &Value, to: Option<ColumnType>) -> Vec<Value> {
+    let json = match value {
+        Value::Dynamic(json) => json.clone(),
+        Value::String(text) => serde_json::from_str(text).unwrap_or(Json::String(text.clone())),
+        Value::Null => return Vec::new(),
+        other => other.to_json(),
+    };
+    let items: Vec<Json> = match json {
+        Json::Array(items) => items,
+        Json::Object(map) => map
+            .into_iter()
+            .map(|(k, v)| {
+                let mut bag = serde_json::Map::new();
+                bag.insert(k, v);
+                Json::Object(bag)
+            })
+            .collect(),
+        other => vec![other],
+    };
+    items
+        .into_iter()
+        .map(|item| match to {
+            None | Some(ColumnType::Dynamic) => match item {
+                Json::Null => Value::Null,
+                item => Value::Dynamic(item),
+            },
+            Some(ty) => Value::from_json(Some(&item), ty),
+        })
+        .collect()
+}
+
+/// A stable sort by the keys: ties keep their input order.
+fn sort(rows: Vec<Row>, keys: &[SortKey], context: &Context<'_>) -> Vec<Row> {
+    let mut keyed: Vec<(Vec<Value>, Row)> = rows
+        .into_iter()
+        .map(|row| (keys.iter().map(|k| k.expr.eval(&row.values, context)).collect(), row))
+        .collect();
+    keyed.sort_by(|(a, _), (b, _)| {
+        for (key, (x, y)) in keys.iter().zip(a.iter().zip(b)) {
+            let (x, y) = (plain(x), plain(y));
+            let ordering = match (x.is_null(), y.is_null()) {
+                (true, true) => Ordering::Equal,
+                (true, false) => {
+                    if key.nulls_first {
+                        Ordering::Less
+                    } else {
+                        Ordering::Greater
+                    }
+                }
+                (false, true) => {
+                    if key.nulls_first {
+                        Ordering::Greater
+                    } else {
+                        Ordering::Less
+                    }
+                }
+                (false, false) => {
+                    let o = order(&x, &y).unwrap_or(Ordering::Equal);
+                    if key.descending {
+                        o.reverse()
+                    } else {
+                        o
+                    }
+                }
+            };
+            if ordering != Ordering::Equal {
+                return ordering;
+            }
+        }
+        Ordering::Equal
+    });
+    keyed.into_iter().map(|(_, row)| row).collect()
+}
+
+/// One `summarize` group: its key values and its aggregates' accumulators.
+type Group = (Vec<Value>, Vec<Box<dyn Accumulator>>);
+
+/// A value as a grouping or join key: equal keys are equal Kusto values (strings exactly,
+/// numbers by value across long and real, nulls equal to each other).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum GroupKey {
+    Null,
+    Bool(bool),
+    Long(i64),
+    Real(u64),
+    DateTime(i64),
+    TimeSpan(i64),
+    Text(String),
+}
+
+impl GroupKey {
+    pub(crate) fn of(value: &Value) -> GroupKey {
+        match plain(value).as_ref() {
+            Value::Null => GroupKey::Null,
+            Value::Bool(b) => GroupKey::Bool(*b),
+            Value::Long(n) => GroupKey::Long(*n),
+            Value::Real(x) => GroupKey::Real(if *x == 0.0 { 0f64.to_bits() } else { x.to_bits() }),
+            Value::DateTime(t) => GroupKey::DateTime(*t),
+            Value::TimeSpan(t) => GroupKey::TimeSpan(*t),
+            Value::String(s) => GroupKey::Text(s.clone()),
+            Value::Dynamic(json) => GroupKey::Text(json.to_string()),
+        }
+    }
+}
+
+/// Runs a join. Keys match when equal as Kusto values; a null key never matches. Output order:
+/// left rows in input order, each with its matches in right-row order; then (outer kinds) the
+/// unmatched right rows in input order.
+fn run_join(join: &Join, left: Vec<Row>, right: &[Row]) -> Vec<Row> {
+    let key_of = |row: &Row, columns: &[usize]| -> Option<Vec<GroupKey>> {
+        let key: Vec<GroupKey> = columns.iter().map(|&c| GroupKey::of(&row.values[c])).collect();
+        (!key.contains(&GroupKey::Null)).then_some(key)
+    };
+    let mut index: FxHashMap<Vec<GroupKey>, Vec<usize>> = FxHashMap::default();
+    for (i, row) in right.iter().enumerate() {
+        if let Some(key) = key_of(row, &join.right_keys) {
+            index.entry(key).or_default().push(i);
+        }
+    }
+    let combine = |l: Option<&Row>, r: Option<&Row>| -> Row {
+        let values = join
+            .output
+            .iter()
+            .map(|&(from_left, c)| {
+                let side = if from_left { l } else { r };
+                side.map_or(Value::Null, |row| row.values[c].clone())
+            })
+            .collect();
+        Row {
+            values,
+            origin: l.and_then(|row| row.origin),
+        }
+    };
+    let left = if join.kind == JoinKind::InnerUnique {
+        // Kusto's default: one left row per key (the first in input order), then inner.
+        let mut seen = std::collections::HashSet::new();
+        left.into_iter()
+            .filter(|row| match key_of(row, &join.left_keys) {
+                Some(key) => seen.insert(key),
+                None => true,
+            })
+            .collect()
+    } else {
+        left
+    };
+    let mut out = Vec::new();
+    let mut right_matched = vec![false; right.len()];
+    for row in &left {
+        let matches = key_of(row, &join.left_keys).and_then(|key| index.get(&key));
+        match join.kind {
+            JoinKind::InnerUnique
+            | JoinKind::Inner
+            | JoinKind::LeftOuter
+            | JoinKind::FullOuter
+            | JoinKind::RightOuter => match matches {
+                Some(list) => {
+                    for &r in list {
+                        right_matched[r] = true;
+                        out.push(combine(Some(row), Some(&right[r])));
+                    }
+                }
+                None if matches!(join.kind, JoinKind::LeftOuter | JoinKind::FullOuter) => {
+                    out.push(combine(Some(row), None))
+                }
+                None => {}
+            },
+            JoinKind::LeftSemi => {
+                if matches.is_some() {
+                    out.push(combine(Some(row), None));
+                }
+            }
+            JoinKind::LeftAnti => {
+                if matches.is_none() {
+                    out.push(combine(Some(row), None));
+                }
+            }
+            JoinKind::RightSemi | JoinKind::RightAnti => {
+                if let Some(list) = matches {
+                    for &r in list {
+                        right_matched[r] = true;
+                    }
+                }
+            }
+        }
+    }
+    match join.kind {
+        JoinKind::RightOuter | JoinKind::FullOuter => {
+            for (r, row) in right.iter().enumerate() {
+                if !right_matched[r] {
+                    out.push(combine(None, Some(row)));
+                }
+            }
+            if join.kind == JoinKind::RightOuter {
+                // rightouter keeps matched pairs and unmatched right rows, not unmatched left.
+            }
+        }
+        JoinKind::RightSemi => {
+            for (r, row) in right.iter().enumerate() {
+                if right_matched[r] {
+                    out.push(combine(None, Some(row)));
+                }
+            }
+        }
+        JoinKind::RightAnti => {
+            for (r, row) in right.iter().enumerate() {
+                if !right_matched[r] {
+                    out.push(combine(None, Some(row)));
+                }
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+/// Reads the rows of an external source from a file's text, as its declared format says.
+pub fn read_external(kind: &ExternalKind, columns: &[Col], text: &str) -> Result<Vec<Row>, String> {
+    let ExternalKind::Url {
+        format,
+        ignore_first_record,
+        ..
+    } = kind
+    else {
+        return Err("not an externaldata source".to_string());
+    };
+    let mut rows = Vec::new();
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    match format.as_str() {
+        "json" | "multijson" => {
+            let stream = serde_json::Deserializer::from_str(text).into_iter::<Json>();
+            for (i, item) in stream.enumerate() {
+                let item = item.map_err(|e| format!("JSON record {}: {e}", i + 1))?;
+                let objects = match item {
+                    Json::Array(items) => items,
+                    other => vec![other],
+                };
+                for object in objects {
+                    let values = columns
+                        .iter()
+                        .map(|c| Value::from_json(object.get(&c.name), c.ty.unwrap_or(ColumnType::String)))
+                        .collect();
+                    rows.push(Row { values, origin: None });
+                }
+            }
+        }
+        _ => {
+            let delimiter = match format.as_str() {
+                "tsv" => '\t',
+                "scsv" => ';',
+                "psv" => '|',
+                _ => ',',
+            };
+            for (number, line) in text.lines().enumerate() {
+                if number == 0 && *ignore_first_record {
+                    continue;
+                }
+                let line = line.strip_suffix('\r').unwrap_or(line);
+                if line.is_empty() {
+                    continue;
+                }
+                let fields = if format == "txt" {
+                    vec![line.to_string()]
+                } else {
+                    split_delimited(line, delimiter)
+                };
+                let values = columns
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| {
+                        let field = fields.get(i).cloned().unwrap_or_default();
+                        let ty = c.ty.unwrap_or(ColumnType::String);
+                        if ty == ColumnType::String {
+                            Value::String(field)
+                        } else if field.is_empty() {
+                            Value::Null
+                        } else {
+                            Value::from_json(Some(&Json::String(field)), ty)
+                        }
+                    })
+                    .collect();
+                rows.push(Row { values, origin: None });
+            }
+        }
+    }
+    Ok(rows)
+}
+
+/// One line of a delimited file, with RFC 4180 quotes.
+fn split_delimited(line: &str, delimiter: char) -> Vec<String> {
+    let mut fields = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
+            }
+            '"' if quoted => quoted = false,
+            '"' if field.is_empty() => quoted = true,
+            c if c == delimiter && !quoted => fields.push(std::mem::take(&mut field)),
+            c => field.push(c),
+        }
+    }
+    fields.push(field);
+    fields
+}
+
+/// Reads a watchlist's CSV export: the header names the columns (all strings), every other line
+/// is a row.
+pub fn read_watchlist(text: &str) -> Result<Rows, String> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut lines = text.lines().map(|l| l.strip_suffix('\r').unwrap_or(l));
+    let header = lines.next().ok_or("the file is empty")?;
+    let columns: Vec<Col> = split_delimited(header, ',')
+        .into_iter()
+        .map(|name| Col::new(name, Some(ColumnType::String)))
+        .collect();
+    let mut rows = Vec::new();
+    for line in lines.filter(|l| !l.is_empty()) {
+        let mut fields = split_delimited(line, ',');
+        fields.resize(columns.len(), String::new());
+        rows.push(Row {
+            values: fields.into_iter().map(Value::String).collect(),
+            origin: None,
+        });
+    }
+    Ok(Rows { columns, rows })
+}
