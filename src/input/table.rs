@@ -98,8 +98,8 @@ mod tests {
             TableOf::Known(dns.unwrap()),
             "then Type"
         );
-        let other = map(json!({"Type": "SecurityEvent"}));
-        assert_eq!(table_of(&other, None, None, files), TableOf::Named("SecurityEvent"));
+        let other = map(json!({"Type": "AzureMetrics"}));
+        assert_eq!(table_of(&other, None, None, files), TableOf::Named("AzureMetrics"));
         assert_eq!(
             table_of(&typed, None, Some("DeviceFileEvents"), None),
             TableOf::Known(files.unwrap()),
@@ -111,8 +111,16 @@ mod tests {
             TableOf::Known(dns.unwrap()),
             "then the path"
         );
+        // A file event as Advanced Hunting exports it, without its `Type` or a telling path.
+        // (`SHA256` and `FolderPath` alone no longer tell: FileMaliciousContentInfo,
+        // DeviceImageLoadEvents... hold them too.)
+        let file_row = map(json!({
+            "Timestamp": "2024-01-01T00:00:00Z", "DeviceName": "pc", "ActionType": "FileCreated",
+            "FileName": "a.exe", "FolderPath": "y", "SHA256": "x", "FileOriginUrl": "https://a.example/",
+            "InitiatingProcessFileName": "explorer.exe", "AdditionalFields": null
+        }));
         assert_eq!(
-            table_of(&bare, None, None, None),
+            table_of(&file_row, None, None, None),
             TableOf::Known(files.unwrap()),
             "then the columns"
         );
