@@ -1,3 +1,6 @@
+//! Tests of `schema`: every CSV of `schemas/` compiled in and well-formed, the variants, the union,
+//! `variant_of` and the `union` wildcards.
+
 use std::collections::{BTreeSet, HashSet};
 use std::path::Path;
 
