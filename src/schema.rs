@@ -1,7 +1,8 @@
 //! Table schemas: the columns and Kusto types of the tables loghunt knows, compiled in from
-//! `schemas/*.csv` (one `column_name,column_type` file per table and flavour) so the binary needs
-//! no files at run time. Where a table has a Defender and a Sentinel flavour, the columns are the
-//! union, the Defender type winning where the two disagree.
+//! `schemas/*.csv` (one `column_name,column_type` file per table and variant, listed by
+//! `build.rs`) so the binary needs no files at run time. A table is the union of its variants'
+//! columns, the Advanced Hunting type winning where the two disagree, so that a record of either
+//! shape reads as a row of it; each column also remembers which variants have it, and as what.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -45,17 +46,66 @@ impl ColumnType {
     }
 }
 
+/// Where a table's schema comes from. The same table often exists in both, with different
+/// columns: Advanced Hunting has `Timestamp` and `AdditionalFields` as a string, Log Analytics
+/// has `TimeGenerated`, `TenantId`, `Type`... and `AdditionalFields` as `dynamic`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Variant {
+    /// Defender XDR Advanced Hunting (`schemas/<Table>.defender-ah.csv`); also the shape of the
+    /// Defender streaming API.
+    AdvancedHunting,
+    /// Microsoft Sentinel / Log Analytics (`schemas/<Table>.sentinel-la.csv`).
+    LogAnalytics,
+}
+
+impl Variant {
+    /// Both variants, Advanced Hunting first (its types win in the union).
+    pub const ALL: [Variant; 2] = [Variant::AdvancedHunting, Variant::LogAnalytics];
+
+    /// The name for messages: "Advanced Hunting" or "Log Analytics".
+    pub fn label(self) -> &'static str {
+        match self {
+            Variant::AdvancedHunting => "Advanced Hunting",
+            Variant::LogAnalytics => "Log Analytics",
+        }
+    }
+
+    fn slot(self) -> usize {
+        match self {
+            Variant::AdvancedHunting => 0,
+            Variant::LogAnalytics => 1,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Column {
     pub name: String,
     pub ty: ColumnType,
 }
 
-#[derive(Debug)]
 pub struct Table {
     pub name: String,
+    /// The union of the variants' columns: the Advanced Hunting ones in their documented order,
+    /// then those only Log Analytics has, then [`STREAMING_EXTRAS`] where they apply.
     pub columns: Vec<Column>,
     index: HashMap<String, usize>,
+    /// The variants that exist, in [`Variant::ALL`] order.
+    variants: Vec<Variant>,
+    /// Per column of `columns`: its type in each variant (by [`Variant::slot`]), `None` where the
+    /// variant lacks it.
+    types_in: Vec<[Option<ColumnType>; 2]>,
+}
+
+/// Short: a table has up to hundreds of columns, and test failures print it.
+impl std::fmt::Debug for Table {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Table")
+            .field("name", &self.name)
+            .field("columns", &self.columns.len())
+            .field("variants", &self.variants)
+            .finish()
+    }
 }
 
 /// Tables are equal when they are the same table: names are unique.
@@ -73,16 +123,32 @@ impl Table {
             name: name.to_string(),
             columns: Vec::new(),
             index: HashMap::new(),
+            variants: Vec::new(),
+            types_in: Vec::new(),
         }
     }
 
-    fn add(&mut self, name: &str, ty: ColumnType) {
-        if !self.index.contains_key(name) {
-            self.index.insert(name.to_string(), self.columns.len());
-            self.columns.push(Column {
-                name: name.to_string(),
-                ty,
-            });
+    /// Adds a column of `variant`; the first type seen stays the union's type.
+    fn add(&mut self, variant: Variant, name: &str, ty: ColumnType) {
+        let position = match self.index.get(name) {
+            Some(&position) => position,
+            None => {
+                self.index.insert(name.to_string(), self.columns.len());
+                self.columns.push(Column {
+                    name: name.to_string(),
+                    ty,
+                });
+                self.types_in.push([None, None]);
+                self.columns.len() - 1
+            }
+        };
+        let slot = &mut self.types_in[position][variant.slot()];
+        if slot.is_none() {
+            *slot = Some(ty);
+        }
+        if !self.variants.contains(&variant) {
+            self.variants.push(variant);
+            self.variants.sort();
         }
     }
 
@@ -98,75 +164,132 @@ impl Table {
             .find(|c| c.name.eq_ignore_ascii_case(name))
             .map(|c| c.name.as_str())
     }
+
+    /// The variants this table exists in, Advanced Hunting first.
+    pub fn variants(&self) -> &[Variant] {
+        &self.variants
+    }
+
+    /// Whether the variant has the column (case-sensitive); false if the table has no such
+    /// variant.
+    pub fn has_in(&self, variant: Variant, column: &str) -> bool {
+        self.column_type_in(variant, column).is_some()
+    }
+
+    /// The column's type in that variant: `AdditionalFields` is a string in Advanced Hunting
+    /// and `dynamic` in Log Analytics. `None` if the variant lacks the column.
+    pub fn column_type_in(&self, variant: Variant, column: &str) -> Option<ColumnType> {
+        let position = self.column_index(column)?;
+        self.types_in[position][variant.slot()]
+    }
 }
 
-/// The schema files, Defender flavours first so that their types win.
-const SOURCES: &[(&str, &str)] = &[
-    (
-        "DeviceFileEvents",
-        include_str!("../schemas/DeviceFileEvents.defender-ah.csv"),
-    ),
-    (
-        "DeviceFileEvents",
-        include_str!("../schemas/DeviceFileEvents.sentinel-la.csv"),
-    ),
-    ("DnsEvents", include_str!("../schemas/DnsEvents.sentinel-la.csv")),
-    ("DeviceEvents", include_str!("../schemas/DeviceEvents.sentinel-la.csv")),
-    (
-        "DeviceNetworkEvents",
-        include_str!("../schemas/DeviceNetworkEvents.sentinel-la.csv"),
-    ),
-    (
-        "DeviceProcessEvents",
-        include_str!("../schemas/DeviceProcessEvents.sentinel-la.csv"),
-    ),
-    (
-        "ASimDnsActivityLogs",
-        include_str!("../schemas/ASimDnsActivityLogs.sentinel-la.csv"),
-    ),
-    (
-        "CommonSecurityLog",
-        include_str!("../schemas/CommonSecurityLog.sentinel-la.csv"),
-    ),
-    ("Syslog", include_str!("../schemas/Syslog.sentinel-la.csv")),
-];
+/// Which variant of a table a query's columns belong to; see [`variant_of`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VariantCheck {
+    /// Every used column is in this variant.
+    Fits(Variant),
+    /// The query uses columns only Advanced Hunting has together with columns only Log Analytics
+    /// has (such as `Timestamp` with `TimeGenerated`): no record of either shape has them all.
+    /// Each list is in the order of first use, without repeats.
+    Mixed { ah_only: Vec<String>, la_only: Vec<String> },
+}
+
+/// Tells which variant of `table` a query reading `used_columns` is written for: the one holding
+/// every used column, Advanced Hunting when both do (as when only shared columns are used). Names
+/// the table lacks altogether (columns the query makes itself, typos) say nothing and are left to
+/// the caller's name resolution.
+pub fn variant_of(table: &Table, used_columns: &[&str]) -> VariantCheck {
+    let mut ah_only: Vec<String> = Vec::new();
+    let mut la_only: Vec<String> = Vec::new();
+    for &column in used_columns {
+        let only = match (
+            table.has_in(Variant::AdvancedHunting, column),
+            table.has_in(Variant::LogAnalytics, column),
+        ) {
+            (true, false) => &mut ah_only,
+            (false, true) => &mut la_only,
+            _ => continue,
+        };
+        if !only.iter().any(|c| c == column) {
+            only.push(column.to_string());
+        }
+    }
+    match (ah_only.is_empty(), la_only.is_empty()) {
+        (false, false) => VariantCheck::Mixed { ah_only, la_only },
+        (true, false) => VariantCheck::Fits(Variant::LogAnalytics),
+        (false, true) => VariantCheck::Fits(Variant::AdvancedHunting),
+        // Only shared columns (or none): the table's first variant, Advanced Hunting if it has one.
+        (true, true) => VariantCheck::Fits(table.variants().first().copied().unwrap_or(Variant::AdvancedHunting)),
+    }
+}
+
+// `SOURCES: &[(table, variant, file name, contents)]`, every `schemas/*.csv` sorted by file name.
+include!(concat!(env!("OUT_DIR"), "/schema_sources.rs"));
 
 /// Columns that real exports carry but the documented schemas omit: the Defender streaming API
-/// adds these to every Device* row.
-const STREAMING_EXTRAS: &[(&str, ColumnType)] = &[
+/// adds these to every row of the Device* tables it streams ([`STREAMED_DEVICE_TABLES`]). They
+/// belong to the Advanced Hunting variant, the streaming API's shape.
+pub const STREAMING_EXTRAS: &[(&str, ColumnType)] = &[
     ("InitiatingProcessUniqueId", ColumnType::String),
     ("MachineGroup", ColumnType::String),
 ];
 
+/// The Device* tables of the Defender streaming API (Microsoft's list of supported event types);
+/// not the vulnerability-management (`DeviceTvm*`) or baseline tables, nor the Surface Hub
+/// `Device*` tables of Log Analytics.
+pub const STREAMED_DEVICE_TABLES: &[&str] = &[
+    "DeviceEvents",
+    "DeviceFileCertificateInfo",
+    "DeviceFileEvents",
+    "DeviceImageLoadEvents",
+    "DeviceInfo",
+    "DeviceLogonEvents",
+    "DeviceNetworkEvents",
+    "DeviceNetworkInfo",
+    "DeviceProcessEvents",
+    "DeviceRegistryEvents",
+];
+
+/// One `column_name,column_type` line of a schema file: `None` for the header and blank lines.
+/// A type no [`ColumnType`] stands for reads as `dynamic`; a test keeps the files free of them.
+fn parse_line(line: &str) -> Option<(&str, ColumnType)> {
+    let (column, ty) = line.split_once(',')?;
+    let column = column.trim();
+    if column.is_empty() || column == "column_name" {
+        return None;
+    }
+    Some((column, ColumnType::from_kusto(ty).unwrap_or(ColumnType::Dynamic)))
+}
+
 fn build() -> Vec<Table> {
+    // Advanced Hunting first within each table, so that its types win in the union.
+    let mut sources: Vec<&(&str, Variant, &str, &str)> = SOURCES.iter().collect();
+    sources.sort_by_key(|(table, variant, _, _)| (*table, *variant));
     let mut tables: Vec<Table> = Vec::new();
-    for (name, csv) in SOURCES {
-        let position = match tables.iter().position(|t| t.name == *name) {
-            Some(p) => p,
-            None => {
-                tables.push(Table::new(name));
-                tables.len() - 1
-            }
+    for (name, variant, _, csv) in sources {
+        if tables.last().is_none_or(|t| t.name != *name) {
+            tables.push(Table::new(name));
+        }
+        let Some(table) = tables.last_mut() else {
+            continue;
         };
-        let table = &mut tables[position];
-        for line in csv.lines().skip(1) {
-            let Some((column, ty)) = line.split_once(',') else {
-                continue;
-            };
-            // The files are ours and checked by a test; an unknown type is a bug there.
-            let ty = ColumnType::from_kusto(ty).unwrap_or(ColumnType::Dynamic);
-            table.add(column.trim(), ty);
+        for (column, ty) in csv.lines().filter_map(parse_line) {
+            table.add(*variant, column, ty);
         }
     }
-    for table in tables.iter_mut().filter(|t| t.name.starts_with("Device")) {
+    for table in tables
+        .iter_mut()
+        .filter(|t| STREAMED_DEVICE_TABLES.contains(&t.name.as_str()))
+    {
         for (column, ty) in STREAMING_EXTRAS {
-            table.add(column, *ty);
+            table.add(Variant::AdvancedHunting, column, *ty);
         }
     }
     tables
 }
 
-/// Every known table, in a fixed order.
+/// Every known table, sorted by name (ordinal, so `ASim...` before `AgentsInfo`).
 pub fn tables() -> &'static [Table] {
     static TABLES: OnceLock<Vec<Table>> = OnceLock::new();
     TABLES.get_or_init(build)
@@ -174,41 +297,42 @@ pub fn tables() -> &'static [Table] {
 
 /// The table of that name (case-sensitive, as Kusto's table names are).
 pub fn table(name: &str) -> Option<&'static Table> {
-    tables().iter().find(|t| t.name == name)
+    let tables = tables();
+    tables
+        .binary_search_by(|t| t.name.as_str().cmp(name))
+        .ok()
+        .map(|i| &tables[i])
+}
+
+/// The tables a `union` wildcard names, such as `Device*`, `*Events` or `Device*Events`: `*`
+/// stands for any run of characters (none too), anywhere and any number of times; the rest is
+/// case-sensitive. Sorted by name, like [`tables`]; a pattern without `*` names at most one table.
+pub fn tables_matching(pattern: &str) -> Vec<&'static Table> {
+    tables().iter().filter(|t| wildcard_matches(pattern, &t.name)).collect()
+}
+
+fn wildcard_matches(pattern: &str, name: &str) -> bool {
+    let mut parts = pattern.split('*');
+    // `split` yields at least one part; the first is anchored at the start.
+    let first = parts.next().unwrap_or("");
+    let Some(mut rest) = name.strip_prefix(first) else {
+        return false;
+    };
+    let mut parts: Vec<&str> = parts.collect();
+    let Some(last) = parts.pop() else {
+        // No `*`: the whole name must be the pattern.
+        return rest.is_empty();
+    };
+    for part in parts {
+        match rest.find(part) {
+            Some(at) => rest = &rest[at + part.len()..],
+            None => return false,
+        }
+    }
+    // The last part is anchored at the end, and must not overlap what the middle parts took.
+    rest.ends_with(last)
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_schema_type_is_known() {
-        for (name, csv) in SOURCES {
-            for line in csv.lines().skip(1) {
-                let (_, ty) = line.split_once(',').expect("column_name,column_type");
-                assert!(ColumnType::from_kusto(ty).is_some(), "{name}: unknown type in `{line}`");
-            }
-        }
-    }
-
-    #[test]
-    fn device_file_events_is_the_union_with_defender_types() {
-        let t = table("DeviceFileEvents").unwrap();
-        for (column, ty) in [
-            ("Timestamp", ColumnType::DateTime),
-            ("TimeGenerated", ColumnType::DateTime),
-            ("SHA256", ColumnType::String),
-            ("FileSize", ColumnType::Long),
-            ("AdditionalFields", ColumnType::String),
-            ("MachineGroup", ColumnType::String),
-            ("InitiatingProcessUniqueId", ColumnType::String),
-        ] {
-            let i = t.column_index(column).unwrap_or_else(|| panic!("{column}"));
-            assert_eq!(t.columns[i].ty, ty, "{column}");
-        }
-        assert_eq!(t.column_index("sha256"), None);
-        assert_eq!(t.column_ignoring_case("sha256"), Some("SHA256"));
-        let dns = table("DnsEvents").unwrap();
-        assert!(dns.column_index("Name").is_some() && dns.column_index("TimeGenerated").is_some());
-    }
-}
+#[path = "schema_tests.rs"]
+mod tests;
