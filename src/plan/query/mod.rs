@@ -7,7 +7,6 @@ pub mod expr;
 mod planner;
 pub mod run;
 
-use std::fmt;
 use std::sync::Arc;
 
 pub use planner::plan_query;
@@ -159,12 +158,6 @@ pub struct Aggregate {
     pub args: Vec<Scalar>,
     pub constants: Vec<Value>,
     pub outputs: usize,
-}
-
-impl fmt::Debug for AggregateFn {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}()", self.name)
-    }
 }
 
 #[derive(Debug, Clone)]

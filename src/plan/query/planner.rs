@@ -1331,16 +1331,6 @@ impl Planner<'_> {
                     _ => derived_name(arg),
                 });
             }
-            // arg_max(T, cols...) returns T and the columns: T goes in twice, once to compare
-            // and once as the first returned column.
-            if is_arg {
-                if let Some(first) = row_args.first().cloned() {
-                    row_args.insert(1, first);
-                    row_types.insert(1, row_types[0]);
-                    let first_name = row_names.first().cloned().flatten();
-                    row_names.insert(1, first_name);
-                }
-            }
             let mut constants = Vec::new();
             for arg in &args[per_row..] {
                 match self.scalar(arg, &columns, scope)?.0 {
@@ -1355,10 +1345,16 @@ impl Planner<'_> {
             }
             (function.new)(&constants).map_err(|m| self.error(item.expr.span, m))?;
             let types = (function.result_types)(&row_types, &constants);
+            // arg_max(T, cols...) returns T, then the columns (`*`: every other input column).
             let mut names: Vec<String> = if is_arg {
-                let mut names: Vec<String> = row_names[1..]
+                let defaults = {
+                    let plain_names: Vec<Option<&str>> = row_names.iter().map(|n| n.as_deref()).collect();
+                    (function.default_names)(&plain_names, &constants)
+                };
+                let mut names: Vec<String> = row_names
                     .iter()
-                    .map(|n| n.clone().unwrap_or_else(|| generic_name(&out)))
+                    .zip(defaults)
+                    .map(|(n, default)| n.clone().unwrap_or(default))
                     .collect();
                 if let (Some(first), Some(name)) = (names.first_mut(), &item.name) {
                     first.clone_from(&name.name);
@@ -1383,7 +1379,7 @@ impl Planner<'_> {
                     }
                 }
             }
-            let outputs = names.len();
+            let outputs = if is_arg { row_args.len() } else { names.len() };
             for (i, name) in names.into_iter().enumerate() {
                 let name = unique_name(&out, &name);
                 out.push(Col::new(name, types.get(i).copied().flatten()));
