@@ -152,6 +152,19 @@ impl Table {
         }
     }
 
+    /// Adds a column that no variant's documentation lists (so no variant claims it), if the
+    /// table does not have it.
+    fn add_undocumented(&mut self, name: &str, ty: ColumnType) {
+        if !self.index.contains_key(name) {
+            self.index.insert(name.to_string(), self.columns.len());
+            self.columns.push(Column {
+                name: name.to_string(),
+                ty,
+            });
+            self.types_in.push([None, None]);
+        }
+    }
+
     /// The position of a column in [`Table::columns`]; names are case-sensitive, as in Kusto.
     pub fn column_index(&self, name: &str) -> Option<usize> {
         self.index.get(name).copied()
@@ -235,6 +248,17 @@ pub const STREAMING_EXTRAS: &[(&str, ColumnType)] = &[
     ("MachineGroup", ColumnType::String),
 ];
 
+/// The standard columns Log Analytics gives every table it stores (Azure Monitor's "standard
+/// columns"). A Defender table that Sentinel holds (IdentityInfo with UEBA, the Email* tables
+/// streamed in, ...) has them although only its Advanced Hunting page is documented here, so a
+/// table with no Log Analytics schema gets them, as columns of neither documented variant.
+pub const LOG_ANALYTICS_STANDARD: &[(&str, ColumnType)] = &[
+    ("TimeGenerated", ColumnType::DateTime),
+    ("TenantId", ColumnType::String),
+    ("SourceSystem", ColumnType::String),
+    ("Type", ColumnType::String),
+];
+
 /// The Device* tables of the Defender streaming API (Microsoft's list of supported event types);
 /// not the vulnerability-management (`DeviceTvm*`) or baseline tables, nor the Surface Hub
 /// `Device*` tables of Log Analytics.
@@ -284,6 +308,11 @@ fn build() -> Vec<Table> {
     {
         for (column, ty) in STREAMING_EXTRAS {
             table.add(Variant::AdvancedHunting, column, *ty);
+        }
+    }
+    for table in tables.iter_mut().filter(|t| !t.variants.contains(&Variant::LogAnalytics)) {
+        for (column, ty) in LOG_ANALYTICS_STANDARD {
+            table.add_undocumented(column, *ty);
         }
     }
     tables

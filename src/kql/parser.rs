@@ -1574,7 +1574,10 @@ impl<'a> Parser<'a> {
                 );
                 return Err(Self::error(token.span, message));
             }
-            TokenKind::Word(word) if word == "true" || word == "false" => Literal::Bool(word == "true"),
+            // Kusto's bool literals ignore case: `true`, `True`, `TRUE`.
+            TokenKind::Word(word) if word.eq_ignore_ascii_case("true") || word.eq_ignore_ascii_case("false") => {
+                Literal::Bool(word.eq_ignore_ascii_case("true"))
+            }
             TokenKind::Word(word) if word == "null" => Literal::Null,
             TokenKind::Word(word) => {
                 if self.nth(1).kind != TokenKind::Punct(Punct::LParen) {

@@ -116,6 +116,9 @@ pub struct UnionLeg {
     pub mapping: Vec<Option<usize>>,
     /// The leg's name for `withsource=`.
     pub source: Option<String>,
+    /// The value of each output column the leg lacks: `""` for strings (never null in Kusto),
+    /// null for the rest.
+    pub fill: Vec<Value>,
 }
 
 /// A tabular operator run after the scan, on all of its input.
@@ -147,6 +150,7 @@ pub enum Op {
         legs: Vec<UnionLeg>,
         input_mapping: Vec<Option<usize>>,
         input_source: Option<String>,
+        input_fill: Vec<Value>,
     },
 }
 
@@ -207,6 +211,8 @@ pub struct Join {
     pub right_keys: Vec<usize>,
     /// For each output column: from the left (`true`) or the right row, and which column.
     pub output: Vec<(bool, usize)>,
+    /// Each output column's value when its side has no row (outer joins): `""` for strings.
+    pub fill: Vec<Value>,
 }
 
 pub mod parse {

@@ -877,13 +877,15 @@ impl Planner<'_> {
                 .map(|o| columns.iter().position(|c| c.name == o.name))
                 .collect()
         };
+        let offset = usize::from(input.is_some());
         let mut result: Vec<UnionLeg> = legs
             .into_iter()
             .enumerate()
             .map(|(i, (node, columns, label))| UnionLeg {
                 mapping: mapping(&columns),
                 node,
-                source: Some(label.unwrap_or_else(|| format!("union_arg{i}"))),
+                source: Some(label.unwrap_or_else(|| format!("union_arg{}", i + offset))),
+                fill: Vec::new(),
             })
             .collect();
         if let Some(with_source) = &union.with_source {
@@ -895,6 +897,10 @@ impl Planner<'_> {
             for leg in &mut result {
                 leg.source = None;
             }
+        }
+        let fill = union_fill(&output);
+        for leg in &mut result {
+            leg.fill.clone_from(&fill);
         }
         Ok((result, output))
     }
@@ -1068,6 +1074,7 @@ impl Planner<'_> {
                     legs,
                     input_mapping,
                     input_source,
+                    input_fill: union_fill(&out),
                 });
                 Ok(out)
             }
@@ -1472,6 +1479,7 @@ impl Planner<'_> {
             left_keys,
             right_keys,
             output,
+            fill: union_fill(&out),
         })));
         Ok(out)
     }
@@ -1910,6 +1918,17 @@ impl Planner<'_> {
         self.inlining -= 1;
         result
     }
+}
+
+/// What a `union` leg's missing columns hold: `""` for strings, null for the rest.
+fn union_fill(columns: &[Col]) -> Vec<Value> {
+    columns
+        .iter()
+        .map(|c| match c.ty {
+            Some(ColumnType::String) => Value::String(String::new()),
+            _ => Value::Null,
+        })
+        .collect()
 }
 
 enum ListSource {

@@ -182,7 +182,7 @@ impl Runner<'_, '_> {
     fn union_leg(&mut self, leg: &UnionLeg, out: &mut Vec<Row>) -> Result<(), RunError> {
         let rows = self.node(&leg.node)?;
         for row in &rows.rows {
-            out.push(remap(row, &leg.mapping, leg.source.as_deref()));
+            out.push(remap(row, &leg.mapping, leg.source.as_deref(), &leg.fill));
         }
         Ok(())
     }
@@ -299,10 +299,11 @@ impl Runner<'_, '_> {
                 legs,
                 input_mapping,
                 input_source,
+                input_fill,
             } => {
                 let mut out: Vec<Row> = rows
                     .iter()
-                    .map(|row| remap(row, input_mapping, input_source.as_deref()))
+                    .map(|row| remap(row, input_mapping, input_source.as_deref(), input_fill))
                     .collect();
                 for leg in legs {
                     self.union_leg(leg, &mut out)?;
@@ -314,14 +315,14 @@ impl Runner<'_, '_> {
 }
 
 /// A row of a union leg in the output's columns; `source` fills the `withsource` column.
-fn remap(row: &Row, mapping: &[Option<usize>], source: Option<&str>) -> Row {
+fn remap(row: &Row, mapping: &[Option<usize>], source: Option<&str>, fill: &[Value]) -> Row {
     let values = mapping
         .iter()
         .enumerate()
-        .map(|(i, m)| match m {
-            Some(c) => row.values.get(*c).cloned().unwrap_or(Value::Null),
-            None if i == 0 && source.is_some() => Value::String(source.unwrap_or_default().to_string()),
-            None => Value::Null,
+        .map(|(i, m)| match (m, source) {
+            (Some(c), _) => row.values.get(*c).cloned().unwrap_or(Value::Null),
+            (None, Some(source)) if i == 0 => Value::String(source.to_string()),
+            (None, _) => fill.get(i).cloned().unwrap_or(Value::Null),
         })
         .collect();
     Row {
@@ -532,9 +533,10 @@ fn run_join(join: &Join, left: Vec<Row>, right: &[Row]) -> Vec<Row> {
         let values = join
             .output
             .iter()
-            .map(|&(from_left, c)| {
+            .zip(&join.fill)
+            .map(|(&(from_left, c), fill)| {
                 let side = if from_left { l } else { r };
-                side.map_or(Value::Null, |row| row.values[c].clone())
+                side.map_or_else(|| fill.clone(), |row| row.values[c].clone())
             })
             .collect();
         Row {
