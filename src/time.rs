@@ -165,6 +165,104 @@ pub fn parse_datetime(text: &str) -> Option<i64> {
     Some(ticks - offset_minutes * 60 * TICKS_PER_SECOND)
 }
 
+/// Parses a datetime the way `datetime("...")` and `todatetime()` read text: ISO 8601 first
+/// ([`parse_datetime`]), then the other forms Kusto's documentation lists — RFC 822
+/// (`Sat, 8 Nov 14 15:05:02 GMT`) and RFC 850 (`Saturday, 08-Nov-14 15:05:02 GMT`) — and the
+/// invariant-culture forms its parser also takes and real queries use: `01/16/2022 00:00:00`
+/// (month first), `1/16/2022 3:04 PM`, `17 NOV 2020`, `Nov 17, 2020`.
+pub fn parse_datetime_text(text: &str) -> Option<i64> {
+    parse_datetime(text).or_else(|| parse_loose(text.trim()))
+}
+
+const MONTHS: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+
+fn month_named(word: &str) -> Option<u32> {
+    let lower = word.to_ascii_lowercase();
+    let prefix = lower.get(..3)?;
+    MONTHS.iter().position(|m| *m == prefix).map(|i| i as u32 + 1)
+}
+
+/// `HH:mm[:ss[.fffffff]]` with an optional `AM`/`PM` (and zone word `GMT`/`UTC`/`Z`, ignored
+/// as UTC) after it: the time of day in ticks.
+fn time_of_day(words: &[&str]) -> Option<i64> {
+    let Some((clock, rest)) = words.split_first() else {
+        return Some(0);
+    };
+    let mut parts = clock.split(':');
+    let hour: u32 = parts.next()?.parse().ok()?;
+    let minute: u32 = parts.next()?.parse().ok()?;
+    let (second, fraction) = match parts.next() {
+        Some(sec) => match sec.split_once('.') {
+            Some((s, f)) if !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()) => {
+                (s.parse::<u32>().ok()?, fraction_ticks(f.as_bytes()))
+            }
+            Some(_) => return None,
+            None => (sec.parse::<u32>().ok()?, 0),
+        },
+        None => (0, 0),
+    };
+    if parts.next().is_some() {
+        return None;
+    }
+    let mut hour = hour;
+    for word in rest {
+        match word.to_ascii_uppercase().as_str() {
+            "AM" if (1..=12).contains(&hour) => hour %= 12,
+            "PM" if (1..=12).contains(&hour) => hour = hour % 12 + 12,
+            "GMT" | "UTC" | "Z" => {}
+            _ => return None,
+        }
+    }
+    if hour > 23 || minute > 59 || second > 59 {
+        return None;
+    }
+    Some(i64::from(hour * 3600 + minute * 60 + second) * TICKS_PER_SECOND + fraction)
+}
+
+fn year_of(text: &str) -> Option<i64> {
+    let year: i64 = text.parse().ok()?;
+    Some(match text.len() {
+        2 => 2000 + year,
+        4 => year,
+        _ => return None,
+    })
+}
+
+fn parse_loose(text: &str) -> Option<i64> {
+    let words: Vec<&str> = text.split([' ', ',']).filter(|w| !w.is_empty()).collect();
+    let first = *words.first()?;
+    // `01/16/2022 ...`: month first, as the invariant culture reads it.
+    if first.contains('/') {
+        let mut parts = first.split('/');
+        let month: u32 = parts.next()?.parse().ok()?;
+        let day: u32 = parts.next()?.parse().ok()?;
+        let year = year_of(parts.next()?)?;
+        let date = ticks_from_parts(year, month, day, 0, 0, 0, 0)?;
+        return Some(date + time_of_day(&words[1..])?);
+    }
+    // RFC 822 / 850 drop their weekday; `Saturday, 08-Nov-14` splits its date on `-`.
+    let words: Vec<&str> = if first.chars().all(|c| c.is_ascii_alphabetic()) && month_named(first).is_none() {
+        words[1..].to_vec()
+    } else {
+        words
+    };
+    let (day, month, year, rest) = match words.as_slice() {
+        [date, rest @ ..] if date.matches('-').count() == 2 => {
+            let mut parts = date.split('-');
+            let day: u32 = parts.next()?.parse().ok()?;
+            let month = month_named(parts.next()?)?;
+            (day, month, year_of(parts.next()?)?, rest)
+        }
+        [day, month, year, rest @ ..] if day.bytes().all(|b| b.is_ascii_digit()) => {
+            (day.parse().ok()?, month_named(month)?, year_of(year)?, rest)
+        }
+        [month, day, year, rest @ ..] => (day.parse().ok()?, month_named(month)?, year_of(year)?, rest),
+        _ => return None,
+    };
+    let date = ticks_from_parts(year, month, day, 0, 0, 0, 0)?;
+    Some(date + time_of_day(rest)?)
+}
+
 /// Prints ticks the way Kusto renders a datetime: `2024-10-09T14:56:53Z`, or with all seven
 /// fractional digits when the instant is not on a whole second (`...:53.1230000Z`).
 pub fn format_datetime(ticks: i64) -> String {
@@ -197,6 +295,28 @@ pub fn timespan_unit_ticks(unit: &str) -> Option<i64> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_other_datetime_forms_kusto_reads() {
+        let iso = |t: &str| parse_datetime(t).unwrap();
+        let cases = [
+            ("01/16/2022 00:00:00", "2022-01-16T00:00:00Z"),
+            ("1/16/2022 3:04 PM", "2022-01-16T15:04:00Z"),
+            ("12/31/2021 12:00:00 AM", "2021-12-31T00:00:00Z"),
+            ("17 NOV 2020", "2020-11-17T00:00:00Z"),
+            ("Nov 17, 2020", "2020-11-17T00:00:00Z"),
+            ("Sat, 8 Nov 14 15:05:02 GMT", "2014-11-08T15:05:02Z"),
+            ("Saturday, 08-Nov-14 15:05:02 GMT", "2014-11-08T15:05:02Z"),
+            ("2014-11-08 15:55:55", "2014-11-08T15:55:55Z"),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(parse_datetime_text(text), Some(iso(expected)), "{text}");
+        }
+        for bad in ["13/01/2022", "01/16/2022 25:00", "Foo 17, 2020", "17 NOV", "1/2/3/4", "2/30/2022"] {
+            assert_eq!(parse_datetime_text(bad), None, "{bad}");
+        }
+    }
+
     use super::*;
 
     #[test]

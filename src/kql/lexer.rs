@@ -3,7 +3,7 @@
 //! parser sees values, never raw text. Comments and whitespace are dropped here.
 
 use super::{Literal, ParseError, Span};
-use crate::time::{parse_datetime, timespan_unit_ticks, TICKS_PER_SECOND};
+use crate::time::{parse_datetime_text, timespan_unit_ticks, TICKS_PER_SECOND};
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Token {
@@ -364,7 +364,7 @@ impl Lexer<'_> {
         let value = if body == "null" {
             Some(Literal::Null)
         } else if keyword == "datetime" {
-            parse_datetime(unquote(body)).map(Literal::DateTime)
+            parse_datetime_text(unquote(body)).map(Literal::DateTime)
         } else {
             parse_timespan(unquote(body)).map(Literal::TimeSpan)
         };

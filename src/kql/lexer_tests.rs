@@ -1,5 +1,6 @@
 //! Tests of `lexer`.
 use super::*;
+use crate::time::parse_datetime;
 
 const DAY: i64 = 864_000_000_000;
 const HOUR: i64 = 36_000_000_000;
