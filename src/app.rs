@@ -426,7 +426,11 @@ fn rules_command(args: RulesArgs) -> Result<Outcome, Error> {
                 .iter()
                 .map(|c| c.name.as_str())
                 .collect(),
-            plan::Output::Program(program) => program.columns.iter().map(|c| c.name.as_str()).collect(),
+            plan::Output::Program(program) => program
+                .results
+                .first()
+                .map(|(_, columns)| columns.iter().map(|c| c.name.as_str()).collect())
+                .unwrap_or_default(),
         };
         writeln!(stdout, "  columns: {}", columns.join(", "))?;
         writeln!(stdout, "  false-positive scenarios: {}", rule.scenarios.len())?;

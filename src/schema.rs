@@ -310,7 +310,10 @@ fn build() -> Vec<Table> {
             table.add(Variant::AdvancedHunting, column, *ty);
         }
     }
-    for table in tables.iter_mut().filter(|t| !t.variants.contains(&Variant::LogAnalytics)) {
+    for table in tables
+        .iter_mut()
+        .filter(|t| !t.variants.contains(&Variant::LogAnalytics))
+    {
         for (column, ty) in LOG_ANALYTICS_STANDARD {
             table.add_undocumented(column, *ty);
         }

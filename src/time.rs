@@ -174,7 +174,9 @@ pub fn parse_datetime_text(text: &str) -> Option<i64> {
     parse_datetime(text).or_else(|| parse_loose(text.trim()))
 }
 
-const MONTHS: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
+const MONTHS: [&str; 12] = [
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+];
 
 fn month_named(word: &str) -> Option<u32> {
     let lower = word.to_ascii_lowercase();
@@ -312,7 +314,14 @@ mod tests {
         for (text, expected) in cases {
             assert_eq!(parse_datetime_text(text), Some(iso(expected)), "{text}");
         }
-        for bad in ["13/01/2022", "01/16/2022 25:00", "Foo 17, 2020", "17 NOV", "1/2/3/4", "2/30/2022"] {
+        for bad in [
+            "13/01/2022",
+            "01/16/2022 25:00",
+            "Foo 17, 2020",
+            "17 NOV",
+            "1/2/3/4",
+            "2/30/2022",
+        ] {
             assert_eq!(parse_datetime_text(bad), None, "{bad}");
         }
     }

@@ -85,9 +85,13 @@ fn generate_logs(dir: &Path) {
                     ColumnType::Long => serde_json::json!((row * 37 + c) % 500),
                     ColumnType::Real => serde_json::json!(row as f64 * 1.5),
                     ColumnType::Bool => serde_json::json!(row % 2 == 0),
-                    ColumnType::DateTime => serde_json::json!(format!("2026-06-{:02}T{:02}:15:00.1234567Z", 10 + row % 10, row)),
+                    ColumnType::DateTime => {
+                        serde_json::json!(format!("2026-06-{:02}T{:02}:15:00.1234567Z", 10 + row % 10, row))
+                    }
                     ColumnType::TimeSpan => serde_json::json!("01:30:00"),
-                    ColumnType::Dynamic => serde_json::json!({"DriveLetter": "E:", "items": [1, "a"], "Name": strings[pick]}),
+                    ColumnType::Dynamic => {
+                        serde_json::json!({"DriveLetter": "E:", "items": [1, "a"], "Name": strings[pick]})
+                    }
                 };
                 if row % 5 != 4 || c % 3 != 0 {
                     record.insert(column.name.clone(), value);
@@ -127,5 +131,10 @@ fn every_accepted_query_runs_on_generated_logs() {
         }
     }
     assert!(ran > 100, "only {ran} accepted queries ran");
-    assert!(failures.is_empty(), "{} of {ran} failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {ran} failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

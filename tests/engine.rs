@@ -40,7 +40,11 @@ fn run(query: &str) -> Result<Table, String> {
     let result = results.into_iter().next().ok_or("no result")?;
     Ok(Table {
         columns: result.columns.iter().map(|c| c.name.clone()).collect(),
-        rows: result.rows.iter().map(|r| r.values.iter().map(cell).collect()).collect(),
+        rows: result
+            .rows
+            .iter()
+            .map(|r| r.values.iter().map(cell).collect())
+            .collect(),
     })
 }
 

@@ -278,7 +278,7 @@ fn compile_errors_name_the_rule_and_position() {
         ("DeviceFileEventz\n| take 1", "case.kql:1:1: rule case: unknown table or tabular name `DeviceFileEventz`"),
         ("DeviceFileEvents\n| where Timestamp > \"2024\"", "case.kql:2:9: rule case: cannot compare a datetime with a string using `>`"),
         ("DeviceFileEvents\n| project FileName\n| order by Timestamp", "case.kql:3:12: rule case: unknown column or name `Timestamp`"),
-        ("DeviceFileEvents\n| where strlen(FileName) > 3", "case.kql:2:9: rule case: unsupported function `strlen`"),
+        ("DeviceFileEvents\n| where series_outliers(FileName) > 3", "case.kql:2:9: rule case: unsupported function `series_outliers`"),
         ("DeviceFileEvents\n| where FileName in (FolderPath)", "case.kql:2:22: rule case: a list of values is needed here, not the column `FolderPath`"),
     ];
     let now = parse_datetime(NOW).unwrap();

@@ -19,11 +19,17 @@ impl fmt::Display for Span {
     }
 }
 
-/// A whole query: `let` statements, then a tabular expression (`Table | operator | ...`).
+/// A whole query: `let` statements, then a tabular expression (`Table | operator | ...`), and
+/// possibly more of them: Kusto runs each tabular statement of a query (separated by `;`) and
+/// returns one result per statement; a query file may also hold several queries separated by a
+/// blank line, which Kusto's editors run one at a time.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Query {
     pub lets: Vec<Let>,
     pub body: Tabular,
+    /// The statements after the first tabular one: more `let`s (which see the earlier ones)
+    /// and another tabular expression, each giving its own result.
+    pub more: Vec<(Vec<Let>, Tabular)>,
 }
 
 impl Query {
@@ -330,6 +336,8 @@ pub enum ParsePart {
 pub struct ProjectColumn {
     pub name: Option<Ident>,
     pub expr: Expr,
+    /// `(A, B) = arg_max(...)`: the names of the columns after the first.
+    pub more_names: Vec<Ident>,
 }
 
 impl ProjectColumn {

@@ -229,19 +229,32 @@ impl<'a> Parser<'a> {
             return Err(self.expected("a tabular expression after the `let` statements"));
         }
         let body = self.tabular()?;
-        let mut after_semicolon = false;
-        while self.eat_punct(Punct::Semi) {
-            after_semicolon = true;
+        let mut more = Vec::new();
+        loop {
+            let mut after_semicolon = false;
+            while self.eat_punct(Punct::Semi) {
+                after_semicolon = true;
+            }
+            if self.peek().kind == TokenKind::Eof {
+                break;
+            }
+            if !(after_semicolon || self.blank_line_before_next()) {
+                return Err(self.expected("`|` or end of query"));
+            }
+            let mut lets = Vec::new();
+            loop {
+                if self.at_word("let") {
+                    lets.push(self.let_statement()?);
+                } else if !self.eat_punct(Punct::Semi) {
+                    break;
+                }
+            }
+            if self.peek().kind == TokenKind::Eof {
+                return Err(self.expected("a tabular expression after the `let` statements"));
+            }
+            more.push((lets, self.tabular()?));
         }
-        if self.peek().kind != TokenKind::Eof {
-            let expected = if after_semicolon {
-                "end of query (a query runs one tabular expression)"
-            } else {
-                "`|` or end of query"
-            };
-            return Err(self.expected(expected));
-        }
-        Ok(Query { lets, body })
+        Ok(Query { lets, body, more })
     }
 
     // ---- tokens ----
@@ -423,6 +436,17 @@ impl<'a> Parser<'a> {
         })
     }
 
+    /// Whether an empty line (comments aside) separates the last token from the next one: the
+    /// way Kusto's editors tell one query of a file from the next.
+    fn blank_line_before_next(&self) -> bool {
+        let gap = self.src.get(self.prev_end..self.peek().span.start).unwrap_or("");
+        let mut lines = gap.split('\n');
+        lines.next();
+        let mut lines: Vec<&str> = lines.collect();
+        lines.pop();
+        lines.iter().any(|line| line.trim().is_empty())
+    }
+
     fn at_word_followed_by(&self, word: &str, punct: Punct) -> bool {
         self.at_word(word) && self.nth(1).kind == TokenKind::Punct(punct)
     }
@@ -545,15 +569,43 @@ impl<'a> Parser<'a> {
             TokenKind::Punct(Punct::LParen) => {}
             _ => return false,
         }
-        // A source name directly followed by `|`, at the cursor or just inside a leading `(`.
+        // A source name (or a call, `f(x)`) directly followed by `|`, at the cursor or just
+        // inside a leading `(`.
         let starts_pipeline = |at: usize| {
-            matches!(self.nth(at).kind, TokenKind::Word(_)) && self.nth(at + 1).kind == TokenKind::Punct(Punct::Pipe)
-                || matches!(&self.nth(at).kind, TokenKind::Word(w) if matches!(w.as_str(), "union" | "datatable" | "externaldata" | "print"))
+            let next = match (&self.nth(at).kind, &self.nth(at + 1).kind) {
+                (TokenKind::Word(w), _) if matches!(w.as_str(), "union" | "datatable" | "externaldata" | "print") => {
+                    return true
+                }
+                (TokenKind::Word(_), TokenKind::Punct(Punct::LParen)) => self.after_parens(at + 1),
+                (TokenKind::Word(_), _) => at + 1,
+                _ => return false,
+            };
+            self.nth(next).kind == TokenKind::Punct(Punct::Pipe)
         };
         if self.at_punct(Punct::LParen) {
             return starts_pipeline(1) || (self.nth(1).kind == TokenKind::Punct(Punct::LParen) && starts_pipeline(2));
         }
         starts_pipeline(0)
+    }
+
+    /// The offset (from the cursor) of the token after the parenthesis that opens at `open`.
+    fn after_parens(&self, open: usize) -> usize {
+        let mut depth = 0usize;
+        let mut at = open;
+        loop {
+            match self.nth(at).kind {
+                TokenKind::Punct(Punct::LParen) => depth += 1,
+                TokenKind::Punct(Punct::RParen) => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return at + 1;
+                    }
+                }
+                TokenKind::Eof => return at,
+                _ => {}
+            }
+            at += 1;
+        }
     }
 
     // ---- tabular expressions ----
@@ -1266,18 +1318,45 @@ impl<'a> Parser<'a> {
         Ok(columns)
     }
 
-    /// `expr` or `Name = expr` (also `(A, B) = expr` is not supported).
+    /// `expr`, `Name = expr`, or `(A, B) = expr` (naming each column an aggregate returns).
     fn column(&mut self) -> Result<ProjectColumn, ParseError> {
+        if self.at_punct(Punct::LParen) && self.nth(1).kind != TokenKind::Punct(Punct::RParen) {
+            let close = self.after_parens(0);
+            if self.nth(close).kind == TokenKind::Punct(Punct::Assign) {
+                let open = self.bump();
+                let mut names = vec![self.name("a column name")?];
+                while self.eat_punct(Punct::Comma) {
+                    names.push(self.name("a column name")?);
+                }
+                self.close_paren(open.span, "`,` or `)`")?;
+                self.bump();
+                let expr = self.expr()?;
+                let first = names.remove(0);
+                return Ok(ProjectColumn {
+                    name: Some(first),
+                    expr,
+                    more_names: names,
+                });
+            }
+        }
         if let Some(length) = self.name_length() {
             if self.nth(length).kind == TokenKind::Punct(Punct::Assign) {
                 let name = self.name("a column name")?;
                 self.bump();
                 let expr = self.expr()?;
-                return Ok(ProjectColumn { name: Some(name), expr });
+                return Ok(ProjectColumn {
+                    name: Some(name),
+                    expr,
+                    more_names: Vec::new(),
+                });
             }
         }
         let expr = self.expr()?;
-        Ok(ProjectColumn { name: None, expr })
+        Ok(ProjectColumn {
+            name: None,
+            expr,
+            more_names: Vec::new(),
+        })
     }
 
     fn order_key(&mut self) -> Result<OrderKey, ParseError> {
@@ -1504,6 +1583,10 @@ impl<'a> Parser<'a> {
     fn postfix(&mut self) -> Result<Node, ParseError> {
         let mut node = self.primary()?;
         loop {
+            // `d.['name with spaces']`: a dot before a bracket is only decoration.
+            if self.at_punct(Punct::Dot) && self.nth(1).kind == TokenKind::Punct(Punct::LBracket) {
+                self.bump();
+            }
             let member = if self.at_punct(Punct::Dot) && self.nth(1).span.start == self.peek().span.end {
                 let dot = self.bump();
                 let name = match &self.peek().kind {

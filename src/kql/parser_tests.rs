@@ -112,7 +112,7 @@ fn seed_query_hashes() {
             "InitiatingProcessFileName"
         ]
     );
-    let ProjectColumn { name, expr } = match project {
+    let ProjectColumn { name, expr, .. } = match project {
         Operator::Project { columns, .. } => &columns[0],
         _ => unreachable!(),
     };
@@ -468,10 +468,7 @@ fn errors_name_the_problem_and_its_position() {
             "externaldata(x: string) [5]",
             "1:26: expected a URL string or `]` to close `[` opened at 1:25, found `5`",
         ),
-        (
-            "T | where x; U",
-            "1:14: expected end of query (a query runs one tabular expression), found `U`",
-        ),
+        ("T | where x\nU", "2:1: expected `|` or end of query, found `U`"),
         (
             "T | where a has 'x' | ",
             "1:23: expected an operator name after `|`, found end of query",
@@ -496,6 +493,32 @@ fn errors_name_the_problem_and_its_position() {
         })
         .collect();
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+/// Several tabular statements: after `;`, or after a blank line (comments aside), as Kusto's
+/// editors separate the queries of a file; each statement's `let`s see the earlier ones.
+#[test]
+fn several_statements() {
+    let query = parse_ok("let a = 1;\nT | where x == a;\nlet b = 2;\nU | where y == b\n\n// next\n\nV | take 1");
+    assert_eq!(query.body.operators.len(), 1);
+    let tables: Vec<String> = query
+        .more
+        .iter()
+        .map(|(lets, body)| {
+            let names: Vec<&str> = lets.iter().map(|l| l.name.name.as_str()).collect();
+            format!("{names:?} {}", sexpr_source(&body.source))
+        })
+        .collect();
+    assert_eq!(tables, [r#"["b"] U"#, "[] V"]);
+    let error = parse("T | where x\n// no blank line\nU").err().map(|e| e.to_string());
+    assert_eq!(error.as_deref(), Some("3:1: expected `|` or end of query, found `U`"));
+}
+
+fn sexpr_source(source: &Source) -> String {
+    match source {
+        Source::Name(name) => name.name.clone(),
+        other => format!("{other:?}"),
+    }
 }
 
 #[test]

@@ -88,6 +88,9 @@ fn compile_query(rule: &Rule, query: &kql::Query, now: i64) -> Result<(CompiledR
 /// Whether a query has the seed shape the fast path's own compiler takes.
 fn seed_shaped(query: &kql::Query) -> bool {
     let Some(table) = query.table() else { return false };
+    if !query.more.is_empty() {
+        return false;
+    }
     if table.name.contains('*') || schema::table(&table.name).is_none() {
         return false;
     }

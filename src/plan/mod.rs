@@ -271,15 +271,24 @@ impl Plan {
                         externals: loaded,
                         max_memory,
                     };
-                    let rows = program.run(resources).map_err(|e| (rule.id.clone(), e))?;
-                    RuleResult {
-                        id: rule.id.clone(),
-                        title: rule.title.clone(),
-                        table: rule.table.clone(),
-                        columns: program.columns.clone(),
-                        rows: rows.rows,
-                        notes: program.ignored.clone(),
+                    let outputs = program.run(resources).map_err(|e| (rule.id.clone(), e))?;
+                    // A query of several tabular statements gives one result each: the first
+                    // under the rule's id, the next as `id#2`, `id#3`...
+                    for (i, (rows, (_, columns))) in outputs.into_iter().zip(&program.results).enumerate() {
+                        results.push(RuleResult {
+                            id: if i == 0 {
+                                rule.id.clone()
+                            } else {
+                                format!("{}#{}", rule.id, i + 1)
+                            },
+                            title: rule.title.clone(),
+                            table: rule.table.clone(),
+                            columns: columns.clone(),
+                            rows: rows.rows,
+                            notes: if i == 0 { program.ignored.clone() } else { Vec::new() },
+                        });
                     }
+                    continue;
                 }
             };
             results.push(result);

@@ -193,16 +193,31 @@ pub struct Context<'a> {
     pub window: Option<(&'a [Vec<Value>], usize)>,
 }
 
-/// A subquery's result as expressions use it (a few per query: their size does not matter).
-#[allow(clippy::large_enum_variant)]
+/// A subquery's result as expressions use it: its value (`toscalar`), and the sets `in` and
+/// `has_any` look its values up in (a tabular subquery's first column, or the elements of a
+/// scalar one's dynamic array).
 #[derive(Debug)]
-pub enum SubqueryValue {
-    Scalar(Value),
-    Set {
-        exact: ValueSet,
-        folded: ValueSet,
-        terms: Arc<TermSet>,
-    },
+pub struct SubqueryValue {
+    pub value: Value,
+    pub sets: Option<SubquerySets>,
+}
+
+#[derive(Debug)]
+pub struct SubquerySets {
+    pub exact: ValueSet,
+    pub folded: ValueSet,
+    pub terms: Arc<TermSet>,
+}
+
+impl SubquerySets {
+    pub fn new(values: &[Value]) -> SubquerySets {
+        let terms: Vec<String> = values.iter().map(|v| v.to_text().into_owned()).collect();
+        SubquerySets {
+            exact: ValueSet::new(values, true),
+            folded: ValueSet::new(values, false),
+            terms: Arc::new(TermSet::new(terms, false)),
+        }
+    }
 }
 
 impl Context<'_> {
@@ -250,10 +265,7 @@ impl Scalar {
         match self {
             Scalar::Column(c) => row.get(*c).cloned().unwrap_or(Value::Null),
             Scalar::Const(v) => v.clone(),
-            Scalar::Subquery(index) => match context.subqueries.get(*index) {
-                Some(SubqueryValue::Scalar(v)) => v.clone(),
-                _ => Value::Null,
-            },
+            Scalar::Subquery(index) => context.subqueries.get(*index).map_or(Value::Null, |s| s.value.clone()),
             Scalar::Call(function, args) => {
                 let values: Vec<Value> = args.iter().map(|a| a.eval(row, context)).collect();
                 (function.eval)(&values, &context.functions)
@@ -305,16 +317,13 @@ impl Scalar {
                 let value = operand.eval(row, context);
                 let found = match set {
                     InSet::Const(set) => set.contains(&value),
-                    InSet::Subquery { index, case_sensitive } => match context.subqueries.get(*index) {
-                        Some(SubqueryValue::Set { exact, folded, .. }) => {
-                            if *case_sensitive {
-                                exact.contains(&value)
-                            } else {
-                                folded.contains(&value)
-                            }
+                    InSet::Subquery { index, case_sensitive } => {
+                        match context.subqueries.get(*index).and_then(|s| s.sets.as_ref()) {
+                            Some(sets) if *case_sensitive => sets.exact.contains(&value),
+                            Some(sets) => sets.folded.contains(&value),
+                            None => Some(false),
                         }
-                        _ => Some(false),
-                    },
+                    }
                 };
                 boolean(found.map(|f| f != *negated))
             }
@@ -322,9 +331,9 @@ impl Scalar {
                 let value = operand.eval(row, context);
                 let set = match set {
                     TermsOf::Const(set) => set.as_ref(),
-                    TermsOf::Subquery { index } => match context.subqueries.get(*index) {
-                        Some(SubqueryValue::Set { terms, .. }) => terms.as_ref(),
-                        _ => return Value::Bool(false),
+                    TermsOf::Subquery { index } => match context.subqueries.get(*index).and_then(|s| s.sets.as_ref()) {
+                        Some(sets) => sets.terms.as_ref(),
+                        None => return Value::Bool(false),
                     },
                 };
                 let text = value.to_text();

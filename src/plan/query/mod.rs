@@ -56,8 +56,8 @@ pub struct Rows {
 /// A compiled query: the tree that produces its result from the pipelines' rows.
 #[derive(Debug)]
 pub struct Program {
-    pub root: Node,
-    pub columns: Vec<Col>,
+    /// One tree per tabular statement of the query, with its result's columns.
+    pub results: Vec<(Node, Vec<Col>)>,
     /// Scalar and set subqueries (`toscalar(...)`, `x in (T | ...)`), by number; each may use
     /// only those before it.
     pub subqueries: Vec<Subquery>,

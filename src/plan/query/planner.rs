@@ -89,10 +89,15 @@ pub fn plan_query(
     for statement in &query.lets {
         planner.bind(&mut scope, &statement.name, &statement.value)?;
     }
-    let (root, columns) = planner.tabular(&query.body, &scope)?;
+    let mut results = vec![planner.tabular(&query.body, &scope)?];
+    for (lets, body) in &query.more {
+        for statement in lets {
+            planner.bind(&mut scope, &statement.name, &statement.value)?;
+        }
+        results.push(planner.tabular(body, &scope)?);
+    }
     let program = Program {
-        root,
-        columns,
+        results,
         subqueries: planner.subqueries,
         shared: planner.shared,
         externals: planner.externals,
@@ -283,7 +288,22 @@ impl Planner<'_> {
                 Binding::Tabular(self.shared.len() - 1, columns)
             }
             LetValue::Expr(expr) => {
-                if let Some((node, columns)) = self.tabular_name(expr, scope)? {
+                let tabular_call = match &expr.kind {
+                    ExprKind::Call { name, args } => match scope.names.get(&name.name) {
+                        Some(Binding::Function(function, captured))
+                            if matches!(function.body, FunctionBody::Tabular(_)) =>
+                        {
+                            let (function, captured) = (function.clone(), captured.clone());
+                            Some(self.call_tabular_function(&function, &captured, args, scope, name.span)?)
+                        }
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                if let Some((node, columns)) = tabular_call {
+                    self.shared.push(node);
+                    Binding::Tabular(self.shared.len() - 1, columns)
+                } else if let Some((node, columns)) = self.tabular_name(expr, scope)? {
                     self.shared.push(node);
                     Binding::Tabular(self.shared.len() - 1, columns)
                 } else if let ExprKind::List(items) = &expr.kind {
@@ -312,6 +332,17 @@ impl Planner<'_> {
 
     /// A bare name that stands for a table or a tabular `let` (`let T = DeviceEvents;`).
     fn tabular_name(&mut self, expr: &Expr, scope: &Scope) -> Result<Option<(Node, Vec<Col>)>, CompileError> {
+        if let ExprKind::Call { name, args } = &expr.kind {
+            if let Some(Binding::Function(function, captured)) = scope.names.get(&name.name) {
+                if matches!(function.body, FunctionBody::Tabular(_)) {
+                    let (function, captured) = (function.clone(), captured.clone());
+                    return self
+                        .call_tabular_function(&function, &captured, args, scope, name.span)
+                        .map(Some);
+                }
+            }
+            return Ok(None);
+        }
         let ExprKind::Name(name) = &expr.kind else {
             return Ok(None);
         };
@@ -1006,7 +1037,9 @@ impl Planner<'_> {
                     let mut matched: Vec<usize> = (0..columns.len())
                         .filter(|&i| !order.contains(&i) && wildcard_match(&pattern.name, &columns[i].name))
                         .collect();
-                    if matched.is_empty() && !pattern.name.contains('*') {
+                    // A name an earlier pattern (`*`) already placed is no error.
+                    let known = columns.iter().any(|c| wildcard_match(&pattern.name, &c.name));
+                    if !known && !pattern.name.contains('*') {
                         return Err(self.unknown_column(&pattern.name, pattern.span, &columns));
                     }
                     match direction {
@@ -1358,15 +1391,11 @@ impl Planner<'_> {
                     let plain_names: Vec<Option<&str>> = row_names.iter().map(|n| n.as_deref()).collect();
                     (function.default_names)(&plain_names, &constants)
                 };
-                let mut names: Vec<String> = row_names
+                row_names
                     .iter()
                     .zip(defaults)
                     .map(|(n, default)| n.clone().unwrap_or(default))
-                    .collect();
-                if let (Some(first), Some(name)) = (names.first_mut(), &item.name) {
-                    first.clone_from(&name.name);
-                }
-                names
+                    .collect()
             } else {
                 let plain_names: Vec<Option<&str>> = args[..per_row]
                     .iter()
@@ -1377,10 +1406,17 @@ impl Planner<'_> {
                     .collect();
                 (function.default_names)(&plain_names, &constants)
             };
-            if let (Some(name), false) = (&item.name, is_arg) {
-                if names.len() == 1 {
-                    names[0].clone_from(&name.name);
-                } else {
+            match (&item.name, item.more_names.is_empty(), names.len()) {
+                (None, _, _) => {}
+                // `(A, B) = arg_max(...)` names the outputs in order.
+                (Some(first), false, _) => {
+                    for (slot, name) in names.iter_mut().zip(std::iter::once(first).chain(&item.more_names)) {
+                        slot.clone_from(&name.name);
+                    }
+                }
+                (Some(name), true, 1) => names[0].clone_from(&name.name),
+                (Some(name), true, _) if is_arg => names[0].clone_from(&name.name),
+                (Some(name), true, _) => {
                     for (i, n) in names.iter_mut().enumerate() {
                         *n = format!("{}{}", name.name, if i == 0 { String::new() } else { i.to_string() });
                     }
@@ -1730,7 +1766,12 @@ impl Planner<'_> {
         }
         let mut values = Vec::new();
         for item in items {
-            match self.scalar(item, &[], scope)? {
+            let compiled = self.scalar(item, &[], scope)?;
+            if let (Scalar::Subquery(index), [_]) = (&compiled.0, items) {
+                // `in (x)` where `let x = toscalar(... make_set(...))`: the array's elements.
+                return Ok(ListSource::Subquery(*index));
+            }
+            match compiled {
                 (Scalar::Const(Value::Dynamic(Json::Array(items))), _) => {
                     values.extend(items.iter().map(|j| plain(&Value::Dynamic(j.clone())).into_owned()))
                 }

@@ -10,12 +10,11 @@ use std::sync::Arc;
 
 use serde_json::Value as Json;
 
-use super::expr::{order, plain, truth, Context, SubqueryValue, ValueSet};
+use super::expr::{order, plain, truth, Context, SubquerySets, SubqueryValue};
 use super::{Col, ExternalKind, Join, JoinKind, Node, Op, Program, Row, Rows, SortKey, UnionLeg};
 use crate::hashing::FxHashMap;
 use crate::plan::aggregate::Accumulator;
 use crate::plan::functions;
-use crate::plan::text::TermSet;
 use crate::schema::ColumnType;
 use crate::value::Value;
 
@@ -52,7 +51,7 @@ struct Runner<'p, 'r> {
 impl Program {
     /// Runs the program on what the scan collected; `pipelines` maps the program's pipeline
     /// numbers to the plan's.
-    pub fn run(&self, resources: Resources<'_>) -> Result<Rows, RunError> {
+    pub fn run(&self, resources: Resources<'_>) -> Result<Vec<Rows>, RunError> {
         let mut runner = Runner {
             program: self,
             resources,
@@ -62,25 +61,37 @@ impl Program {
         for subquery in &self.subqueries {
             let rows = runner.node(&subquery.node)?;
             let value = if subquery.scalar {
-                SubqueryValue::Scalar(
-                    rows.rows
-                        .first()
-                        .and_then(|r| r.values.first().cloned())
-                        .unwrap_or(Value::Null),
-                )
+                let value = rows
+                    .rows
+                    .first()
+                    .and_then(|r| r.values.first().cloned())
+                    .unwrap_or(Value::Null);
+                let sets = match &value {
+                    Value::Dynamic(Json::Array(items)) => {
+                        let values: Vec<Value> = items
+                            .iter()
+                            .map(|j| plain(&Value::Dynamic(j.clone())).into_owned())
+                            .collect();
+                        Some(SubquerySets::new(&values))
+                    }
+                    _ => None,
+                };
+                SubqueryValue { value, sets }
             } else {
                 let values: Vec<Value> = rows.rows.iter().filter_map(|r| r.values.first().cloned()).collect();
-                let terms: Vec<String> = values.iter().map(|v| v.to_text().into_owned()).collect();
-                SubqueryValue::Set {
-                    exact: ValueSet::new(&values, true),
-                    folded: ValueSet::new(&values, false),
-                    terms: Arc::new(TermSet::new(terms, false)),
+                SubqueryValue {
+                    value: Value::Null,
+                    sets: Some(SubquerySets::new(&values)),
                 }
             };
             runner.subqueries.push(value);
         }
-        let result = runner.node(&self.root)?;
-        Ok(Arc::try_unwrap(result).unwrap_or_else(|shared| (*shared).clone()))
+        let mut results = Vec::with_capacity(self.results.len());
+        for (root, _) in &self.results {
+            let rows = runner.node(root)?;
+            results.push(Arc::try_unwrap(rows).unwrap_or_else(|shared| (*shared).clone()));
+        }
+        Ok(results)
     }
 }
 
