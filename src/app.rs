@@ -319,13 +319,16 @@ fn run_scan(source: RuleSource, paths: Vec<PathBuf>, args: RunArgs) -> Result<Ou
         now,
     };
     let (hits, stats) = pool.install(|| scan::scan(&plan, &files, &options));
+    // Rows of records keep where the records are; a pipeline's `summarize` groups have no place.
     let collected = hits
         .into_iter()
-        .map(|rows| {
+        .zip(&plan.pipelines)
+        .map(|(rows, pipeline)| {
+            let summarized = pipeline.summarize.is_some();
             rows.into_iter()
                 .map(|hit| plan::query::Row {
                     values: hit.row,
-                    origin: Some(hit.position),
+                    origin: (!summarized).then_some(hit.position),
                 })
                 .collect()
         })

@@ -16,6 +16,8 @@ use crate::input::fields::{self, FieldValue, Walk};
 use crate::input::table::{self, TableOf};
 use crate::input::{record, FileReader, Item, LogFile, RawRecord, ReadOptions, Unit};
 use crate::plan::prefilter::{ColumnTests, Matcher, Prefilter};
+use crate::plan::query::expr::Context as Evaluation;
+use crate::plan::query::groups::Groups;
 use crate::plan::text::IndexKey;
 use crate::plan::Plan;
 use crate::schema::Table;
@@ -119,6 +121,8 @@ struct UnitResult {
     tables: BTreeMap<String, TableCount>,
     /// One per record, in order, for duplicate counting.
     fingerprints: Vec<u64>,
+    /// Partial `summarize` groups of the pipelines that end in one, over this unit's records.
+    groups: Vec<(usize, Groups)>,
 }
 
 /// Distinct records whose fingerprints are kept for duplicate counting (about 16 bytes each),
@@ -142,6 +146,7 @@ pub fn scan(plan: &Plan, files: &[LogFile], options: &ScanOptions) -> (Vec<Vec<H
         ..Stats::default()
     };
     let mut hits: Vec<Vec<Hit>> = plan.pipelines.iter().map(|_| Vec::new()).collect();
+    let mut groups: Vec<Groups> = plan.pipelines.iter().map(|_| Groups::default()).collect();
     // Several units per thread per batch, so that one slow unit does not idle the others.
     let budget = 4 * options.threads.max(1) * options.chunk_size.max(1);
     let mut reader = BatchReader {
@@ -181,7 +186,10 @@ pub fn scan(plan: &Plan, files: &[LogFile], options: &ScanOptions) -> (Vec<Vec<H
     while !batch.is_empty() {
         // Read the next batch while the pool works on this one.
         let (results, next) = rayon::join(|| evaluate(&batch), || reader.next_batch());
-        for result in results {
+        for mut result in results {
+            for (pipeline, partial) in result.groups.drain(..) {
+                groups[pipeline].merge(partial);
+            }
             merge(&mut stats, &mut hits, result);
         }
         reader.spares.extend(batch.into_iter().map(|unit| unit.data));
@@ -191,6 +199,20 @@ pub fn scan(plan: &Plan, files: &[LogFile], options: &ScanOptions) -> (Vec<Vec<H
 
     stats.malformed_shown.sort_by_key(|m| m.position);
     stats.malformed_shown.truncate(MALFORMED_SHOWN);
+    // A pipeline that ends in `summarize` has built groups, not rows: its rows are the groups,
+    // each placed where its first row was, so that they sort in order of first appearance.
+    for ((pipeline, rows), groups) in plan.pipelines.iter().zip(hits.iter_mut()).zip(groups) {
+        if let Some(summarize) = &pipeline.summarize {
+            *rows = groups
+                .finish(summarize)
+                .into_iter()
+                .map(|row| Hit {
+                    position: row.origin.unwrap_or_default(),
+                    row: row.values,
+                })
+                .collect();
+        }
+    }
     let finished = plan
         .pipelines
         .iter()
@@ -656,10 +678,26 @@ fn scan_record(
         if only.is_some_and(|only| only.binary_search(&index).is_err()) {
             continue;
         }
-        plan.pipelines[index].stream_into(&row, context.now, &mut rows);
-        for values in rows.drain(..) {
-            matched = true;
-            result.hits.push((index, Hit { position, row: values }));
+        let pipeline = &plan.pipelines[index];
+        pipeline.stream_into(&row, context.now, &mut rows);
+        matched |= !rows.is_empty();
+        match &pipeline.summarize {
+            None => result
+                .hits
+                .extend(rows.drain(..).map(|values| (index, Hit { position, row: values }))),
+            Some(summarize) => {
+                let groups = match result.groups.iter().position(|(p, _)| *p == index) {
+                    Some(at) => &mut result.groups[at].1,
+                    None => {
+                        result.groups.push((index, Groups::default()));
+                        &mut result.groups.last_mut().expect("just pushed").1
+                    }
+                };
+                let evaluation = Evaluation::new(context.now);
+                for values in rows.drain(..) {
+                    groups.add(summarize, &values, Some(position), &evaluation);
+                }
+            }
         }
     }
     result.matched += matched as u64;

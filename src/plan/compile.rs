@@ -178,6 +178,7 @@ fn compile_seed(rule: &Rule, mut query: kql::Query, now: i64) -> Result<(Pipelin
         tail,
         columns: compiler.columns,
         engine: Vec::new(),
+        summarize: None,
     };
     Ok((compiled, warnings))
 }

@@ -45,6 +45,8 @@ pub struct Pipeline {
     /// The query engine's streaming operators (`extend`, `project`, `mv-expand`, `parse`, and
     /// `where`s the fast path does not take), run on the workers after `streaming`.
     pub engine: Vec<query::Op>,
+    /// A `summarize` right after them: the workers build partial groups instead of rows.
+    pub summarize: Option<query::groups::Summarize>,
 }
 
 #[derive(Debug)]

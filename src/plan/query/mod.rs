@@ -4,6 +4,7 @@
 //! operators over rows — that runs after the scan on what the pipelines collected.
 
 pub mod expr;
+pub mod groups;
 mod planner;
 pub mod run;
 
@@ -32,7 +33,7 @@ impl Col {
 }
 
 /// A record's place in the input: the order results are listed in when nothing else decides.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Position {
     pub file: usize,
     pub offset: u64,
@@ -129,10 +130,7 @@ pub enum Op {
     Project(Vec<Scalar>),
     /// `extend`: each value replaces a column (`Some`) or is appended.
     Extend(Vec<(Option<usize>, Scalar)>),
-    Summarize {
-        keys: Vec<Scalar>,
-        aggregates: Vec<Aggregate>,
-    },
+    Summarize(groups::Summarize),
     Sort(Vec<SortKey>),
     Take(usize),
     Top(usize, Vec<SortKey>),

@@ -11,6 +11,7 @@ use regex::Regex;
 use serde_json::Value as Json;
 
 use super::expr::{plain, Context, InSet, Scalar, TermsOf, TextTest, ValueSet};
+use super::groups::Summarize;
 use super::parse::Parser as ParseMatcher;
 use super::{
     arithmetic_type, Aggregate, Col, External, ExternalKind, Join, JoinKind, Node, Op, Program, Row, Rows, SortKey,
@@ -393,22 +394,21 @@ impl Planner<'_> {
 
     fn tabular(&mut self, tabular: &Tabular, scope: &Scope) -> Result<(Node, Vec<Col>), CompileError> {
         let operators = &tabular.operators;
-        let (mut node, mut columns, mut rest) = match &tabular.source {
+        let (mut node, mut columns, mut rest, mut ops) = match &tabular.source {
             Source::Name(name) if !name.name.contains('*') && !scope.names.contains_key(&name.name) => {
                 match schema::table(&name.name) {
                     Some(table) => {
-                        let (node, columns, consumed) = self.pipeline(table, operators, scope)?;
-                        (node, columns, &operators[consumed..])
+                        let (node, columns, consumed, leftover) = self.pipeline(table, operators, scope)?;
+                        (node, columns, &operators[consumed..], leftover)
                     }
                     None => return Err(self.unknown_table(name)),
                 }
             }
             source => {
                 let (node, columns) = self.source(source, scope, tabular.span)?;
-                (node, columns, &operators[..])
+                (node, columns, &operators[..], Vec::new())
             }
         };
-        let mut ops = Vec::new();
         while let Some((operator, tail)) = rest.split_first() {
             rest = tail;
             if let Operator::Invoke { name, args, span } = operator {
@@ -466,7 +466,7 @@ impl Planner<'_> {
         table: &'static Table,
         operators: &[Operator],
         scope: &Scope,
-    ) -> Result<(Node, Vec<Col>, usize), CompileError> {
+    ) -> Result<(Node, Vec<Col>, usize, Vec<Op>), CompileError> {
         let mut streaming = Vec::new();
         let mut consumed = 0;
         for operator in operators {
@@ -487,18 +487,30 @@ impl Planner<'_> {
             .map(|c| Col::new(c.name.clone(), Some(c.ty)))
             .collect();
         let mut engine = Vec::new();
+        let mut leftover = Vec::new();
+        let mut summarize = None;
         for operator in &operators[consumed..] {
-            if !streaming_kind(operator) {
+            let is_summarize = matches!(operator, Operator::Summarize { .. });
+            if !streaming_kind(operator) && !is_summarize {
                 break;
             }
             let mut ops = Vec::new();
-            let next = self.operator(operator, columns.clone(), scope, &mut ops)?;
+            columns = self.operator(operator, columns, scope, &mut ops)?;
+            consumed += 1;
+            if is_summarize {
+                // A summarize right after the streaming operators runs on the workers too, as
+                // partial groups merged in input order.
+                match ops.pop() {
+                    Some(Op::Summarize(s)) if ops.is_empty() && s.is_streamable() => summarize = Some(s),
+                    other => leftover.extend(ops.into_iter().chain(other)),
+                }
+                break;
+            }
             if !ops.iter().all(op_streamable) {
+                leftover = ops;
                 break;
             }
             engine.extend(ops);
-            columns = next;
-            consumed += 1;
         }
         let pipeline = Pipeline {
             id: self.rule.id.clone(),
@@ -509,9 +521,10 @@ impl Planner<'_> {
             tail: Vec::new(),
             columns: table.columns.clone(),
             engine,
+            summarize,
         };
         self.pipelines.push(pipeline);
-        Ok((Node::Pipeline(self.pipelines.len() - 1), columns, consumed))
+        Ok((Node::Pipeline(self.pipelines.len() - 1), columns, consumed, leftover))
     }
 
     /// Whether a predicate names something the fast path's compiler would read differently
@@ -850,7 +863,7 @@ impl Planner<'_> {
                 Source::Name(name) if name.name.contains('*') && !scope.names.contains_key(&name.name) => {
                     let mut found = false;
                     for table in schema::tables().iter().filter(|t| wildcard_match(&name.name, &t.name)) {
-                        let (node, columns, _) = self.pipeline(table, &[], scope)?;
+                        let (node, columns, _, _) = self.pipeline(table, &[], scope)?;
                         legs.push((node, columns, Some(table.name.clone())));
                         found = true;
                     }
@@ -1434,10 +1447,10 @@ impl Planner<'_> {
                 outputs,
             });
         }
-        ops.push(Op::Summarize {
+        ops.push(Op::Summarize(Summarize {
             keys,
             aggregates: compiled,
-        });
+        }));
         Ok(out)
     }
 

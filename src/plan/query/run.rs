@@ -11,9 +11,9 @@ use std::sync::Arc;
 use serde_json::Value as Json;
 
 use super::expr::{order, plain, truth, Context, SubquerySets, SubqueryValue};
+use super::groups::{GroupKey, Groups};
 use super::{Col, ExternalKind, Join, JoinKind, Node, Op, Program, Row, Rows, SortKey, UnionLeg};
 use crate::hashing::FxHashMap;
-use crate::plan::aggregate::Accumulator;
 use crate::plan::functions;
 use crate::schema::ColumnType;
 use crate::value::Value;
@@ -227,54 +227,21 @@ impl Runner<'_, '_> {
                     out
                 }
             }
-            Op::Summarize { keys, aggregates } => {
-                let mut groups: FxHashMap<Vec<GroupKey>, usize> = FxHashMap::default();
-                let mut states: Vec<Group> = Vec::new();
-                for row in &rows {
-                    let key_values: Vec<Value> = keys.iter().map(|k| k.eval(&row.values, &context)).collect();
-                    let key: Vec<GroupKey> = key_values.iter().map(GroupKey::of).collect();
-                    let index = match groups.get(&key) {
-                        Some(&i) => i,
-                        None => {
-                            let accumulators = aggregates
-                                .iter()
-                                .map(|a| (a.function.new)(&a.constants))
-                                .collect::<Result<Vec<_>, String>>()
-                                .map_err(|message| RunError { message })?;
-                            states.push((key_values, accumulators));
-                            groups.insert(key, states.len() - 1);
-                            states.len() - 1
-                        }
-                    };
-                    for (aggregate, accumulator) in aggregates.iter().zip(states[index].1.iter_mut()) {
-                        let args: Vec<Value> = aggregate.args.iter().map(|a| a.eval(&row.values, &context)).collect();
-                        accumulator.add(&args);
-                    }
-                    if states.len() % 65_536 == 0 && states.len() * 256 > self.resources.max_memory {
+            Op::Summarize(summarize) => {
+                let mut groups = Groups::default();
+                for (i, row) in rows.iter().enumerate() {
+                    groups.add(summarize, &row.values, None, &context);
+                    if i % 65_536 == 65_535 && groups.memory() > self.resources.max_memory {
                         return Err(RunError {
-                            message: format!("`summarize` holds {} groups, over --max-memory", states.len()),
+                            message: format!(
+                                "`summarize` holds {} groups (about {} MB), over --max-memory",
+                                groups.len(),
+                                groups.memory() >> 20
+                            ),
                         });
                     }
                 }
-                if keys.is_empty() && states.is_empty() {
-                    let accumulators = aggregates
-                        .iter()
-                        .map(|a| (a.function.new)(&a.constants))
-                        .collect::<Result<Vec<_>, String>>()
-                        .map_err(|message| RunError { message })?;
-                    states.push((Vec::new(), accumulators));
-                }
-                states
-                    .into_iter()
-                    .map(|(mut values, accumulators)| {
-                        for (aggregate, accumulator) in aggregates.iter().zip(&accumulators) {
-                            let mut finished = accumulator.finish();
-                            finished.resize(aggregate.outputs, Value::Null);
-                            values.extend(finished);
-                        }
-                        Row { values, origin: None }
-                    })
-                    .collect()
+                groups.finish(summarize)
             }
             Op::Sort(keys) => sort(rows, keys, &context),
             Op::Take(n) => {
@@ -493,37 +460,6 @@ fn sort(rows: Vec<Row>, keys: &[SortKey], context: &Context<'_>) -> Vec<Row> {
         Ordering::Equal
     });
     keyed.into_iter().map(|(_, row)| row).collect()
-}
-
-/// One `summarize` group: its key values and its aggregates' accumulators.
-type Group = (Vec<Value>, Vec<Box<dyn Accumulator>>);
-
-/// A value as a grouping or join key: equal keys are equal Kusto values (strings exactly,
-/// numbers by value across long and real, nulls equal to each other).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(crate) enum GroupKey {
-    Null,
-    Bool(bool),
-    Long(i64),
-    Real(u64),
-    DateTime(i64),
-    TimeSpan(i64),
-    Text(String),
-}
-
-impl GroupKey {
-    pub(crate) fn of(value: &Value) -> GroupKey {
-        match plain(value).as_ref() {
-            Value::Null => GroupKey::Null,
-            Value::Bool(b) => GroupKey::Bool(*b),
-            Value::Long(n) => GroupKey::Long(*n),
-            Value::Real(x) => GroupKey::Real(if *x == 0.0 { 0f64.to_bits() } else { x.to_bits() }),
-            Value::DateTime(t) => GroupKey::DateTime(*t),
-            Value::TimeSpan(t) => GroupKey::TimeSpan(*t),
-            Value::String(s) => GroupKey::Text(s.clone()),
-            Value::Dynamic(json) => GroupKey::Text(json.to_string()),
-        }
-    }
 }
 
 /// Runs a join. Keys match when equal as Kusto values; a null key never matches. Output order:
