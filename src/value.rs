@@ -112,6 +112,9 @@ impl Value {
             Value::Null => Json::Null,
             Value::Bool(b) => Json::Bool(*b),
             Value::Long(n) => Json::from(*n),
+            // JSON has no NaN or infinity: Kusto's JSON writes them as these strings.
+            Value::Real(r) if r.is_nan() => Json::String("NaN".into()),
+            Value::Real(r) if r.is_infinite() => Json::String(if *r > 0.0 { "Infinity" } else { "-Infinity" }.into()),
             Value::Real(r) => serde_json::Number::from_f64(*r).map_or(Json::Null, Json::Number),
             Value::DateTime(_) | Value::TimeSpan(_) => Json::String(self.to_text().into_owned()),
             Value::String(s) => Json::String(s.clone()),

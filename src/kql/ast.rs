@@ -217,6 +217,10 @@ pub enum Operator {
     MvExpand {
         columns: Vec<MvExpandColumn>,
         limit: Option<Expr>,
+        /// `kind=array` (bags expand to `[key, value]` arrays) rather than `kind=bag`.
+        array_bags: bool,
+        /// `with_itemindex=Name`
+        item_index: Option<Ident>,
         span: Span,
     },
     /// `parse [kind=simple|regex|relaxed] [flags=...] expr with pattern` (and `parse-where`)

@@ -1044,23 +1044,26 @@ impl<'a> Parser<'a> {
                 span: start,
             },
             "mv-expand" | "mvexpand" => {
+                let mut array_bags = false;
+                let mut item_index = None;
                 loop {
                     let option = match &self.peek().kind {
                         TokenKind::Word(w) if self.nth(1).kind == TokenKind::Punct(Punct::Assign) => w.clone(),
                         _ => break,
                     };
-                    if option != "bagexpansion" && !option.starts_with("hint.") {
+                    if !matches!(option.as_str(), "bagexpansion" | "kind" | "with_itemindex")
+                        && !option.starts_with("hint.")
+                    {
                         break;
                     }
                     self.bump();
                     self.bump();
-                    self.bump();
-                }
-                if self.at_word("with_itemindex") {
-                    return Err(Self::error(
-                        self.peek().span,
-                        "unsupported `mv-expand` option `with_itemindex`",
-                    ));
+                    let value = self.name("an option value")?;
+                    match option.as_str() {
+                        "bagexpansion" | "kind" => array_bags = value.name == "array",
+                        "with_itemindex" => item_index = Some(value),
+                        _ => {}
+                    }
                 }
                 let mut columns = Vec::new();
                 loop {
@@ -1093,6 +1096,8 @@ impl<'a> Parser<'a> {
                 Operator::MvExpand {
                     columns,
                     limit,
+                    array_bags,
+                    item_index,
                     span: start,
                 }
             }
@@ -1744,6 +1749,25 @@ impl<'a> Parser<'a> {
             TokenKind::Word(w) if w == "null" => {
                 self.bump();
                 Some(Literal::Null)
+            }
+            // `real(nan)`, `real(+inf)`, `real(-inf)`.
+            TokenKind::Word(w) if matches!(type_name, "real" | "double") && matches!(w.as_str(), "nan" | "inf") => {
+                let value = if w == "nan" { f64::NAN } else { f64::INFINITY };
+                self.bump();
+                Some(Literal::Real(value))
+            }
+            TokenKind::Punct(sign @ (Punct::Plus | Punct::Minus))
+                if matches!(type_name, "real" | "double")
+                    && matches!(&self.nth(1).kind, TokenKind::Word(w) if w == "inf") =>
+            {
+                let value = if *sign == Punct::Minus {
+                    f64::NEG_INFINITY
+                } else {
+                    f64::INFINITY
+                };
+                self.bump();
+                self.bump();
+                Some(Literal::Real(value))
             }
             TokenKind::Word(w) if type_name == "bool" && (w == "true" || w == "false") => {
                 let value = w == "true";

@@ -123,9 +123,10 @@ impl Accumulator for Numeric {
 
     fn finish(&self) -> Vec<Value> {
         let value = match (self.mean, self.count) {
-            // Kusto's default for a sum over no values is 0, for an average null.
+            // Kusto's default for a sum over no values is 0; an average is 0/0, NaN (the
+            // summarize page's "aggregates default values" example shows `avg(x)` as NaN).
             (Mean::Sum, 0) => Value::Long(0),
-            (Mean::Avg, 0) => Value::Null,
+            (Mean::Avg, 0) => Value::Real(f64::NAN),
             // Mixed kinds cannot come from one typed column; there is no sensible answer.
             _ if self.kinds() > 1 => Value::Null,
             (Mean::Sum, _) if self.seen_timespan => Value::TimeSpan(self.ticks as i64),

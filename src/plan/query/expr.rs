@@ -350,7 +350,11 @@ impl Scalar {
                 negated,
             } => {
                 let value = operand.eval(row, context);
-                let (low, high) = (low.eval(row, context), high.eval(row, context));
+                let (low, mut high) = (low.eval(row, context), high.eval(row, context));
+                // `t between (start .. 1d)`: a timespan bound counts from the lower one.
+                if let (Value::DateTime(_), Value::TimeSpan(_)) = (plain(&low).as_ref(), plain(&high).as_ref()) {
+                    high = arithmetic(Arithmetic::Add, &low, &high);
+                }
                 let above = compare(&value, Comparison::Ge, &low);
                 let below = compare(&value, Comparison::Le, &high);
                 boolean(match (above, below) {
@@ -393,6 +397,31 @@ impl Scalar {
             Scalar::Terms { operand, set, .. } => operand.is_streamable() && matches!(set, TermsOf::Const(_)),
             Scalar::Between { operand, low, high, .. } => {
                 operand.is_streamable() && low.is_streamable() && high.is_streamable()
+            }
+        }
+    }
+
+    /// Whether every column the expression reads is below `width`.
+    pub fn reads_only_below(&self, width: usize) -> bool {
+        match self {
+            Scalar::Column(c) => *c < width,
+            Scalar::Const(_) | Scalar::Subquery(_) | Scalar::RowNumber(_) => true,
+            Scalar::Call(_, args) | Scalar::And(args) | Scalar::Or(args) => {
+                args.iter().all(|a| a.reads_only_below(width))
+            }
+            Scalar::Arithmetic(_, a, b)
+            | Scalar::Compare(_, a, b)
+            | Scalar::TextDynamic(_, a, b)
+            | Scalar::Member(a, b) => a.reads_only_below(width) && b.reads_only_below(width),
+            Scalar::Negate(a) | Scalar::Not(a) | Scalar::Text(a, _, _) | Scalar::Regex(a, _) => {
+                a.reads_only_below(width)
+            }
+            Scalar::In { operand, .. } | Scalar::Terms { operand, .. } => operand.reads_only_below(width),
+            Scalar::Between { operand, low, high, .. } => {
+                operand.reads_only_below(width) && low.reads_only_below(width) && high.reads_only_below(width)
+            }
+            Scalar::Neighbour { value, default, .. } => {
+                value.reads_only_below(width) && default.reads_only_below(width)
             }
         }
     }

@@ -140,6 +140,10 @@ pub enum Op {
     MvExpand {
         columns: Vec<(usize, Option<ColumnType>)>,
         limit: Option<usize>,
+        /// `kind=array`: a property bag's properties become `[key, value]` arrays.
+        array_bags: bool,
+        /// `with_itemindex=Name`: a column with each item's index is appended.
+        item_index: bool,
     },
     Parse(Box<parse::Parser>),
     Join(Box<Join>),

@@ -66,6 +66,9 @@ struct Planner<'r> {
     warnings: Vec<Warning>,
     /// Depth of user-function inlining, bounded against recursion.
     inlining: u32,
+    /// Whether the rows at the operator being compiled lost their order (after `summarize`,
+    /// `join`, `union`, `distinct`): window functions then need `serialize` or `order by` first.
+    unserialized: bool,
 }
 
 /// Compiles a query that the seed-shape compiler does not take: its pipelines (local indices
@@ -85,6 +88,7 @@ pub fn plan_query(
         ignored: Vec::new(),
         warnings: Vec::new(),
         inlining: 0,
+        unserialized: false,
     };
     let mut scope = Scope::default();
     for statement in &query.lets {
@@ -289,22 +293,7 @@ impl Planner<'_> {
                 Binding::Tabular(self.shared.len() - 1, columns)
             }
             LetValue::Expr(expr) => {
-                let tabular_call = match &expr.kind {
-                    ExprKind::Call { name, args } => match scope.names.get(&name.name) {
-                        Some(Binding::Function(function, captured))
-                            if matches!(function.body, FunctionBody::Tabular(_)) =>
-                        {
-                            let (function, captured) = (function.clone(), captured.clone());
-                            Some(self.call_tabular_function(&function, &captured, args, scope, name.span)?)
-                        }
-                        _ => None,
-                    },
-                    _ => None,
-                };
-                if let Some((node, columns)) = tabular_call {
-                    self.shared.push(node);
-                    Binding::Tabular(self.shared.len() - 1, columns)
-                } else if let Some((node, columns)) = self.tabular_name(expr, scope)? {
+                if let Some((node, columns)) = self.tabular_name(expr, scope)? {
                     self.shared.push(node);
                     Binding::Tabular(self.shared.len() - 1, columns)
                 } else if let ExprKind::List(items) = &expr.kind {
@@ -393,6 +382,13 @@ impl Planner<'_> {
     // ---- tabular expressions ----
 
     fn tabular(&mut self, tabular: &Tabular, scope: &Scope) -> Result<(Node, Vec<Col>), CompileError> {
+        let outer = std::mem::replace(&mut self.unserialized, false);
+        let result = self.tabular_chain(tabular, scope);
+        self.unserialized = outer;
+        result
+    }
+
+    fn tabular_chain(&mut self, tabular: &Tabular, scope: &Scope) -> Result<(Node, Vec<Col>), CompileError> {
         let operators = &tabular.operators;
         let (mut node, mut columns, mut rest, mut ops) = match &tabular.source {
             Source::Name(name) if !name.name.contains('*') && !scope.names.contains_key(&name.name) => {
@@ -439,7 +435,20 @@ impl Planner<'_> {
                     continue;
                 }
             }
+            let outer = self.unserialized;
+            if matches!(operator, Operator::Serialize { .. }) {
+                self.unserialized = false;
+            }
             columns = self.operator(operator, columns, scope, &mut ops)?;
+            self.unserialized = match operator {
+                Operator::Summarize { .. }
+                | Operator::Join { .. }
+                | Operator::Lookup { .. }
+                | Operator::Union { .. }
+                | Operator::Distinct { .. } => true,
+                Operator::OrderBy { .. } | Operator::Top { .. } | Operator::Serialize { .. } => false,
+                _ => outer,
+            };
         }
         if !ops.is_empty() {
             node = Node::Apply(Box::new(node), ops);
@@ -886,8 +895,14 @@ impl Planner<'_> {
                         Source::Name(name) => Some(name.name.clone()),
                         _ => None,
                     };
-                    let (node, columns) = self.tabular(leg, scope)?;
-                    legs.push((node, columns, label));
+                    match self.tabular(leg, scope) {
+                        Ok((node, columns)) => legs.push((node, columns, label)),
+                        // `isfuzzy=true`: a leg that cannot be resolved is left out.
+                        Err(e) if union.is_fuzzy => {
+                            self.warn(format!("union isfuzzy=true: a leg is left out: {}", e.message))
+                        }
+                        Err(e) => return Err(e),
+                    }
                 }
             }
         }
@@ -904,11 +919,56 @@ impl Planner<'_> {
             all.push(columns);
         }
         all.extend(legs.iter().map(|(_, c, _)| c.as_slice()));
+        // A name with different known types in different legs becomes one column per type,
+        // `name_type` (Kusto's union page: `x_long`, `x_string`).
+        let mut names: Vec<&str> = all
+            .iter()
+            .flat_map(|cols| cols.iter().map(|c| c.name.as_str()))
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        let conflicted: Vec<String> = names
+            .into_iter()
+            .filter(|name| {
+                let mut types: Vec<&str> = all
+                    .iter()
+                    .flat_map(|cols| cols.iter().filter(|c| c.name == *name).filter_map(|c| c.ty))
+                    .map(ColumnType::name)
+                    .collect();
+                types.sort_unstable();
+                types.dedup();
+                types.len() > 1
+            })
+            .map(str::to_string)
+            .collect();
+        // `name_type`, made unique against the names no conflict touches (`x_long1` when a leg
+        // has its own `x_long`).
+        let plain_names: Vec<String> = all
+            .iter()
+            .flat_map(|cols| cols.iter())
+            .filter(|c| !conflicted.contains(&c.name))
+            .map(|c| c.name.clone())
+            .collect();
+        let renamed = |name: &str, ty: ColumnType| -> String {
+            let base = format!("{name}_{}", ty.name());
+            if !plain_names.contains(&base) {
+                return base;
+            }
+            (1..)
+                .map(|n| format!("{base}{n}"))
+                .find(|n| !plain_names.contains(n))
+                .unwrap_or(base)
+        };
+        let output_name = |column: &Col| match column.ty {
+            Some(ty) if conflicted.contains(&column.name) => renamed(&column.name, ty),
+            _ => column.name.clone(),
+        };
         let mut output: Vec<Col> = Vec::new();
         for columns in &all {
             for column in columns.iter() {
-                if !output.iter().any(|c| c.name == column.name) {
-                    output.push(column.clone());
+                let name = output_name(column);
+                if !output.iter().any(|c| c.name == name) {
+                    output.push(Col::new(name, column.ty));
                 }
             }
         }
@@ -918,7 +978,7 @@ impl Planner<'_> {
         let mapping = |columns: &[Col]| -> Vec<Option<usize>> {
             output
                 .iter()
-                .map(|o| columns.iter().position(|c| c.name == o.name))
+                .map(|o| columns.iter().position(|c| output_name(c) == o.name))
                 .collect()
         };
         let offset = usize::from(input.is_some());
@@ -962,6 +1022,28 @@ impl Planner<'_> {
         match operator {
             Operator::Where { predicate, .. } => {
                 let (scalar, _) = self.scalar(predicate, &columns, scope)?;
+                // Kusto pushes a filter on the left side's columns below an innerunique join,
+                // before the left side is deduplicated (the join page: such a query "will
+                // always give" the filtered left rows' matches). The left columns come first in
+                // the join's output, so the filter reads the left rows the same way.
+                if let Some(Op::Join(join)) = ops.last() {
+                    let left_width = join.output.iter().filter(|(left, _)| *left).count();
+                    let pushable = join.kind == JoinKind::InnerUnique
+                        && join
+                            .output
+                            .iter()
+                            .take(left_width)
+                            .enumerate()
+                            .all(|(i, &(left, c))| left && c == i)
+                        && scalar.reads_only_below(left_width)
+                        && !scalar.uses_window();
+                    if pushable {
+                        let join = ops.pop();
+                        ops.push(Op::Where(scalar));
+                        ops.extend(join);
+                        return Ok(columns);
+                    }
+                }
                 ops.push(Op::Where(scalar));
                 Ok(columns)
             }
@@ -1125,7 +1207,11 @@ impl Planner<'_> {
                 Ok(out)
             }
             Operator::MvExpand {
-                columns: items, limit, ..
+                columns: items,
+                limit,
+                array_bags,
+                item_index,
+                ..
             } => {
                 let mut out = columns;
                 let mut extend = Vec::new();
@@ -1171,7 +1257,15 @@ impl Planner<'_> {
                     Some(limit) => Some(self.count(limit, scope)?),
                     None => None,
                 };
-                ops.push(Op::MvExpand { columns: expand, limit });
+                if let Some(index) = item_index {
+                    out.push(Col::new(index.name.clone(), Some(ColumnType::Long)));
+                }
+                ops.push(Op::MvExpand {
+                    columns: expand,
+                    limit,
+                    array_bags: *array_bags,
+                    item_index: item_index.is_some(),
+                });
                 Ok(out)
             }
             Operator::Parse {
@@ -1184,21 +1278,22 @@ impl Planner<'_> {
             } => {
                 let (source, _) = self.scalar(source, &columns, scope)?;
                 let mut out = columns;
+                let regex_mode = *kind == ParseKind::Regex;
                 let mut regex = String::new();
-                if let Some(flags) = flags {
+                if let Some(flags) = flags.as_deref().filter(|_| regex_mode) {
                     let flags: String = flags.chars().filter(|c| matches!(c, 'i' | 'm' | 's' | 'U')).collect();
                     if !flags.is_empty() {
                         regex.push_str(&format!("(?{flags})"));
                     }
                 }
-                if *kind != ParseKind::Regex {
+                if !regex_mode {
                     regex.push('^');
                 }
                 let mut targets = Vec::new();
-                let last_column = pattern.iter().rposition(|p| matches!(p, ParsePart::Column { .. }));
+                let last = pattern.len().saturating_sub(1);
                 for (i, part) in pattern.iter().enumerate() {
                     match part {
-                        ParsePart::Literal(text) if *kind == ParseKind::Regex => regex.push_str(text),
+                        ParsePart::Literal(text) if regex_mode => regex.push_str(text),
                         ParsePart::Literal(text) => regex.push_str(&regex::escape(text)),
                         ParsePart::Skip => regex.push_str(".*?"),
                         ParsePart::Column { name, ty } => {
@@ -1209,10 +1304,20 @@ impl Planner<'_> {
                                 ),
                                 None => Some(ColumnType::String),
                             };
-                            let greedy = Some(i) == last_column
-                                && pattern[i + 1..].iter().all(|p| matches!(p, ParsePart::Skip))
-                                && *kind != ParseKind::Regex;
-                            regex.push_str(if greedy { "(.*)" } else { "(.*?)" });
+                            // Kusto's translation: a string column is `.*?` (greedy in regex
+                            // mode, as its examples show; the `U` flag swaps), a number the
+                            // digits of its type; simple mode's last column takes the rest.
+                            // Relaxed mode also takes what is not a number (it becomes null).
+                            let relaxed = *kind == ParseKind::Relaxed;
+                            let body = match ty {
+                                Some(ColumnType::Long) if relaxed => r"-?\d+|.*?",
+                                Some(ColumnType::Long) => r"-?\d+",
+                                Some(ColumnType::Real) if relaxed => r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?|.*?",
+                                Some(ColumnType::Real) => r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?",
+                                _ if regex_mode || i == last => ".*",
+                                _ => ".*?",
+                            };
+                            regex.push_str(&format!("(?P<c{}>{body})", targets.len()));
                             match out.iter().position(|c| c.name == name.name) {
                                 Some(at) => {
                                     out[at].ty = ty;
@@ -1225,9 +1330,6 @@ impl Planner<'_> {
                             }
                         }
                     }
-                }
-                if *kind != ParseKind::Regex {
-                    regex.push('$');
                 }
                 let regex =
                     Regex::new(&regex).map_err(|e| self.error(*span, format!("invalid `parse` pattern: {e}")))?;
@@ -1349,6 +1451,14 @@ impl Planner<'_> {
                 return Err(self.error(name.span, message));
             };
             let is_arg = matches!(function.name, "arg_max" | "arg_min");
+            // `count(x)`, an older spelling, counts rows like `count()` (nulls too), named `count_x`.
+            let (args, count_name) = match (function.name, args.as_slice()) {
+                ("count", [arg]) => (
+                    &args[..0],
+                    Some(format!("count_{}", derived_name(arg).unwrap_or_default())),
+                ),
+                _ => (&args[..], None),
+            };
             let per_row = (function.row_args)(args.len()).map_err(|m| self.error(name.span, m))?;
             let mut row_args = Vec::new();
             let mut row_types = Vec::new();
@@ -1419,6 +1529,9 @@ impl Planner<'_> {
                     .collect();
                 (function.default_names)(&plain_names, &constants)
             };
+            if let Some(name) = count_name {
+                names = vec![name];
+            }
             match (&item.name, item.more_names.is_empty(), names.len()) {
                 (None, _, _) => {}
                 // `(A, B) = arg_max(...)` names the outputs in order.
@@ -1838,6 +1951,15 @@ impl Planner<'_> {
                 };
                 self.subqueries.push(Subquery { node, scalar: true });
                 return Ok((Scalar::Subquery(self.subqueries.len() - 1), None));
+            }
+            "prev" | "next" | "row_number" if self.unserialized => {
+                return Err(self.error(
+                    name.span,
+                    format!(
+                        "`{}()` needs serialized rows: put `serialize` or `order by` before it (the rows lost their order in a summarize, join, union or distinct)",
+                        name.name
+                    ),
+                ));
             }
             "prev" | "next" => {
                 arity(1, 3)?;

@@ -335,10 +335,15 @@ pub fn apply_row(op: &Op, mut row: Row, context: &Context<'_>, out: &mut Vec<Row
             }
             out.push(row);
         }
-        Op::MvExpand { columns, limit } => {
+        Op::MvExpand {
+            columns,
+            limit,
+            array_bags,
+            item_index,
+        } => {
             let arrays: Vec<Vec<Value>> = columns
                 .iter()
-                .map(|(c, to)| expand_items(&row.values[*c], *to))
+                .map(|(c, to)| expand_items(&row.values[*c], *to, *array_bags))
                 .collect();
             let length = arrays.iter().map(Vec::len).max().unwrap_or(0);
             let length = limit.map_or(length, |l| length.min(l));
@@ -346,6 +351,9 @@ pub fn apply_row(op: &Op, mut row: Row, context: &Context<'_>, out: &mut Vec<Row
                 let mut values = row.values.clone();
                 for ((c, to), items) in columns.iter().zip(&arrays) {
                     values[*c] = items.get(i).cloned().unwrap_or_else(|| empty_of(*to));
+                }
+                if *item_index {
+                    values.push(Value::Long(i as i64));
                 }
                 out.push(Row {
                     values,
@@ -355,18 +363,25 @@ pub fn apply_row(op: &Op, mut row: Row, context: &Context<'_>, out: &mut Vec<Row
         }
         Op::Parse(parser) => {
             let text = parser.source.eval(&row.values, context).to_text().into_owned();
-            let captures = parser.regex.captures(&text);
-            if captures.is_none() && parser.drop_unmatched {
+            // Simple and regex kinds are strict: a column that does not convert to its type
+            // fails the whole match; relaxed leaves only that column null.
+            let mut values: Option<Vec<Value>> = parser.regex.captures(&text).and_then(|captures| {
+                let mut values = Vec::with_capacity(parser.targets.len());
+                for (group, (_, ty)) in parser.targets.iter().enumerate() {
+                    let found = captures.name(&format!("c{group}")).map(|m| m.as_str());
+                    match (found.map(|t| convert_text(t, *ty)), parser.relaxed) {
+                        (Some(Some(value)), _) => values.push(value),
+                        (_, true) => values.push(empty_of(*ty)),
+                        (_, false) => return None,
+                    }
+                }
+                Some(values)
+            });
+            if values.is_none() && parser.drop_unmatched {
                 return;
             }
-            for (group, (target, ty)) in parser.targets.iter().enumerate() {
-                let value = match captures.as_ref().and_then(|c| c.get(group + 1)) {
-                    Some(m) => {
-                        let json = Json::String(m.as_str().to_string());
-                        Value::from_json(Some(&json), ty.unwrap_or(ColumnType::String))
-                    }
-                    None => empty_of(*ty),
-                };
+            let values = values.get_or_insert_with(|| parser.targets.iter().map(|(_, ty)| empty_of(*ty)).collect());
+            for ((target, _), value) in parser.targets.iter().zip(values.drain(..)) {
                 match target {
                     Some(i) => row.values[*i] = value,
                     None => row.values.push(value),
@@ -376,6 +391,16 @@ pub fn apply_row(op: &Op, mut row: Row, context: &Context<'_>, out: &mut Vec<Row
         }
         _ => out.push(row),
     }
+}
+
+/// Text captured by `parse` as a value of its column's type; `None` when it does not convert.
+fn convert_text(text: &str, ty: Option<ColumnType>) -> Option<Value> {
+    let value = match ty.unwrap_or(ColumnType::String) {
+        ColumnType::String => Value::String(text.to_string()),
+        ColumnType::DateTime => Value::DateTime(crate::time::parse_datetime_text(text)?),
+        other => Value::from_json(Some(&Json::String(text.trim().to_string())), other),
+    };
+    (!value.is_null()).then_some(value)
 }
 
 /// What a missing value of a type is: `""` for strings, null otherwise.
@@ -388,11 +413,12 @@ fn empty_of(ty: Option<ColumnType>) -> Value {
 
 /// The items `mv-expand` makes of a value: an array's elements, a bag's properties (each a
 /// one-property bag), or the value itself.
-fn expand_items(value: &Value, to: Option<ColumnType>) -> Vec<Value> {
+fn expand_items(value: &Value, to: Option<ColumnType>, array_bags: bool) -> Vec<Value> {
     let json = match value {
         Value::Dynamic(json) => json.clone(),
         Value::String(text) => serde_json::from_str(text).unwrap_or(Json::String(text.clone())),
-        Value::Null => return Vec::new(),
+        // A null expands to one null row (the mv-expand page); an empty array to none.
+        Value::Null => Json::Null,
         other => other.to_json(),
     };
     let items: Vec<Json> = match json {
@@ -400,21 +426,26 @@ fn expand_items(value: &Value, to: Option<ColumnType>) -> Vec<Value> {
         Json::Object(map) => map
             .into_iter()
             .map(|(k, v)| {
-                let mut bag = serde_json::Map::new();
-                bag.insert(k, v);
-                Json::Object(bag)
+                if array_bags {
+                    Json::Array(vec![Json::String(k), v])
+                } else {
+                    let mut bag = serde_json::Map::new();
+                    bag.insert(k, v);
+                    Json::Object(bag)
+                }
             })
             .collect(),
         other => vec![other],
     };
     items
         .into_iter()
-        .map(|item| match to {
-            None | Some(ColumnType::Dynamic) => match item {
-                Json::Null => Value::Null,
-                item => Value::Dynamic(item),
-            },
-            Some(ty) => Value::from_json(Some(&item), ty),
+        .map(|item| match (to, item) {
+            (_, Json::Null) => Value::Null,
+            (None | Some(ColumnType::Dynamic), item) => Value::Dynamic(item),
+            // `to typeof(T)` casts, it does not parse: `"2"` is no long.
+            (Some(ColumnType::Long | ColumnType::Real), item) if !item.is_number() => Value::Null,
+            (Some(ColumnType::Bool), item) if !item.is_boolean() => Value::Null,
+            (Some(ty), item) => Value::from_json(Some(&item), ty),
         })
         .collect()
 }
@@ -445,7 +476,11 @@ fn sort(rows: Vec<Row>, keys: &[SortKey], context: &Context<'_>) -> Vec<Row> {
                     }
                 }
                 (false, false) => {
-                    let o = order(&x, &y).unwrap_or(Ordering::Equal);
+                    // NaN sorts below every other real (Kusto's order by page).
+                    let o = match (x.as_ref(), y.as_ref()) {
+                        (Value::Real(a), Value::Real(b)) if a.is_nan() || b.is_nan() => b.is_nan().cmp(&a.is_nan()),
+                        _ => order(&x, &y).unwrap_or(Ordering::Equal),
+                    };
                     if key.descending {
                         o.reverse()
                     } else {
