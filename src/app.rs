@@ -124,9 +124,14 @@ fn now_ticks(text: Option<&str>) -> Result<i64, Error> {
 /// Loads and compiles the rules, each on the worker that read it, printing warnings on stderr.
 /// `keep` picks what of each source rule outlives its compilation: the scan keeps nothing, so
 /// a million IOC table rows are never held at once.
-fn load_plan<T: Send>(paths: &[PathBuf], now: i64, keep: impl Fn(Rule) -> T + Sync) -> Result<(Vec<T>, Plan), Error> {
+fn load_plan<T: Send>(
+    paths: &[PathBuf],
+    now: i64,
+    environment: &plan::Environment,
+    keep: impl Fn(Rule) -> T + Sync,
+) -> Result<(Vec<T>, Plan), Error> {
     let loaded = rules::load_with(paths, |rule| {
-        let compiled = plan::compile_rule(&rule, now);
+        let compiled = plan::compile_rule_in(&rule, now, environment);
         (keep(rule), compiled)
     })
     .map_err(Error::Rules)?;
@@ -234,10 +239,23 @@ impl ExternalFiles {
                     })?;
                 let text = std::fs::read_to_string(&path)
                     .map_err(|e| fail(format!("watchlist {name}: {}: {e}", path.display())))?;
-                plan::query::run::read_watchlist(&text)
+                plan::query::run::read_watchlist(&text, &external.columns)
                     .map_err(|e| fail(format!("watchlist {name}: {}: {e}", path.display())))
             }
         }
+    }
+
+    /// The watchlists' columns, from their files' headers, for the compiler.
+    fn environment(&self) -> Result<plan::Environment, Error> {
+        let mut environment = plan::Environment::default();
+        for (name, path) in &self.watchlists {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| Error::Usage(format!("--watchlist {name}: {}: {e}", path.display())))?;
+            environment
+                .watchlists
+                .push((name.clone(), plan::query::run::watchlist_header(&text)));
+        }
+        Ok(environment)
     }
 
     fn url_path(&self, url: &str) -> Option<PathBuf> {
@@ -280,6 +298,7 @@ fn run_scan(source: RuleSource, paths: Vec<PathBuf>, args: RunArgs) -> Result<Ou
         dir: args.external_dir.clone(),
         watchlists: pairs("--watchlist", &args.watchlist)?,
     };
+    let environment = externals.environment()?;
     let max_memory = match args.max_memory {
         Some(bytes) => usize::try_from(bytes).unwrap_or(usize::MAX),
         None => default_max_memory(),
@@ -290,9 +309,9 @@ fn run_scan(source: RuleSource, paths: Vec<PathBuf>, args: RunArgs) -> Result<Ou
         .build()
         .map_err(|e| Error::Usage(format!("cannot start {threads} threads: {e}")))?;
     let plan = match source {
-        RuleSource::Paths(rules) => pool.install(|| load_plan(&rules, now, drop))?.1,
+        RuleSource::Paths(rules) => pool.install(|| load_plan(&rules, now, &environment, drop))?.1,
         RuleSource::One(rule) => {
-            let compiled = plan::compile_rule(&rule, now);
+            let compiled = plan::compile_rule_in(&rule, now, &environment);
             let plan = Plan::from_compiled(vec![compiled]).map_err(Error::Compile)?;
             let mut stderr = io::stderr().lock();
             for warning in &plan.warnings {
@@ -410,7 +429,7 @@ fn check_command(args: RulesArgs) -> Result<Outcome, Error> {
 
 fn rules_command(args: RulesArgs) -> Result<Outcome, Error> {
     let now = now_ticks(args.now.as_deref())?;
-    let (rules, plan) = load_plan(&args.rules, now, |rule| rule)?;
+    let (rules, plan) = load_plan(&args.rules, now, &plan::Environment::default(), |rule| rule)?;
     let mut stdout = io::stdout().lock();
     for (rule, compiled) in rules.iter().zip(&plan.rules) {
         writeln!(stdout, "{}", rule.id)?;

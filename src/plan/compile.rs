@@ -11,7 +11,7 @@ use crate::hashing::FxHashSet;
 use crate::kql::{self, BinaryOp, Comparison, Direction, Expr, ExprKind, Literal, Nulls, Operator, Span, StringTest};
 use crate::plan::eval::{Predicate, Scalar, SortKey};
 use crate::plan::text::{StringSet, SubstringKind, SubstringTest, TermSet};
-use crate::plan::{CompileError, CompiledRule, Output, Pipeline, Stage};
+use crate::plan::{CompileError, CompiledRule, Environment, Output, Pipeline, Stage};
 use crate::rules::{Rule, Warning};
 use crate::schema::{self, Column, ColumnType};
 use crate::value::Value;
@@ -39,6 +39,16 @@ struct Compiler<'r> {
 /// of the seed shape (`let` constants, one table, `where`, `project`, `order by`, `take`) is
 /// one pipeline, exactly as the fast path runs it; any other goes to the query engine.
 pub fn compile_rule(rule: &Rule, now: i64) -> Result<(CompiledRule, Vec<Warning>), CompileError> {
+    compile_rule_in(rule, now, &Environment::default())
+}
+
+/// [`compile_rule`] with what the command line says of data outside the logs (the columns of
+/// the watchlists it maps to files).
+pub fn compile_rule_in(
+    rule: &Rule,
+    now: i64,
+    environment: &Environment,
+) -> Result<(CompiledRule, Vec<Warning>), CompileError> {
     let query = kql::parse(&rule.query).map_err(|e| CompileError::at(rule, e.span, e.message))?;
     if seed_shaped(&query) {
         let seed = compile_seed(rule, query, now);
@@ -57,15 +67,20 @@ pub fn compile_rule(rule: &Rule, now: i64) -> Result<(CompiledRule, Vec<Warning>
                 // The engine takes what the seed compiler cannot (functions in `where`, ...);
                 // if it cannot either, the seed compiler's error is the one to report.
                 let query = kql::parse(&rule.query).map_err(|e| CompileError::at(rule, e.span, e.message))?;
-                return compile_query(rule, &query, now).map_err(|_| error);
+                return compile_query(rule, &query, now, environment).map_err(|_| error);
             }
         }
     }
-    compile_query(rule, &query, now)
+    compile_query(rule, &query, now, environment)
 }
 
-fn compile_query(rule: &Rule, query: &kql::Query, now: i64) -> Result<(CompiledRule, Vec<Warning>), CompileError> {
-    let (pipelines, program, warnings) = crate::plan::query::plan_query(rule, query, now)?;
+fn compile_query(
+    rule: &Rule,
+    query: &kql::Query,
+    now: i64,
+    environment: &Environment,
+) -> Result<(CompiledRule, Vec<Warning>), CompileError> {
+    let (pipelines, program, warnings) = crate::plan::query::plan_query(rule, query, now, environment)?;
     let table = match pipelines.as_slice() {
         [one] => one.table.name.clone(),
         [] => "(no table)".to_string(),

@@ -17,7 +17,14 @@ use std::path::PathBuf;
 
 use rayon::prelude::*;
 
-pub use compile::compile_rule;
+pub use compile::{compile_rule, compile_rule_in};
+
+/// What the command line tells the compiler about data outside the logs: the columns of each
+/// watchlist `_GetWatchlist('name')` reads (from its CSV file's header).
+#[derive(Debug, Clone, Default)]
+pub struct Environment {
+    pub watchlists: Vec<(String, Vec<String>)>,
+}
 pub use eval::{Predicate, Row, Scalar, SortKey};
 pub use query::Position;
 

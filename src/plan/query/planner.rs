@@ -23,7 +23,7 @@ use crate::kql::{
 };
 use crate::plan::compile::{self, Binding as Constant};
 use crate::plan::text::TermSet;
-use crate::plan::{aggregate, functions, CompileError, Pipeline, Stage};
+use crate::plan::{aggregate, functions, CompileError, Environment, Pipeline, Stage};
 use crate::rules::{Rule, Warning};
 use crate::schema::{self, ColumnType, Table};
 use crate::value::Value;
@@ -57,6 +57,7 @@ const CLOUD_FUNCTIONS: &[&str] = &[
 
 struct Planner<'r> {
     rule: &'r Rule,
+    environment: &'r Environment,
     now: i64,
     pipelines: Vec<Pipeline>,
     subqueries: Vec<Subquery>,
@@ -77,9 +78,11 @@ pub fn plan_query(
     rule: &Rule,
     query: &Query,
     now: i64,
+    environment: &Environment,
 ) -> Result<(Vec<Pipeline>, Program, Vec<Warning>), CompileError> {
     let mut planner = Planner {
         rule,
+        environment,
         now,
         pipelines: Vec::new(),
         subqueries: Vec::new(),
@@ -395,6 +398,9 @@ impl Planner<'_> {
                 match schema::table(&name.name) {
                     Some(table) => {
                         let (node, columns, consumed, leftover) = self.pipeline(table, operators, scope)?;
+                        self.unserialized = operators[..consumed]
+                            .iter()
+                            .any(|o| matches!(o, Operator::Summarize { .. }));
                         (node, columns, &operators[consumed..], leftover)
                     }
                     None => return Err(self.unknown_table(name)),
@@ -509,9 +515,13 @@ impl Planner<'_> {
             if is_summarize {
                 // A summarize right after the streaming operators runs on the workers too, as
                 // partial groups merged in input order.
-                match ops.pop() {
-                    Some(Op::Summarize(s)) if ops.is_empty() && s.is_streamable() => summarize = Some(s),
-                    other => leftover.extend(ops.into_iter().chain(other)),
+                let mut rest = ops.into_iter();
+                match rest.next() {
+                    Some(Op::Summarize(s)) if s.is_streamable() => {
+                        summarize = Some(s);
+                        leftover.extend(rest);
+                    }
+                    first => leftover.extend(first.into_iter().chain(rest)),
                 }
                 break;
             }
@@ -746,14 +756,31 @@ impl Planner<'_> {
                 let Scalar::Const(value) = self.scalar(arg, &[], scope)?.0 else {
                     return Err(self.error(arg.span, "`_GetWatchlist()` takes a constant name"));
                 };
+                let watchlist = value.to_text().into_owned();
+                let Some((_, header)) = self.environment.watchlists.iter().find(|(n, _)| *n == watchlist) else {
+                    return Err(self.error(
+                        name.span,
+                        format!("`_GetWatchlist('{watchlist}')`: give the watchlist's CSV file with --watchlist '{watchlist}=PATH'"),
+                    ));
+                };
+                // Sentinel's columns first, then the file's own (all strings).
+                let mut columns = vec![
+                    Col::new("_DTItemId", Some(ColumnType::String)),
+                    Col::new("LastUpdatedTimeUTC", Some(ColumnType::DateTime)),
+                    Col::new("SearchKey", Some(ColumnType::String)),
+                    Col::new("WatchlistItem", Some(ColumnType::Dynamic)),
+                ];
+                for column in header {
+                    if !columns.iter().any(|c| &c.name == column) {
+                        columns.push(Col::new(column.clone(), Some(ColumnType::String)));
+                    }
+                }
                 self.externals.push(External {
-                    kind: ExternalKind::Watchlist {
-                        name: value.to_text().into_owned(),
-                    },
-                    columns: Vec::new(),
+                    kind: ExternalKind::Watchlist { name: watchlist },
+                    columns: columns.clone(),
                     span: name.span,
                 });
-                Ok((Node::External(self.externals.len() - 1), Vec::new()))
+                Ok((Node::External(self.externals.len() - 1), columns))
             }
             _ => match scope.names.get(&name.name) {
                 Some(Binding::Function(function, captured)) => {
@@ -1149,7 +1176,7 @@ impl Planner<'_> {
                 ops.push(Op::Project(order.iter().map(|&i| Scalar::Column(i)).collect()));
                 Ok(order.into_iter().map(|i| columns[i].clone()).collect())
             }
-            Operator::Summarize { aggregates, by, .. } => self.summarize(aggregates, by, columns, scope, ops),
+            Operator::Summarize { aggregates, by, .. } => self.summarize_computed(aggregates, by, columns, scope, ops),
             Operator::OrderBy { keys, .. } => {
                 let keys = self.sort_keys(keys, &columns, scope)?;
                 ops.push(Op::Sort(keys));
@@ -1409,6 +1436,81 @@ impl Planner<'_> {
                 })
             })
             .collect()
+    }
+
+    /// `summarize` whose columns may compute over aggregates (`span = max(T) - min(T)`): each
+    /// aggregate inside such an expression becomes a hidden column of the summarize, and an
+    /// `extend` and a `project` after it compute the expressions and drop the hidden columns.
+    fn summarize_computed(
+        &mut self,
+        aggregates: &[ProjectColumn],
+        by: &[ProjectColumn],
+        columns: Vec<Col>,
+        scope: &Scope,
+        ops: &mut Vec<Op>,
+    ) -> Result<Vec<Col>, CompileError> {
+        let is_aggregate = |expr: &Expr| {
+            matches!(&expr.kind, ExprKind::Call { name, .. }
+                if aggregate::lookup(&name.name).is_some() && !scope.names.contains_key(&name.name))
+        };
+        if aggregates.iter().all(|item| is_aggregate(&item.expr)) {
+            return self.summarize(aggregates, by, columns, scope, ops);
+        }
+        let mut hidden: Vec<ProjectColumn> = Vec::new();
+        let mut computed: Vec<(usize, ProjectColumn)> = Vec::new();
+        let mut direct: Vec<ProjectColumn> = Vec::new();
+        for (position, item) in aggregates.iter().enumerate() {
+            if is_aggregate(&item.expr) {
+                direct.push(item.clone());
+                continue;
+            }
+            let mut expr = item.expr.clone();
+            hide_aggregates(&mut expr, &is_aggregate, &mut hidden);
+            if hidden.is_empty() {
+                return Err(self.error(
+                    item.expr.span,
+                    "expected an aggregation function such as `count()` here",
+                ));
+            }
+            let name = match &item.name {
+                Some(name) => name.clone(),
+                None => Ident {
+                    name: format!("Column{}", position + 1),
+                    span: item.expr.span,
+                },
+            };
+            computed.push((
+                position,
+                ProjectColumn {
+                    name: Some(name),
+                    expr,
+                    more_names: Vec::new(),
+                },
+            ));
+        }
+        let mut all = direct;
+        all.extend(hidden.iter().cloned());
+        let summarized = self.summarize(&all, by, columns, scope, ops)?;
+        let extend = Operator::Extend {
+            columns: computed.iter().map(|(_, c)| c.clone()).collect(),
+            span: Span::default(),
+        };
+        let extended = self.operator(&extend, summarized, scope, ops)?;
+        // The keys, then the aggregates in the order written; the hidden columns dropped.
+        let keys = extended.len() - all.len() - computed.len();
+        let mut order: Vec<usize> = (0..keys).collect();
+        let mut direct_at = keys;
+        for position in 0..aggregates.len() {
+            match computed.iter().position(|(p, _)| *p == position) {
+                Some(i) => order.push(keys + all.len() + i),
+                None => {
+                    order.push(direct_at);
+                    direct_at += 1;
+                }
+            }
+        }
+        ops.push(Op::Project(order.iter().map(|&i| Scalar::Column(i)).collect()));
+        Ok(order.into_iter().map(|i| extended[i].clone()).collect())
     }
 
     fn summarize(
@@ -2118,6 +2220,46 @@ fn step_positive(step: &Value) -> bool {
         Value::Real(x) => *x > 0.0,
         Value::TimeSpan(t) => *t > 0,
         _ => true,
+    }
+}
+
+/// Replaces each aggregate call inside `expr` by a hidden column's name, adding the call as a
+/// named aggregate to `hidden`.
+fn hide_aggregates(expr: &mut Expr, is_aggregate: &dyn Fn(&Expr) -> bool, hidden: &mut Vec<ProjectColumn>) {
+    if is_aggregate(expr) {
+        let name = format!("__aggregate_{}", hidden.len());
+        let call = std::mem::replace(
+            expr,
+            Expr {
+                kind: ExprKind::Name(name.clone()),
+                span: expr.span,
+            },
+        );
+        hidden.push(ProjectColumn {
+            name: Some(Ident { name, span: call.span }),
+            expr: call,
+            more_names: Vec::new(),
+        });
+        return;
+    }
+    match &mut expr.kind {
+        ExprKind::Literal(_) | ExprKind::Name(_) | ExprKind::Star | ExprKind::Tabular(_) => {}
+        ExprKind::List(items) => items.iter_mut().for_each(|i| hide_aggregates(i, is_aggregate, hidden)),
+        ExprKind::Binary { left, right, .. } => {
+            hide_aggregates(left, is_aggregate, hidden);
+            hide_aggregates(right, is_aggregate, hidden);
+        }
+        ExprKind::Negate(inner) => hide_aggregates(inner, is_aggregate, hidden),
+        ExprKind::Between { operand, low, high, .. } => {
+            hide_aggregates(operand, is_aggregate, hidden);
+            hide_aggregates(low, is_aggregate, hidden);
+            hide_aggregates(high, is_aggregate, hidden);
+        }
+        ExprKind::Member { base, member } => {
+            hide_aggregates(base, is_aggregate, hidden);
+            hide_aggregates(member, is_aggregate, hidden);
+        }
+        ExprKind::Call { args, .. } => args.iter_mut().for_each(|a| hide_aggregates(a, is_aggregate, hidden)),
     }
 }
 

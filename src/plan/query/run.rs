@@ -702,24 +702,49 @@ fn split_delimited(line: &str, delimiter: char) -> Vec<String> {
     fields
 }
 
-/// Reads a watchlist's CSV export: the header names the columns (all strings), every other line
-/// is a row.
-pub fn read_watchlist(text: &str) -> Result<Rows, String> {
+/// Reads a watchlist's CSV file as `_GetWatchlist` returns it: Sentinel's columns
+/// (`_DTItemId` the row number, `LastUpdatedTimeUTC` null, `SearchKey` the first column's value,
+/// `WatchlistItem` the row as a bag), then the file's columns (all strings), as `columns` lists.
+pub fn read_watchlist(text: &str, columns: &[Col]) -> Result<Rows, String> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut lines = text.lines().map(|l| l.strip_suffix('\r').unwrap_or(l));
-    let header = lines.next().ok_or("the file is empty")?;
-    let columns: Vec<Col> = split_delimited(header, ',')
-        .into_iter()
-        .map(|name| Col::new(name, Some(ColumnType::String)))
-        .collect();
+    let header = split_delimited(lines.next().ok_or("the file is empty")?, ',');
     let mut rows = Vec::new();
-    for line in lines.filter(|l| !l.is_empty()) {
+    for (number, line) in lines.filter(|l| !l.is_empty()).enumerate() {
         let mut fields = split_delimited(line, ',');
-        fields.resize(columns.len(), String::new());
-        rows.push(Row {
-            values: fields.into_iter().map(Value::String).collect(),
-            origin: None,
-        });
+        fields.resize(header.len(), String::new());
+        let item: serde_json::Map<String, Json> = header
+            .iter()
+            .zip(&fields)
+            .map(|(k, v)| (k.clone(), Json::String(v.clone())))
+            .collect();
+        let values = columns
+            .iter()
+            .map(|c| match c.name.as_str() {
+                "_DTItemId" => Value::String((number + 1).to_string()),
+                "LastUpdatedTimeUTC" => Value::Null,
+                "SearchKey" => Value::String(fields.first().cloned().unwrap_or_default()),
+                "WatchlistItem" => Value::Dynamic(Json::Object(item.clone())),
+                name => Value::String(
+                    header
+                        .iter()
+                        .position(|h| h == name)
+                        .map(|i| fields[i].clone())
+                        .unwrap_or_default(),
+                ),
+            })
+            .collect();
+        rows.push(Row { values, origin: None });
     }
-    Ok(Rows { columns, rows })
+    Ok(Rows {
+        columns: columns.to_vec(),
+        rows,
+    })
+}
+
+/// The column names of a watchlist's CSV file: its header line.
+pub fn watchlist_header(text: &str) -> Vec<String> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let line = text.lines().next().unwrap_or("");
+    split_delimited(line.strip_suffix('\r').unwrap_or(line), ',')
 }
