@@ -77,7 +77,7 @@ fn summarize_over_the_samples() {
     // A computed row has no single place in the input: no `file`/`line`.
     assert!(lines(&output)
         .iter()
-        .all(|l| l.file.is_none() && l.line.is_none() && l.rule == "query"));
+        .all(|l| l.file.is_none() && l.line.is_none() && l.rule == "query" && l.title.is_none()));
 }
 
 #[test]
