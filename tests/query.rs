@@ -327,3 +327,23 @@ fn rules_check_lists_accepted_and_refused_queries() {
     );
     assert_eq!(lines[2], "accepted 1 of 2 queries (50.0%)");
 }
+
+#[test]
+fn a_query_mixing_the_two_variants_of_a_table_gets_a_warning() {
+    let output = loghunt(&[
+        "query",
+        "--now",
+        NOW,
+        "-q",
+        "DeviceProcessEvents | where Timestamp > ago(1d) and TimeGenerated > ago(1d) | count",
+        "sample-logs",
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains(
+            "warning: rule query: the query reads DeviceProcessEvents with columns only its Advanced Hunting schema has (Timestamp) and columns only its Log Analytics schema has (TimeGenerated)"
+        ),
+        "{}",
+        stderr(&output)
+    );
+}

@@ -397,6 +397,7 @@ impl Planner<'_> {
             Source::Name(name) if !name.name.contains('*') && !scope.names.contains_key(&name.name) => {
                 match schema::table(&name.name) {
                     Some(table) => {
+                        self.check_variant(table, operators);
                         let (node, columns, consumed, leftover) = self.pipeline(table, operators, scope)?;
                         self.unserialized = operators[..consumed]
                             .iter()
@@ -544,6 +545,44 @@ impl Planner<'_> {
         };
         self.pipelines.push(pipeline);
         Ok((Node::Pipeline(self.pipelines.len() - 1), columns, consumed, leftover))
+    }
+
+    /// Warns when a query reads a table with columns only Advanced Hunting has together with
+    /// columns only Log Analytics has (`Timestamp` and `TimeGenerated`): no export of either
+    /// shape has both, so such a filter matches nothing.
+    fn check_variant(&mut self, table: &Table, operators: &[Operator]) {
+        let mut used: Vec<String> = Vec::new();
+        for operator in operators {
+            let mut note = |name: &str| {
+                if table.column_index(name).is_some() && !used.iter().any(|u| u == name) {
+                    used.push(name.to_string());
+                }
+            };
+            match operator {
+                Operator::Where { predicate, .. } => visit_names(predicate, &mut note),
+                Operator::Extend { columns, .. } | Operator::Project { columns, .. } => {
+                    columns.iter().for_each(|c| visit_names(&c.expr, &mut note))
+                }
+                Operator::Summarize { aggregates, by, .. } => aggregates
+                    .iter()
+                    .chain(by)
+                    .for_each(|c| visit_names(&c.expr, &mut note)),
+                Operator::OrderBy { keys, .. } | Operator::Top { keys, .. } => {
+                    keys.iter().for_each(|k| visit_names(&k.expr, &mut note))
+                }
+                // Later operators see other columns than the table's.
+                _ => break,
+            }
+        }
+        let used: Vec<&str> = used.iter().map(String::as_str).collect();
+        if let schema::VariantCheck::Mixed { ah_only, la_only } = schema::variant_of(table, &used) {
+            self.warn(format!(
+                "the query reads {} with columns only its Advanced Hunting schema has ({}) and columns only its Log Analytics schema has ({}): no export has both",
+                table.name,
+                ah_only.join(", "),
+                la_only.join(", ")
+            ));
+        }
     }
 
     /// Whether a predicate names something the fast path's compiler would read differently
