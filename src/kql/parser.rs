@@ -1111,16 +1111,11 @@ impl<'a> Parser<'a> {
                 Operator::Serialize { columns, span: start }
             }
             "render" => {
-                while !matches!(
-                    self.peek().kind,
-                    TokenKind::Punct(Punct::Pipe | Punct::Semi | Punct::RParen) | TokenKind::Eof
-                ) {
-                    if self.at_punct(Punct::LParen) {
-                        let open = self.bump();
-                        self.skip_balanced(open.span)?;
-                    } else {
-                        self.bump();
-                    }
+                // `render visualization [with (property = value, ...)]`
+                self.name("a visualization after `render`")?;
+                if self.eat_word("with") {
+                    let open = self.expect_punct(Punct::LParen, "`(` after `with`")?;
+                    self.skip_balanced(open.span)?;
                 }
                 Operator::Render { span: start }
             }

@@ -963,8 +963,9 @@ impl Planner<'_> {
                     };
                     match self.tabular(leg, scope) {
                         Ok((node, columns)) => legs.push((node, columns, label)),
-                        // `isfuzzy=true`: a leg that cannot be resolved is left out.
-                        Err(e) if union.is_fuzzy => {
+                        // `isfuzzy=true`: a leg naming a table or view that does not exist is left
+                        // out; any other error stays one (a leg must not vanish silently).
+                        Err(e) if union.is_fuzzy && e.message.starts_with("unknown table or tabular name") => {
                             self.warn(format!("union isfuzzy=true: a leg is left out: {}", e.message))
                         }
                         Err(e) => return Err(e),
