@@ -70,6 +70,7 @@ fn seed_rules_device_file_events(bencher: Bencher, (threads, prefilter): (usize,
         prefilter,
         csv: Default::default(),
         now: 0,
+        max_memory: usize::MAX,
     };
     let run = || pool.install(|| scan(&plan, &data.files, &options));
     let (hits, stats) = run();

@@ -336,8 +336,12 @@ fn run_scan(source: RuleSource, paths: Vec<PathBuf>, args: RunArgs) -> Result<Ou
             },
         },
         now,
+        max_memory,
     };
     let (hits, stats) = pool.install(|| scan::scan(&plan, &files, &options));
+    if let Some(report) = &stats.memory_exceeded {
+        return Err(Error::Run(report.clone()));
+    }
     // Rows of records keep where the records are; a pipeline's `summarize` groups have no place.
     let collected = hits
         .into_iter()

@@ -18,6 +18,7 @@ use crate::input::{record, FileReader, Item, LogFile, RawRecord, ReadOptions, Un
 use crate::plan::prefilter::{ColumnTests, Matcher, Prefilter};
 use crate::plan::query::expr::Context as Evaluation;
 use crate::plan::query::groups::Groups;
+use crate::plan::query::human_bytes;
 use crate::plan::text::IndexKey;
 use crate::plan::Plan;
 use crate::schema::Table;
@@ -39,6 +40,8 @@ pub struct ScanOptions {
     pub csv: CsvOptions,
     /// The instant `now()` means, for the engine's streaming operators.
     pub now: i64,
+    /// The memory the collected rows and groups may take (`--max-memory`).
+    pub max_memory: usize,
 }
 
 pub use crate::plan::Position;
@@ -93,6 +96,9 @@ pub struct Stats {
     pub duplicates_capped: bool,
     /// Fingerprints of the records seen, for `duplicates`.
     seen: FxHashSet<u64>,
+    /// Set when the rows or groups a query collects outgrew `ScanOptions::max_memory`: the scan
+    /// stopped there, and this says which rule and what it was holding.
+    pub memory_exceeded: Option<String>,
 }
 
 impl Stats {
@@ -183,6 +189,7 @@ pub fn scan(plan: &Plan, files: &[LogFile], options: &ScanOptions) -> (Vec<Vec<H
         batch.par_iter().map(|unit| scan_unit(&context(unit), unit)).collect()
     };
     let mut batch = reader.next_batch();
+    let mut held = 0usize;
     while !batch.is_empty() {
         // Read the next batch while the pool works on this one.
         let (results, next) = rayon::join(|| evaluate(&batch), || reader.next_batch());
@@ -190,10 +197,17 @@ pub fn scan(plan: &Plan, files: &[LogFile], options: &ScanOptions) -> (Vec<Vec<H
             for (pipeline, partial) in result.groups.drain(..) {
                 groups[pipeline].merge(partial);
             }
+            held += result.hits.iter().map(|(_, hit)| hit_bytes(hit)).sum::<usize>();
             merge(&mut stats, &mut hits, result);
         }
         reader.spares.extend(batch.into_iter().map(|unit| unit.data));
         batch = next;
+        // Stop before the machine does: what the queries hold is bounded by --max-memory.
+        let grouped: usize = groups.iter().map(Groups::memory).sum();
+        if held + grouped > options.max_memory {
+            stats.memory_exceeded = Some(memory_report(plan, &hits, &groups, options.max_memory));
+            break;
+        }
     }
     absorb_reader_stats(&mut stats, reader.stats);
 
@@ -227,6 +241,51 @@ pub fn scan(plan: &Plan, files: &[LogFile], options: &ScanOptions) -> (Vec<Vec<H
         })
         .collect();
     (finished, stats)
+}
+
+/// Approximate bytes a collected row holds.
+fn hit_bytes(hit: &Hit) -> usize {
+    std::mem::size_of::<Hit>()
+        + hit
+            .row
+            .iter()
+            .map(|v| {
+                std::mem::size_of::<Value>()
+                    + match v {
+                        Value::String(s) => s.len(),
+                        Value::Dynamic(_) => 64,
+                        _ => 0,
+                    }
+            })
+            .sum::<usize>()
+}
+
+/// Which rule's pipeline holds the most, and what: for the error when --max-memory is reached.
+fn memory_report(plan: &Plan, hits: &[Vec<Hit>], groups: &[Groups], limit: usize) -> String {
+    let held: Vec<(usize, usize)> = (0..plan.pipelines.len())
+        .map(|i| (i, hits[i].iter().map(hit_bytes).sum::<usize>() + groups[i].memory()))
+        .collect();
+    let (index, bytes) = held.into_iter().max_by_key(|(_, b)| *b).unwrap_or((0, 0));
+    let pipeline = &plan.pipelines[index];
+    let what = if pipeline.summarize.is_some() {
+        format!(
+            "`summarize` over {} holds {} groups",
+            pipeline.table.name,
+            groups[index].len()
+        )
+    } else {
+        format!(
+            "the rows of {} it keeps for the operators after the scan number {}",
+            pipeline.table.name,
+            hits[index].len()
+        )
+    };
+    format!(
+        "rule {}: {what} (about {}), over --max-memory ({}); narrow the query's leading `where`, or raise --max-memory",
+        pipeline.id,
+        human_bytes(bytes),
+        human_bytes(limit)
+    )
 }
 
 fn merge(stats: &mut Stats, hits: &mut [Vec<Hit>], result: UnitResult) {

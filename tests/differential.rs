@@ -1721,6 +1721,7 @@ fn run_scan(pool: &rayon::ThreadPool, plan: &Plan, files: &[LogFile], chunk_size
         prefilter,
         csv: Default::default(),
         now: 0,
+        max_memory: usize::MAX,
     };
     let (hits, stats) = pool.install(|| scan(plan, files, &options));
     Outcome {

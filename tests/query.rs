@@ -305,7 +305,19 @@ fn the_memory_limit_stops_a_query_naming_the_operator() {
     );
     assert_eq!(output.status.code(), Some(2));
     let err = stderr(&output);
-    assert!(err.contains("over --max-memory"), "{err}");
+    assert!(err.contains("over --max-memory (1 KB)"), "{err}");
+    // Groups built on the workers count too, and the error names the operator.
+    let output = query(
+        "DeviceFileEvents | summarize make_list(FolderPath) by DeviceName",
+        &["--max-memory", "2K"],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let err = stderr(&output);
+    assert!(
+        err.contains("rule query: `summarize` over DeviceFileEvents holds 3 groups")
+            && err.contains("over --max-memory (2 KB)"),
+        "{err}"
+    );
 }
 
 #[test]

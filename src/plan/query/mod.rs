@@ -238,6 +238,20 @@ pub mod parse {
     }
 }
 
+/// Bytes for a message: `512 bytes`, `12 KB`, `3.4 MB`, `1.2 GB`.
+pub fn human_bytes(bytes: usize) -> String {
+    let b = bytes as f64;
+    if b < 1024.0 {
+        format!("{bytes} bytes")
+    } else if b < 1024.0 * 1024.0 {
+        format!("{:.0} KB", b / 1024.0)
+    } else if b < 1024.0 * 1024.0 * 1024.0 {
+        format!("{:.1} MB", b / (1024.0 * 1024.0))
+    } else {
+        format!("{:.1} GB", b / (1024.0 * 1024.0 * 1024.0))
+    }
+}
+
 /// The type an arithmetic result has, where the operand types say.
 pub fn arithmetic_type(op: Arithmetic, a: Option<ColumnType>, b: Option<ColumnType>) -> Option<ColumnType> {
     use ColumnType::*;

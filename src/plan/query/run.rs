@@ -12,7 +12,7 @@ use serde_json::Value as Json;
 
 use super::expr::{order, plain, truth, Context, SubquerySets, SubqueryValue};
 use super::groups::{GroupKey, Groups};
-use super::{Col, ExternalKind, Join, JoinKind, Node, Op, Program, Row, Rows, SortKey, UnionLeg};
+use super::{human_bytes, Col, ExternalKind, Join, JoinKind, Node, Op, Program, Row, Rows, SortKey, UnionLeg};
 use crate::hashing::FxHashMap;
 use crate::plan::functions;
 use crate::schema::ColumnType;
@@ -134,9 +134,9 @@ impl Runner<'_, '_> {
         if bytes > self.resources.max_memory {
             return Err(RunError {
                 message: format!(
-                    "`{operator}` would hold about {} MB of rows, over --max-memory ({} MB)",
-                    bytes >> 20,
-                    self.resources.max_memory >> 20
+                    "`{operator}` would hold about {} of rows, over --max-memory ({})",
+                    human_bytes(bytes),
+                    human_bytes(self.resources.max_memory)
                 ),
             });
         }
@@ -234,9 +234,10 @@ impl Runner<'_, '_> {
                     if i % 65_536 == 65_535 && groups.memory() > self.resources.max_memory {
                         return Err(RunError {
                             message: format!(
-                                "`summarize` holds {} groups (about {} MB), over --max-memory",
+                                "`summarize` holds {} groups (about {}), over --max-memory ({})",
                                 groups.len(),
-                                groups.memory() >> 20
+                                human_bytes(groups.memory()),
+                                human_bytes(self.resources.max_memory)
                             ),
                         });
                     }
