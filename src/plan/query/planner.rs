@@ -997,9 +997,12 @@ impl Planner<'_> {
         let conflicted: Vec<String> = names
             .into_iter()
             .filter(|name| {
+                // `dynamic` is left out: a type inferred through functions (`iff` of an array
+                // element and a string) is often dynamic where Kusto's is not.
                 let mut types: Vec<&str> = all
                     .iter()
                     .flat_map(|cols| cols.iter().filter(|c| c.name == *name).filter_map(|c| c.ty))
+                    .filter(|t| *t != ColumnType::Dynamic)
                     .map(ColumnType::name)
                     .collect();
                 types.sort_unstable();
