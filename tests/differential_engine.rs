@@ -403,7 +403,10 @@ fn slow_where_query(rng: &mut Rng, vocab: &Vocab, table: &'static TableSpec, let
     Body { lines, expected: None }
 }
 
-const SHAPES: &[(&str, fn(&mut Rng, &Vocab, &'static TableSpec, &mut Lets) -> Body)] = &[
+/// A query shape's generator: the query's body over a table, its `let`s added to `lets`.
+type Shape = fn(&mut Rng, &Vocab, &'static TableSpec, &mut Lets) -> Body;
+
+const SHAPES: &[(&str, Shape)] = &[
     ("extend", extend_query),
     ("summarize", summarize_query),
     ("summarize", summarize_query),
