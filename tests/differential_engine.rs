@@ -3,8 +3,8 @@
 //! whose other operators run on the scan's workers (`extend`, `project`, `mv-expand`, `parse`,
 //! a `summarize` as partial groups merged in input order) or after the scan (`join`, `union`,
 //! ...), over the same random exports. Every case is scanned with the prefilter on and off, on
-//! one, two and three threads, in chunks of 1 and 97 bytes (and now and then 2 MiB, the
-//! default), and every configuration must give the same rows, values and order, per pipeline
+//! one, two and three threads, in chunks of 1, 211 and 1499 bytes (and now and then 2 MiB,
+//! the default), and every configuration must give the same rows, values and order, per pipeline
 //! and per query result, as the plain path on one thread. Where it is cheap an independent
 //! answer is checked too: `summarize count() by Column` and `extend x = strcat(A, "|", B)`
 //! computed by the oracle from the generator's own model of the records.
@@ -195,6 +195,9 @@ fn summarize_query(rng: &mut Rng, vocab: &Vocab, table: &'static TableSpec, lets
         format!("sum(strlen({text}))"),
         format!("min({time})"),
         format!("max({time})"),
+        // Keys that tie often, so that which of the tied rows wins depends on merge order.
+        format!("arg_max(bin({time}, 1d), {text}, {other})"),
+        format!("arg_min(strlen({other}), *)"),
     ];
     let mut aggregates: Vec<String> = Vec::new();
     for (i, aggregate) in all.iter().enumerate() {
@@ -520,8 +523,14 @@ impl Pools {
     }
 }
 
-/// Chunk sizes every case is scanned with: one record per unit, and units cut mid-record.
-const SMALL_CHUNKS: [usize; 2] = [1, 97];
+/// Chunk sizes every case is scanned with. A JSON-lines unit ends at the last newline once it
+/// holds the chunk size, and a unit that reached the chunk size without one reads on (64 KiB)
+/// to the next: 1 byte cuts a JSON array into one element per unit but leaves these small
+/// JSON-lines files whole, 211 bytes cuts `DnsEvents` lines into a record or two per unit,
+/// 1499 bytes cuts both tables' lines into a few records per unit.
+const SMALL_CHUNKS: [usize; 3] = [1, 211, 1499];
+/// The chunk size of the reference scan (plain path, one thread).
+const REFERENCE_CHUNK: usize = 1499;
 /// The default chunk size: each of these small files is one unit.
 const BIG_CHUNK: usize = 2 << 20;
 /// Every this many cases also scan with [`BIG_CHUNK`] (a debug build zero-fills a buffer of
@@ -552,9 +561,9 @@ fn first_difference<T: std::fmt::Debug + PartialEq>(want: &[T], got: &[T]) -> St
 }
 
 /// Scans under every configuration and checks each against the plain path on one thread in
-/// 97-byte chunks, which it returns.
+/// [`REFERENCE_CHUNK`]-byte chunks, which it returns.
 fn scan_every_way(pools: &Pools, plan: &Plan, files: &[LogFile], big: bool, context: &str) -> Outcome {
-    let reference = run(&pools.0[0], plan, files, 97, false);
+    let reference = run(&pools.0[0], plan, files, REFERENCE_CHUNK, false);
     let mut chunks = SMALL_CHUNKS.to_vec();
     if big {
         chunks.push(BIG_CHUNK);
@@ -562,7 +571,7 @@ fn scan_every_way(pools: &Pools, plan: &Plan, files: &[LogFile], big: bool, cont
     for prefilter in [false, true] {
         for pool in &pools.0 {
             for &chunk in &chunks {
-                if !prefilter && pool.current_num_threads() == 1 && chunk == 97 {
+                if !prefilter && pool.current_num_threads() == 1 && chunk == REFERENCE_CHUNK {
                     continue;
                 }
                 let got = run(pool, plan, files, chunk, prefilter);
