@@ -9,7 +9,7 @@
 //!    alphabet that puts term boundaries, case and non-ASCII letters everywhere;
 //! 2. whole scans: random `DnsEvents` / `DeviceFileEvents` exports (JSON lines with LF or CRLF,
 //!    JSON arrays pretty or compact) and random `.kql` rules, scanned with the prefilter on and
-//!    off, on one and two threads, in chunks of 1 and 97 bytes and 8 MiB: hits (positions and
+//!    off, on one and two threads, in chunks of 1 and 1499 bytes and 8 MiB: hits (positions and
 //!    rows) and record / match / malformed counts must not change;
 //! 3. the same scans against the oracle, which decodes the records from the generator's own model
 //!    (not by parsing the bytes loghunt parsed) and evaluates the rules' predicate trees directly;
@@ -489,8 +489,13 @@ impl Pools {
     }
 }
 
-/// Chunk sizes every case is scanned with: one record per unit, and units cut mid-file.
-const SMALL_CHUNKS: [usize; 2] = [1, 97];
+/// Chunk sizes every case is scanned with. A JSON-lines unit ends at the last newline once it
+/// holds the chunk size, and a unit that reached the chunk size without one reads on (64 KiB)
+/// to the next: 1 byte cuts a JSON array into one element per unit but leaves these small
+/// JSON-lines files whole; 1499 bytes cuts both tables' lines into a few records per unit.
+const SMALL_CHUNKS: [usize; 2] = [1, 1499];
+/// The chunk size of the reference scan (plain path, one thread).
+const REFERENCE_CHUNK: usize = 1499;
 /// The default chunk size: each of these small files is one unit.
 const BIG_CHUNK: usize = 8 << 20;
 /// Every this many cases also scan with [`BIG_CHUNK`]. In a debug build the JSON-lines reader
@@ -498,11 +503,11 @@ const BIG_CHUNK: usize = 8 << 20;
 /// ~5 ms for everything else), so scanning every case with it would blow the time budget.
 const BIG_CHUNK_EVERY: usize = 8;
 
-/// Scans under every configuration — prefilter on and off, one and two threads, chunks of 1
-/// and 97 bytes and (when `big`) 8 MiB — and checks that all agree with the plain path at one
-/// thread and 97-byte chunks. Returns that reference outcome.
+/// Scans under every configuration — prefilter on and off, one and two threads, chunks of
+/// [`SMALL_CHUNKS`] and (when `big`) 8 MiB — and checks that all agree with the plain path at
+/// one thread and [`REFERENCE_CHUNK`]-byte chunks. Returns that reference outcome.
 fn scan_every_way(pools: &Pools, plan: &Plan, files: &[LogFile], big: bool, context: &str) -> Outcome {
-    let reference = run_scan(&pools.one, plan, files, 97, false);
+    let reference = run_scan(&pools.one, plan, files, REFERENCE_CHUNK, false);
     let mut chunks = SMALL_CHUNKS.to_vec();
     if big {
         chunks.push(BIG_CHUNK);
@@ -510,7 +515,7 @@ fn scan_every_way(pools: &Pools, plan: &Plan, files: &[LogFile], big: bool, cont
     for prefilter in [false, true] {
         for pool in [&pools.one, &pools.two] {
             for &chunk in &chunks {
-                if !prefilter && pool.current_num_threads() == 1 && chunk == 97 {
+                if !prefilter && pool.current_num_threads() == 1 && chunk == REFERENCE_CHUNK {
                     continue; // the reference itself
                 }
                 let outcome = run_scan(pool, plan, files, chunk, prefilter);
