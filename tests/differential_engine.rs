@@ -145,7 +145,7 @@ fn extend_query(rng: &mut Rng, vocab: &Vocab, table: &'static TableSpec, lets: &
         rng.pick_copy(&columns),
         rng.pick_copy(&columns),
     );
-    if rng.percent(35) {
+    if rng.percent(45) {
         lines.push(format!("| extend x = strcat({a}, \"|\", {b})"));
         lines.push(format!("| project {}, x", table.time));
         return Body {
@@ -171,7 +171,7 @@ fn summarize_query(rng: &mut Rng, vocab: &Vocab, table: &'static TableSpec, lets
     let (mut lines, wheres) = filtered(rng, vocab, table, lets);
     let keys = key_columns(table);
     let key = rng.pick_copy(keys);
-    if rng.percent(30) {
+    if rng.percent(45) {
         lines.push(format!("| summarize count() by {key}"));
         return Body {
             lines,
@@ -300,7 +300,15 @@ fn join_query(rng: &mut Rng, vocab: &Vocab, table: &'static TableSpec, lets: &mu
     let name = lets.name("left");
     let mut lines = vec![format!("let {name} = {};", left.join("\n    "))];
     let key;
-    if rng.percent(70) {
+    if rng.percent(20) {
+        // The same `let` on both sides: one pipeline, its rows used twice.
+        key = rng.pick_copy(key_columns(table));
+        let other = rng.pick_copy(&text_columns(table));
+        lines.push(format!(
+            "{name} | join kind={kind} ({name} | project {key}, Other = {other}, At = {}) on {key}",
+            table.time
+        ));
+    } else if rng.percent(70) {
         // The same table on both sides: one pass, two pipelines.
         key = rng.pick_copy(key_columns(table));
         let (right, _) = filtered(rng, vocab, table, lets);
