@@ -488,6 +488,7 @@ fn run(pool: &rayon::ThreadPool, plan: &Plan, files: &[LogFile], chunk_size: usi
         prefilter,
         csv: Default::default(),
         now: now(),
+        max_memory: usize::MAX,
     };
     let (hits, stats) = pool.install(|| scan(plan, files, &options));
     let pipelines: Vec<Vec<(Position, Vec<Value>)>> = hits
