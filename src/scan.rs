@@ -171,11 +171,9 @@ pub fn scan(plan: &Plan, files: &[LogFile], options: &ScanOptions) -> (Vec<Vec<H
         spares: Vec::new(),
     };
 
-    let fast = if options.prefilter {
-        plan.prefilter().map(|p| Fast::new(&p))
-    } else {
-        None
-    };
+    let prefilter = if options.prefilter { plan.prefilter() } else { None };
+    let always: Vec<usize> = prefilter.as_ref().map(|p| p.always.clone()).unwrap_or_default();
+    let fast = prefilter.map(|p| Fast::new(&p));
     let rules_by_table = plan.pipelines_by_table();
     let evaluate = |batch: &[Unit]| -> Vec<UnitResult> {
         let context = |unit: &Unit| Context {
@@ -185,6 +183,7 @@ pub fn scan(plan: &Plan, files: &[LogFile], options: &ScanOptions) -> (Vec<Vec<H
             path_table: path_tables[unit.file],
             fast: fast.as_ref(),
             now: options.now,
+            always: &always,
         };
         batch.par_iter().map(|unit| scan_unit(&context(unit), unit)).collect()
     };
@@ -425,6 +424,9 @@ struct Context<'a> {
     path_table: Option<&'static Table>,
     fast: Option<&'a Fast<'a>>,
     now: i64,
+    /// Pipelines the fast path has no test for (sorted): they run on every parsed record of
+    /// their table, and make its records parsed rather than skipped.
+    always: &'a [usize],
 }
 
 fn scan_unit(context: &Context<'_>, unit: &Unit) -> UnitResult {
@@ -652,9 +654,16 @@ fn skip_record(
         (None, _, None) => None,
     };
     let Some(table) = table else {
-        // Only the columns can tell the table: parse (no rule needs to run on it).
+        // Only the columns can tell the table: parse (only the always-run pipelines may match).
         return scan_record(context, file, raw, Some(&[]), result);
     };
+    let has_always = context.rules_by_table.iter().any(|(read, pipelines)| {
+        std::ptr::eq(*read, table) && pipelines.iter().any(|p| context.always.binary_search(p).is_ok())
+    });
+    if has_always {
+        // A pipeline without a column test reads this table: parse, and run only those.
+        return scan_record(context, file, raw, Some(&[]), result);
+    }
     result.records += 1;
     count_table(context, result, &table.name, Some(table));
 }
@@ -734,7 +743,9 @@ fn scan_record(
     let mut matched = false;
     let mut rows = Vec::new();
     for &index in rules {
-        if only.is_some_and(|only| only.binary_search(&index).is_err()) {
+        let listed =
+            |only: &[usize]| only.binary_search(&index).is_ok() || context.always.binary_search(&index).is_ok();
+        if only.is_some_and(|only| !listed(only)) {
             continue;
         }
         let pipeline = &plan.pipelines[index];

@@ -359,3 +359,18 @@ fn a_query_mixing_the_two_variants_of_a_table_gets_a_warning() {
         stderr(&output)
     );
 }
+
+#[test]
+fn a_join_that_would_outgrow_the_memory_limit_stops_as_it_grows() {
+    // 3,000 × 3,000 rows on one key: nine million pairs, stopped long before they exist.
+    let output = query(
+        "range x from 1 to 3000 step 1 | extend k = 1 | join kind=inner (range y from 1 to 3000 step 1 | extend k = 1) on k | count",
+        &["--max-memory", "8M"],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let err = stderr(&output);
+    assert!(
+        err.contains("`join` would make more than") && err.contains("over --max-memory (8.0 MB)"),
+        "{err}"
+    );
+}

@@ -46,18 +46,26 @@ impl Row for OneColumn<'_> {
 #[derive(Debug)]
 pub struct Prefilter<'p> {
     pub tests: Vec<Test<'p>>,
+    /// The pipelines that could match a record without any column test holding (e.g. `where
+    /// FileSize > 10`, `!in`, no `where` at all, as in `T | summarize count() by x`): every
+    /// record of their tables must be parsed for them, but records of other tables can still be
+    /// skipped for the rest.
+    pub always: Vec<usize>,
 }
 
 impl Plan {
-    /// The prefilter of the plan, or `None` when some rule could match a record without any
-    /// column test holding (e.g. `where FileSize > 10`, `!in`, no `where` at all): then every
-    /// record must be parsed.
+    /// The prefilter of the plan, or `None` when no pipeline has a column test (then every
+    /// record must be parsed anyway).
     pub fn prefilter(&self) -> Option<Prefilter<'_>> {
         let mut tests = Vec::new();
+        let mut always = Vec::new();
         for (index, rule) in self.pipelines.iter().enumerate() {
-            tests.extend(rule_tests(rule, index)?);
+            match rule_tests(rule, index) {
+                Some(found) => tests.extend(found),
+                None => always.push(index),
+            }
         }
-        Some(Prefilter { tests })
+        (always.len() < self.pipelines.len()).then_some(Prefilter { tests, always })
     }
 }
 
@@ -437,15 +445,18 @@ mod tests {
     }
 
     #[test]
-    fn a_rule_without_a_needed_test_turns_the_prefilter_off() {
+    fn a_rule_without_a_needed_test_is_always_run_on_its_table() {
         assert!(plan(&["DnsEvents | where Name !has \"x\""]).prefilter().is_none());
         assert!(plan(&["DnsEvents | where ResultCode > 3"]).prefilter().is_none());
         assert!(plan(&["DnsEvents | take 5"]).prefilter().is_none());
         assert!(plan(&["DnsEvents | where Name has \"x\" or ResultCode > 3"])
             .prefilter()
             .is_none());
-        assert!(plan(&["DnsEvents | where Name has \"x\" and ResultCode > 3"])
-            .prefilter()
-            .is_some());
+        let both = plan(&["DnsEvents | where Name has \"x\" and ResultCode > 3"]);
+        assert!(both.prefilter().is_some_and(|p| p.always.is_empty()));
+        // Next to a rule with tests, one without is listed as always run, not a reason to
+        // parse every record of every table.
+        let mixed = plan(&["DnsEvents | where ResultCode > 3", "DnsEvents | where Name has \"x\""]);
+        assert_eq!(mixed.prefilter().map(|p| p.always), Some(vec![0]));
     }
 }

@@ -156,6 +156,27 @@ pub enum Op {
     },
 }
 
+impl Op {
+    /// The operator's name, for messages.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Op::Where(_) => "where",
+            Op::Project(_) => "project",
+            Op::Extend(_) => "extend",
+            Op::Summarize(_) => "summarize",
+            Op::Sort(_) => "order by",
+            Op::Take(_) => "take",
+            Op::Top(..) => "top",
+            Op::Distinct => "distinct",
+            Op::Count => "count",
+            Op::MvExpand { .. } => "mv-expand",
+            Op::Parse(_) => "parse",
+            Op::Join(_) => "join",
+            Op::Union { .. } => "union",
+        }
+    }
+}
+
 /// One aggregate of `summarize`: its function, per-row arguments, constants, and how many
 /// output columns it has.
 #[derive(Debug)]

@@ -174,6 +174,7 @@ impl Runner<'_, '_> {
                 let mut rows = Arc::try_unwrap(input).unwrap_or_else(|shared| (*shared).clone());
                 for op in ops {
                     rows.rows = self.op(op, rows.rows)?;
+                    self.check_memory(&rows.rows, op.name())?;
                 }
                 Arc::new(rows)
             }
@@ -272,7 +273,13 @@ impl Runner<'_, '_> {
             Op::Join(join) => {
                 let right = self.node(&join.right)?;
                 self.check_memory(&right.rows, "join")?;
-                run_join(join, rows, &right.rows)
+                let limit = self.resources.max_memory;
+                run_join(join, rows, &right.rows, limit).map_err(|produced| RunError {
+                    message: format!(
+                        "`join` would make more than {produced} rows, over --max-memory ({}); narrow its sides or its keys, or raise --max-memory",
+                        human_bytes(limit)
+                    ),
+                })?
             }
             Op::Union {
                 legs,
@@ -501,7 +508,9 @@ fn sort(rows: Vec<Row>, keys: &[SortKey], context: &Context<'_>) -> Vec<Row> {
 /// Runs a join. Keys match when equal as Kusto values; a null key never matches. Output order:
 /// left rows in input order, each with its matches in right-row order; then (outer kinds) the
 /// unmatched right rows in input order.
-fn run_join(join: &Join, left: Vec<Row>, right: &[Row]) -> Vec<Row> {
+/// `Err(rows made)` when the output outgrows `limit` bytes (checked as it grows, so that a join
+/// of millions of pairs stops before it takes the machine's memory).
+fn run_join(join: &Join, left: Vec<Row>, right: &[Row], limit: usize) -> Result<Vec<Row>, usize> {
     let key_of = |row: &Row, columns: &[usize]| -> Option<Vec<GroupKey>> {
         let key: Vec<GroupKey> = columns.iter().map(|&c| GroupKey::of(&row.values[c])).collect();
         (!key.contains(&GroupKey::Null)).then_some(key)
@@ -541,7 +550,16 @@ fn run_join(join: &Join, left: Vec<Row>, right: &[Row]) -> Vec<Row> {
     };
     let mut out = Vec::new();
     let mut right_matched = vec![false; right.len()];
+    let mut checked = 0;
     for row in &left {
+        if out.len() >= checked + 4096 {
+            checked = out.len();
+            let sample = out.len().min(64);
+            let per_row = out[out.len() - sample..].iter().map(row_bytes).sum::<usize>() / sample.max(1);
+            if per_row.saturating_mul(out.len()) > limit {
+                return Err(out.len());
+            }
+        }
         let matches = key_of(row, &join.left_keys).and_then(|key| index.get(&key));
         match join.kind {
             JoinKind::InnerUnique
@@ -606,7 +624,7 @@ fn run_join(join: &Join, left: Vec<Row>, right: &[Row]) -> Vec<Row> {
         }
         _ => {}
     }
-    out
+    Ok(out)
 }
 
 /// Reads the rows of an external source from a file's text, as its declared format says.
