@@ -6,6 +6,10 @@
 #   benches/engine.sh                      # ~1 GB per scenario, 5 runs each
 #   SIZE=100M RUNS=1 benches/engine.sh     # a quick end-to-end try
 #
+#   BEFORE=/path/to/old/loghunt SCENARIOS=seed benches/engine.sh
+#                                          # the seed-shaped scan (20 hash IOCs over SIZE of
+#                                          # DeviceFileEvents) with two binaries, alternating
+#
 # Every result is checked, row for row, against an answer computed by a Python evaluator over
 # the same files (written here, sharing nothing with loghunt): a wrong answer prints FAIL and
 # exits 1, since a fast wrong answer is not a result.
@@ -17,7 +21,7 @@ ROOT=$PWD
 SIZE=${SIZE:-1G}
 RUNS=${RUNS:-5}
 SEED=${SEED:-1}
-SCENARIOS=${SCENARIOS:-e f g}
+SCENARIOS=${SCENARIOS:-e f}
 NOW=${NOW:-2026-07-01T00:00:00Z}
 WORKDIR=${WORKDIR:-target/bench-data}/engine
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
@@ -186,6 +190,55 @@ scenario() {
     done
 }
 
+# The seed rules' shape before and after a change: `loghunt scan` of 20 hash IOCs (compare.sh's
+# scenario (a)) by the binary BEFORE and by this tree's, run alternately so that the machine's
+# noise falls on both; both must return the generator's expected count.
+seed_before_after() {
+    [[ -x ${BEFORE:-} ]] || die "scenario seed needs BEFORE=path of the other loghunt binary"
+    local rules=$WORKDIR/seed-rules dfe=$WORKDIR/seed/DeviceFileEvents.jsonl
+    if [[ ! -f $rules/.done ]]; then
+        rm -rf "$rules"
+        "$LOGHUNT" gen rules --out "$rules" --hashes 20 --seed 101
+        touch "$rules/.done"
+    fi
+    local meta=$WORKDIR/seed.meta/DeviceFileEvents.jsonl.expected.json
+    if [[ ! -f $meta || $(jq .params.size "$meta") != "$size" ]]; then
+        mkdir -p "$WORKDIR/seed" "$WORKDIR/seed.meta"
+        "$LOGHUNT" gen logs --table DeviceFileEvents --size "$size" --out "$dfe" --rules "$rules" --hits 1000 --seed "$SEED"
+        mv "$dfe.expected.json" "$meta"
+    fi
+    local want bytes records
+    want=$(jq '.hits | add' "$meta")
+    bytes=$(stat -c %s "$dfe")
+    records=$(jq .records "$meta")
+    echo
+    echo "== scenario seed: 20 hash IOCs, $bytes bytes of DeviceFileEvents, $want expected results"
+    echo "   before: $BEFORE ($("$BEFORE" --version 2>/dev/null || echo '?'))"
+    cat "$dfe" >/dev/null
+    local threads i which bin
+    for threads in 1 2; do
+        local -A times=([before]="" [after]="") peak=([before]=0 [after]=0)
+        for ((i = 0; i < RUNS; i++)); do
+            for which in before after; do
+                bin=$LOGHUNT
+                [[ $which == before ]] && bin=$BEFORE
+                measure 1 "$WORKDIR/out/seed-$which.jsonl" "$bin" scan --rules "$rules" --format jsonl -q --threads "$threads" "$dfe"
+                local got
+                got=$(wc -l <"$WORKDIR/out/seed-$which.jsonl")
+                [[ $got == "$want" ]] || die "FAIL: scenario seed, $which --threads $threads: $got results, expected $want"
+                times[$which]+="$MED "
+                if ((RSS > peak[$which])); then peak[$which]=$RSS; fi
+            done
+        done
+        local before_med after_med
+        before_med=$(printf '%s\n' ${times[before]} | median)
+        after_med=$(printf '%s\n' ${times[after]} | median)
+        row seed "before --threads $threads" "$before_med" "$bytes" "$records" "${peak[before]}" "$want" "runs: ${times[before]}"
+        row seed "after --threads $threads" "$after_med" "$bytes" "$records" "${peak[after]}" "$want" \
+            "runs: ${times[after]}; after ÷ before = $(awk -v a="$after_med" -v b="$before_med" 'BEGIN { printf "%.3f", a / b }')"
+    done
+}
+
 install_tools
 echo "machine: $(nproc) cores,$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2)," \
     "$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) memory"
@@ -200,8 +253,9 @@ size=$(bytes_of "$SIZE")
 # (e) reads SIZE of DeviceProcessEvents; (f) and (g) read SIZE in all, half of each table (one
 # seed: the same fleet of devices and process ids).
 E=$WORKDIR/e F=$WORKDIR/f
-[[ $SCENARIOS == *e* ]] && gen "$E" DeviceProcessEvents "$size"
-if [[ $SCENARIOS == *f* || $SCENARIOS == *g* ]]; then
+wants() { [[ " $SCENARIOS " == *" $1 "* ]]; }
+if wants e; then gen "$E" DeviceProcessEvents "$size"; fi
+if wants f || wants g; then
     gen "$F" DeviceProcessEvents $((size / 2))
     gen "$F" DeviceNetworkEvents $((size / 2))
 fi
@@ -214,7 +268,8 @@ for name in $SCENARIOS; do
         e) scenario e 'DeviceProcessEvents | summarize count() by DeviceName, bin(Timestamp, 1h)' "$E" ;;
         f) scenario f "$JOIN on DeviceId, \$left.ProcessId == \$right.InitiatingProcessId | summarize count() by DeviceName" "$F" ;;
         g) scenario g "$JOIN on DeviceId | summarize count() by DeviceName" "$F" ;;
-        *) die "unknown scenario '$name' (e, f or g)" ;;
+        seed) seed_before_after ;;
+        *) die "unknown scenario '$name' (e, f, g or seed)" ;;
     esac
 done
 
