@@ -191,7 +191,8 @@ pub struct GenRulesArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct GenLogsArgs {
-    /// The table of the rows: DeviceFileEvents or DnsEvents.
+    /// The table of the rows: DeviceFileEvents, DnsEvents, DeviceProcessEvents or
+    /// DeviceNetworkEvents (the last two share devices and process ids, for joins; no --rules).
     #[arg(long, value_name = "TABLE")]
     pub table: String,
 

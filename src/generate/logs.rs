@@ -1,5 +1,6 @@
 //! `gen logs`: Defender `DeviceFileEvents` and Log Analytics `DnsEvents` exports with planted
-//! results and near misses, written fast into one reused buffer.
+//! results and near misses, and Defender `DeviceProcessEvents` / `DeviceNetworkEvents` exports
+//! for the query engine (see `device_events`), written fast into one reused buffer.
 
 use super::*;
 
@@ -51,7 +52,7 @@ pub fn generate_logs(options: &LogsOptions) -> Result<LogsReport, GenError> {
             "--hits: no rule under --rules has IOCs to plant in {table} rows"
         ));
     }
-    let fit = options.size / if table == "DnsEvents" { 700 } else { 2_500 };
+    let fit = options.size / options.table.row_bytes();
     if options.hits.saturating_mul(4) > fit.max(1) {
         return Err(format!(
             "--hits {}: about {fit} records fit in {} bytes, and at most a quarter can be planted",
@@ -85,8 +86,8 @@ pub fn generate_logs(options: &LogsOptions) -> Result<LogsReport, GenError> {
     let (mut next_slot, mut bytes, mut records) = (0u64, 0u64, 0u64);
     let (array, eol): (bool, &[u8]) = match (options.shape, options.table) {
         (Shape::Array, _) => (true, b""),
-        (Shape::Jsonl, LogTable::DeviceFileEvents) => (false, b"\r\n"), // as Defender exports
         (Shape::Jsonl, LogTable::DnsEvents) => (false, b"\n"),
+        (Shape::Jsonl, _) => (false, b"\r\n"), // as Defender exports
     };
     let mut buf = Vec::with_capacity(8192);
     for (f, path) in paths.iter().enumerate() {
@@ -222,6 +223,10 @@ pub(super) struct Rows<'t> {
     pub(super) names: Vec<String>,
     pub(super) counts: Vec<u64>,
     pub(super) matched: Vec<u32>,
+    /// Ticks between two events are drawn from `0..max_step`.
+    pub(super) max_step: usize,
+    /// The devices and processes of `DeviceProcessEvents` and `DeviceNetworkEvents`.
+    pub(super) fleet: Fleet,
 }
 
 impl<'t> Rows<'t> {
@@ -264,7 +269,24 @@ impl<'t> Rows<'t> {
                 matched.is_empty()
             })
             .collect();
+        let (fleet, max_step) = match options.table {
+            LogTable::DeviceFileEvents | LogTable::DnsEvents => (Fleet::default(), 2_000_000),
+            LogTable::DeviceProcessEvents | LogTable::DeviceNetworkEvents => {
+                // Shared by both tables of one seed, so that joins on DeviceId and process ids match.
+                let fleet = Fleet::new(options.seed);
+                // Over the same SPAN_DAYS whatever the size: `bin(Timestamp, 1h)` has days of groups.
+                let rows = (options.size / options.table.row_bytes()).max(1);
+                let span = SPAN_DAYS * 86_400 * TICKS_PER_SECOND as u64;
+                (fleet, (2 * span / rows).clamp(1, usize::MAX as u64) as usize)
+            }
+        };
+        if max_step != 2_000_000 {
+            // Each table its own stream of rows, over the fleet both share.
+            rng = Rng::new(options.seed ^ (0x5eed_0000 + options.table as u64));
+        }
         Rows {
+            max_step,
+            fleet,
             table: options.table,
             targets,
             ticks: 1_781_913_600 * TICKS_PER_SECOND + rng.below(TICKS_PER_SECOND as usize) as i64, // 2026-06-20
@@ -280,7 +302,7 @@ impl<'t> Rows<'t> {
 
     /// One record into `buf`. `plant`: slot j; even slots are hits, odd ones near misses.
     pub(super) fn row(&mut self, buf: &mut Vec<u8>, plant: Option<u64>) {
-        self.ticks += self.rng.below(2_000_000) as i64; // up to 0.2 s between events
+        self.ticks += self.rng.below(self.max_step) as i64; // up to 0.2 s between events by default
         let plant = plant.map(|j| {
             let k = (j / 2) as usize;
             let values = &self.targets.plant[k % self.targets.plant.len()];
@@ -295,6 +317,8 @@ impl<'t> Rows<'t> {
         match self.table {
             LogTable::DeviceFileEvents => self.file_event(buf, plant),
             LogTable::DnsEvents => self.dns_event(buf, plant),
+            LogTable::DeviceProcessEvents => self.process_event(buf),
+            LogTable::DeviceNetworkEvents => self.network_event(buf),
         }
         for &rule in &self.matched {
             self.counts[rule as usize] += 1;

@@ -24,6 +24,7 @@ use crate::time::{civil_from_days, TICKS_PER_SECOND};
 /// A generation failure: a message that names the path or rule concerned.
 pub type GenError = String;
 
+mod device_events;
 mod expect;
 mod logs;
 mod rule_docs;
@@ -33,7 +34,7 @@ pub use logs::{expected_path, generate_logs, LogsOptions, LogsReport, Shape};
 pub use rule_docs::{generate_rules, RulesOptions};
 
 #[allow(unused_imports)] // the submodules and tests take these through `use super::*`
-use {expect::*, logs::*, rule_docs::*};
+use {device_events::*, expect::*, logs::*, rule_docs::*};
 
 fn io_error(path: &Path, what: &str, e: std::io::Error) -> GenError {
     format!("{}: cannot {what}: {e}", path.display())
@@ -267,6 +268,69 @@ mod tests {
                 serde_json::from_str(&fs::read_to_string(report.expected).unwrap()).unwrap();
             assert_eq!(expected["records"], records);
         }
+    }
+
+    #[test]
+    fn process_and_network_rows_have_the_schema_and_join_on_device_and_process() {
+        let dir = tempfile::tempdir().unwrap();
+        let rows = |table: LogTable| {
+            let o = options(dir.path().join(table.name()), table, 6_000_000);
+            let report = generate_logs(&o).unwrap();
+            let text = fs::read_to_string(&o.out).unwrap();
+            assert_eq!(
+                text.matches("\r\n").count(),
+                text.lines().count(),
+                "CRLF, as Defender writes"
+            );
+            let rows: Vec<serde_json::Map<String, serde_json::Value>> =
+                text.lines().map(|line| serde_json::from_str(line).unwrap()).collect();
+            assert_eq!(rows.len() as u64, report.records);
+            let schema = crate::schema::table(table.name()).unwrap();
+            let ah = crate::schema::Variant::AdvancedHunting;
+            let columns: HashSet<&str> = (schema.columns.iter().map(|c| c.name.as_str()))
+                .filter(|c| schema.has_in(ah, c))
+                .collect();
+            for row in &rows {
+                let keys: HashSet<&str> = row.keys().map(String::as_str).collect();
+                assert_eq!(keys, columns, "{}: the Advanced Hunting columns, no more", table.name());
+            }
+            rows
+        };
+        let (processes, connections) = (rows(LogTable::DeviceProcessEvents), rows(LogTable::DeviceNetworkEvents));
+        let text = |row: &serde_json::Map<String, serde_json::Value>, column: &str| row[column].to_string();
+        let devices: HashSet<String> = processes.iter().map(|r| text(r, "DeviceName")).collect();
+        assert!(devices.len() > 200, "a few hundred devices: {}", devices.len());
+        let days: HashSet<String> = processes
+            .iter()
+            .map(|r| text(r, "Timestamp")[..11].to_string())
+            .collect();
+        assert!(days.len() >= 7, "a week of events: {days:?}");
+        let created: HashMap<(String, String), String> = (processes.iter())
+            .map(|r| ((text(r, "DeviceId"), text(r, "ProcessId")), text(r, "FileName")))
+            .collect();
+        let joined: Vec<&String> = (connections.iter())
+            .filter_map(|r| {
+                created
+                    .get(&(text(r, "DeviceId"), text(r, "InitiatingProcessId")))
+                    .map(|f| (r, f))
+            })
+            .map(|(r, file)| {
+                assert_eq!(
+                    &text(r, "InitiatingProcessFileName"),
+                    file,
+                    "a process id is one image per device"
+                );
+                file
+            })
+            .collect();
+        // 19,200 process instances in the fleet: a bigger export finds its processes more often.
+        assert!(
+            joined.len() > connections.len() / 20,
+            "{} of {}",
+            joined.len(),
+            connections.len()
+        );
+        assert!(joined.iter().any(|f| f.as_str() == "\"powershell.exe\""));
     }
 
     #[test]
