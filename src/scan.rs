@@ -174,6 +174,7 @@ pub fn scan(plan: &Plan, files: &[LogFile], options: &ScanOptions) -> (Vec<Vec<H
     let prefilter = if options.prefilter { plan.prefilter() } else { None };
     let always: Vec<usize> = prefilter.as_ref().map(|p| p.always.clone()).unwrap_or_default();
     let fast = prefilter.map(|p| Fast::new(&p));
+    let wanted = wanted_fields(plan);
     let rules_by_table = plan.pipelines_by_table();
     let evaluate = |batch: &[Unit]| -> Vec<UnitResult> {
         let context = |unit: &Unit| Context {
@@ -184,6 +185,7 @@ pub fn scan(plan: &Plan, files: &[LogFile], options: &ScanOptions) -> (Vec<Vec<H
             fast: fast.as_ref(),
             now: options.now,
             always: &always,
+            wanted: wanted.as_deref(),
         };
         batch.par_iter().map(|unit| scan_unit(&context(unit), unit)).collect()
     };
@@ -240,6 +242,24 @@ pub fn scan(plan: &Plan, files: &[LogFile], options: &ScanOptions) -> (Vec<Vec<H
         })
         .collect();
     (finished, stats)
+}
+
+/// The fields some pipeline reads, and those that place a record (`Type`, an envelope's
+/// `category` and `properties`); `None` when some pipeline keeps whole rows.
+fn wanted_fields(plan: &Plan) -> Option<Vec<String>> {
+    let mut wanted: Vec<String> = ["Type", "category", "properties"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    for pipeline in &plan.pipelines {
+        for column in pipeline.needed_columns()? {
+            let name = &pipeline.table.columns[column].name;
+            if !wanted.contains(name) {
+                wanted.push(name.clone());
+            }
+        }
+    }
+    Some(wanted)
 }
 
 /// Approximate bytes a collected row holds.
@@ -427,6 +447,9 @@ struct Context<'a> {
     /// Pipelines the fast path has no test for (sorted): they run on every parsed record of
     /// their table, and make its records parsed rather than skipped.
     always: &'a [usize],
+    /// The only fields any pipeline reads, when every pipeline says (none keeps whole rows):
+    /// a record whose table is known before parsing is parsed for these alone.
+    wanted: Option<&'a [String]>,
 }
 
 fn scan_unit(context: &Context<'_>, unit: &Unit) -> UnitResult {
@@ -705,7 +728,14 @@ fn scan_record(
         offset: raw.offset,
         line: raw.line,
     };
-    let fields = match record::parse(raw.bytes) {
+    // Parsing only the fields the queries read is what makes `T | summarize count() by X`
+    // fast; it needs the table known before parsing (detection by columns sees every field).
+    let known = context.chosen.is_some() || raw.table.is_some() || context.path_table.is_some();
+    let parsed = match context.wanted.filter(|_| known) {
+        Some(wanted) => record::parse_only(raw.bytes, wanted),
+        None => record::parse(raw.bytes),
+    };
+    let fields = match parsed {
         Ok(fields) => fields,
         Err((message, line, column)) => {
             result.malformed_count += 1;

@@ -4,6 +4,7 @@
 
 use std::borrow::Cow;
 
+use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value as Json};
 
 use crate::plan::Row;
@@ -30,20 +31,156 @@ impl Row for RecordRow<'_> {
     }
 }
 
+/// [`parse`], keeping only the fields named in `wanted` (the others are checked as JSON and
+/// skipped without being built): a record of a known table is parsed for the columns its
+/// queries read. Errors are exactly those of [`parse`].
+pub fn parse_only(bytes: &[u8], wanted: &[String]) -> Result<Map<String, Json>, (String, usize, usize)> {
+    // Skipped strings are not checked for UTF-8 by the deserializer: check the whole record
+    // first (quick), and leave anything wrong to the full parser, whose error is the one to give.
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return parse(bytes);
+    };
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let parsed = Picked { wanted }.deserialize(&mut deserializer).and_then(|picked| {
+        deserializer.end()?;
+        Ok(picked)
+    });
+    match parsed {
+        Ok(Some(map)) => Ok(map),
+        // Not an object: the full parser words the error.
+        Ok(None) => parse(bytes),
+        // The full parser gives the error, so that a malformed record reads the same either way.
+        Err(_) => parse(bytes),
+    }
+}
+
+/// A record parsed for some of its fields: `None` when it is not a JSON object.
+struct Picked<'w> {
+    /// A handful of names: a scan comparing lengths first beats hashing every key of a
+    /// 70-column row.
+    wanted: &'w [String],
+}
+
+impl<'de> DeserializeSeed<'de> for Picked<'_> {
+    type Value = Option<Map<String, Json>>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Picked<'_> {
+    type Value = Option<Map<String, Json>>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
+        let mut map = Map::new();
+        while let Some(key) = access.next_key::<Cow<'de, str>>()? {
+            if self.wanted.iter().any(|w| w.len() == key.len() && *w == key) {
+                let value: Json = access.next_value()?;
+                map.insert(key.into_owned(), value);
+            } else {
+                access.next_value_seed(Skip)?;
+            }
+        }
+        Ok(Some(map))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
+        while access.next_element_seed(Skip)?.is_some() {}
+        Ok(None)
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+}
+
+/// Skips a value, checking it as building it would: strings are read (so that a bad escape or
+/// a lone surrogate fails as in [`parse`]), without keeping anything.
+struct Skip;
+
+impl<'de> DeserializeSeed<'de> for Skip {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(Skip)
+    }
+}
+
+impl<'de> Visitor<'de> for Skip {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<(), A::Error> {
+        while access.next_key::<Cow<'de, str>>()?.is_some() {
+            access.next_value_seed(Skip)?;
+        }
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut access: A) -> Result<(), A::Error> {
+        while access.next_element_seed(Skip)?.is_some() {}
+        Ok(())
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+}
+
+fn parser_error(e: &serde_json::Error) -> (String, usize, usize) {
+    let text = e.to_string();
+    let message = match text.rfind(" at line ") {
+        Some(cut) => text[..cut].to_string(),
+        None => text,
+    };
+    (message, e.line(), e.column())
+}
+
 /// Parses one record's bytes into its fields. The error is the parser's message, with the line
 /// and column within the record.
 pub fn parse(bytes: &[u8]) -> Result<Map<String, Json>, (String, usize, usize)> {
     match serde_json::from_slice::<Json>(bytes) {
         Ok(Json::Object(map)) => Ok(map),
         Ok(other) => Err((format!("a record must be a JSON object, found {}", kind(&other)), 1, 1)),
-        Err(e) => {
-            let text = e.to_string();
-            let message = match text.rfind(" at line ") {
-                Some(cut) => text[..cut].to_string(),
-                None => text,
-            };
-            Err((message, e.line(), e.column()))
-        }
+        Err(e) => Err(parser_error(&e)),
     }
 }
 
@@ -56,5 +193,41 @@ pub(crate) fn kind(json: &Json) -> &'static str {
         Json::String(_) => "a string",
         Json::Array(_) => "an array",
         Json::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `parse_only` keeps what `parse` keeps of the wanted fields, and fails exactly when and
+    /// how `parse` fails, whatever the skipped fields hold.
+    #[test]
+    fn parse_only_agrees_with_parse() {
+        let wanted: Vec<String> = ["a", "Type"].iter().map(|s| s.to_string()).collect();
+        let cases: &[&[u8]] = &[
+            br#"{"a":1,"b":"x"}"#,
+            br#"{"b":{"c":[1,2,{"d":null}]},"a":"\u00e9","Type":"DnsEvents"}"#,
+            br#"{"a":1,"a":2}"#,
+            br#"{"b":"bad \q escape","a":1}"#,
+            br#"{"b":"lone \ud800 surrogate","a":1}"#,
+            b"{\"b\":\"raw \x01 control\",\"a\":1}",
+            b"{\"b\":\"invalid \xff utf8\",\"a\":1}",
+            br#"{"b":[1,2,],"a":1}"#,
+            br#"{"a":1} trailing"#,
+            br#"{"a":1"#,
+            br#"[1,2]"#,
+            br#""just a string""#,
+            br#"{"b":1e999,"a":1}"#,
+            br#"{"b":-0.0,"a":12345678901234567890}"#,
+        ];
+        for bytes in cases {
+            let full = parse(bytes).map(|map| {
+                map.into_iter()
+                    .filter(|(k, _)| wanted.contains(k))
+                    .collect::<Map<String, Json>>()
+            });
+            assert_eq!(parse_only(bytes, &wanted), full, "{}", String::from_utf8_lossy(bytes));
+        }
     }
 }

@@ -51,6 +51,13 @@ impl Scalar {
             Scalar::Const(v) => v.to_text(),
         }
     }
+
+    /// Adds the column it reads, if any, to `out`.
+    pub fn columns(&self, out: &mut Vec<usize>) {
+        if let Scalar::Column(c) = self {
+            out.push(*c);
+        }
+    }
 }
 
 /// A compiled `where` predicate.
@@ -105,6 +112,26 @@ fn negate(result: bool, negated: bool) -> bool {
 }
 
 impl Predicate {
+    /// Adds the columns it reads to `out`.
+    pub fn columns(&self, out: &mut Vec<usize>) {
+        match self {
+            Predicate::Const(_) => {}
+            Predicate::And(parts) | Predicate::Or(parts) => parts.iter().for_each(|p| p.columns(out)),
+            Predicate::Not(inner) => inner.columns(out),
+            Predicate::Compare { left, right, .. } => {
+                left.columns(out);
+                right.columns(out);
+            }
+            Predicate::Terms { operand, .. }
+            | Predicate::Substring { operand, .. }
+            | Predicate::InStrings { operand, .. }
+            | Predicate::InValues { operand, .. }
+            | Predicate::IsEmpty { operand, .. }
+            | Predicate::IsNull { operand, .. }
+            | Predicate::Truth(operand) => operand.columns(out),
+        }
+    }
+
     /// Three-valued: `None` is Kusto's null, which `where` treats as false.
     pub fn eval<R: Row + ?Sized>(&self, row: &R) -> Option<bool> {
         match self {

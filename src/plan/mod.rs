@@ -102,6 +102,54 @@ impl Pipeline {
         })
     }
 
+    /// The table columns (by position) that decide this pipeline's rows, or `None` when its
+    /// rows carry every column (no `project` or `summarize` in it): a record of a known table
+    /// need only be parsed for these.
+    pub fn needed_columns(&self) -> Option<Vec<usize>> {
+        let mut needed = Vec::new();
+        let mut narrowed = false;
+        for stage in &self.streaming {
+            match stage {
+                Stage::Where(predicate) => predicate.columns(&mut needed),
+                Stage::Project(scalars) => {
+                    scalars.iter().for_each(|s| s.columns(&mut needed));
+                    narrowed = true;
+                    break;
+                }
+                Stage::OrderBy(_) | Stage::Take(_) => {}
+            }
+        }
+        if !narrowed {
+            for op in &self.engine {
+                match op {
+                    query::Op::Where(s) => s.columns(&mut needed),
+                    query::Op::Extend(list) => list.iter().for_each(|(_, s)| s.columns(&mut needed)),
+                    query::Op::Project(list) => {
+                        list.iter().for_each(|s| s.columns(&mut needed));
+                        narrowed = true;
+                        break;
+                    }
+                    query::Op::MvExpand { columns, .. } => needed.extend(columns.iter().map(|(c, _)| *c)),
+                    query::Op::Parse(parser) => parser.source.columns(&mut needed),
+                    // Not streaming operators: never in a pipeline.
+                    _ => return None,
+                }
+            }
+        }
+        if !narrowed {
+            let summarize = self.summarize.as_ref()?;
+            summarize.keys.iter().for_each(|k| k.columns(&mut needed));
+            for aggregate in &summarize.aggregates {
+                aggregate.args.iter().for_each(|a| a.columns(&mut needed));
+            }
+        }
+        // Columns an `extend` added are not the table's.
+        needed.retain(|&c| c < self.table.columns.len());
+        needed.sort_unstable();
+        needed.dedup();
+        Some(needed)
+    }
+
     /// Runs the streaming stages and then the engine's streaming operators on one record:
     /// the rows it yields (none, one, or several after `mv-expand`) go to `out`.
     pub fn stream_into<R: Row + ?Sized>(&self, record: &R, now: i64, out: &mut Vec<Vec<Value>>) {

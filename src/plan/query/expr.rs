@@ -401,6 +401,33 @@ impl Scalar {
         }
     }
 
+    /// Adds the columns the expression reads to `out`.
+    pub fn columns(&self, out: &mut Vec<usize>) {
+        match self {
+            Scalar::Column(c) => out.push(*c),
+            Scalar::Const(_) | Scalar::Subquery(_) | Scalar::RowNumber(_) => {}
+            Scalar::Call(_, args) | Scalar::And(args) | Scalar::Or(args) => args.iter().for_each(|a| a.columns(out)),
+            Scalar::Arithmetic(_, a, b)
+            | Scalar::Compare(_, a, b)
+            | Scalar::TextDynamic(_, a, b)
+            | Scalar::Member(a, b) => {
+                a.columns(out);
+                b.columns(out);
+            }
+            Scalar::Negate(a) | Scalar::Not(a) | Scalar::Text(a, _, _) | Scalar::Regex(a, _) => a.columns(out),
+            Scalar::In { operand, .. } | Scalar::Terms { operand, .. } => operand.columns(out),
+            Scalar::Between { operand, low, high, .. } => {
+                operand.columns(out);
+                low.columns(out);
+                high.columns(out);
+            }
+            Scalar::Neighbour { value, default, .. } => {
+                value.columns(out);
+                default.columns(out);
+            }
+        }
+    }
+
     /// Whether every column the expression reads is below `width`.
     pub fn reads_only_below(&self, width: usize) -> bool {
         match self {
