@@ -374,3 +374,26 @@ fn a_join_that_would_outgrow_the_memory_limit_stops_as_it_grows() {
         "{err}"
     );
 }
+
+/// Rows that end in a `project` or `summarize` are read for the columns the query names only;
+/// `pack_all()` reads every column, so a query with it keeps whole rows. The two must agree.
+#[test]
+fn reading_only_the_named_columns_changes_no_result() {
+    let queries = [
+        "DeviceFileEvents | where FileName endswith '.exe' | join kind=leftouter (DnsEvents | extend DeviceName = Computer) on DeviceName | summarize n = count(), names = make_set(Name) by DeviceName, FileName | order by DeviceName asc, FileName asc",
+        "union (DeviceFileEvents | project T = Timestamp, D = DeviceName), (DnsEvents | project T = TimeGenerated, D = Computer) | summarize count() by D, bin(T, 1d) | order by D asc, T asc",
+        "DnsEvents | extend parts = split(Name, '.') | mv-expand part = parts to typeof(string) | summarize n = count() by part | order by n desc, part asc | take 10",
+        "DeviceFileEvents | where FolderPath has 'Temp' | project DeviceName, FileName, SHA256 | order by DeviceName asc, FileName asc",
+    ];
+    for kql in queries {
+        let narrow = query(kql, &[]);
+        let whole = query(
+            &format!("{kql} | extend whole_row_marker = pack_all() | project-away whole_row_marker"),
+            &[],
+        );
+        assert!(!rows(&narrow).is_empty(), "{kql}: {}", stderr(&narrow));
+        assert_eq!(rows(&narrow), rows(&whole), "{kql}");
+        let plain = query(kql, &["--no-prefilter", "--threads", "1"]);
+        assert_eq!(rows(&narrow), rows(&plain), "{kql}");
+    }
+}

@@ -70,6 +70,12 @@ struct Planner<'r> {
     /// Whether the rows at the operator being compiled lost their order (after `summarize`,
     /// `join`, `union`, `distinct`): window functions then need `serialize` or `order by` first.
     unserialized: bool,
+    /// Every name the query mentions, when nothing in it reads columns it does not name
+    /// (wildcards, `pack_all()`, `arg_max(x, *)`...): then a table's rows that end up in a
+    /// `project` or `summarize` need only these columns. `None`: keep whole rows.
+    names: Option<std::collections::HashSet<String>>,
+    /// Whether the rows being compiled end up in an operator that keeps only named columns.
+    narrowing: bool,
 }
 
 /// Compiles a query that the seed-shape compiler does not take: its pipelines (local indices
@@ -92,6 +98,8 @@ pub fn plan_query(
         warnings: Vec::new(),
         inlining: 0,
         unserialized: false,
+        names: mentioned_names(query),
+        narrowing: false,
     };
     let mut scope = Scope::default();
     for statement in &query.lets {
@@ -291,7 +299,7 @@ impl Planner<'_> {
         let binding = match value {
             LetValue::Function(function) => Binding::Function(Rc::new(function.clone()), Rc::new(scope.clone())),
             LetValue::Tabular(tabular) => {
-                let (node, columns) = self.tabular(tabular, scope)?;
+                let (node, columns) = self.tabular_whole(tabular, scope)?;
                 self.shared.push(node);
                 Binding::Tabular(self.shared.len() - 1, columns)
             }
@@ -386,8 +394,19 @@ impl Planner<'_> {
 
     fn tabular(&mut self, tabular: &Tabular, scope: &Scope) -> Result<(Node, Vec<Col>), CompileError> {
         let outer = std::mem::replace(&mut self.unserialized, false);
+        let narrowing = self.narrowing;
         let result = self.tabular_chain(tabular, scope);
         self.unserialized = outer;
+        self.narrowing = narrowing;
+        result
+    }
+
+    /// Compiles a tabular expression whose rows are used whole elsewhere (a `let`, `in (...)`,
+    /// `toscalar(...)`): its tables keep every column unless its own operators narrow them.
+    fn tabular_whole(&mut self, tabular: &Tabular, scope: &Scope) -> Result<(Node, Vec<Col>), CompileError> {
+        let narrowing = std::mem::replace(&mut self.narrowing, false);
+        let result = self.tabular(tabular, scope);
+        self.narrowing = narrowing;
         result
     }
 
@@ -398,7 +417,8 @@ impl Planner<'_> {
                 match schema::table(&name.name) {
                     Some(table) => {
                         self.check_variant(table, operators);
-                        let (node, columns, consumed, leftover) = self.pipeline(table, operators, scope)?;
+                        let narrowed = self.narrowing || operators.iter().any(narrows);
+                        let (node, columns, consumed, leftover) = self.pipeline(table, operators, scope, narrowed)?;
                         self.unserialized = operators[..consumed]
                             .iter()
                             .any(|o| matches!(o, Operator::Summarize { .. }));
@@ -446,7 +466,12 @@ impl Planner<'_> {
             if matches!(operator, Operator::Serialize { .. }) {
                 self.unserialized = false;
             }
-            columns = self.operator(operator, columns, scope, &mut ops)?;
+            // A join's or union's other side ends where this chain does.
+            let narrowing = self.narrowing;
+            self.narrowing = narrowing || rest.iter().any(narrows);
+            let compiled = self.operator(operator, columns, scope, &mut ops);
+            self.narrowing = narrowing;
+            columns = compiled?;
             self.unserialized = match operator {
                 Operator::Summarize { .. }
                 | Operator::Join { .. }
@@ -482,6 +507,7 @@ impl Planner<'_> {
         table: &'static Table,
         operators: &[Operator],
         scope: &Scope,
+        narrowed: bool,
     ) -> Result<(Node, Vec<Col>, usize, Vec<Op>), CompileError> {
         let mut streaming = Vec::new();
         let mut consumed = 0;
@@ -503,6 +529,17 @@ impl Planner<'_> {
             .map(|c| Col::new(c.name.clone(), Some(c.ty)))
             .collect();
         let mut engine = Vec::new();
+        // Rows that end in a `project` or `summarize` need only the columns the query names:
+        // keep those, so that the scan parses and holds no others.
+        if let (true, Some(names)) = (narrowed, &self.names) {
+            let keep: Vec<usize> = (0..columns.len())
+                .filter(|&i| names.contains(&columns[i].name))
+                .collect();
+            if keep.len() < columns.len() {
+                engine.push(Op::Project(keep.iter().map(|&i| Scalar::Column(i)).collect()));
+                columns = keep.into_iter().map(|i| columns[i].clone()).collect();
+            }
+        }
         let mut leftover = Vec::new();
         let mut summarize = None;
         for operator in &operators[consumed..] {
@@ -938,7 +975,8 @@ impl Planner<'_> {
                 Source::Name(name) if name.name.contains('*') && !scope.names.contains_key(&name.name) => {
                     let mut found = false;
                     for table in schema::tables().iter().filter(|t| wildcard_match(&name.name, &t.name)) {
-                        let (node, columns, _, _) = self.pipeline(table, &[], scope)?;
+                        let narrowed = self.narrowing;
+                        let (node, columns, _, _) = self.pipeline(table, &[], scope, narrowed)?;
                         legs.push((node, columns, Some(table.name.clone())));
                         found = true;
                     }
@@ -2025,7 +2063,7 @@ impl Planner<'_> {
         };
         let single_tabular = match items {
             [item] => match &item.kind {
-                ExprKind::Tabular(inner) => Some(self.tabular(inner, scope)?),
+                ExprKind::Tabular(inner) => Some(self.tabular_whole(inner, scope)?),
                 ExprKind::Name(_) => self.tabular_name(item, scope)?,
                 _ => None,
             },
@@ -2088,7 +2126,7 @@ impl Planner<'_> {
             "toscalar" => {
                 arity(1, 1)?;
                 let node = match &args[0].kind {
-                    ExprKind::Tabular(inner) => self.tabular(inner, scope)?.0,
+                    ExprKind::Tabular(inner) => self.tabular_whole(inner, scope)?.0,
                     _ => match self.tabular_name(&args[0], scope)? {
                         Some((node, _)) => node,
                         None => return self.scalar(&args[0], columns, scope),
@@ -2303,6 +2341,230 @@ fn hide_aggregates(expr: &mut Expr, is_aggregate: &dyn Fn(&Expr) -> bool, hidden
             hide_aggregates(member, is_aggregate, hidden);
         }
         ExprKind::Call { args, .. } => args.iter_mut().for_each(|a| hide_aggregates(a, is_aggregate, hidden)),
+    }
+}
+
+/// Whether an operator keeps only columns it names (so earlier unnamed columns are dead).
+fn narrows(operator: &Operator) -> bool {
+    match operator {
+        Operator::Project { columns, .. } => !columns.iter().any(|c| c.plain_name().is_some_and(|n| n.contains('*'))),
+        Operator::Summarize { .. } | Operator::Count { .. } => true,
+        Operator::Distinct { columns, .. } => !columns.is_empty(),
+        _ => false,
+    }
+}
+
+/// Every name a query mentions (columns, `let`s, functions, new columns alike: a superset of
+/// the columns it reads), or `None` when it reads columns it does not name: `*` anywhere
+/// (`project Device*`, `arg_max(T, *)`, `distinct *`, `project-reorder *`), `pack_all()`,
+/// `column_ifexists()`, `evaluate`.
+fn mentioned_names(query: &Query) -> Option<std::collections::HashSet<String>> {
+    let mut names = std::collections::HashSet::new();
+    let mut implicit = false;
+    let mut tabulars: Vec<&Tabular> = vec![&query.body];
+    let mut lets: Vec<&kql::Let> = query.lets.iter().collect();
+    for (more_lets, body) in &query.more {
+        lets.extend(more_lets);
+        tabulars.push(body);
+    }
+    let mut functions: Vec<&UserFunction> = Vec::new();
+    while let Some(statement) = lets.pop() {
+        match &statement.value {
+            LetValue::Expr(expr) => note_expr(expr, &mut names, &mut implicit, &mut tabulars),
+            LetValue::Tabular(tabular) => tabulars.push(tabular),
+            LetValue::Function(function) => functions.push(function),
+        }
+    }
+    for function in functions {
+        let mut nested = Vec::new();
+        lets_and_body(function, &mut tabulars, &mut |e| {
+            note_expr(e, &mut names, &mut implicit, &mut nested)
+        });
+        tabulars.extend(nested);
+    }
+    while let Some(tabular) = tabulars.pop() {
+        match &tabular.source {
+            Source::Name(name) => {
+                implicit |= name.name.contains('*');
+                names.insert(name.name.clone());
+            }
+            Source::Subquery(inner) => tabulars.push(inner),
+            Source::Union(union) => tabulars.extend(&union.legs),
+            Source::Call { args, .. } => args
+                .iter()
+                .for_each(|a| note_expr(a, &mut names, &mut implicit, &mut tabulars)),
+            Source::Print(items) => items
+                .iter()
+                .for_each(|c| note_expr(&c.expr, &mut names, &mut implicit, &mut tabulars)),
+            Source::Datatable { values, .. } => values
+                .iter()
+                .for_each(|v| note_expr(v, &mut names, &mut implicit, &mut tabulars)),
+            Source::ExternalData { .. } | Source::Range { .. } => {}
+        }
+        for operator in &tabular.operators {
+            match operator {
+                Operator::Where { predicate, .. } => note_expr(predicate, &mut names, &mut implicit, &mut tabulars),
+                Operator::Project { columns, .. }
+                | Operator::Extend { columns, .. }
+                | Operator::Serialize { columns, .. } => columns
+                    .iter()
+                    .for_each(|c| note_column(c, &mut names, &mut implicit, &mut tabulars)),
+                Operator::Distinct { columns, .. } => {
+                    implicit |= columns.is_empty();
+                    columns
+                        .iter()
+                        .for_each(|c| note_column(c, &mut names, &mut implicit, &mut tabulars));
+                }
+                Operator::Summarize { aggregates, by, .. } => aggregates
+                    .iter()
+                    .chain(by)
+                    .for_each(|c| note_column(c, &mut names, &mut implicit, &mut tabulars)),
+                Operator::ProjectAway { columns, .. } | Operator::ProjectKeep { columns, .. } => {
+                    for c in columns {
+                        implicit |= c.name.contains('*');
+                        names.insert(c.name.clone());
+                    }
+                }
+                Operator::ProjectRename { renames, .. } => {
+                    for (new, old) in renames {
+                        names.insert(new.name.clone());
+                        names.insert(old.name.clone());
+                    }
+                }
+                Operator::ProjectReorder { columns, .. } => {
+                    for (c, _) in columns {
+                        implicit |= c.name.contains('*');
+                        names.insert(c.name.clone());
+                    }
+                }
+                Operator::OrderBy { keys, .. } | Operator::Top { keys, .. } => keys
+                    .iter()
+                    .for_each(|k| note_expr(&k.expr, &mut names, &mut implicit, &mut tabulars)),
+                Operator::Take { .. } | Operator::Count { .. } | Operator::Render { .. } | Operator::As { .. } => {}
+                Operator::Join { right, on, .. } | Operator::Lookup { right, on, .. } => {
+                    tabulars.push(right);
+                    for key in on {
+                        names.insert(key.left.name.clone());
+                        names.insert(key.right.name.clone());
+                    }
+                }
+                Operator::Union { union, .. } => tabulars.extend(&union.legs),
+                Operator::MvExpand { columns, .. } => {
+                    for c in columns {
+                        note_expr(&c.expr, &mut names, &mut implicit, &mut tabulars);
+                        if let Some(name) = &c.name {
+                            names.insert(name.name.clone());
+                        }
+                    }
+                }
+                Operator::Parse { source, pattern, .. } => {
+                    note_expr(source, &mut names, &mut implicit, &mut tabulars);
+                    for part in pattern {
+                        if let ParsePart::Column { name, .. } = part {
+                            names.insert(name.name.clone());
+                        }
+                    }
+                }
+                Operator::Invoke { name, args, .. } => {
+                    names.insert(name.name.clone());
+                    args.iter()
+                        .for_each(|a| note_expr(a, &mut names, &mut implicit, &mut tabulars));
+                }
+                Operator::Evaluate { .. } => implicit = true,
+            }
+        }
+    }
+    (!implicit).then_some(names)
+}
+
+/// Notes the names an expression mentions; `*` or a function that reads unnamed columns makes
+/// the query keep whole rows.
+fn note_expr<'q>(
+    expr: &'q Expr,
+    names: &mut std::collections::HashSet<String>,
+    implicit: &mut bool,
+    nested: &mut Vec<&'q Tabular>,
+) {
+    nested_tabulars(expr, nested);
+    visit_names(expr, &mut |n| {
+        if matches!(n, "pack_all" | "column_ifexists" | "bag_unpack") {
+            *implicit = true;
+        }
+        names.insert(n.to_string());
+    });
+    if contains_star(expr) {
+        *implicit = true;
+    }
+}
+
+fn note_column<'q>(
+    column: &'q ProjectColumn,
+    names: &mut std::collections::HashSet<String>,
+    implicit: &mut bool,
+    nested: &mut Vec<&'q Tabular>,
+) {
+    note_expr(&column.expr, names, implicit, nested);
+    *implicit |= column.plain_name().is_some_and(|n| n.contains('*'));
+}
+
+/// Adds a function's tabular parts to `tabulars` and hands its scalar parts to `expr`.
+fn lets_and_body<'q>(function: &'q UserFunction, tabulars: &mut Vec<&'q Tabular>, expr: &mut dyn FnMut(&'q Expr)) {
+    for param in &function.params {
+        if let Some(default) = &param.default {
+            expr(default);
+        }
+    }
+    for statement in &function.lets {
+        match &statement.value {
+            LetValue::Expr(e) => expr(e),
+            LetValue::Tabular(t) => tabulars.push(t),
+            LetValue::Function(f) => lets_and_body(f, tabulars, expr),
+        }
+    }
+    match &function.body {
+        FunctionBody::Scalar(e) => expr(e),
+        FunctionBody::Tabular(t) => tabulars.push(t),
+    }
+}
+
+/// The tabular subqueries inside an expression (`x in (T | ...)`, `toscalar(...)`).
+fn nested_tabulars<'q>(expr: &'q Expr, out: &mut Vec<&'q Tabular>) {
+    match &expr.kind {
+        ExprKind::Tabular(inner) => out.push(inner),
+        ExprKind::Literal(_) | ExprKind::Name(_) | ExprKind::Star => {}
+        ExprKind::List(items) | ExprKind::Call { args: items, .. } => {
+            items.iter().for_each(|i| nested_tabulars(i, out))
+        }
+        ExprKind::Binary { left, right, .. }
+        | ExprKind::Member {
+            base: left,
+            member: right,
+        } => {
+            nested_tabulars(left, out);
+            nested_tabulars(right, out);
+        }
+        ExprKind::Negate(inner) => nested_tabulars(inner, out),
+        ExprKind::Between { operand, low, high, .. } => {
+            nested_tabulars(operand, out);
+            nested_tabulars(low, out);
+            nested_tabulars(high, out);
+        }
+    }
+}
+
+/// Whether an expression holds `*` as an argument (`arg_max(T, *)`).
+fn contains_star(expr: &Expr) -> bool {
+    match &expr.kind {
+        ExprKind::Star => true,
+        ExprKind::Literal(_) | ExprKind::Name(_) | ExprKind::Tabular(_) => false,
+        ExprKind::List(items) => items.iter().any(contains_star),
+        ExprKind::Binary { left, right, .. } => contains_star(left) || contains_star(right),
+        ExprKind::Negate(inner) => contains_star(inner),
+        ExprKind::Between { operand, low, high, .. } => {
+            contains_star(operand) || contains_star(low) || contains_star(high)
+        }
+        ExprKind::Member { base, member } => contains_star(base) || contains_star(member),
+        ExprKind::Call { args, .. } => args.iter().any(contains_star),
     }
 }
 
