@@ -86,8 +86,13 @@ fn compile_query(
         [] => "(no table)".to_string(),
         several => {
             let mut names: Vec<&str> = several.iter().map(|p| p.table.name.as_str()).collect();
+            names.sort_unstable();
             names.dedup();
-            names.join(", ")
+            // A heading names a few tables; `union Device*` reads dozens.
+            match names.len() {
+                0..=4 => names.join(", "),
+                n => format!("{}, ... ({n} tables)", names[..3].join(", ")),
+            }
         }
     };
     let compiled = CompiledRule {

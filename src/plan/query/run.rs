@@ -515,12 +515,6 @@ fn run_join(join: &Join, left: Vec<Row>, right: &[Row], limit: usize) -> Result<
         let key: Vec<GroupKey> = columns.iter().map(|&c| GroupKey::of(&row.values[c])).collect();
         (!key.contains(&GroupKey::Null)).then_some(key)
     };
-    let mut index: FxHashMap<Vec<GroupKey>, Vec<usize>> = FxHashMap::default();
-    for (i, row) in right.iter().enumerate() {
-        if let Some(key) = key_of(row, &join.right_keys) {
-            index.entry(key).or_default().push(i);
-        }
-    }
     let combine = |l: Option<&Row>, r: Option<&Row>| -> Row {
         let values = join
             .output
@@ -548,10 +542,43 @@ fn run_join(join: &Join, left: Vec<Row>, right: &[Row], limit: usize) -> Result<
     } else {
         left
     };
+    // The smaller side is built into a hash index once and the other side probes it; either
+    // way each left row's matches come out in right-row order.
+    let per_left: Vec<Vec<usize>> = if left.len() < right.len() {
+        let mut index: FxHashMap<Vec<GroupKey>, Vec<usize>> = FxHashMap::default();
+        for (i, row) in left.iter().enumerate() {
+            if let Some(key) = key_of(row, &join.left_keys) {
+                index.entry(key).or_default().push(i);
+            }
+        }
+        let mut per_left = vec![Vec::new(); left.len()];
+        for (r, row) in right.iter().enumerate() {
+            if let Some(lefts) = key_of(row, &join.right_keys).and_then(|key| index.get(&key)) {
+                for &l in lefts {
+                    per_left[l].push(r);
+                }
+            }
+        }
+        per_left
+    } else {
+        let mut index: FxHashMap<Vec<GroupKey>, Vec<usize>> = FxHashMap::default();
+        for (i, row) in right.iter().enumerate() {
+            if let Some(key) = key_of(row, &join.right_keys) {
+                index.entry(key).or_default().push(i);
+            }
+        }
+        left.iter()
+            .map(|row| {
+                key_of(row, &join.left_keys)
+                    .and_then(|key| index.get(&key).cloned())
+                    .unwrap_or_default()
+            })
+            .collect()
+    };
     let mut out = Vec::new();
     let mut right_matched = vec![false; right.len()];
     let mut checked = 0;
-    for row in &left {
+    for (row, found) in left.iter().zip(&per_left) {
         if out.len() >= checked + 4096 {
             checked = out.len();
             let sample = out.len().min(64);
@@ -560,7 +587,7 @@ fn run_join(join: &Join, left: Vec<Row>, right: &[Row], limit: usize) -> Result<
                 return Err(out.len());
             }
         }
-        let matches = key_of(row, &join.left_keys).and_then(|key| index.get(&key));
+        let matches = (!found.is_empty()).then_some(found);
         match join.kind {
             JoinKind::InnerUnique
             | JoinKind::Inner
