@@ -21,36 +21,6 @@ const OPERATORS: &str = "where filter project extend project-away project-keep p
     project-reorder summarize order sort take limit top distinct count join lookup union mv-expand \
     mvexpand parse parse-where serialize render invoke evaluate as";
 
-/// An operator with its span set to cover all of its text.
-fn with_span(mut operator: Operator, full: Span) -> Operator {
-    match &mut operator {
-        Operator::Where { span, .. }
-        | Operator::Project { span, .. }
-        | Operator::Extend { span, .. }
-        | Operator::ProjectAway { span, .. }
-        | Operator::ProjectKeep { span, .. }
-        | Operator::ProjectRename { span, .. }
-        | Operator::ProjectReorder { span, .. }
-        | Operator::Summarize { span, .. }
-        | Operator::OrderBy { span, .. }
-        | Operator::Take { span, .. }
-        | Operator::Top { span, .. }
-        | Operator::Distinct { span, .. }
-        | Operator::Count { span }
-        | Operator::Join { span, .. }
-        | Operator::Lookup { span, .. }
-        | Operator::Union { span, .. }
-        | Operator::MvExpand { span, .. }
-        | Operator::Parse { span, .. }
-        | Operator::Serialize { span, .. }
-        | Operator::Render { span }
-        | Operator::Invoke { span, .. }
-        | Operator::Evaluate { span, .. }
-        | Operator::As { span, .. } => *span = full,
-    }
-    operator
-}
-
 /// Whether `word` is one of the space-separated words of `list`.
 fn listed(list: &str, word: &str) -> bool {
     list.split_whitespace().any(|w| w == word)
@@ -644,7 +614,7 @@ impl<'a> Parser<'a> {
         match word.as_str() {
             "union" => {
                 self.bump();
-                Ok(Source::Union(self.union(token.span, None)?))
+                Ok(Source::Union(self.union(token.span)?))
             }
             "datatable" => {
                 self.bump();
@@ -774,38 +744,19 @@ impl<'a> Parser<'a> {
         Ok(columns)
     }
 
-    /// `union` options and legs; `first` is the piped input of the `union` operator.
-    fn union(&mut self, start: Span, first: Option<()>) -> Result<Union, ParseError> {
+    /// `union` options and legs (as a source, or as an operator whose input is the first leg).
+    fn union(&mut self, start: Span) -> Result<Union, ParseError> {
         let mut kind = None;
         let mut with_source = None;
         let mut is_fuzzy = false;
-        loop {
-            let option = match &self.peek().kind {
-                TokenKind::Word(w) if self.nth(1).kind == TokenKind::Punct(Punct::Assign) => w.clone(),
-                _ => break,
-            };
-            self.bump();
-            self.bump();
+        for (option, value) in self.options(&["kind", "withsource", "isfuzzy"], Some("union"))? {
             match option.as_str() {
-                "kind" => kind = Some(self.name("`inner` or `outer`")?),
-                "withsource" => with_source = Some(self.name("a column name")?),
-                "isfuzzy" => {
-                    is_fuzzy = self.at_word("true");
-                    self.bump();
-                }
-                _ if option.starts_with("hint.") => {
-                    self.bump();
-                }
-                _ => {
-                    return Err(Self::error(
-                        self.span_since(start),
-                        format!("unsupported `union` option `{option}`"),
-                    ))
-                }
+                "kind" => kind = Some(value),
+                "withsource" => with_source = Some(value),
+                _ => is_fuzzy = value.name.eq_ignore_ascii_case("true"),
             }
         }
         let mut legs = Vec::new();
-        let _ = first;
         loop {
             let leg_start = self.peek().span;
             let source = if self.at_punct(Punct::LParen) {
@@ -886,22 +837,28 @@ impl<'a> Parser<'a> {
         let operator = match name.as_str() {
             "where" | "filter" => Operator::Where {
                 predicate: self.expr()?,
-                span: start,
+                span: self.span_since(start),
             },
             "project" => Operator::Project {
                 columns: self.column_list()?,
-                span: start,
+                span: self.span_since(start),
             },
             "extend" => Operator::Extend {
                 columns: self.column_list()?,
-                span: start,
+                span: self.span_since(start),
             },
             "project-away" | "project-keep" => {
                 let columns = self.name_patterns()?;
                 if name == "project-away" {
-                    Operator::ProjectAway { columns, span: start }
+                    Operator::ProjectAway {
+                        columns,
+                        span: self.span_since(start),
+                    }
                 } else {
-                    Operator::ProjectKeep { columns, span: start }
+                    Operator::ProjectKeep {
+                        columns,
+                        span: self.span_since(start),
+                    }
                 }
             }
             "project-rename" => {
@@ -915,7 +872,10 @@ impl<'a> Parser<'a> {
                         break;
                     }
                 }
-                Operator::ProjectRename { renames, span: start }
+                Operator::ProjectRename {
+                    renames,
+                    span: self.span_since(start),
+                }
             }
             "project-reorder" => {
                 let mut columns = Vec::new();
@@ -933,10 +893,13 @@ impl<'a> Parser<'a> {
                         break;
                     }
                 }
-                Operator::ProjectReorder { columns, span: start }
+                Operator::ProjectReorder {
+                    columns,
+                    span: self.span_since(start),
+                }
             }
             "summarize" => {
-                self.skip_hints();
+                self.options(&[], None)?;
                 let aggregates = if self.at_word("by") {
                     Vec::new()
                 } else {
@@ -950,7 +913,7 @@ impl<'a> Parser<'a> {
                 Operator::Summarize {
                     aggregates,
                     by,
-                    span: start,
+                    span: self.span_since(start),
                 }
             }
             "order" | "sort" => {
@@ -959,12 +922,12 @@ impl<'a> Parser<'a> {
                 }
                 Operator::OrderBy {
                     keys: self.order_keys()?,
-                    span: start,
+                    span: self.span_since(start),
                 }
             }
             "take" | "limit" => Operator::Take {
                 count: self.expr()?,
-                span: start,
+                span: self.span_since(start),
             },
             "top" => {
                 let count = self.expr()?;
@@ -974,7 +937,7 @@ impl<'a> Parser<'a> {
                 Operator::Top {
                     count,
                     keys: self.order_keys()?,
-                    span: start,
+                    span: self.span_since(start),
                 }
             }
             "distinct" => {
@@ -983,27 +946,20 @@ impl<'a> Parser<'a> {
                 } else {
                     self.column_list()?
                 };
-                Operator::Distinct { columns, span: start }
-            }
-            "count" => Operator::Count { span: start },
-            "join" | "lookup" => {
-                let mut kind = None;
-                loop {
-                    let option = match &self.peek().kind {
-                        TokenKind::Word(w) if self.nth(1).kind == TokenKind::Punct(Punct::Assign) => w.clone(),
-                        _ => break,
-                    };
-                    self.bump();
-                    self.bump();
-                    if option == "kind" {
-                        kind = Some(self.name("a join kind")?);
-                    } else if option.starts_with("hint.") || option == "withsource" {
-                        self.bump();
-                    } else {
-                        let message = format!("unsupported `{name}` option `{option}`");
-                        return Err(Self::error(self.span_since(start), message));
-                    }
+                Operator::Distinct {
+                    columns,
+                    span: self.span_since(start),
                 }
+            }
+            "count" => Operator::Count {
+                span: self.span_since(start),
+            },
+            "join" | "lookup" => {
+                let kind = self
+                    .options(&["kind", "withsource"], Some(&name))?
+                    .into_iter()
+                    .find(|(option, _)| option == "kind")
+                    .map(|(_, value)| value);
                 let right = if self.at_punct(Punct::LParen) {
                     let open = self.bump();
                     let inner = self.tabular()?;
@@ -1028,41 +984,28 @@ impl<'a> Parser<'a> {
                         kind,
                         right,
                         on,
-                        span: start,
+                        span: self.span_since(start),
                     }
                 } else {
                     Operator::Lookup {
                         kind,
                         right,
                         on,
-                        span: start,
+                        span: self.span_since(start),
                     }
                 }
             }
             "union" => Operator::Union {
-                union: self.union(start, Some(()))?,
-                span: start,
+                union: self.union(start)?,
+                span: self.span_since(start),
             },
             "mv-expand" | "mvexpand" => {
                 let mut array_bags = false;
                 let mut item_index = None;
-                loop {
-                    let option = match &self.peek().kind {
-                        TokenKind::Word(w) if self.nth(1).kind == TokenKind::Punct(Punct::Assign) => w.clone(),
-                        _ => break,
-                    };
-                    if !matches!(option.as_str(), "bagexpansion" | "kind" | "with_itemindex")
-                        && !option.starts_with("hint.")
-                    {
-                        break;
-                    }
-                    self.bump();
-                    self.bump();
-                    let value = self.name("an option value")?;
+                for (option, value) in self.options(&["bagexpansion", "kind", "with_itemindex"], None)? {
                     match option.as_str() {
-                        "bagexpansion" | "kind" => array_bags = value.name == "array",
                         "with_itemindex" => item_index = Some(value),
-                        _ => {}
+                        _ => array_bags = value.name == "array",
                     }
                 }
                 let mut columns = Vec::new();
@@ -1098,7 +1041,7 @@ impl<'a> Parser<'a> {
                     limit,
                     array_bags,
                     item_index,
-                    span: start,
+                    span: self.span_since(start),
                 }
             }
             "parse" | "parse-where" => self.parse_operator(start, name == "parse-where")?,
@@ -1108,7 +1051,10 @@ impl<'a> Parser<'a> {
                 } else {
                     Vec::new()
                 };
-                Operator::Serialize { columns, span: start }
+                Operator::Serialize {
+                    columns,
+                    span: self.span_since(start),
+                }
             }
             "render" => {
                 // `render visualization [with (property = value, ...)]`
@@ -1117,29 +1063,31 @@ impl<'a> Parser<'a> {
                     let open = self.expect_punct(Punct::LParen, "`(` after `with`")?;
                     self.skip_balanced(open.span)?;
                 }
-                Operator::Render { span: start }
+                Operator::Render {
+                    span: self.span_since(start),
+                }
             }
             "invoke" | "evaluate" => {
-                self.skip_hints();
+                self.options(&[], None)?;
                 let function = self.name("a function name")?;
                 let args = self.arguments()?;
                 if name == "invoke" {
                     Operator::Invoke {
                         name: function,
                         args,
-                        span: start,
+                        span: self.span_since(start),
                     }
                 } else {
                     Operator::Evaluate {
                         name: function,
                         args,
-                        span: start,
+                        span: self.span_since(start),
                     }
                 }
             }
             "as" => Operator::As {
                 name: self.name("a name after `as`")?,
-                span: start,
+                span: self.span_since(start),
             },
             _ => {
                 let lower = name.to_lowercase();
@@ -1151,18 +1099,49 @@ impl<'a> Parser<'a> {
                 return Err(Self::error(name_span, format!("unsupported operator `{name}`{hint}")));
             }
         };
-        Ok(with_span(operator, self.span_since(start)))
+        Ok(operator)
     }
 
-    /// `hint.name = value` options, which change how Kusto distributes work, not results.
-    fn skip_hints(&mut self) {
-        while matches!(&self.peek().kind, TokenKind::Word(w) if w.starts_with("hint."))
-            && self.nth(1).kind == TokenKind::Punct(Punct::Assign)
-        {
+    /// `name = value` options before an operator's body (`kind=inner`, `isfuzzy=true`): those
+    /// named in `known`, and `hint.*` ones (they change how Kusto distributes work, not
+    /// results: left out). Another `word =` is an unsupported option when `operator` is given,
+    /// else the end of the options (it may be the body's `Name = expr`).
+    fn options(&mut self, known: &[&str], operator: Option<&str>) -> Result<Vec<(String, Ident)>, ParseError> {
+        let mut options = Vec::new();
+        loop {
+            let option = match &self.peek().kind {
+                TokenKind::Word(w) if self.nth(1).kind == TokenKind::Punct(Punct::Assign) => w.clone(),
+                _ => break,
+            };
+            let hint = option.starts_with("hint.");
+            if !hint && !known.contains(&option.as_str()) {
+                match operator {
+                    Some(operator) => {
+                        let message = format!("unsupported `{operator}` option `{option}`");
+                        return Err(Self::error(self.peek().span, message));
+                    }
+                    None => break,
+                }
+            }
             self.bump();
             self.bump();
-            self.bump();
+            let token = self.bump();
+            let text = match &token.kind {
+                TokenKind::Word(w) | TokenKind::Str(w) => w.clone(),
+                TokenKind::Int(n) => n.to_string(),
+                _ => return Err(Self::error(token.span, format!("expected a value for `{option}`"))),
+            };
+            if !hint {
+                options.push((
+                    option,
+                    Ident {
+                        name: text,
+                        span: token.span,
+                    },
+                ));
+            }
         }
+        Ok(options)
     }
 
     fn order_keys(&mut self) -> Result<Vec<OrderKey>, ParseError> {
@@ -1237,16 +1216,9 @@ impl<'a> Parser<'a> {
     fn parse_operator(&mut self, start: Span, keep_only_matches: bool) -> Result<Operator, ParseError> {
         let mut kind = ParseKind::Simple;
         let mut flags = None;
-        loop {
-            let option = match &self.peek().kind {
-                TokenKind::Word(w) if self.nth(1).kind == TokenKind::Punct(Punct::Assign) => w.clone(),
-                _ => break,
-            };
-            self.bump();
-            self.bump();
+        for (option, value) in self.options(&["kind", "flags"], Some("parse"))? {
             match option.as_str() {
                 "kind" => {
-                    let value = self.name("`simple`, `regex` or `relaxed`")?;
                     kind = match value.name.as_str() {
                         "simple" => ParseKind::Simple,
                         "regex" => ParseKind::Regex,
@@ -1254,16 +1226,10 @@ impl<'a> Parser<'a> {
                         other => return Err(Self::error(value.span, format!("unsupported `parse` kind `{other}`"))),
                     };
                 }
-                "flags" => flags = Some(self.name("regex flags")?.name),
-                _ => {
-                    return Err(Self::error(
-                        self.span_since(start),
-                        format!("unsupported `parse` option `{option}`"),
-                    ))
-                }
+                _ => flags = Some(value.name),
             }
         }
-        let source = self.expr_until_with()?;
+        let source = self.expr()?;
         if !self.eat_word("with") {
             return Err(self.expected("`with` and a pattern after the parsed expression"));
         }
@@ -1300,13 +1266,8 @@ impl<'a> Parser<'a> {
             source,
             pattern,
             keep_unmatched: !keep_only_matches,
-            span: start,
+            span: self.span_since(start),
         })
-    }
-
-    /// The expression of `parse` stops at `with`, which is not an operator.
-    fn expr_until_with(&mut self) -> Result<Expr, ParseError> {
-        self.expr()
     }
 
     /// `column, column, ...` of `project`, `extend`, `summarize`, `print`...

@@ -239,35 +239,33 @@ pub struct SortKey {
 /// caller's stable tie-break decides.
 pub fn compare_rows(keys: &[SortKey], a: &[Value], b: &[Value]) -> Ordering {
     for key in keys {
-        let (x, y) = (&a[key.column], &b[key.column]);
-        let ordering = match (x.is_null(), y.is_null()) {
-            (true, true) => Ordering::Equal,
-            (true, false) => {
-                if key.nulls_first {
-                    Ordering::Less
-                } else {
-                    Ordering::Greater
-                }
-            }
-            (false, true) => {
-                if key.nulls_first {
-                    Ordering::Greater
-                } else {
-                    Ordering::Less
-                }
-            }
-            (false, false) => {
-                let o = x.compare(y).unwrap_or(Ordering::Equal);
-                if key.descending {
-                    o.reverse()
-                } else {
-                    o
-                }
-            }
-        };
+        let ordering = order_values(&a[key.column], &b[key.column], key.descending, key.nulls_first);
         if ordering != Ordering::Equal {
             return ordering;
         }
     }
     Ordering::Equal
+}
+
+/// Kusto's `order by` on two values: nulls first or last as asked, NaN below every other real,
+/// values of types that do not compare equal (the caller's stable sort then keeps input order).
+pub fn order_values(x: &Value, y: &Value, descending: bool, nulls_first: bool) -> Ordering {
+    match (x.is_null(), y.is_null()) {
+        (true, true) => Ordering::Equal,
+        (true, false) if nulls_first => Ordering::Less,
+        (true, false) => Ordering::Greater,
+        (false, true) if nulls_first => Ordering::Greater,
+        (false, true) => Ordering::Less,
+        (false, false) => {
+            let o = match (x, y) {
+                (Value::Real(a), Value::Real(b)) if a.is_nan() || b.is_nan() => b.is_nan().cmp(&a.is_nan()),
+                _ => x.compare(y).unwrap_or(Ordering::Equal),
+            };
+            if descending {
+                o.reverse()
+            } else {
+                o
+            }
+        }
+    }
 }

@@ -10,10 +10,11 @@ use std::sync::Arc;
 
 use serde_json::Value as Json;
 
-use super::expr::{order, plain, truth, Context, SubquerySets, SubqueryValue};
+use super::expr::{plain, truth, Context, SubquerySets, SubqueryValue};
 use super::groups::{GroupKey, Groups};
 use super::{human_bytes, Col, ExternalKind, Join, JoinKind, Node, Op, Program, Row, Rows, SortKey, UnionLeg};
 use crate::hashing::FxHashMap;
+use crate::plan::eval::order_values;
 use crate::plan::functions;
 use crate::schema::ColumnType;
 use crate::value::Value;
@@ -466,36 +467,7 @@ fn sort(rows: Vec<Row>, keys: &[SortKey], context: &Context<'_>) -> Vec<Row> {
         .collect();
     keyed.sort_by(|(a, _), (b, _)| {
         for (key, (x, y)) in keys.iter().zip(a.iter().zip(b)) {
-            let (x, y) = (plain(x), plain(y));
-            let ordering = match (x.is_null(), y.is_null()) {
-                (true, true) => Ordering::Equal,
-                (true, false) => {
-                    if key.nulls_first {
-                        Ordering::Less
-                    } else {
-                        Ordering::Greater
-                    }
-                }
-                (false, true) => {
-                    if key.nulls_first {
-                        Ordering::Greater
-                    } else {
-                        Ordering::Less
-                    }
-                }
-                (false, false) => {
-                    // NaN sorts below every other real (Kusto's order by page).
-                    let o = match (x.as_ref(), y.as_ref()) {
-                        (Value::Real(a), Value::Real(b)) if a.is_nan() || b.is_nan() => b.is_nan().cmp(&a.is_nan()),
-                        _ => order(&x, &y).unwrap_or(Ordering::Equal),
-                    };
-                    if key.descending {
-                        o.reverse()
-                    } else {
-                        o
-                    }
-                }
-            };
+            let ordering = order_values(&plain(x), &plain(y), key.descending, key.nulls_first);
             if ordering != Ordering::Equal {
                 return ordering;
             }
