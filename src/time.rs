@@ -167,102 +167,139 @@ pub fn parse_datetime(text: &str) -> Option<i64> {
 
 /// Parses a datetime the way `datetime("...")` and `todatetime()` read text: ISO 8601 first
 /// ([`parse_datetime`]), then the other forms Kusto's documentation lists — RFC 822
-/// (`Sat, 8 Nov 14 15:05:02 GMT`) and RFC 850 (`Saturday, 08-Nov-14 15:05:02 GMT`) — and the
-/// invariant-culture forms its parser also takes and real queries use: `01/16/2022 00:00:00`
-/// (month first), `1/16/2022 3:04 PM`, `17 NOV 2020`, `Nov 17, 2020`.
+/// (`Sat, 8 Nov 14 15:05:02 GMT`) and RFC 850 (`Saturday, 08-Nov-14 15:05:02 GMT`), with a
+/// zone — and the invariant-culture forms its parser also takes and real queries use:
+/// `01/16/2022 00:00:00` (month first), `1/16/2022 3:04 PM`, `17 NOV 2020`, `Nov 17, 2020`.
 pub fn parse_datetime_text(text: &str) -> Option<i64> {
-    parse_datetime(text).or_else(|| parse_loose(text.trim()))
+    let text = text.trim();
+    parse_datetime(text)
+        .or_else(|| parse_us_datetime(text))
+        .or_else(|| parse_rfc822(text))
+        .or_else(|| parse_month_first(text))
+}
+
+/// `Nov 17, 2020 [time]`: the month named first.
+fn parse_month_first(text: &str) -> Option<i64> {
+    let (date, time) = match text.split_once(',') {
+        Some((date, rest)) => (date.trim(), rest.trim()),
+        None => return None,
+    };
+    let (month, day) = date.split_once(' ')?;
+    let month = MONTHS
+        .iter()
+        .position(|m| month.len() >= 3 && month[..3].eq_ignore_ascii_case(m))? as u32
+        + 1;
+    let (year, time) = match time.split_once(' ') {
+        Some((year, time)) => (year, Some(time)),
+        None => (time, None),
+    };
+    if year.len() != 4 {
+        return None;
+    }
+    let (h, m, s, f) = match time {
+        Some(t) => parse_time_of_day(t)?,
+        None => (0, 0, 0, 0),
+    };
+    ticks_from_parts(i64::from(digits(year)?), month, digits(day.trim())?, h, m, s, f)
+}
+
+/// `hh:mm[:ss[.fffffff]]` with an optional AM/PM; returns (hour, minute, second, fraction ticks).
+fn parse_time_of_day(text: &str) -> Option<(u32, u32, u32, i64)> {
+    let (clock, meridiem) = match text.rsplit_once(' ') {
+        Some((clock, m)) if m.eq_ignore_ascii_case("AM") || m.eq_ignore_ascii_case("PM") => {
+            (clock.trim(), Some(m.eq_ignore_ascii_case("PM")))
+        }
+        _ => (text, None),
+    };
+    let mut parts = clock.split(':');
+    let hour: u32 = digits(parts.next()?)?;
+    let minute: u32 = digits(parts.next()?)?;
+    let (second, fraction) = match parts.next() {
+        None => (0, 0),
+        Some(s) => match s.split_once('.') {
+            Some((s, f)) if !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()) => {
+                (digits(s)?, fraction_ticks(f.as_bytes()))
+            }
+            Some(_) => return None,
+            None => (digits(s)?, 0),
+        },
+    };
+    if parts.next().is_some() {
+        return None;
+    }
+    let hour = match meridiem {
+        None => hour,
+        Some(_) if hour == 0 || hour > 12 => return None,
+        Some(pm) => hour % 12 + if pm { 12 } else { 0 },
+    };
+    Some((hour, minute, second, fraction))
+}
+
+fn digits(text: &str) -> Option<u32> {
+    (!text.is_empty() && text.len() <= 4 && text.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| text.parse().ok())
+        .flatten()
+}
+
+fn parse_us_datetime(text: &str) -> Option<i64> {
+    let (date, time) = match text.split_once(' ') {
+        Some((d, t)) => (d, Some(t.trim())),
+        None => (text, None),
+    };
+    let mut parts = date.split('/');
+    let (month, day, year) = (digits(parts.next()?)?, digits(parts.next()?)?, parts.next()?);
+    if parts.next().is_some() || year.len() != 4 {
+        return None;
+    }
+    let (h, m, s, f) = match time {
+        Some(t) => parse_time_of_day(t)?,
+        None => (0, 0, 0, 0),
+    };
+    ticks_from_parts(i64::from(digits(year)?), month, day, h, m, s, f)
 }
 
 const MONTHS: [&str; 12] = [
     "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
 ];
 
-fn month_named(word: &str) -> Option<u32> {
-    let lower = word.to_ascii_lowercase();
-    let prefix = lower.get(..3)?;
-    MONTHS.iter().position(|m| *m == prefix).map(|i| i as u32 + 1)
-}
-
-/// `HH:mm[:ss[.fffffff]]` with an optional `AM`/`PM` (and zone word `GMT`/`UTC`/`Z`, ignored
-/// as UTC) after it: the time of day in ticks.
-fn time_of_day(words: &[&str]) -> Option<i64> {
-    let Some((clock, rest)) = words.split_first() else {
-        return Some(0);
+fn parse_rfc822(text: &str) -> Option<i64> {
+    // An optional weekday ("Sat," or "Saturday,") first.
+    let rest = match text.split_once(',') {
+        Some((weekday, rest)) if weekday.chars().all(|c| c.is_ascii_alphabetic()) => rest.trim(),
+        _ => text,
     };
-    let mut parts = clock.split(':');
-    let hour: u32 = parts.next()?.parse().ok()?;
-    let minute: u32 = parts.next()?.parse().ok()?;
-    let (second, fraction) = match parts.next() {
-        Some(sec) => match sec.split_once('.') {
-            Some((s, f)) if !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()) => {
-                (s.parse::<u32>().ok()?, fraction_ticks(f.as_bytes()))
-            }
-            Some(_) => return None,
-            None => (sec.parse::<u32>().ok()?, 0),
-        },
-        None => (0, 0),
-    };
-    if parts.next().is_some() {
-        return None;
-    }
-    let mut hour = hour;
-    for word in rest {
-        match word.to_ascii_uppercase().as_str() {
-            "AM" if (1..=12).contains(&hour) => hour %= 12,
-            "PM" if (1..=12).contains(&hour) => hour = hour % 12 + 12,
-            "GMT" | "UTC" | "Z" => {}
-            _ => return None,
-        }
-    }
-    if hour > 23 || minute > 59 || second > 59 {
-        return None;
-    }
-    Some(i64::from(hour * 3600 + minute * 60 + second) * TICKS_PER_SECOND + fraction)
-}
-
-fn year_of(text: &str) -> Option<i64> {
-    let year: i64 = text.parse().ok()?;
-    Some(match text.len() {
-        2 => 2000 + year,
-        4 => year,
-        _ => return None,
-    })
-}
-
-fn parse_loose(text: &str) -> Option<i64> {
-    let words: Vec<&str> = text.split([' ', ',']).filter(|w| !w.is_empty()).collect();
-    let first = *words.first()?;
-    // `01/16/2022 ...`: month first, as the invariant culture reads it.
-    if first.contains('/') {
-        let mut parts = first.split('/');
-        let month: u32 = parts.next()?.parse().ok()?;
-        let day: u32 = parts.next()?.parse().ok()?;
-        let year = year_of(parts.next()?)?;
-        let date = ticks_from_parts(year, month, day, 0, 0, 0, 0)?;
-        return Some(date + time_of_day(&words[1..])?);
-    }
-    // RFC 822 / 850 drop their weekday; `Saturday, 08-Nov-14` splits its date on `-`.
-    let words: Vec<&str> = if first.chars().all(|c| c.is_ascii_alphabetic()) && month_named(first).is_none() {
-        words[1..].to_vec()
-    } else {
-        words
-    };
-    let (day, month, year, rest) = match words.as_slice() {
-        [date, rest @ ..] if date.matches('-').count() == 2 => {
-            let mut parts = date.split('-');
-            let day: u32 = parts.next()?.parse().ok()?;
-            let month = month_named(parts.next()?)?;
-            (day, month, year_of(parts.next()?)?, rest)
-        }
-        [day, month, year, rest @ ..] if day.bytes().all(|b| b.is_ascii_digit()) => {
-            (day.parse().ok()?, month_named(month)?, year_of(year)?, rest)
-        }
-        [month, day, year, rest @ ..] => (day.parse().ok()?, month_named(month)?, year_of(year)?, rest),
+    let words: Vec<&str> = rest.split([' ', '-']).filter(|w| !w.is_empty()).collect();
+    let (day, month, year) = (digits(words.first()?)?, words.get(1)?, words.get(2)?);
+    let month = MONTHS
+        .iter()
+        .position(|m| month.len() >= 3 && month[..3].eq_ignore_ascii_case(m))? as u32
+        + 1;
+    let year = match digits(year)? {
+        y if year.len() == 2 => 2000 + y,
+        y if year.len() == 4 => y,
         _ => return None,
     };
-    let date = ticks_from_parts(year, month, day, 0, 0, 0, 0)?;
-    Some(date + time_of_day(rest)?)
+    let (h, m, s, f) = match words.get(3) {
+        Some(t) => parse_time_of_day(t)?,
+        None => (0, 0, 0, 0),
+    };
+    let offset_minutes: i64 = match words.get(4).copied() {
+        None | Some("GMT" | "UTC" | "UT" | "Z") => 0,
+        Some(zone) => {
+            let sign = match zone.as_bytes().first() {
+                Some(b'+') => 1,
+                Some(b'-') => -1,
+                _ => return None,
+            };
+            let hhmm = i64::from(digits(&zone[1..]).filter(|_| zone.len() == 5)?);
+            sign * (hhmm / 100 * 60 + hhmm % 100)
+        }
+    };
+    if words.len() > 5 {
+        return None;
+    }
+    let ticks = ticks_from_parts(i64::from(year), month, day, h, m, s, f)?;
+    Some(ticks - offset_minutes * 60 * TICKS_PER_SECOND)
 }
 
 /// Prints ticks the way Kusto renders a datetime: `2024-10-09T14:56:53Z`, or with all seven

@@ -6,7 +6,7 @@ use serde_json::Value as Json;
 
 use super::{arg, bool_type, datetime_type, dynamic_type, empty, function, long_type, real_type};
 use super::{real_to_long, string, string_type, text, timespan_type, Context, Function};
-use crate::time::{parse_datetime, ticks_from_parts, timespan_unit_ticks, TICKS_PER_SECOND};
+use crate::time::timespan_unit_ticks;
 use crate::value::{parse_timespan_text, Value};
 
 pub(super) const FUNCTIONS: &[Function] = &[
@@ -117,111 +117,9 @@ fn todatetime(args: &[Value], _: &Context) -> Value {
     }
 }
 
-/// A datetime as Kusto reads text: ISO 8601, then `M/d/yyyy[ H:mm[:ss[.f]]][ AM|PM]` and
-/// RFC 822 / RFC 850 (`Sat, 8 Nov 2014 15:05:02 GMT`).
+/// A datetime as Kusto reads text ([`crate::time::parse_datetime_text`]).
 pub(crate) fn parse_datetime_text(text: &str) -> Option<i64> {
-    parse_datetime(text)
-        .or_else(|| parse_us_datetime(text.trim()))
-        .or_else(|| parse_rfc822(text.trim()))
-}
-
-/// `hh:mm[:ss[.fffffff]]` with an optional AM/PM; returns (hour, minute, second, fraction ticks).
-fn parse_time_of_day(text: &str) -> Option<(u32, u32, u32, i64)> {
-    let (clock, meridiem) = match text.rsplit_once(' ') {
-        Some((clock, m)) if m.eq_ignore_ascii_case("AM") || m.eq_ignore_ascii_case("PM") => {
-            (clock.trim(), Some(m.eq_ignore_ascii_case("PM")))
-        }
-        _ => (text, None),
-    };
-    let mut parts = clock.split(':');
-    let hour: u32 = digits(parts.next()?)?;
-    let minute: u32 = digits(parts.next()?)?;
-    let (second, fraction) = match parts.next() {
-        None => (0, 0),
-        Some(s) => match s.split_once('.') {
-            Some((s, f)) if !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()) => {
-                (digits(s)?, crate::time::fraction_ticks(f.as_bytes()))
-            }
-            Some(_) => return None,
-            None => (digits(s)?, 0),
-        },
-    };
-    if parts.next().is_some() {
-        return None;
-    }
-    let hour = match meridiem {
-        None => hour,
-        Some(_) if hour == 0 || hour > 12 => return None,
-        Some(pm) => hour % 12 + if pm { 12 } else { 0 },
-    };
-    Some((hour, minute, second, fraction))
-}
-
-fn digits(text: &str) -> Option<u32> {
-    (!text.is_empty() && text.len() <= 4 && text.bytes().all(|b| b.is_ascii_digit()))
-        .then(|| text.parse().ok())
-        .flatten()
-}
-
-fn parse_us_datetime(text: &str) -> Option<i64> {
-    let (date, time) = match text.split_once(' ') {
-        Some((d, t)) => (d, Some(t.trim())),
-        None => (text, None),
-    };
-    let mut parts = date.split('/');
-    let (month, day, year) = (digits(parts.next()?)?, digits(parts.next()?)?, parts.next()?);
-    if parts.next().is_some() || year.len() != 4 {
-        return None;
-    }
-    let (h, m, s, f) = match time {
-        Some(t) => parse_time_of_day(t)?,
-        None => (0, 0, 0, 0),
-    };
-    ticks_from_parts(i64::from(digits(year)?), month, day, h, m, s, f)
-}
-
-const MONTHS: [&str; 12] = [
-    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
-];
-
-fn parse_rfc822(text: &str) -> Option<i64> {
-    // An optional weekday ("Sat," or "Saturday,") first.
-    let rest = match text.split_once(',') {
-        Some((weekday, rest)) if weekday.chars().all(|c| c.is_ascii_alphabetic()) => rest.trim(),
-        _ => text,
-    };
-    let words: Vec<&str> = rest.split([' ', '-']).filter(|w| !w.is_empty()).collect();
-    let (day, month, year) = (digits(words.first()?)?, words.get(1)?, words.get(2)?);
-    let month = MONTHS
-        .iter()
-        .position(|m| month.len() >= 3 && month[..3].eq_ignore_ascii_case(m))? as u32
-        + 1;
-    let year = match digits(year)? {
-        y if year.len() == 2 => 2000 + y,
-        y if year.len() == 4 => y,
-        _ => return None,
-    };
-    let (h, m, s, f) = match words.get(3) {
-        Some(t) => parse_time_of_day(t)?,
-        None => (0, 0, 0, 0),
-    };
-    let offset_minutes: i64 = match words.get(4).copied() {
-        None | Some("GMT" | "UTC" | "UT" | "Z") => 0,
-        Some(zone) => {
-            let sign = match zone.as_bytes().first() {
-                Some(b'+') => 1,
-                Some(b'-') => -1,
-                _ => return None,
-            };
-            let hhmm = i64::from(digits(&zone[1..]).filter(|_| zone.len() == 5)?);
-            sign * (hhmm / 100 * 60 + hhmm % 100)
-        }
-    };
-    if words.len() > 5 {
-        return None;
-    }
-    let ticks = ticks_from_parts(i64::from(year), month, day, h, m, s, f)?;
-    Some(ticks - offset_minutes * 60 * TICKS_PER_SECOND)
+    crate::time::parse_datetime_text(text)
 }
 
 /// A timespan from text: `[-][d.]hh:mm[:ss[.fffffff]]`, or a Kusto literal like `90m`, `1.5h`.
