@@ -173,6 +173,7 @@ pub fn scan(plan: &Plan, files: &[LogFile], options: &ScanOptions) -> (Vec<Vec<H
 
     let prefilter = if options.prefilter { plan.prefilter() } else { None };
     let always: Vec<usize> = prefilter.as_ref().map(|p| p.always.clone()).unwrap_or_default();
+    let always_tables: Vec<&'static Table> = always.iter().map(|&p| plan.pipelines[p].table).collect();
     let fast = prefilter.map(|p| Fast::new(&p));
     let wanted = wanted_fields(plan);
     let rules_by_table = plan.pipelines_by_table();
@@ -185,6 +186,7 @@ pub fn scan(plan: &Plan, files: &[LogFile], options: &ScanOptions) -> (Vec<Vec<H
             fast: fast.as_ref(),
             now: options.now,
             always: &always,
+            always_tables: &always_tables,
             wanted: wanted.as_deref(),
         };
         batch.par_iter().map(|unit| scan_unit(&context(unit), unit)).collect()
@@ -447,6 +449,8 @@ struct Context<'a> {
     /// Pipelines the fast path has no test for (sorted): they run on every parsed record of
     /// their table, and make its records parsed rather than skipped.
     always: &'a [usize],
+    /// The tables the `always` pipelines read.
+    always_tables: &'a [&'static Table],
     /// The only fields any pipeline reads, when every pipeline says (none keeps whole rows):
     /// a record whose table is known before parsing is parsed for these alone.
     wanted: Option<&'a [String]>,
@@ -680,10 +684,7 @@ fn skip_record(
         // Only the columns can tell the table: parse (only the always-run pipelines may match).
         return scan_record(context, file, raw, Some(&[]), result);
     };
-    let has_always = context.rules_by_table.iter().any(|(read, pipelines)| {
-        std::ptr::eq(*read, table) && pipelines.iter().any(|p| context.always.binary_search(p).is_ok())
-    });
-    if has_always {
+    if context.always_tables.iter().any(|t| std::ptr::eq(*t, table)) {
         // A pipeline without a column test reads this table: parse, and run only those.
         return scan_record(context, file, raw, Some(&[]), result);
     }

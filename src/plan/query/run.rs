@@ -766,3 +766,80 @@ pub fn watchlist_header(text: &str) -> Vec<String> {
     let line = text.lines().next().unwrap_or("");
     split_delimited(line.strip_suffix('\r').unwrap_or(line), ',')
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(format: &str, ignore_first_record: bool) -> ExternalKind {
+        ExternalKind::Url {
+            urls: vec!["https://example.org/x".into()],
+            format: format.into(),
+            ignore_first_record,
+        }
+    }
+
+    fn texts(rows: &[Row]) -> Vec<Vec<String>> {
+        rows.iter()
+            .map(|r| r.values.iter().map(|v| v.to_json().to_string()).collect())
+            .collect()
+    }
+
+    /// `externaldata` reads a file as its declared format says: CSV with RFC 4180 quotes (and
+    /// `ignoreFirstRecord` dropping the header), `txt` a line a row, JSON lines or an array.
+    #[test]
+    fn external_files_in_each_format() {
+        let columns = vec![
+            Col::new("name", Some(ColumnType::String)),
+            Col::new("n", Some(ColumnType::Long)),
+        ];
+        let csv = "name,n\r\n\"a, b\",1\r\n\"say \"\"x\"\"\",\r\n";
+        let rows = read_external(&url("csv", true), &columns, csv).unwrap();
+        assert_eq!(texts(&rows), [[r#""a, b""#, "1"], [r#""say \"x\"""#, "null"]]);
+        let rows = read_external(&url("csv", false), &columns, csv).unwrap();
+        assert_eq!(rows.len(), 3, "without ignoreFirstRecord the header is a row");
+
+        let one = vec![Col::new("line", Some(ColumnType::String))];
+        let txt = "# a comment line is a row too\nd41d8cd98f00b204e9800998ecf8427e\n\nlast, with a comma";
+        let rows = read_external(&url("txt", false), &one, txt).unwrap();
+        assert_eq!(
+            texts(&rows),
+            [
+                [r##""# a comment line is a row too""##],
+                [r#""d41d8cd98f00b204e9800998ecf8427e""#],
+                [r#""last, with a comma""#]
+            ]
+        );
+
+        let json = "{\"name\":\"a\",\"n\":2}\n[{\"name\":\"b\"},{\"n\":\"3\"}]";
+        let rows = read_external(&url("json", false), &columns, json).unwrap();
+        assert_eq!(texts(&rows), [[r#""a""#, "2"], [r#""b""#, "null"], [r#""""#, "3"]]);
+        let error = read_external(&url("json", false), &columns, "{\"name\":").unwrap_err();
+        assert!(error.starts_with("JSON record 1:"), "{error}");
+    }
+
+    #[test]
+    fn a_watchlist_has_sentinels_columns_then_its_own() {
+        let columns = vec![
+            Col::new("_DTItemId", Some(ColumnType::String)),
+            Col::new("SearchKey", Some(ColumnType::String)),
+            Col::new("WatchlistItem", Some(ColumnType::Dynamic)),
+            Col::new("Owner", Some(ColumnType::String)),
+        ];
+        let text = "\u{feff}Host,Owner\r\ndc01,ops\r\n\"web, 2\",dev\r\n";
+        assert_eq!(watchlist_header(text), ["Host", "Owner"]);
+        let rows = read_watchlist(text, &columns).unwrap();
+        assert_eq!(
+            texts(&rows.rows),
+            [
+                [r#""1""#, r#""dc01""#, r#"{"Host":"dc01","Owner":"ops"}"#, r#""ops""#],
+                [
+                    r#""2""#,
+                    r#""web, 2""#,
+                    r#"{"Host":"web, 2","Owner":"dev"}"#,
+                    r#""dev""#
+                ]
+            ]
+        );
+    }
+}
