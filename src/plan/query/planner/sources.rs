@@ -149,7 +149,16 @@ impl Planner<'_> {
                 let mut rows = Vec::new();
                 let mut value = start.clone();
                 let ascending = step_positive(&step);
-                while rows.len() < 10_000_000 {
+                // `range` is built when the query is compiled; past a million rows it is refused
+                // rather than cut short (or a step of 0, which never ends).
+                const RANGE_ROWS: usize = 1_000_000;
+                loop {
+                    if rows.len() == RANGE_ROWS {
+                        return Err(self.error(
+                            name.span,
+                            format!("`range` makes more than {RANGE_ROWS} rows; loghunt builds it in memory"),
+                        ));
+                    }
                     let inside = crate::plan::query::expr::compare(
                         &value,
                         if ascending {
