@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use crate::cli::{Command, FormatArg, QueryArgs, RulesArgs, RunArgs, ScanArgs};
-use crate::cli::{GenArgs, GenCommand, ShapeArg};
+use crate::cli::{CompletionsArgs, GenArgs, GenCommand, ManArgs, ShapeArg};
 use crate::generate::{self, LogTable, LogsOptions, RulesOptions, Shape};
 use crate::input::csv::CsvOptions;
 use crate::output::{self, Format, Results};
@@ -16,7 +16,7 @@ use crate::plan::{self, CompileError, Plan};
 use crate::rules::{self, Rule, RuleError};
 use crate::scan::{self, ScanOptions};
 use crate::time::{parse_datetime, TICKS_PER_SECOND};
-use crate::{input, schema};
+use crate::{input, manual, schema};
 
 /// How a run ended, in the terms of the exit codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,7 +78,26 @@ pub fn run(command: Command) -> Result<Outcome, Error> {
         Command::Rules(args) if args.check => check_command(args),
         Command::Rules(args) => rules_command(args),
         Command::Gen(args) => gen_command(args),
+        Command::Completions(args) => completions_command(args),
+        Command::Man(args) => man_command(args),
     }
+}
+
+/// `loghunt completions SHELL`: the script on stdout.
+fn completions_command(args: CompletionsArgs) -> Result<Outcome, Error> {
+    let mut stdout = io::stdout().lock();
+    stdout.write_all(&manual::completions(args.shell))?;
+    stdout.flush()?;
+    Ok(Outcome::Clean)
+}
+
+/// `loghunt man [SUBCOMMAND...]`: the roff page on stdout.
+fn man_command(args: ManArgs) -> Result<Outcome, Error> {
+    let page = manual::man_page(&args.subcommand).map_err(Error::Usage)?;
+    let mut stdout = io::stdout().lock();
+    stdout.write_all(&page)?;
+    stdout.flush()?;
+    Ok(Outcome::Clean)
 }
 
 /// `+02:00`, `-0500`, `+2`, `UTC`, `Z` → minutes east of UTC.

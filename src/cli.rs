@@ -26,6 +26,26 @@ pub enum Command {
     Rules(RulesArgs),
     /// Generate benchmark data: rule documents, or log exports with planted results.
     Gen(GenArgs),
+    /// Print the completion script of a shell on stdout, e.g.
+    /// `loghunt completions bash > ~/.local/share/bash-completion/completions/loghunt`.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) on stdout: `loghunt man | man -l -`; `loghunt man scan` for a
+    /// subcommand's page.
+    Man(ManArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ManArgs {
+    /// The subcommand whose page to print, e.g. `scan` or `gen rules` (default: the main page).
+    #[arg(value_name = "SUBCOMMAND")]
+    pub subcommand: Vec<String>,
 }
 
 #[derive(Debug, clap::Args)]

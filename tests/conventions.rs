@@ -1,0 +1,88 @@
+//! The command line's conventions, through the real binary: shell completions and man pages,
+//! colour only on a terminal (and never with `NO_COLOR`), `--output PATH` instead of shell
+//! redirection, and `rules --lint` for CI over a rules repository.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+const SUBCOMMANDS: [&str; 4] = ["scan", "query", "rules", "gen"];
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The binary with stdout and stderr as pipes, and `NO_COLOR` as given (unset when `None`),
+/// whatever the environment the tests run in.
+fn loghunt_with(args: &[&str], no_color: Option<&str>) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_loghunt"));
+    command.current_dir(repo()).args(args).env_remove("NO_COLOR");
+    if let Some(value) = no_color {
+        command.env("NO_COLOR", value);
+    }
+    command.output().expect("the loghunt binary runs")
+}
+
+fn loghunt(args: &[&str]) -> Output {
+    loghunt_with(args, None)
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).expect("stdout is UTF-8")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn every_shell_gets_a_completion_script_naming_the_subcommands() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let output = loghunt(&["completions", shell]);
+        assert_eq!(output.status.code(), Some(0), "{shell}: {}", stderr(&output));
+        let script = stdout(&output);
+        assert!(!script.trim().is_empty(), "{shell}: empty script");
+        for subcommand in SUBCOMMANDS {
+            assert!(
+                script.contains(subcommand),
+                "{shell}: `{subcommand}` missing:\n{script}"
+            );
+        }
+        // The flags of a subcommand are completed too.
+        assert!(script.contains("chunk-size"), "{shell}: scan's flags missing");
+    }
+}
+
+#[test]
+fn an_unknown_shell_is_a_usage_error() {
+    let output = loghunt(&["completions", "tcsh"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("tcsh"), "{}", stderr(&output));
+}
+
+#[test]
+fn the_man_page_is_roff_naming_the_subcommands() {
+    let output = loghunt(&["man"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let page = stdout(&output);
+    assert!(page.contains(".TH loghunt 1"), "{page}");
+    assert!(page.contains(".SH SUBCOMMANDS"), "{page}");
+    for subcommand in SUBCOMMANDS {
+        assert!(
+            page.contains(&format!("loghunt\\-{subcommand}(1)")),
+            "`{subcommand}` missing:\n{page}"
+        );
+    }
+}
+
+#[test]
+fn a_subcommand_has_its_own_man_page_with_its_flags() {
+    let output = loghunt(&["man", "scan"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let page = stdout(&output);
+    assert!(page.contains(".TH loghunt-scan 1"), "{page}");
+    assert!(page.contains("\\-\\-chunk\\-size"), "{page}");
+
+    let output = loghunt(&["man", "scna"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("no subcommand `scna`"), "{}", stderr(&output));
+}
