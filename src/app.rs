@@ -23,7 +23,8 @@ use crate::{input, manual, schema};
 pub enum Outcome {
     /// 0: the scan completed and found nothing.
     Clean,
-    /// 1: the scan completed and found results.
+    /// 1: the scan completed and found results (`rules`: a query refused by `--check`, a warning
+    /// under `--lint`).
     Found,
     /// 2: some input could not be read (results, if any, were still printed).
     Incomplete,
@@ -140,15 +141,15 @@ fn now_ticks(text: Option<&str>) -> Result<i64, Error> {
     }
 }
 
-/// Loads and compiles the rules, each on the worker that read it, printing warnings on stderr.
-/// `keep` picks what of each source rule outlives its compilation: the scan keeps nothing, so
-/// a million IOC table rows are never held at once.
+/// Loads and compiles the rules, each on the worker that read it, printing warnings on stderr
+/// and counting them. `keep` picks what of each source rule outlives its compilation: the scan
+/// keeps nothing, so a million IOC table rows are never held at once.
 fn load_plan<T: Send>(
     paths: &[PathBuf],
     now: i64,
     environment: &plan::Environment,
     keep: impl Fn(Rule) -> T + Sync,
-) -> Result<(Vec<T>, Plan), Error> {
+) -> Result<(Vec<T>, Plan, usize), Error> {
     let loaded = rules::load_with(paths, |rule| {
         let compiled = plan::compile_rule_in(&rule, now, environment);
         (keep(rule), compiled)
@@ -167,7 +168,8 @@ fn load_plan<T: Send>(
     for warning in loaded.warnings.iter().chain(&plan.warnings) {
         writeln!(stderr, "loghunt: warning: {warning}")?;
     }
-    Ok((kept, plan))
+    let warnings = loaded.warnings.len() + plan.warnings.len();
+    Ok((kept, plan, warnings))
 }
 
 fn scan_command(args: ScanArgs) -> Result<Outcome, Error> {
@@ -450,9 +452,11 @@ fn check_command(args: RulesArgs) -> Result<Outcome, Error> {
     })
 }
 
+/// `loghunt rules PATH...`: each rule as loaded and compiled; with `--lint`, warnings make the
+/// exit code 1.
 fn rules_command(args: RulesArgs) -> Result<Outcome, Error> {
     let now = now_ticks(args.now.as_deref())?;
-    let (rules, plan) = load_plan(&args.rules, now, &plan::Environment::default(), |rule| rule)?;
+    let (rules, plan, warnings) = load_plan(&args.rules, now, &plan::Environment::default(), |rule| rule)?;
     let mut stdout = io::stdout().lock();
     for (rule, compiled) in rules.iter().zip(&plan.rules) {
         writeln!(stdout, "{}", rule.id)?;
@@ -485,6 +489,12 @@ fn rules_command(args: RulesArgs) -> Result<Outcome, Error> {
                 writeln!(stdout, "      exclusion: {filter}")?;
             }
         }
+    }
+    stdout.flush()?;
+    if args.lint && warnings > 0 {
+        let noun = if warnings == 1 { "warning" } else { "warnings" };
+        writeln!(io::stderr(), "loghunt: --lint: {warnings} {noun}")?;
+        return Ok(Outcome::Found);
     }
     Ok(Outcome::Clean)
 }

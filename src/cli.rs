@@ -165,6 +165,11 @@ pub struct RulesArgs {
     /// first reason; the last line gives the share accepted. Exit 1 if any is refused.
     #[arg(long)]
     pub check: bool,
+
+    /// Treat warnings (an IOC table that disagrees with the query, a malformed hash, a wrong
+    /// `Total IOCs:` count...) as failures: exit 1 if there is any, for CI over a rules repository.
+    #[arg(long, conflicts_with = "check")]
+    pub lint: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -2,7 +2,7 @@
 //! colour only on a terminal (and never with `NO_COLOR`), `--output PATH` instead of shell
 //! redirection, and `rules --lint` for CI over a rules repository.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 const SUBCOMMANDS: [&str; 4] = ["scan", "query", "rules", "gen"];
@@ -24,6 +24,12 @@ fn loghunt_with(args: &[&str], no_color: Option<&str>) -> Output {
 
 fn loghunt(args: &[&str]) -> Output {
     loghunt_with(args, None)
+}
+
+fn write_rule(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
 }
 
 fn stdout(output: &Output) -> String {
@@ -85,4 +91,68 @@ fn a_subcommand_has_its_own_man_page_with_its_flags() {
     let output = loghunt(&["man", "scna"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("no subcommand `scna`"), "{}", stderr(&output));
+}
+
+/// A seed document whose IOC table and query lists have drifted apart (as in `tests/cli.rs`).
+fn drifted_rule(dir: &Path) -> PathBuf {
+    let seed = std::fs::read_to_string(repo().join("rules/000_4a715f3ed2ee4353.txt")).unwrap();
+    let document = seed.replace(
+        "\"9c9b962deead54c4364d378324e1f4ec603ab81c\"]",
+        "\"9c9b962deead54c4364d378324e1f4ec603ab81c\", \"deadbeef00000000000000000000000000000000\"]",
+    );
+    assert_ne!(document, seed, "the seed still has the list this test edits");
+    write_rule(dir, "drifted.txt", &document)
+}
+
+#[test]
+fn lint_turns_rule_warnings_into_exit_code_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let rule = drifted_rule(dir.path());
+    let rule = rule.to_str().unwrap();
+
+    let output = loghunt(&["rules", rule]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "without --lint warnings pass: {}",
+        stderr(&output)
+    );
+
+    let output = loghunt(&["rules", "--lint", rule]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let err = stderr(&output);
+    assert!(
+        err.contains("loghunt: warning: rule drifted: 1 value(s) in the query's lists are not in the IOC table"),
+        "{err}"
+    );
+    assert!(err.ends_with("loghunt: --lint: 1 warning\n"), "{err}");
+    assert!(stdout(&output).starts_with("drifted\n"), "the rules are still listed");
+}
+
+#[test]
+fn lint_passes_the_seed_rules() {
+    let output = loghunt(&["rules", "--lint", "rules"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(stderr(&output), "", "no warnings, no lint line");
+}
+
+#[test]
+fn lint_passes_a_directory_only_when_every_rule_is_clean() {
+    let dir = tempfile::tempdir().unwrap();
+    for seed in std::fs::read_dir(repo().join("rules")).unwrap() {
+        let seed = seed.unwrap().path();
+        std::fs::copy(&seed, dir.path().join(seed.file_name().unwrap())).unwrap();
+    }
+    let clean = loghunt(&["rules", "--lint", dir.path().to_str().unwrap()]);
+    assert_eq!(clean.status.code(), Some(0), "{}", stderr(&clean));
+    drifted_rule(dir.path());
+    let drifted = loghunt(&["rules", "--lint", dir.path().to_str().unwrap()]);
+    assert_eq!(drifted.status.code(), Some(1), "{}", stderr(&drifted));
+}
+
+#[test]
+fn lint_and_check_are_not_combined() {
+    let output = loghunt(&["rules", "--lint", "--check", "rules"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("cannot be used with"), "{}", stderr(&output));
 }
