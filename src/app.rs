@@ -3,8 +3,9 @@
 //! code.
 
 use std::fmt;
+use std::fs::File;
 use std::io::{self, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use crate::cli::{Command, FormatArg, QueryArgs, RulesArgs, RunArgs, ScanArgs};
@@ -342,6 +343,10 @@ fn run_scan(source: RuleSource, paths: Vec<PathBuf>, args: RunArgs) -> Result<Ou
         }
     };
 
+    // After the rules (a bad rule leaves an earlier output alone), before the logs (a path that
+    // cannot be written fails at once, not after the scan).
+    let destination = Destination::open(args.output.as_deref())?;
+
     let (files, discovery_errors, skipped) = input::discover(&paths);
     let options = ScanOptions {
         threads,
@@ -381,13 +386,11 @@ fn run_scan(source: RuleSource, paths: Vec<PathBuf>, args: RunArgs) -> Result<Ou
         .finish(collected, &mut |_, external| externals.load(external), now, max_memory)
         .map_err(|(rule, e)| Error::Run(format!("rule {rule}: {e}")))?;
 
-    let mut stdout = io::BufWriter::new(io::stdout().lock());
     let printed = Results {
         rules: &results,
         files: &files,
     };
-    output::write_results(&mut stdout, format, &printed)?;
-    stdout.flush()?;
+    destination.write(|out| output::write_results(out, format, &printed))?;
 
     let mut stderr = io::stderr().lock();
     for error in &discovery_errors {
@@ -406,6 +409,44 @@ fn run_scan(source: RuleSource, paths: Vec<PathBuf>, args: RunArgs) -> Result<Ou
     } else {
         Outcome::Clean
     })
+}
+
+/// Where result rows go: stdout, or the file of `--output`.
+enum Destination {
+    Stdout,
+    File { path: PathBuf, file: File },
+}
+
+impl Destination {
+    fn open(output: Option<&Path>) -> Result<Destination, Error> {
+        match output {
+            None => Ok(Destination::Stdout),
+            Some(path) if path == Path::new("-") => Ok(Destination::Stdout),
+            Some(path) => {
+                let file = File::create(path)
+                    .map_err(|e| Error::Usage(format!("--output {}: cannot create: {e}", path.display())))?;
+                Ok(Destination::File {
+                    path: path.to_path_buf(),
+                    file,
+                })
+            }
+        }
+    }
+
+    /// Runs `print` over a buffered writer to the destination and flushes it. A failed write to
+    /// the file names it; one to stdout keeps its kind, so that a closed pipe stays quiet.
+    fn write(self, print: impl FnOnce(&mut io::BufWriter<Box<dyn Write>>) -> io::Result<()>) -> Result<(), Error> {
+        let (target, path): (Box<dyn Write>, _) = match self {
+            Destination::Stdout => (Box::new(io::stdout().lock()), None),
+            Destination::File { path, file } => (Box::new(file), Some(path)),
+        };
+        let mut out = io::BufWriter::new(target);
+        let written = print(&mut out).and_then(|()| out.flush());
+        written.map_err(|e| match path {
+            Some(path) => Error::Output(io::Error::new(e.kind(), format!("{}: {e}", path.display()))),
+            None => Error::Output(e),
+        })
+    }
 }
 
 /// A quarter of the machine's memory (from /proc/meminfo), or 4 GiB where it cannot be read.

@@ -84,9 +84,14 @@ pub struct RunArgs {
     #[arg(long, value_name = "TABLE")]
     pub table: Option<String>,
 
-    /// How to print result rows on stdout.
+    /// How to print result rows.
     #[arg(long, value_enum, default_value_t = FormatArg::Table)]
     pub format: FormatArg,
+
+    /// Write the result rows to this file (created, or emptied) instead of stdout; the summary
+    /// stays on stderr. `-` is stdout.
+    #[arg(long, short = 'o', value_name = "PATH")]
+    pub output: Option<PathBuf>,
 
     /// Worker threads (default: every core).
     #[arg(long, short = 'j', value_name = "N")]

@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+const NOW: &str = "2026-06-21T00:00:00Z";
 const SUBCOMMANDS: [&str; 4] = ["scan", "query", "rules", "gen"];
 
 fn repo() -> PathBuf {
@@ -155,4 +156,69 @@ fn lint_and_check_are_not_combined() {
     let output = loghunt(&["rules", "--lint", "--check", "rules"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("cannot be used with"), "{}", stderr(&output));
+}
+
+fn scan_samples(extra: &[&str]) -> Output {
+    let mut args = vec!["scan", "--rules", "rules", "--now", NOW];
+    args.extend_from_slice(extra);
+    args.push("sample-logs");
+    loghunt(&args)
+}
+
+#[test]
+fn output_writes_the_results_to_a_file_and_the_summary_to_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    for format in ["table", "jsonl", "csv"] {
+        let piped = scan_samples(&["--format", format]);
+        assert_eq!(piped.status.code(), Some(1), "{}", stderr(&piped));
+        assert!(!piped.stdout.is_empty());
+
+        let path = dir.path().join(format!("results.{format}"));
+        // An existing file is emptied first, not written over in place.
+        std::fs::write(&path, "x".repeat(piped.stdout.len() * 2)).unwrap();
+        let written = scan_samples(&["--format", format, "--output", path.to_str().unwrap()]);
+        assert_eq!(written.status.code(), Some(1), "{}", stderr(&written));
+        assert_eq!(stdout(&written), "", "{format}: nothing on stdout");
+        assert!(
+            stderr(&written).contains("results:"),
+            "{format}: the summary stays on stderr"
+        );
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            piped.stdout,
+            "{format}: the file holds what stdout would"
+        );
+    }
+}
+
+#[test]
+fn output_works_for_query_and_dash_is_stdout() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("dns.jsonl");
+    let query = "DnsEvents | where Name has 'my_x' | project Name";
+    let base = ["query", "--now", NOW, "--format", "jsonl", "-q"];
+    let piped = loghunt(&[&base[..], &[query, "sample-logs"]].concat());
+    assert_eq!(piped.status.code(), Some(1), "{}", stderr(&piped));
+
+    let written = loghunt(&[&base[..], &["-o", path.to_str().unwrap(), query, "sample-logs"]].concat());
+    assert_eq!(written.status.code(), Some(1), "{}", stderr(&written));
+    assert_eq!((stdout(&written), stderr(&written)), (String::new(), String::new()));
+    assert_eq!(std::fs::read(&path).unwrap(), piped.stdout);
+
+    let dash = loghunt(&[&base[..], &["--output", "-", query, "sample-logs"]].concat());
+    assert_eq!(dash.stdout, piped.stdout);
+}
+
+#[test]
+fn an_output_that_cannot_be_created_fails_before_the_scan() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("missing-folder/results.jsonl");
+    let output = scan_samples(&["--output", path.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let err = stderr(&output);
+    assert!(
+        err.contains("loghunt: error: --output ") && err.contains("cannot create"),
+        "{err}"
+    );
+    assert!(!err.contains("records:"), "no scan ran:\n{err}");
 }
