@@ -8,11 +8,11 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use crate::cli::{Command, FormatArg, QueryArgs, RulesArgs, RunArgs, ScanArgs};
+use crate::cli::{ColorArg, Command, FormatArg, QueryArgs, RulesArgs, RunArgs, ScanArgs};
 use crate::cli::{CompletionsArgs, GenArgs, GenCommand, ManArgs, ShapeArg};
 use crate::generate::{self, LogTable, LogsOptions, RulesOptions, Shape};
 use crate::input::csv::CsvOptions;
-use crate::output::{self, Format, Results};
+use crate::output::{self, ColorChoice, Format, Results, Style};
 use crate::plan::{self, CompileError, Plan};
 use crate::rules::{self, Rule, RuleError};
 use crate::scan::{self, ScanOptions};
@@ -85,6 +85,20 @@ pub fn run(command: Command) -> Result<Outcome, Error> {
     }
 }
 
+/// How messages on stderr are styled for `command` (its `--color`, whether stderr is a terminal,
+/// `NO_COLOR`); `main` prints the final error with it.
+pub fn stderr_style(command: &Command) -> Style {
+    color_choice(command.color()).for_stream(&io::stderr())
+}
+
+fn color_choice(arg: ColorArg) -> ColorChoice {
+    match arg {
+        ColorArg::Auto => ColorChoice::Auto,
+        ColorArg::Always => ColorChoice::Always,
+        ColorArg::Never => ColorChoice::Never,
+    }
+}
+
 /// `loghunt completions SHELL`: the script on stdout.
 fn completions_command(args: CompletionsArgs) -> Result<Outcome, Error> {
     let mut stdout = io::stdout().lock();
@@ -150,6 +164,7 @@ fn load_plan<T: Send>(
     now: i64,
     environment: &plan::Environment,
     keep: impl Fn(Rule) -> T + Sync,
+    stderr_style: Style,
 ) -> Result<(Vec<T>, Plan, usize), Error> {
     let loaded = rules::load_with(paths, |rule| {
         let compiled = plan::compile_rule_in(&rule, now, environment);
@@ -167,7 +182,7 @@ fn load_plan<T: Send>(
     let plan = Plan::from_compiled(compiled).map_err(Error::Compile)?;
     let mut stderr = io::stderr().lock();
     for warning in loaded.warnings.iter().chain(&plan.warnings) {
-        writeln!(stderr, "loghunt: warning: {warning}")?;
+        writeln!(stderr, "loghunt: {} {warning}", stderr_style.warning("warning:"))?;
     }
     let warnings = loaded.warnings.len() + plan.warnings.len();
     Ok((kept, plan, warnings))
@@ -294,6 +309,8 @@ impl ExternalFiles {
 
 fn run_scan(source: RuleSource, paths: Vec<PathBuf>, args: RunArgs) -> Result<Outcome, Error> {
     let started = Instant::now();
+    let color = color_choice(args.color);
+    let stderr_style = color.for_stream(&io::stderr());
     let now = now_ticks(args.now.as_deref())?;
     let table = match &args.table {
         None => None,
@@ -331,13 +348,16 @@ fn run_scan(source: RuleSource, paths: Vec<PathBuf>, args: RunArgs) -> Result<Ou
         .build()
         .map_err(|e| Error::Usage(format!("cannot start {threads} threads: {e}")))?;
     let plan = match source {
-        RuleSource::Paths(rules) => pool.install(|| load_plan(&rules, now, &environment, drop))?.1,
+        RuleSource::Paths(rules) => {
+            pool.install(|| load_plan(&rules, now, &environment, drop, stderr_style))?
+                .1
+        }
         RuleSource::One(rule) => {
             let compiled = plan::compile_rule_in(&rule, now, &environment);
             let plan = Plan::from_compiled(vec![compiled]).map_err(Error::Compile)?;
             let mut stderr = io::stderr().lock();
             for warning in &plan.warnings {
-                writeln!(stderr, "loghunt: warning: {warning}")?;
+                writeln!(stderr, "loghunt: {} {warning}", stderr_style.warning("warning:"))?;
             }
             plan
         }
@@ -390,14 +410,16 @@ fn run_scan(source: RuleSource, paths: Vec<PathBuf>, args: RunArgs) -> Result<Ou
         rules: &results,
         files: &files,
     };
-    destination.write(|out| output::write_results(out, format, &printed))?;
+    let stdout_style = destination.style(color);
+    destination.write(|out| output::write_results(out, format, &printed, stdout_style))?;
 
     let mut stderr = io::stderr().lock();
     for error in &discovery_errors {
-        writeln!(stderr, "loghunt: error: {}: {}", error.path.display(), error.message)?;
+        let label = stderr_style.error("error:");
+        writeln!(stderr, "loghunt: {label} {}: {}", error.path.display(), error.message)?;
     }
     if !args.quiet {
-        output::write_summary(&mut stderr, &stats, &results, skipped, started.elapsed())?;
+        output::write_summary(&mut stderr, &stats, &results, skipped, started.elapsed(), stderr_style)?;
     }
     let incomplete = !discovery_errors.is_empty()
         || stats.files_not_fully_read().next().is_some()
@@ -430,6 +452,14 @@ impl Destination {
                     file,
                 })
             }
+        }
+    }
+
+    /// The style of the result rows: colour only on a terminal (or with `--color always`).
+    fn style(&self, color: ColorChoice) -> Style {
+        match self {
+            Destination::Stdout => color.for_stream(&io::stdout()),
+            Destination::File { file, .. } => color.for_stream(file),
         }
     }
 
@@ -497,7 +527,9 @@ fn check_command(args: RulesArgs) -> Result<Outcome, Error> {
 /// exit code 1.
 fn rules_command(args: RulesArgs) -> Result<Outcome, Error> {
     let now = now_ticks(args.now.as_deref())?;
-    let (rules, plan, warnings) = load_plan(&args.rules, now, &plan::Environment::default(), |rule| rule)?;
+    let stderr_style = color_choice(args.color).for_stream(&io::stderr());
+    let environment = plan::Environment::default();
+    let (rules, plan, warnings) = load_plan(&args.rules, now, &environment, |rule| rule, stderr_style)?;
     let mut stdout = io::stdout().lock();
     for (rule, compiled) in rules.iter().zip(&plan.rules) {
         writeln!(stdout, "{}", rule.id)?;

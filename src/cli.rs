@@ -88,6 +88,11 @@ pub struct RunArgs {
     #[arg(long, value_enum, default_value_t = FormatArg::Table)]
     pub format: FormatArg,
 
+    /// Colour the table and the messages on stderr: `auto` on a terminal when `NO_COLOR` is not
+    /// set, `always`, or `never`. JSON lines and CSV are never coloured.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+
     /// Write the result rows to this file (created, or emptied) instead of stdout; the summary
     /// stays on stderr. `-` is stdout.
     #[arg(long, short = 'o', value_name = "PATH")]
@@ -175,6 +180,30 @@ pub struct RulesArgs {
     /// `Total IOCs:` count...) as failures: exit 1 if there is any, for CI over a rules repository.
     #[arg(long, conflicts_with = "check")]
     pub lint: bool,
+
+    /// Colour the warnings on stderr: `auto` on a terminal when `NO_COLOR` is not set, `always`,
+    /// or `never`.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+impl Command {
+    /// The `--color` of the subcommands that have one, `auto` for the others.
+    pub fn color(&self) -> ColorArg {
+        match self {
+            Command::Scan(args) => args.run.color,
+            Command::Query(args) => args.run.color,
+            Command::Rules(args) => args.color,
+            Command::Gen(_) | Command::Completions(_) | Command::Man(_) => ColorArg::Auto,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

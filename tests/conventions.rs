@@ -222,3 +222,77 @@ fn an_output_that_cannot_be_created_fails_before_the_scan() {
     );
     assert!(!err.contains("records:"), "no scan ran:\n{err}");
 }
+
+const ESCAPE: &str = "\x1b[";
+
+/// A scan whose rules warn (a drifted document) and whose results are printed as a table.
+fn scan_with_warning(extra: &[&str], no_color: Option<&str>) -> Output {
+    let dir = tempfile::tempdir().unwrap();
+    let rule = drifted_rule(dir.path());
+    let mut args = vec!["scan", "--rules", rule.to_str().unwrap(), "--now", NOW];
+    args.extend_from_slice(extra);
+    args.push("sample-logs");
+    let output = loghunt_with(&args, no_color);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(stderr(&output).contains("warning:"), "{}", stderr(&output));
+    output
+}
+
+#[test]
+fn pipes_get_no_colour_by_default() {
+    let output = scan_with_warning(&[], None);
+    assert!(!stdout(&output).contains(ESCAPE), "{}", stdout(&output));
+    assert!(!stderr(&output).contains(ESCAPE), "{}", stderr(&output));
+}
+
+#[test]
+fn color_always_colours_the_table_and_stderr() {
+    let output = scan_with_warning(&["--color", "always"], None);
+    let (out, err) = (stdout(&output), stderr(&output));
+    assert!(out.starts_with("\x1b[1mdrifted — ThreatFox"), "a bold heading:\n{out}");
+    assert!(err.contains("loghunt: \x1b[33mwarning:\x1b[0m rule drifted: "), "{err}");
+    // Only the heading is styled: the aligned cells are the same bytes as without colour.
+    let plain = scan_with_warning(&["--color", "never"], None);
+    let strip = |text: &str| text.replace("\x1b[1m", "").replace("\x1b[0m", "");
+    assert_eq!(strip(&out), stdout(&plain));
+    assert!(!stderr(&plain).contains(ESCAPE));
+}
+
+#[test]
+fn json_lines_and_csv_are_never_coloured() {
+    for format in ["jsonl", "csv"] {
+        let output = scan_with_warning(&["--color", "always", "--format", format], None);
+        assert!(!stdout(&output).contains(ESCAPE), "{format}: {}", stdout(&output));
+        assert!(stderr(&output).contains(ESCAPE), "{format}: stderr is still coloured");
+    }
+}
+
+#[test]
+fn no_color_turns_auto_off_but_not_an_explicit_always() {
+    for value in ["1", "0", "false"] {
+        let output = scan_with_warning(&["--color", "auto"], Some(value));
+        assert!(!stdout(&output).contains(ESCAPE) && !stderr(&output).contains(ESCAPE));
+    }
+    // An explicit flag overrides the environment, as no-color.org asks.
+    let output = scan_with_warning(&["--color", "always"], Some("1"));
+    assert!(stdout(&output).contains(ESCAPE) && stderr(&output).contains(ESCAPE));
+}
+
+#[test]
+fn errors_and_rule_warnings_follow_color_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing/out.txt");
+    let output = scan_samples(&["--color", "always", "--output", missing.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).starts_with("loghunt: \x1b[1;31merror:\x1b[0m --output "),
+        "{}",
+        stderr(&output)
+    );
+
+    let rule = drifted_rule(dir.path());
+    let output = loghunt(&["rules", "--lint", "--color", "always", rule.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("\x1b[33mwarning:"), "{}", stderr(&output));
+    assert!(!stdout(&output).contains(ESCAPE), "the listing is plain");
+}
