@@ -3,27 +3,29 @@
 //! code.
 
 use std::fmt;
+use std::fs::File;
 use std::io::{self, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use crate::cli::{Command, FormatArg, QueryArgs, RulesArgs, RunArgs, ScanArgs};
-use crate::cli::{GenArgs, GenCommand, ShapeArg};
+use crate::cli::{ColorArg, Command, FormatArg, QueryArgs, RulesArgs, RunArgs, ScanArgs};
+use crate::cli::{CompletionsArgs, GenArgs, GenCommand, ManArgs, ShapeArg};
 use crate::generate::{self, LogTable, LogsOptions, RulesOptions, Shape};
 use crate::input::csv::CsvOptions;
-use crate::output::{self, Format, Results};
+use crate::output::{self, ColorChoice, Format, Results, Style};
 use crate::plan::{self, CompileError, Plan};
 use crate::rules::{self, Rule, RuleError};
 use crate::scan::{self, ScanOptions};
 use crate::time::{parse_datetime, TICKS_PER_SECOND};
-use crate::{input, schema};
+use crate::{input, manual, schema};
 
 /// How a run ended, in the terms of the exit codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
     /// 0: the scan completed and found nothing.
     Clean,
-    /// 1: the scan completed and found results.
+    /// 1: the scan completed and found results (`rules`: a query refused by `--check`, a warning
+    /// under `--lint`).
     Found,
     /// 2: some input could not be read (results, if any, were still printed).
     Incomplete,
@@ -78,7 +80,40 @@ pub fn run(command: Command) -> Result<Outcome, Error> {
         Command::Rules(args) if args.check => check_command(args),
         Command::Rules(args) => rules_command(args),
         Command::Gen(args) => gen_command(args),
+        Command::Completions(args) => completions_command(args),
+        Command::Man(args) => man_command(args),
     }
+}
+
+/// How messages on stderr are styled for `command` (its `--color`, whether stderr is a terminal,
+/// `NO_COLOR`); `main` prints the final error with it.
+pub fn stderr_style(command: &Command) -> Style {
+    color_choice(command.color()).for_stream(&io::stderr())
+}
+
+fn color_choice(arg: ColorArg) -> ColorChoice {
+    match arg {
+        ColorArg::Auto => ColorChoice::Auto,
+        ColorArg::Always => ColorChoice::Always,
+        ColorArg::Never => ColorChoice::Never,
+    }
+}
+
+/// `loghunt completions SHELL`: the script on stdout.
+fn completions_command(args: CompletionsArgs) -> Result<Outcome, Error> {
+    let mut stdout = io::stdout().lock();
+    stdout.write_all(&manual::completions(args.shell))?;
+    stdout.flush()?;
+    Ok(Outcome::Clean)
+}
+
+/// `loghunt man [SUBCOMMAND...]`: the roff page on stdout.
+fn man_command(args: ManArgs) -> Result<Outcome, Error> {
+    let page = manual::man_page(&args.subcommand).map_err(Error::Usage)?;
+    let mut stdout = io::stdout().lock();
+    stdout.write_all(&page)?;
+    stdout.flush()?;
+    Ok(Outcome::Clean)
 }
 
 /// `+02:00`, `-0500`, `+2`, `UTC`, `Z` → minutes east of UTC.
@@ -121,15 +156,16 @@ fn now_ticks(text: Option<&str>) -> Result<i64, Error> {
     }
 }
 
-/// Loads and compiles the rules, each on the worker that read it, printing warnings on stderr.
-/// `keep` picks what of each source rule outlives its compilation: the scan keeps nothing, so
-/// a million IOC table rows are never held at once.
+/// Loads and compiles the rules, each on the worker that read it, printing warnings on stderr
+/// and counting them. `keep` picks what of each source rule outlives its compilation: the scan
+/// keeps nothing, so a million IOC table rows are never held at once.
 fn load_plan<T: Send>(
     paths: &[PathBuf],
     now: i64,
     environment: &plan::Environment,
     keep: impl Fn(Rule) -> T + Sync,
-) -> Result<(Vec<T>, Plan), Error> {
+    stderr_style: Style,
+) -> Result<(Vec<T>, Plan, usize), Error> {
     let loaded = rules::load_with(paths, |rule| {
         let compiled = plan::compile_rule_in(&rule, now, environment);
         (keep(rule), compiled)
@@ -146,9 +182,10 @@ fn load_plan<T: Send>(
     let plan = Plan::from_compiled(compiled).map_err(Error::Compile)?;
     let mut stderr = io::stderr().lock();
     for warning in loaded.warnings.iter().chain(&plan.warnings) {
-        writeln!(stderr, "loghunt: warning: {warning}")?;
+        writeln!(stderr, "loghunt: {} {warning}", stderr_style.warning("warning:"))?;
     }
-    Ok((kept, plan))
+    let warnings = loaded.warnings.len() + plan.warnings.len();
+    Ok((kept, plan, warnings))
 }
 
 fn scan_command(args: ScanArgs) -> Result<Outcome, Error> {
@@ -272,6 +309,8 @@ impl ExternalFiles {
 
 fn run_scan(source: RuleSource, paths: Vec<PathBuf>, args: RunArgs) -> Result<Outcome, Error> {
     let started = Instant::now();
+    let color = color_choice(args.color);
+    let stderr_style = color.for_stream(&io::stderr());
     let now = now_ticks(args.now.as_deref())?;
     let table = match &args.table {
         None => None,
@@ -309,17 +348,24 @@ fn run_scan(source: RuleSource, paths: Vec<PathBuf>, args: RunArgs) -> Result<Ou
         .build()
         .map_err(|e| Error::Usage(format!("cannot start {threads} threads: {e}")))?;
     let plan = match source {
-        RuleSource::Paths(rules) => pool.install(|| load_plan(&rules, now, &environment, drop))?.1,
+        RuleSource::Paths(rules) => {
+            pool.install(|| load_plan(&rules, now, &environment, drop, stderr_style))?
+                .1
+        }
         RuleSource::One(rule) => {
             let compiled = plan::compile_rule_in(&rule, now, &environment);
             let plan = Plan::from_compiled(vec![compiled]).map_err(Error::Compile)?;
             let mut stderr = io::stderr().lock();
             for warning in &plan.warnings {
-                writeln!(stderr, "loghunt: warning: {warning}")?;
+                writeln!(stderr, "loghunt: {} {warning}", stderr_style.warning("warning:"))?;
             }
             plan
         }
     };
+
+    // After the rules (a bad rule leaves an earlier output alone), before the logs (a path that
+    // cannot be written fails at once, not after the scan).
+    let destination = Destination::open(args.output.as_deref())?;
 
     let (files, discovery_errors, skipped) = input::discover(&paths);
     let options = ScanOptions {
@@ -360,20 +406,20 @@ fn run_scan(source: RuleSource, paths: Vec<PathBuf>, args: RunArgs) -> Result<Ou
         .finish(collected, &mut |_, external| externals.load(external), now, max_memory)
         .map_err(|(rule, e)| Error::Run(format!("rule {rule}: {e}")))?;
 
-    let mut stdout = io::BufWriter::new(io::stdout().lock());
     let printed = Results {
         rules: &results,
         files: &files,
     };
-    output::write_results(&mut stdout, format, &printed)?;
-    stdout.flush()?;
+    let stdout_style = destination.style(color);
+    destination.write(|out| output::write_results(out, format, &printed, stdout_style))?;
 
     let mut stderr = io::stderr().lock();
     for error in &discovery_errors {
-        writeln!(stderr, "loghunt: error: {}: {}", error.path.display(), error.message)?;
+        let label = stderr_style.error("error:");
+        writeln!(stderr, "loghunt: {label} {}: {}", error.path.display(), error.message)?;
     }
     if !args.quiet {
-        output::write_summary(&mut stderr, &stats, &results, skipped, started.elapsed())?;
+        output::write_summary(&mut stderr, &stats, &results, skipped, started.elapsed(), stderr_style)?;
     }
     let incomplete = !discovery_errors.is_empty()
         || stats.files_not_fully_read().next().is_some()
@@ -385,6 +431,52 @@ fn run_scan(source: RuleSource, paths: Vec<PathBuf>, args: RunArgs) -> Result<Ou
     } else {
         Outcome::Clean
     })
+}
+
+/// Where result rows go: stdout, or the file of `--output`.
+enum Destination {
+    Stdout,
+    File { path: PathBuf, file: File },
+}
+
+impl Destination {
+    fn open(output: Option<&Path>) -> Result<Destination, Error> {
+        match output {
+            None => Ok(Destination::Stdout),
+            Some(path) if path == Path::new("-") => Ok(Destination::Stdout),
+            Some(path) => {
+                let file = File::create(path)
+                    .map_err(|e| Error::Usage(format!("--output {}: cannot create: {e}", path.display())))?;
+                Ok(Destination::File {
+                    path: path.to_path_buf(),
+                    file,
+                })
+            }
+        }
+    }
+
+    /// The style of the result rows: colour only on a terminal (or with `--color always`).
+    fn style(&self, color: ColorChoice) -> Style {
+        match self {
+            Destination::Stdout => color.for_stream(&io::stdout()),
+            Destination::File { file, .. } => color.for_stream(file),
+        }
+    }
+
+    /// Runs `print` over a buffered writer to the destination and flushes it. A failed write to
+    /// the file names it; one to stdout keeps its kind, so that a closed pipe stays quiet.
+    fn write(self, print: impl FnOnce(&mut io::BufWriter<Box<dyn Write>>) -> io::Result<()>) -> Result<(), Error> {
+        let (target, path): (Box<dyn Write>, _) = match self {
+            Destination::Stdout => (Box::new(io::stdout().lock()), None),
+            Destination::File { path, file } => (Box::new(file), Some(path)),
+        };
+        let mut out = io::BufWriter::new(target);
+        let written = print(&mut out).and_then(|()| out.flush());
+        written.map_err(|e| match path {
+            Some(path) => Error::Output(io::Error::new(e.kind(), format!("{}: {e}", path.display()))),
+            None => Error::Output(e),
+        })
+    }
 }
 
 /// A quarter of the machine's memory (from /proc/meminfo), or 4 GiB where it cannot be read.
@@ -431,9 +523,13 @@ fn check_command(args: RulesArgs) -> Result<Outcome, Error> {
     })
 }
 
+/// `loghunt rules PATH...`: each rule as loaded and compiled; with `--lint`, warnings make the
+/// exit code 1.
 fn rules_command(args: RulesArgs) -> Result<Outcome, Error> {
     let now = now_ticks(args.now.as_deref())?;
-    let (rules, plan) = load_plan(&args.rules, now, &plan::Environment::default(), |rule| rule)?;
+    let stderr_style = color_choice(args.color).for_stream(&io::stderr());
+    let environment = plan::Environment::default();
+    let (rules, plan, warnings) = load_plan(&args.rules, now, &environment, |rule| rule, stderr_style)?;
     let mut stdout = io::stdout().lock();
     for (rule, compiled) in rules.iter().zip(&plan.rules) {
         writeln!(stdout, "{}", rule.id)?;
@@ -466,6 +562,12 @@ fn rules_command(args: RulesArgs) -> Result<Outcome, Error> {
                 writeln!(stdout, "      exclusion: {filter}")?;
             }
         }
+    }
+    stdout.flush()?;
+    if args.lint && warnings > 0 {
+        let noun = if warnings == 1 { "warning" } else { "warnings" };
+        writeln!(io::stderr(), "loghunt: --lint: {warnings} {noun}")?;
+        return Ok(Outcome::Found);
     }
     Ok(Outcome::Clean)
 }

@@ -26,6 +26,26 @@ pub enum Command {
     Rules(RulesArgs),
     /// Generate benchmark data: rule documents, or log exports with planted results.
     Gen(GenArgs),
+    /// Print the completion script of a shell on stdout, e.g.
+    /// `loghunt completions bash > ~/.local/share/bash-completion/completions/loghunt`.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) on stdout: `loghunt man | man -l -`; `loghunt man scan` for a
+    /// subcommand's page.
+    Man(ManArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ManArgs {
+    /// The subcommand whose page to print, e.g. `scan` or `gen rules` (default: the main page).
+    #[arg(value_name = "SUBCOMMAND")]
+    pub subcommand: Vec<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -64,9 +84,19 @@ pub struct RunArgs {
     #[arg(long, value_name = "TABLE")]
     pub table: Option<String>,
 
-    /// How to print result rows on stdout.
+    /// How to print result rows.
     #[arg(long, value_enum, default_value_t = FormatArg::Table)]
     pub format: FormatArg,
+
+    /// Colour the table and the messages on stderr: `auto` on a terminal when `NO_COLOR` is not
+    /// set, `always`, or `never`. JSON lines and CSV are never coloured.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+
+    /// Write the result rows to this file (created, or emptied) instead of stdout; the summary
+    /// stays on stderr. `-` is stdout.
+    #[arg(long, short = 'o', value_name = "PATH")]
+    pub output: Option<PathBuf>,
 
     /// Worker threads (default: every core).
     #[arg(long, short = 'j', value_name = "N")]
@@ -145,6 +175,35 @@ pub struct RulesArgs {
     /// first reason; the last line gives the share accepted. Exit 1 if any is refused.
     #[arg(long)]
     pub check: bool,
+
+    /// Treat warnings (an IOC table that disagrees with the query, a malformed hash, a wrong
+    /// `Total IOCs:` count...) as failures: exit 1 if there is any, for CI over a rules repository.
+    #[arg(long, conflicts_with = "check")]
+    pub lint: bool,
+
+    /// Colour the warnings on stderr: `auto` on a terminal when `NO_COLOR` is not set, `always`,
+    /// or `never`.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+impl Command {
+    /// The `--color` of the subcommands that have one, `auto` for the others.
+    pub fn color(&self) -> ColorArg {
+        match self {
+            Command::Scan(args) => args.run.color,
+            Command::Query(args) => args.run.color,
+            Command::Rules(args) => args.color,
+            Command::Gen(_) | Command::Completions(_) | Command::Man(_) => ColorArg::Auto,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

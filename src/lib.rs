@@ -5,7 +5,8 @@
 //! [`rules`] (documents → rules) → [`kql`] (query text → syntax tree) → [`plan`] (syntax tree →
 //! matchers) → [`input`] (files → records) → [`scan`] (records × plan → results, in parallel) →
 //! [`output`] (results → table / JSON lines / CSV, and the summary). [`schema`], [`value`] and
-//! [`time`] (and [`hashing`]) are the shared vocabulary; [`cli`] and [`app`] are the command line.
+//! [`time`] (and [`hashing`]) are the shared vocabulary; [`cli`] and [`app`] are the command line, and
+//! [`manual`] its completion scripts and man pages.
 
 pub mod app;
 pub mod cli;
@@ -13,6 +14,7 @@ pub mod generate;
 pub mod hashing;
 pub mod input;
 pub mod kql;
+pub mod manual;
 pub mod output;
 pub mod plan;
 pub mod rules;

@@ -9,11 +9,12 @@ use loghunt::cli::Cli;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let stderr_style = app::stderr_style(&cli.command);
     match app::run(cli.command) {
         Ok(outcome) => ExitCode::from(outcome.exit_code()),
         Err(Error::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("loghunt: error: {e}");
+            eprintln!("loghunt: {} {e}", stderr_style.error("error:"));
             ExitCode::from(2)
         }
     }

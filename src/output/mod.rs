@@ -1,13 +1,15 @@
 //! Output: result rows printed as an aligned table, JSON lines or CSV on stdout, and the
 //! summary of what was scanned on stderr. Printers only format; the rows arrive already in
-//! their final order.
+//! their final order, and whether a stream is coloured is decided before ([`color`]).
 
+pub mod color;
 mod summary;
 
 use std::io::{self, Write};
 
 use serde_json::{Map, Value as Json};
 
+pub use color::{ColorChoice, Style};
 pub use summary::write_summary;
 
 use crate::input::LogFile;
@@ -28,9 +30,10 @@ pub struct Results<'a> {
     pub files: &'a [LogFile],
 }
 
-pub fn write_results(out: &mut impl Write, format: Format, results: &Results<'_>) -> io::Result<()> {
+/// Prints the results; `style` colours the table only, never JSON lines or CSV.
+pub fn write_results(out: &mut impl Write, format: Format, results: &Results<'_>, style: Style) -> io::Result<()> {
     match format {
-        Format::Table => write_table(out, results),
+        Format::Table => write_table(out, results, style),
         Format::Jsonl => write_jsonl(out, results),
         Format::Csv => write_csv(out, results),
     }
@@ -114,7 +117,7 @@ fn cell(value: &Value) -> String {
 }
 
 /// Per rule: a heading with its title and count, then the rows in aligned columns.
-fn write_table(out: &mut impl Write, results: &Results<'_>) -> io::Result<()> {
+fn write_table(out: &mut impl Write, results: &Results<'_>, style: Style) -> io::Result<()> {
     for (index, rule) in results.rules.iter().enumerate() {
         let hits = &rule.rows;
         if index > 0 {
@@ -122,7 +125,8 @@ fn write_table(out: &mut impl Write, results: &Results<'_>) -> io::Result<()> {
         }
         let title = rule.title.as_deref().map(|t| format!(" — {t}")).unwrap_or_default();
         let noun = if hits.len() == 1 { "result" } else { "results" };
-        writeln!(out, "{}{} [{}]: {} {}", rule.id, title, rule.table, hits.len(), noun)?;
+        let heading = format!("{}{} [{}]: {} {}", rule.id, title, rule.table, hits.len(), noun);
+        writeln!(out, "{}", style.heading(&heading))?;
         if hits.is_empty() {
             continue;
         }

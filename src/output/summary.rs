@@ -5,6 +5,7 @@
 use std::io::{self, Write};
 use std::time::Duration;
 
+use super::Style;
 use crate::plan::RuleResult;
 use crate::scan::{Stats, UNKNOWN_TABLE};
 
@@ -14,6 +15,7 @@ pub fn write_summary(
     rules: &[RuleResult],
     skipped_files: u64,
     elapsed: Duration,
+    style: Style,
 ) -> io::Result<()> {
     let bytes = stats.bytes();
     let seconds = elapsed.as_secs_f64();
@@ -71,7 +73,8 @@ pub fn write_summary(
     if stats.malformed > 0 {
         writeln!(
             out,
-            "malformed records: {} (first {} shown)",
+            "{} {} (first {} shown)",
+            style.warning("malformed records:"),
             stats.malformed,
             stats.malformed_shown.len()
         )?;
@@ -86,7 +89,7 @@ pub fn write_summary(
     }
     let guesses: Vec<_> = stats.files.iter().filter(|f| !f.warnings.is_empty()).collect();
     if !guesses.is_empty() {
-        writeln!(out, "warnings:")?;
+        writeln!(out, "{}", style.warning("warnings:"))?;
         for file in guesses {
             for warning in &file.warnings {
                 writeln!(out, "  {}: {warning}", file.path.display())?;
@@ -95,7 +98,7 @@ pub fn write_summary(
     }
     let partial: Vec<_> = stats.files_not_fully_read().collect();
     if !partial.is_empty() {
-        writeln!(out, "files not fully read: {}", partial.len())?;
+        writeln!(out, "{} {}", style.error("files not fully read:"), partial.len())?;
         for file in partial {
             for problem in &file.problems {
                 writeln!(out, "  {}: {problem}", file.path.display())?;
