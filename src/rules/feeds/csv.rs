@@ -43,12 +43,14 @@ impl<'a> Table<'a> {
                 }
                 continue;
             }
-            if let Some(columns) = header_columns(trimmed) {
-                return Some(Table {
-                    columns,
-                    text,
-                    first_row_line: number + 1,
-                });
+            if header.is_none() {
+                if let Some(columns) = header_columns(trimmed) {
+                    return Some(Table {
+                        columns,
+                        text,
+                        first_row_line: number + 1,
+                    });
+                }
             }
             let columns = header.or_else(|| default_columns(&banner, trimmed))?;
             return Some(Table {
@@ -94,7 +96,11 @@ impl<'a> Table<'a> {
 
 fn header_columns(line: &str) -> Option<Vec<String>> {
     let columns = split(line.trim()).ok()?;
+    // A data row can hold a column's name as a value (`"sha256_hash"` is an `ioc_type`), but
+    // only a header is all names.
+    let is_name = |c: &String| !c.is_empty() && c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
     let is_header = columns.len() >= 3
+        && columns.iter().all(is_name)
         && columns
             .iter()
             .any(|c| HEADER_MARKS.iter().any(|mark| mark.eq_ignore_ascii_case(c)));

@@ -39,8 +39,14 @@ pub(crate) fn parse(text: &str, sink: &mut Sink) -> Result<Value, FeedError> {
     } else {
         offset(text, line, column)
     };
+    // At the end of the text serde_json counts a line past the last one, at column 0.
+    let line = if error.is_eof() {
+        text.lines().count().max(1)
+    } else {
+        line
+    };
     let what = if error.is_eof() {
-        format!("the JSON ends early at column {column} (the feed is cut off)")
+        "the JSON ends early (the feed is cut off)".to_string()
     } else {
         format!("invalid JSON at column {column} ({error}); nothing after it is read")
     };

@@ -139,10 +139,12 @@ fn read_event(name: &str, event: &Map<String, Value>, sink: &mut Sink) {
     if !not_iocs.is_empty() {
         let count: usize = not_iocs.values().sum();
         let types: Vec<String> = not_iocs.iter().map(|(t, n)| format!("{t} ×{n}")).collect();
+        let attributes = if count == 1 { "attribute" } else { "attributes" };
+        let read = "md5, sha1, sha256, filename|<hash>, domain, hostname, domain|ip, ip-src, ip-dst, ip-src|port, ip-dst|port, url";
         sink.warn(
             Location::Object(name.to_string()),
             format!(
-                "{count} attributes of types loghunt does not scan for are not loaded ({}); it reads md5, sha1, sha256, filename|<hash>, domain, hostname, domain|ip, ip-src, ip-dst, ip-src|port, ip-dst|port, url",
+                "{count} {attributes} of types loghunt does not scan for not loaded ({}); it reads {read}",
                 types.join(", ")
             ),
         );

@@ -91,6 +91,7 @@ pub(crate) fn guess(value: &str) -> Result<IocKind, String> {
         return Ok(IocKind::Ip { port: None });
     }
     let host = value.split('/').next().unwrap_or(value);
+    let host = host.strip_suffix('.').unwrap_or(host);
     if domain(host).is_ok()
         && host.contains('.')
         && host
@@ -98,7 +99,7 @@ pub(crate) fn guess(value: &str) -> Result<IocKind, String> {
             .next()
             .is_some_and(|tld| tld.chars().any(char::is_alphabetic))
     {
-        return Ok(if host.len() < value.len() {
+        return Ok(if value.contains('/') {
             IocKind::Url
         } else {
             IocKind::Domain
