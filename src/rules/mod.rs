@@ -4,6 +4,7 @@
 //! the query is kept as text with its position in the source, for the KQL front end.
 
 mod document;
+pub mod feeds;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
