@@ -2,32 +2,13 @@
 //! determinism across thread counts and chunk sizes, exit codes, and bad input that must be
 //! reported without losing the rest. Golden files are rewritten with `LOGHUNT_BLESS=1`.
 
+mod binary;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
+use binary::{loghunt, repo, stderr, stdout, NOW};
 use serde::Deserialize;
-
-const NOW: &str = "2026-06-21T00:00:00Z";
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn loghunt(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_loghunt"))
-        .current_dir(repo())
-        .args(args)
-        .output()
-        .expect("the loghunt binary runs")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).expect("stdout is UTF-8")
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
 
 fn scan_samples(format: &str, extra: &[&str]) -> Output {
     let mut args = vec!["scan", "--rules", "rules", "--now", NOW, "--format", format];
@@ -275,9 +256,7 @@ fn scan_jsonl(rule: &Path, logs: &Path) -> Output {
 }
 
 fn write_rule(dir: &Path, name: &str, query: &str) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, query).unwrap();
-    path
+    binary::write(dir, name, query)
 }
 
 #[test]

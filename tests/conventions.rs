@@ -2,15 +2,14 @@
 //! colour only on a terminal (and never with `NO_COLOR`), `--output PATH` instead of shell
 //! redirection, and `rules --lint` for CI over a rules repository.
 
+mod binary;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-const NOW: &str = "2026-06-21T00:00:00Z";
-const SUBCOMMANDS: [&str; 4] = ["scan", "query", "rules", "gen"];
+use binary::{repo, stderr, stdout, write, NOW};
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+const SUBCOMMANDS: [&str; 4] = ["scan", "query", "rules", "gen"];
 
 /// The binary with stdout and stderr as pipes, and `NO_COLOR` as given (unset when `None`),
 /// whatever the environment the tests run in.
@@ -28,17 +27,7 @@ fn loghunt(args: &[&str]) -> Output {
 }
 
 fn write_rule(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).expect("stdout is UTF-8")
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
+    write(dir, name, text)
 }
 
 #[test]

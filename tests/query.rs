@@ -2,24 +2,12 @@
 //! output format, data from outside the logs (`externaldata`, watchlists), several statements,
 //! `rules --check`, the memory limit, and the same output at any thread count and chunk size.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod binary;
 
+use std::process::Output;
+
+use binary::{loghunt, stderr, write, NOW};
 use serde::Deserialize;
-
-const NOW: &str = "2026-06-21T00:00:00Z";
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn loghunt(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_loghunt"))
-        .current_dir(repo())
-        .args(args)
-        .output()
-        .expect("the loghunt binary runs")
-}
 
 fn query(kql: &str, extra: &[&str]) -> Output {
     let mut args = vec!["query", "--now", NOW, "--format", "jsonl", "-q"];
@@ -27,10 +15,6 @@ fn query(kql: &str, extra: &[&str]) -> Output {
     args.push(kql);
     args.push("sample-logs");
     loghunt(&args)
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 /// One JSON line, decoded into the test's own type: `file` and `line` only for rows of records.
@@ -173,12 +157,6 @@ fn a_query_file_of_several_statements_gives_one_result_each() {
             ("two#2".to_string(), r#"{"Count":54}"#.to_string())
         ]
     );
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path
 }
 
 #[test]
