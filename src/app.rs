@@ -2,7 +2,8 @@
 //! plan → input → scan → output) and an [`Outcome`]. `main` only maps the outcome to an exit
 //! code.
 
-use std::fmt;
+use std::collections::HashMap;
+use std::fmt::{self, Write as _};
 use std::fs::File;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -14,7 +15,8 @@ use crate::generate::{self, LogTable, LogsOptions, RulesOptions, Shape};
 use crate::input::csv::CsvOptions;
 use crate::output::{self, ColorChoice, Format, Results, Style};
 use crate::plan::{self, CompileError, Plan};
-use crate::rules::{self, Rule, RuleError};
+use crate::rules::feeds::rules::{feed_rules, ioc_json, FeedRule, IocLookup};
+use crate::rules::{self, feeds, Rule, RuleError};
 use crate::scan::{self, ScanOptions};
 use crate::time::{parse_datetime, TICKS_PER_SECOND};
 use crate::{input, manual, schema};
@@ -166,19 +168,52 @@ fn load_plan<T: Send>(
     keep: impl Fn(Rule) -> T + Sync,
     stderr_style: Style,
 ) -> Result<(Vec<T>, Plan, usize), Error> {
-    let loaded = rules::load_with(paths, |rule| {
+    load_plan_with(paths, Vec::new(), now, environment, keep, stderr_style)
+}
+
+/// [`load_plan`], with `extra` rules (made from IOC feeds) after those of `paths`; `paths` may
+/// then be empty. Rule ids must be unique across both.
+fn load_plan_with<T: Send>(
+    paths: &[PathBuf],
+    extra: Vec<Rule>,
+    now: i64,
+    environment: &plan::Environment,
+    keep: impl Fn(Rule) -> T + Sync,
+    stderr_style: Style,
+) -> Result<(Vec<T>, Plan, usize), Error> {
+    let compile = |rule: Rule| {
         let compiled = plan::compile_rule_in(&rule, now, environment);
-        (keep(rule), compiled)
-    })
-    .map_err(Error::Rules)?;
-    if loaded.rules.is_empty() {
-        let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-        return Err(Error::Usage(format!(
-            "no rules found in {} (rule files end in .txt, .md or .kql)",
-            names.join(", ")
-        )));
+        (rule.id.clone(), rule.source.clone(), keep(rule), compiled)
+    };
+    let mut loaded = if paths.is_empty() {
+        rules::Loaded::default()
+    } else {
+        let loaded = rules::load_with(paths, compile).map_err(Error::Rules)?;
+        if loaded.rules.is_empty() {
+            let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+            return Err(Error::Usage(format!(
+                "no rules found in {} (rule files end in .txt, .md or .kql)",
+                names.join(", ")
+            )));
+        }
+        loaded
+    };
+    for rule in extra {
+        let (id, source) = (rule.id.clone(), rule.source.clone());
+        if let Some(first) = loaded.rules.iter().find(|(other, ..)| *other == id) {
+            return Err(Error::Usage(format!(
+                "{}: rule id `{id}` is also the id of {}; rule ids (file stems) must be unique",
+                source.display(),
+                first.1.display()
+            )));
+        }
+        loaded.rules.push(compile(rule));
     }
-    let (kept, compiled): (Vec<T>, Vec<_>) = loaded.rules.into_iter().unzip();
+    let (kept, compiled): (Vec<T>, Vec<_>) = loaded
+        .rules
+        .into_iter()
+        .map(|(_, _, kept, compiled)| (kept, compiled))
+        .unzip();
     let plan = Plan::from_compiled(compiled).map_err(Error::Compile)?;
     let mut stderr = io::stderr().lock();
     for warning in loaded.warnings.iter().chain(&plan.warnings) {
@@ -189,8 +224,13 @@ fn load_plan<T: Send>(
 }
 
 fn scan_command(args: ScanArgs) -> Result<Outcome, Error> {
-    let ScanArgs { rules, paths, run } = args;
-    run_scan(RuleSource::Paths(rules), paths, run)
+    let ScanArgs {
+        rules,
+        iocs,
+        paths,
+        run,
+    } = args;
+    run_scan(RuleSource::Paths { rules, feeds: iocs }, paths, run)
 }
 
 /// `loghunt query 'KQL' LOGS...` or `loghunt query -f FILE LOGS...`: one query, no document.
@@ -216,8 +256,53 @@ fn query_command(args: QueryArgs) -> Result<Outcome, Error> {
 }
 
 enum RuleSource {
-    Paths(Vec<PathBuf>),
+    /// Rule files and directories, and IOC feeds (`scan --rules ... --iocs ...`).
+    Paths {
+        rules: Vec<PathBuf>,
+        feeds: Vec<PathBuf>,
+    },
     One(Box<Rule>),
+}
+
+/// Loads each feed (its warnings on stderr) and turns it into rules; the lookups that find a
+/// result row's indicator are kept by rule id. A feed that cannot be read, or has no IOC that
+/// can be hunted, is an error.
+fn load_feeds(paths: &[PathBuf], stderr_style: Style) -> Result<(Vec<Rule>, HashMap<String, IocLookup>), Error> {
+    let mut rules = Vec::new();
+    let mut lookups = HashMap::new();
+    let mut stderr = io::stderr().lock();
+    for path in paths {
+        let feed = feeds::load_feed(path).map_err(|e| Error::Usage(e.to_string()))?;
+        for warning in &feed.warnings {
+            writeln!(stderr, "loghunt: {} {warning}", stderr_style.warning("warning:"))?;
+        }
+        if feed.indicators.is_empty() {
+            let mut message = format!("{}: no usable IOC in the feed ({})", path.display(), feed.format);
+            if !feed.warnings.is_empty() {
+                let _ = write!(
+                    message,
+                    "; {} row(s) could not be used, see the warnings",
+                    feed.warnings.len()
+                );
+            }
+            if feed.not_for_detection > 0 {
+                let _ = write!(message, "; {} IOC(s) marked not for detection", feed.not_for_detection);
+            }
+            return Err(Error::Usage(message));
+        }
+        for FeedRule { rule, lookup } in feed_rules(&feed) {
+            if lookups.contains_key(&rule.id) {
+                return Err(Error::Usage(format!(
+                    "{}: rule id `{}` is made by another feed too; feeds must have different file stems",
+                    path.display(),
+                    rule.id
+                )));
+            }
+            lookups.insert(rule.id.clone(), lookup);
+            rules.push(rule);
+        }
+    }
+    Ok((rules, lookups))
 }
 
 /// A `URL=PATH` / `name=PATH` pair of a repeatable flag.
@@ -347,9 +432,12 @@ fn run_scan(source: RuleSource, paths: Vec<PathBuf>, args: RunArgs) -> Result<Ou
         .num_threads(threads)
         .build()
         .map_err(|e| Error::Usage(format!("cannot start {threads} threads: {e}")))?;
+    let mut lookups = HashMap::new();
     let plan = match source {
-        RuleSource::Paths(rules) => {
-            pool.install(|| load_plan(&rules, now, &environment, drop, stderr_style))?
+        RuleSource::Paths { rules, feeds } => {
+            let (feed_rules, feed_lookups) = load_feeds(&feeds, stderr_style)?;
+            lookups = feed_lookups;
+            pool.install(|| load_plan_with(&rules, feed_rules, now, &environment, drop, stderr_style))?
                 .1
         }
         RuleSource::One(rule) => {
@@ -406,9 +494,20 @@ fn run_scan(source: RuleSource, paths: Vec<PathBuf>, args: RunArgs) -> Result<Ou
         .finish(collected, &mut |_, external| externals.load(external), now, max_memory)
         .map_err(|(rule, e)| Error::Run(format!("rule {rule}: {e}")))?;
 
+    // The indicator each row of a feed rule matched, for the `ioc` of its JSON line / CSV row.
+    let annotate = |rule: &plan::RuleResult, row: &plan::query::Row| {
+        let lookup = lookups.get(&rule.id)?;
+        let value_of = |name: &str| {
+            let at = rule.columns.iter().position(|c| c.name == name)?;
+            let value = row.values.get(at)?;
+            (!value.is_null()).then(|| value.to_text().into_owned())
+        };
+        lookup.find(&value_of).map(ioc_json)
+    };
     let printed = Results {
         rules: &results,
         files: &files,
+        annotate: (!lookups.is_empty()).then_some(&annotate as &output::Annotate),
     };
     let stdout_style = destination.style(color);
     destination.write(|out| output::write_results(out, format, &printed, stdout_style))?;

@@ -51,8 +51,14 @@ pub struct ManArgs {
 #[derive(Debug, clap::Args)]
 pub struct ScanArgs {
     /// A rule document (.txt/.md) or .kql file, or a directory of them (walked). Repeatable.
-    #[arg(long = "rules", short = 'r', required = true, value_name = "PATH")]
+    #[arg(long = "rules", short = 'r', required_unless_present = "iocs", value_name = "PATH")]
     pub rules: Vec<PathBuf>,
+
+    /// A threat-intel feed (ThreatFox CSV/JSON, MalwareBazaar CSV, URLhaus CSV, MISP event,
+    /// STIX 2.1 bundle, or one IOC a line) whose IOCs to hunt, with no rule document: each kind
+    /// of IOC becomes a rule over the tables it shows up in. Repeatable.
+    #[arg(long = "iocs", value_name = "FEED")]
+    pub iocs: Vec<PathBuf>,
 
     /// Log files or directories (walked recursively in sorted order; .json, .jsonl, .ndjson,
     /// .log, .csv, .gz, .zst files are read).

@@ -13,6 +13,7 @@ pub use color::{ColorChoice, Style};
 pub use summary::write_summary;
 
 use crate::input::LogFile;
+use crate::plan::query::Row;
 use crate::plan::RuleResult;
 use crate::value::Value;
 
@@ -28,7 +29,23 @@ pub enum Format {
 pub struct Results<'a> {
     pub rules: &'a [RuleResult],
     pub files: &'a [LogFile],
+    /// Rows of IOC-feed rules: the indicator a row matched, printed as the `ioc` of its JSON
+    /// line and in the `ioc_*` CSV columns (which are there only when this is given).
+    pub annotate: Option<&'a Annotate<'a>>,
 }
+
+/// The `ioc` object of a result row, if its rule has one.
+pub type Annotate<'a> = dyn Fn(&RuleResult, &Row) -> Option<Map<String, Json>> + 'a;
+
+/// The CSV columns of [`Results::annotate`], after the rules' columns, and the `ioc` keys they
+/// hold.
+const IOC_COLUMNS: &[(&str, &str)] = &[
+    ("ioc_feed", "feed"),
+    ("ioc_id", "id"),
+    ("ioc_family", "family"),
+    ("ioc_threat_type", "threat_type"),
+    ("ioc_confidence", "confidence"),
+];
 
 /// Prints the results; `style` colours the table only, never JSON lines or CSV.
 pub fn write_results(out: &mut impl Write, format: Format, results: &Results<'_>, style: Style) -> io::Result<()> {
@@ -51,6 +68,9 @@ fn write_jsonl(out: &mut impl Write, results: &Results<'_>) -> io::Result<()> {
             let mut object = Map::new();
             object.insert("rule".into(), Json::String(rule.id.clone()));
             object.insert("row".into(), Json::Object(row));
+            if let Some(ioc) = results.annotate.and_then(|annotate| annotate(rule, hit)) {
+                object.insert("ioc".into(), Json::Object(ioc));
+            }
             if let Some(title) = &rule.title {
                 object.insert("title".into(), Json::String(title.clone()));
             }
@@ -81,6 +101,9 @@ fn write_csv(out: &mut impl Write, results: &Results<'_>) -> io::Result<()> {
     }
     let mut line = vec![csv_field("rule")];
     line.extend(header.iter().map(|h| csv_field(h)));
+    if results.annotate.is_some() {
+        line.extend(IOC_COLUMNS.iter().map(|(name, _)| csv_field(name)));
+    }
     write!(out, "{}\r\n", line.join(","))?;
     for rule in results.rules {
         let positions: Vec<Option<usize>> = header
@@ -91,6 +114,16 @@ fn write_csv(out: &mut impl Write, results: &Results<'_>) -> io::Result<()> {
             let mut line = vec![csv_field(&rule.id)];
             for position in &positions {
                 line.push(position.map_or_else(String::new, |p| csv_field(&cell(&hit.values[p]))));
+            }
+            if let Some(annotate) = results.annotate {
+                let ioc = annotate(rule, hit).unwrap_or_default();
+                for (_, key) in IOC_COLUMNS {
+                    line.push(match ioc.get(*key) {
+                        None | Some(Json::Null) => String::new(),
+                        Some(Json::String(text)) => csv_field(text),
+                        Some(other) => csv_field(&other.to_string()),
+                    });
+                }
             }
             write!(out, "{}\r\n", line.join(","))?;
         }

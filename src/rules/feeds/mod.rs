@@ -44,6 +44,7 @@ mod json;
 mod malwarebazaar;
 mod misp;
 mod normalise;
+pub mod rules;
 mod stix;
 mod text;
 mod threatfox;
