@@ -3,24 +3,12 @@
 //! with file:line and still scan their good IOCs; a feed with nothing to hunt is an error. The
 //! golden file is rewritten with `LOGHUNT_BLESS=1`.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod binary;
 
+use std::process::Output;
+
+use binary::{loghunt, repo, NOW};
 use serde_json::{json, Value};
-
-const NOW: &str = "2026-06-21T00:00:00Z";
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn loghunt(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_loghunt"))
-        .current_dir(repo())
-        .args(args)
-        .output()
-        .expect("run loghunt")
-}
 
 /// Scans `sample-logs/` (or `logs`) with one feed as JSON lines.
 fn scan(feed: &str, logs: &str) -> (Output, Vec<Value>) {
