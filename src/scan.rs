@@ -18,7 +18,7 @@ use crate::input::{record, FileReader, Item, LogFile, RawRecord, ReadOptions, Un
 use crate::plan::prefilter::{ColumnTests, Matcher, Prefilter};
 use crate::plan::query::expr::Context as Evaluation;
 use crate::plan::query::groups::Groups;
-use crate::plan::query::human_bytes;
+use crate::plan::query::{human_bytes, values_bytes};
 use crate::plan::text::IndexKey;
 use crate::plan::Plan;
 use crate::schema::Table;
@@ -266,19 +266,7 @@ fn wanted_fields(plan: &Plan) -> Option<Vec<String>> {
 
 /// Approximate bytes a collected row holds.
 fn hit_bytes(hit: &Hit) -> usize {
-    std::mem::size_of::<Hit>()
-        + hit
-            .row
-            .iter()
-            .map(|v| {
-                std::mem::size_of::<Value>()
-                    + match v {
-                        Value::String(s) => s.len(),
-                        Value::Dynamic(_) => 64,
-                        _ => 0,
-                    }
-            })
-            .sum::<usize>()
+    std::mem::size_of::<Hit>() + values_bytes(&hit.row)
 }
 
 /// Which rule's pipeline holds the most, and what: for the error when --max-memory is reached.

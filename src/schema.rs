@@ -20,12 +20,14 @@ pub enum ColumnType {
 }
 
 impl ColumnType {
-    fn from_kusto(name: &str) -> Option<ColumnType> {
+    /// A Kusto type name, its aliases included (`int`, `guid`, `date`, `boolean`...), as schema
+    /// files, `datatable`, `parse` and `to typeof(...)` write them.
+    pub fn from_kusto(name: &str) -> Option<ColumnType> {
         Some(match name.trim() {
-            "string" | "guid" => ColumnType::String,
-            "datetime" => ColumnType::DateTime,
-            "timespan" => ColumnType::TimeSpan,
-            "long" | "int" => ColumnType::Long,
+            "string" | "guid" | "uniqueid" => ColumnType::String,
+            "datetime" | "date" => ColumnType::DateTime,
+            "timespan" | "time" => ColumnType::TimeSpan,
+            "long" | "int" | "int64" | "int32" => ColumnType::Long,
             "real" | "double" | "decimal" => ColumnType::Real,
             "bool" | "boolean" => ColumnType::Bool,
             "dynamic" => ColumnType::Dynamic,

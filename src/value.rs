@@ -87,6 +87,20 @@ impl Value {
         }
     }
 
+    /// The value's Kusto type (`None` for null, which has every type).
+    pub fn column_type(&self) -> Option<ColumnType> {
+        Some(match self {
+            Value::Null => return None,
+            Value::Bool(_) => ColumnType::Bool,
+            Value::Long(_) => ColumnType::Long,
+            Value::Real(_) => ColumnType::Real,
+            Value::DateTime(_) => ColumnType::DateTime,
+            Value::TimeSpan(_) => ColumnType::TimeSpan,
+            Value::String(_) => ColumnType::String,
+            Value::Dynamic(_) => ColumnType::Dynamic,
+        })
+    }
+
     pub fn is_null(&self) -> bool {
         matches!(self, Value::Null)
     }

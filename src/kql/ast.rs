@@ -448,6 +448,23 @@ pub enum Literal {
     Null,
 }
 
+impl Literal {
+    /// The value the literal stands for.
+    pub fn value(&self) -> crate::value::Value {
+        use crate::value::Value;
+        match self {
+            Literal::String(s) => Value::String(s.clone()),
+            Literal::Long(n) => Value::Long(*n),
+            Literal::Real(r) => Value::Real(*r),
+            Literal::Bool(b) => Value::Bool(*b),
+            Literal::DateTime(t) => Value::DateTime(*t),
+            Literal::TimeSpan(t) => Value::TimeSpan(*t),
+            Literal::Dynamic(json) => Value::Dynamic(json.clone()),
+            Literal::Null => Value::Null,
+        }
+    }
+}
+
 /// What a string operator tests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StringTest {

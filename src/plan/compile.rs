@@ -203,32 +203,6 @@ fn compile_seed(rule: &Rule, mut query: kql::Query, now: i64) -> Result<(Pipelin
     Ok((compiled, warnings))
 }
 
-fn literal_value(literal: &Literal) -> Value {
-    match literal {
-        Literal::String(s) => Value::String(s.clone()),
-        Literal::Long(n) => Value::Long(*n),
-        Literal::Real(r) => Value::Real(*r),
-        Literal::Bool(b) => Value::Bool(*b),
-        Literal::DateTime(t) => Value::DateTime(*t),
-        Literal::TimeSpan(t) => Value::TimeSpan(*t),
-        Literal::Dynamic(json) => Value::Dynamic(json.clone()),
-        Literal::Null => Value::Null,
-    }
-}
-
-fn value_type(value: &Value) -> Option<ColumnType> {
-    Some(match value {
-        Value::Null => return None,
-        Value::Bool(_) => ColumnType::Bool,
-        Value::Long(_) => ColumnType::Long,
-        Value::Real(_) => ColumnType::Real,
-        Value::DateTime(_) => ColumnType::DateTime,
-        Value::TimeSpan(_) => ColumnType::TimeSpan,
-        Value::String(_) => ColumnType::String,
-        Value::Dynamic(_) => ColumnType::Dynamic,
-    })
-}
-
 /// Types that Kusto compares with each other. Null (`None`) compares with anything.
 pub(crate) fn comparable(a: Option<ColumnType>, b: Option<ColumnType>) -> bool {
     use ColumnType::*;
@@ -247,13 +221,8 @@ impl Compiler<'_> {
     }
 
     fn unknown_name(&self, name: &str, span: Span) -> CompileError {
-        let hint = self
-            .columns
-            .iter()
-            .find(|c| c.name.eq_ignore_ascii_case(name))
-            .map(|c| format!(" (did you mean `{}`? column names are case-sensitive)", c.name))
-            .unwrap_or_default();
-        self.error(span, format!("unknown column or name `{name}`{hint}"))
+        let names = self.columns.iter().map(|c| c.name.as_str());
+        self.error(span, crate::plan::unknown_name_message(name, names))
     }
 
     /// Evaluates a `let` right side to a constant.
@@ -295,7 +264,7 @@ impl Compiler<'_> {
     /// A constant scalar: a literal, a `let` scalar, `now()`, `ago(timespan)`.
     fn constant(&self, expr: &Expr) -> Result<Value, CompileError> {
         match &expr.kind {
-            ExprKind::Literal(literal) => Ok(literal_value(literal)),
+            ExprKind::Literal(literal) => Ok(literal.value()),
             ExprKind::Name(name) => match self.lets.get(name) {
                 Some(Binding::Scalar(value)) => Ok(value.clone()),
                 Some(Binding::List(_)) => {
@@ -354,7 +323,7 @@ impl Compiler<'_> {
             }
         }
         let value = self.constant(expr)?;
-        let ty = value_type(&value);
+        let ty = value.column_type();
         Ok((Scalar::Const(value), ty))
     }
 

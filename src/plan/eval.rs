@@ -204,7 +204,7 @@ impl Predicate {
 
 /// Kusto's comparison with nulls: `==` of a null and a non-null is false, `!=` true; two nulls,
 /// or any ordering comparison with a null, give null.
-fn compare(left: &Value, op: Comparison, right: &Value) -> Option<bool> {
+pub(crate) fn compare(left: &Value, op: Comparison, right: &Value) -> Option<bool> {
     match (left.is_null(), right.is_null()) {
         (true, true) => return None,
         (true, false) | (false, true) => {

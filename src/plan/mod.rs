@@ -354,6 +354,15 @@ impl Plan {
     }
 }
 
+/// "unknown column or name `x`", with a hint when a column of `columns` differs only in case.
+pub(crate) fn unknown_name_message<'a>(name: &str, mut columns: impl Iterator<Item = &'a str>) -> String {
+    let hint = columns
+        .find(|c| c.eq_ignore_ascii_case(name))
+        .map(|c| format!(" (did you mean `{c}`? column names are case-sensitive)"))
+        .unwrap_or_default();
+    format!("unknown column or name `{name}`{hint}")
+}
+
 /// A rule whose query cannot run, with the position in the rule's source file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CompileError {

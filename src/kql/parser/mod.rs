@@ -587,16 +587,7 @@ impl<'a> Parser<'a> {
 pub(crate) fn json_of(expr: &Expr) -> Option<serde_json::Value> {
     use serde_json::Value as Json;
     Some(match &expr.kind {
-        ExprKind::Literal(literal) => match literal {
-            Literal::String(s) => Json::String(s.clone()),
-            Literal::Long(n) => Json::from(*n),
-            Literal::Real(x) => serde_json::Number::from_f64(*x).map_or(Json::Null, Json::Number),
-            Literal::Bool(b) => Json::Bool(*b),
-            Literal::DateTime(t) => Json::String(crate::time::format_datetime(*t)),
-            Literal::TimeSpan(t) => Json::String(crate::value::format_timespan(*t)),
-            Literal::Dynamic(json) => json.clone(),
-            Literal::Null => Json::Null,
-        },
+        ExprKind::Literal(literal) => literal.value().to_json(),
         ExprKind::List(items) => Json::Array(items.iter().map(json_of).collect::<Option<_>>()?),
         _ => return None,
     })

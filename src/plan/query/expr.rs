@@ -506,26 +506,7 @@ pub fn member_of(base: &Value, member: &Value) -> Value {
 /// scalar; values Kusto cannot compare give null.
 pub fn compare(left: &Value, op: Comparison, right: &Value) -> Option<bool> {
     let (left, right) = (plain(left), plain(right));
-    match (left.is_null(), right.is_null()) {
-        (true, true) => return None,
-        (true, false) | (false, true) => {
-            return match op {
-                Comparison::Eq => Some(false),
-                Comparison::NotEq => Some(true),
-                _ => None,
-            }
-        }
-        (false, false) => {}
-    }
-    let ordering = left.compare(&right)?;
-    Some(match op {
-        Comparison::Eq => ordering == Ordering::Equal,
-        Comparison::NotEq => ordering != Ordering::Equal,
-        Comparison::Lt => ordering == Ordering::Less,
-        Comparison::Le => ordering != Ordering::Greater,
-        Comparison::Gt => ordering == Ordering::Greater,
-        Comparison::Ge => ordering != Ordering::Less,
-    })
+    crate::plan::eval::compare(&left, op, &right)
 }
 
 /// Kusto's arithmetic: null propagates; long with long stays long (integer division

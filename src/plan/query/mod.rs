@@ -259,6 +259,22 @@ pub mod parse {
     }
 }
 
+/// Approximate heap and inline bytes of a row's values, for `--max-memory`: cheap on purpose
+/// (a dynamic value counts a flat 64 bytes), since it runs on every collected row.
+pub fn values_bytes(values: &[Value]) -> usize {
+    values
+        .iter()
+        .map(|v| {
+            std::mem::size_of::<Value>()
+                + match v {
+                    Value::String(s) => s.len(),
+                    Value::Dynamic(_) => 64,
+                    _ => 0,
+                }
+        })
+        .sum()
+}
+
 /// Bytes for a message: `512 bytes`, `12 KB`, `3.4 MB`, `1.2 GB`.
 pub fn human_bytes(bytes: usize) -> String {
     let b = bytes as f64;

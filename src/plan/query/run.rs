@@ -12,7 +12,9 @@ use serde_json::Value as Json;
 
 use super::expr::{plain, truth, Context, SubquerySets, SubqueryValue};
 use super::groups::{GroupKey, Groups};
-use super::{human_bytes, Col, ExternalKind, Join, JoinKind, Node, Op, Program, Row, Rows, SortKey, UnionLeg};
+use super::{
+    human_bytes, values_bytes, Col, ExternalKind, Join, JoinKind, Node, Op, Program, Row, Rows, SortKey, UnionLeg,
+};
 use crate::hashing::FxHashMap;
 use crate::plan::eval::order_values;
 use crate::plan::functions;
@@ -98,19 +100,7 @@ impl Program {
 
 /// Approximate bytes a row holds, for the memory limit.
 fn row_bytes(row: &Row) -> usize {
-    std::mem::size_of::<Row>()
-        + row
-            .values
-            .iter()
-            .map(|v| {
-                std::mem::size_of::<Value>()
-                    + match v {
-                        Value::String(s) => s.len(),
-                        Value::Dynamic(j) => j.to_string().len(),
-                        _ => 0,
-                    }
-            })
-            .sum::<usize>()
+    std::mem::size_of::<Row>() + values_bytes(&row.values)
 }
 
 impl Runner<'_, '_> {

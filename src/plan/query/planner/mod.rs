@@ -131,37 +131,15 @@ pub fn plan_query(
     Ok((planner.pipelines, program, planner.warnings))
 }
 
-fn value_type(value: &Value) -> Option<ColumnType> {
-    Some(match value {
-        Value::Null => return None,
-        Value::Bool(_) => ColumnType::Bool,
-        Value::Long(_) => ColumnType::Long,
-        Value::Real(_) => ColumnType::Real,
-        Value::DateTime(_) => ColumnType::DateTime,
-        Value::TimeSpan(_) => ColumnType::TimeSpan,
-        Value::String(_) => ColumnType::String,
-        Value::Dynamic(_) => ColumnType::Dynamic,
-    })
-}
-
 /// A Kusto type name (`string`, `long`, `int`, `guid`, `datetime`...).
 pub(crate) fn type_named(name: &str) -> Option<ColumnType> {
-    Some(match name {
-        "string" | "guid" | "uniqueid" => ColumnType::String,
-        "long" | "int" | "int64" | "int32" => ColumnType::Long,
-        "real" | "double" | "decimal" => ColumnType::Real,
-        "bool" | "boolean" => ColumnType::Bool,
-        "datetime" | "date" => ColumnType::DateTime,
-        "timespan" | "time" => ColumnType::TimeSpan,
-        "dynamic" => ColumnType::Dynamic,
-        _ => return None,
-    })
+    ColumnType::from_kusto(name)
 }
 
 /// A value converted to a column type, as Kusto's ingestion (and `datatable`) would.
 pub(crate) fn convert(value: Value, ty: Option<ColumnType>) -> Value {
     let Some(ty) = ty else { return value };
-    if value_type(&value) == Some(ty) {
+    if value.column_type() == Some(ty) {
         return value;
     }
     match value {

@@ -363,12 +363,8 @@ impl Planner<'_> {
     }
 
     pub(super) fn unknown_column(&self, name: &str, span: Span, columns: &[Col]) -> CompileError {
-        let hint = columns
-            .iter()
-            .find(|c| c.name.eq_ignore_ascii_case(name))
-            .map(|c| format!(" (did you mean `{}`? column names are case-sensitive)", c.name))
-            .unwrap_or_default();
-        self.error(span, format!("unknown column or name `{name}`{hint}"))
+        let names = columns.iter().map(|c| c.name.as_str());
+        self.error(span, crate::plan::unknown_name_message(name, names))
     }
 
     pub(super) fn count(&mut self, expr: &Expr, scope: &Scope) -> Result<usize, CompileError> {

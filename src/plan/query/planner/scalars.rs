@@ -22,17 +22,8 @@ impl Planner<'_> {
     ) -> Result<(Scalar, Option<ColumnType>), CompileError> {
         match &expr.kind {
             ExprKind::Literal(literal) => {
-                let value = match literal {
-                    Literal::String(s) => Value::String(s.clone()),
-                    Literal::Long(n) => Value::Long(*n),
-                    Literal::Real(x) => Value::Real(*x),
-                    Literal::Bool(b) => Value::Bool(*b),
-                    Literal::DateTime(t) => Value::DateTime(*t),
-                    Literal::TimeSpan(t) => Value::TimeSpan(*t),
-                    Literal::Dynamic(json) => Value::Dynamic(json.clone()),
-                    Literal::Null => Value::Null,
-                };
-                let ty = value_type(&value);
+                let value = literal.value();
+                let ty = value.column_type();
                 Ok((Scalar::Const(value), ty))
             }
             ExprKind::Name(name) => {
@@ -40,7 +31,7 @@ impl Planner<'_> {
                     return Ok((Scalar::Column(i), columns[i].ty));
                 }
                 match (scope.names.get(name), scope.constants.get(name)) {
-                    (_, Some(Constant::Scalar(value))) => Ok((Scalar::Const(value.clone()), value_type(value))),
+                    (_, Some(Constant::Scalar(value))) => Ok((Scalar::Const(value.clone()), value.column_type())),
                     (_, Some(Constant::List(values))) => {
                         let array = Json::Array(values.iter().map(Value::to_json).collect());
                         Ok((Scalar::Const(Value::Dynamic(array)), Some(ColumnType::Dynamic)))

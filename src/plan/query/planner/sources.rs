@@ -118,13 +118,12 @@ impl Planner<'_> {
             Source::Print(items) => {
                 let mut columns = Vec::new();
                 let mut values = Vec::new();
-                for item in items {
+                for (position, item) in items.iter().enumerate() {
                     let (scalar, ty) = self.scalar(&item.expr, &[], scope)?;
+                    // Kusto names an unnamed `print` column by its position: `print_0`, `print_1`...
                     let name = match &item.name {
                         Some(name) => name.name.clone(),
-                        None => generic_name(&columns)
-                            .replace("Column", "print_")
-                            .replace("print_1", "print_0"),
+                        None => format!("print_{position}"),
                     };
                     columns.push(Col::new(name, ty));
                     values.push(scalar);
