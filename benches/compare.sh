@@ -27,11 +27,8 @@ export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 LOGHUNT=$CARGO_TARGET_DIR/release/loghunt
 export PATH="$HOME/.cargo/bin:$PATH"
 
-die() {
-    echo "compare.sh: $*" >&2
-    exit 1
-}
-have() { command -v "$1" >/dev/null 2>&1; }
+# shellcheck source=lib.sh
+source "$ROOT/benches/lib.sh"
 
 # --- tools -----------------------------------------------------------------------------------
 install_tools() {
@@ -40,14 +37,7 @@ install_tools() {
     have jq || missing+=(jq)
     [[ -x /usr/bin/time ]] || missing+=(time)
     have numfmt || missing+=(coreutils)
-    if ((${#missing[@]})) && have apt-get; then
-        local sudo=()
-        if [[ $(id -u) -ne 0 ]] && have sudo; then sudo=(sudo); fi
-        echo "installing ${missing[*]} with apt-get"
-        "${sudo[@]+"${sudo[@]}"}" apt-get install -y "${missing[@]}" ||
-            { "${sudo[@]+"${sudo[@]}"}" apt-get update && "${sudo[@]+"${sudo[@]}"}" apt-get install -y "${missing[@]}"; } ||
-            echo "apt-get could not install ${missing[*]}" >&2
-    fi
+    apt_install "${missing[@]+"${missing[@]}"}"
     if ! have rg; then
         echo "installing ripgrep with cargo"
         cargo install ripgrep
@@ -57,14 +47,6 @@ install_tools() {
     [[ -x /usr/bin/time ]] || die "/usr/bin/time is missing (apt-get install time)"
 }
 
-# `1G`, `200M`, `1.5GiB` → bytes, binary multiples like `loghunt gen --size` and `head -c`.
-bytes_of() {
-    local s=${1%iB}
-    s=${s%B}
-    numfmt --from=iec "${s^^}"
-}
-
-median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 # --- data ------------------------------------------------------------------------------------
 # gen_rules DIR PREFIX HASHES DOMAINS SEED: rule documents named PREFIX_hashes_0001.txt, ...

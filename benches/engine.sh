@@ -28,11 +28,8 @@ export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 LOGHUNT=${LOGHUNT:-$CARGO_TARGET_DIR/release/loghunt}
 export PATH="$HOME/.cargo/bin:$PATH"
 
-die() {
-    echo "engine.sh: $*" >&2
-    exit 1
-}
-have() { command -v "$1" >/dev/null 2>&1; }
+# shellcheck source=lib.sh
+source "$ROOT/benches/lib.sh"
 
 install_tools() {
     local missing=()
@@ -40,26 +37,12 @@ install_tools() {
     have python3 || missing+=(python3)
     [[ -x /usr/bin/time ]] || missing+=(time)
     have numfmt || missing+=(coreutils)
-    if ((${#missing[@]})) && have apt-get; then
-        local sudo=()
-        if [[ $(id -u) -ne 0 ]] && have sudo; then sudo=(sudo); fi
-        echo "installing ${missing[*]} with apt-get"
-        "${sudo[@]+"${sudo[@]}"}" apt-get install -y "${missing[@]}" ||
-            { "${sudo[@]+"${sudo[@]}"}" apt-get update && "${sudo[@]+"${sudo[@]}"}" apt-get install -y "${missing[@]}"; } ||
-            echo "apt-get could not install ${missing[*]}" >&2
-    fi
+    apt_install "${missing[@]+"${missing[@]}"}"
     have jq || die "jq is missing and could not be installed (apt-get install jq)"
     have python3 || die "python3 is missing and could not be installed (apt-get install python3)"
     [[ -x /usr/bin/time ]] || die "/usr/bin/time is missing (apt-get install time)"
 }
 
-bytes_of() {
-    local s=${1%iB}
-    s=${s%B}
-    numfmt --from=iec "${s^^}"
-}
-
-median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 # gen DIR TABLE BYTES: DIR/TABLE.jsonl, reused when made with the same parameters. Its
 # expected.json goes to DIR.meta/, out of the directory the queries read.

@@ -1,0 +1,32 @@
+# Shared by the benchmark scripts (`source`d, not run): small helpers each of them needs.
+
+# die MESSAGE: print it with the script's name and stop.
+die() {
+    echo "$(basename "$0"): $*" >&2
+    exit 1
+}
+
+have() { command -v "$1" >/dev/null 2>&1; }
+
+# apt_install PACKAGE...: install Debian packages when apt-get is there (sudo when not root),
+# updating the package lists once if the first try fails; a failure is reported, not fatal
+# (the caller checks for the tools it needs afterwards).
+apt_install() {
+    (($#)) || return 0
+    have apt-get || return 0
+    local sudo=()
+    if [[ $(id -u) -ne 0 ]] && have sudo; then sudo=(sudo); fi
+    echo "installing $* with apt-get"
+    "${sudo[@]+"${sudo[@]}"}" apt-get install -y "$@" ||
+        { "${sudo[@]+"${sudo[@]}"}" apt-get update && "${sudo[@]+"${sudo[@]}"}" apt-get install -y "$@"; } ||
+        echo "apt-get could not install $*" >&2
+}
+
+# `1G`, `200M`, `1.5GiB` → bytes, binary multiples like `loghunt gen --size` and `head -c`.
+bytes_of() {
+    local s=${1%iB}
+    s=${s%B}
+    numfmt --from=iec "${s^^}"
+}
+
+median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
