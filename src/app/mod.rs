@@ -1,0 +1,224 @@
+//! The application: turns validated command-line arguments into a run of the pipeline (rules →
+//! plan → input → scan → output) and an [`Outcome`]. `main` only maps the outcome to an exit
+//! code. One file per command: `scan.rs` (`scan`, `query`), `rules.rs` (`rules`),
+//! `generate.rs` (`gen`); `external.rs` finds the local files of `externaldata` and watchlists;
+//! this file holds what they share (exit outcomes, errors, rule loading, `--now`, `--tz`).
+
+mod external;
+mod generate;
+mod rules;
+mod scan;
+
+use std::fmt;
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::cli::{ColorArg, Command, CompletionsArgs, ManArgs};
+use crate::manual;
+use crate::output::{ColorChoice, Style};
+use crate::plan::{self, CompileError, Plan};
+use crate::rules::{Rule, RuleError};
+use crate::time::{parse_datetime, TICKS_PER_SECOND};
+
+/// How a run ended, in the terms of the exit codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// 0: the scan completed and found nothing.
+    Clean,
+    /// 1: the scan completed and found results (`rules`: a query refused by `--check`, a warning
+    /// under `--lint`).
+    Found,
+    /// 2: some input could not be read (results, if any, were still printed).
+    Incomplete,
+}
+
+impl Outcome {
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Outcome::Clean => 0,
+            Outcome::Found => 1,
+            Outcome::Incomplete => 2,
+        }
+    }
+}
+
+/// A run that could not start or finish: bad arguments, rules, or output.
+#[derive(Debug)]
+pub enum Error {
+    Usage(String),
+    Rules(RuleError),
+    Compile(CompileError),
+    /// A query that compiled but could not run (an `externaldata` URL with no local file,
+    /// `--max-memory` exceeded).
+    Run(String),
+    Output(io::Error),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Usage(message) => f.write_str(message),
+            Error::Rules(e) => write!(f, "{e}"),
+            Error::Compile(e) => write!(f, "{e}"),
+            Error::Run(e) => f.write_str(e),
+            Error::Output(e) => write!(f, "cannot write output: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<io::Error> for Error {
+    fn from(e: io::Error) -> Error {
+        Error::Output(e)
+    }
+}
+
+pub fn run(command: Command) -> Result<Outcome, Error> {
+    match command {
+        Command::Scan(args) => scan::scan_command(args),
+        Command::Query(args) => scan::query_command(args),
+        Command::Rules(args) if args.check => rules::check_command(args),
+        Command::Rules(args) => rules::rules_command(args),
+        Command::Gen(args) => generate::gen_command(args),
+        Command::Completions(args) => completions_command(args),
+        Command::Man(args) => man_command(args),
+    }
+}
+
+/// How messages on stderr are styled for `command` (its `--color`, whether stderr is a terminal,
+/// `NO_COLOR`); `main` prints the final error with it.
+pub fn stderr_style(command: &Command) -> Style {
+    color_choice(command.color()).for_stream(&io::stderr())
+}
+
+pub(crate) fn color_choice(arg: ColorArg) -> ColorChoice {
+    match arg {
+        ColorArg::Auto => ColorChoice::Auto,
+        ColorArg::Always => ColorChoice::Always,
+        ColorArg::Never => ColorChoice::Never,
+    }
+}
+
+/// `loghunt completions SHELL`: the script on stdout.
+fn completions_command(args: CompletionsArgs) -> Result<Outcome, Error> {
+    let mut stdout = io::stdout().lock();
+    stdout.write_all(&manual::completions(args.shell))?;
+    stdout.flush()?;
+    Ok(Outcome::Clean)
+}
+
+/// `loghunt man [SUBCOMMAND...]`: the roff page on stdout.
+fn man_command(args: ManArgs) -> Result<Outcome, Error> {
+    let page = manual::man_page(&args.subcommand).map_err(Error::Usage)?;
+    let mut stdout = io::stdout().lock();
+    stdout.write_all(&page)?;
+    stdout.flush()?;
+    Ok(Outcome::Clean)
+}
+
+/// `+02:00`, `-0500`, `+2`, `UTC`, `Z` → minutes east of UTC.
+pub(crate) fn parse_utc_offset(text: &str) -> Result<i32, Error> {
+    let bad = || Error::Usage(format!("--tz: `{text}` is not a UTC offset (try +02:00, -0500 or UTC)"));
+    let trimmed = text.trim();
+    if trimmed.eq_ignore_ascii_case("utc") || trimmed.eq_ignore_ascii_case("z") {
+        return Ok(0);
+    }
+    let trimmed = trimmed
+        .strip_prefix("UTC")
+        .or_else(|| trimmed.strip_prefix("utc"))
+        .unwrap_or(trimmed);
+    let (sign, digits) = match trimmed.as_bytes().first() {
+        Some(b'+') => (1, &trimmed[1..]),
+        Some(b'-') => (-1, &trimmed[1..]),
+        _ => return Err(bad()),
+    };
+    let (hours, minutes) = match digits.split_once(':') {
+        Some((h, m)) => (h, m),
+        None if digits.len() == 4 => digits.split_at(2),
+        None => (digits, "0"),
+    };
+    let hours: i32 = hours.parse().map_err(|_| bad())?;
+    let minutes: i32 = minutes.parse().map_err(|_| bad())?;
+    if hours > 14 || minutes > 59 {
+        return Err(bad());
+    }
+    Ok(sign * (hours * 60 + minutes))
+}
+
+pub(crate) fn now_ticks(text: Option<&str>) -> Result<i64, Error> {
+    match text {
+        Some(text) => parse_datetime(text)
+            .ok_or_else(|| Error::Usage(format!("--now: `{text}` is not a datetime (try 2026-06-21T00:00:00Z)"))),
+        None => {
+            let since = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+            Ok(since.as_secs() as i64 * TICKS_PER_SECOND + since.subsec_nanos() as i64 / 100)
+        }
+    }
+}
+
+/// Loads and compiles the rules, each on the worker that read it, printing warnings on stderr
+/// and counting them. `keep` picks what of each source rule outlives its compilation: the scan
+/// keeps nothing, so a million IOC table rows are never held at once.
+pub(crate) fn load_plan<T: Send>(
+    paths: &[PathBuf],
+    now: i64,
+    environment: &plan::Environment,
+    keep: impl Fn(Rule) -> T + Sync,
+    stderr_style: Style,
+) -> Result<(Vec<T>, Plan, usize), Error> {
+    load_plan_with(paths, Vec::new(), now, environment, keep, stderr_style)
+}
+
+/// [`load_plan`], with `extra` rules (made from IOC feeds) after those of `paths`; `paths` may
+/// then be empty. Rule ids must be unique across both.
+pub(crate) fn load_plan_with<T: Send>(
+    paths: &[PathBuf],
+    extra: Vec<Rule>,
+    now: i64,
+    environment: &plan::Environment,
+    keep: impl Fn(Rule) -> T + Sync,
+    stderr_style: Style,
+) -> Result<(Vec<T>, Plan, usize), Error> {
+    let compile = |rule: Rule| {
+        let compiled = plan::compile_rule_in(&rule, now, environment);
+        (rule.id.clone(), rule.source.clone(), keep(rule), compiled)
+    };
+    let mut loaded = if paths.is_empty() {
+        crate::rules::Loaded::default()
+    } else {
+        let loaded = crate::rules::load_with(paths, compile).map_err(Error::Rules)?;
+        if loaded.rules.is_empty() {
+            let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+            return Err(Error::Usage(format!(
+                "no rules found in {} (rule files end in .txt, .md or .kql)",
+                names.join(", ")
+            )));
+        }
+        loaded
+    };
+    for rule in extra {
+        let (id, source) = (rule.id.clone(), rule.source.clone());
+        if let Some(first) = loaded.rules.iter().find(|(other, ..)| *other == id) {
+            return Err(Error::Usage(format!(
+                "{}: rule id `{id}` is also the id of {}; rule ids (file stems) must be unique",
+                source.display(),
+                first.1.display()
+            )));
+        }
+        loaded.rules.push(compile(rule));
+    }
+    let (kept, compiled): (Vec<T>, Vec<_>) = loaded
+        .rules
+        .into_iter()
+        .map(|(_, _, kept, compiled)| (kept, compiled))
+        .unzip();
+    let plan = Plan::from_compiled(compiled).map_err(Error::Compile)?;
+    let mut stderr = io::stderr().lock();
+    for warning in loaded.warnings.iter().chain(&plan.warnings) {
+        writeln!(stderr, "loghunt: {} {warning}", stderr_style.warning("warning:"))?;
+    }
+    let warnings = loaded.warnings.len() + plan.warnings.len();
+    Ok((kept, plan, warnings))
+}
