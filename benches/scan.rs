@@ -71,6 +71,7 @@ fn seed_rules_device_file_events(bencher: Bencher, (threads, prefilter): (usize,
         csv: Default::default(),
         now: 0,
         max_memory: usize::MAX,
+        progress: None,
     };
     let run = || pool.install(|| scan(&plan, &data.files, &options));
     let (hits, stats) = run();

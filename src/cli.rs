@@ -24,6 +24,9 @@ pub enum Command {
     Query(QueryArgs),
     /// Load and compile rules without scanning: print each rule, its IOCs and any warnings.
     Rules(RulesArgs),
+    /// Print the compiled plan of rules or feeds without scanning: tables and columns read, IOC
+    /// set sizes, the prefilter, which operators run on the scan workers and which after, memory.
+    Explain(ExplainArgs),
     /// Generate benchmark data: rule documents, or log exports with planted results.
     Gen(GenArgs),
     /// Print the completion script of a shell on stdout, e.g.
@@ -123,6 +126,11 @@ pub struct RunArgs {
     #[arg(long, short = 'q')]
     pub quiet: bool,
 
+    /// Draw a progress bar on stderr while scanning (bytes, files, records, hits so far, MB/s,
+    /// ETA): `auto` when stderr is a terminal and --quiet is not given, `always`, or `never`.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ProgressArg::Auto)]
+    pub progress: ProgressArg,
+
     /// The UTC offset of local times in CSV exports (`[Local Time]` columns, Defender portal
     /// dates), e.g. `+02:00`, `-0500`, `UTC`. Without it they are read as UTC, with a warning.
     #[arg(long, value_name = "OFFSET")]
@@ -193,6 +201,35 @@ pub struct RulesArgs {
     pub color: ColorArg,
 }
 
+#[derive(Debug, clap::Args)]
+pub struct ExplainArgs {
+    /// A rule document or .kql file, or a directory of them. Repeatable.
+    #[arg(required_unless_present = "iocs", value_name = "RULE")]
+    pub rules: Vec<PathBuf>,
+
+    /// A threat-intel feed whose IOCs to explain as `scan --iocs` would hunt them. Repeatable.
+    #[arg(long = "iocs", value_name = "FEED")]
+    pub iocs: Vec<PathBuf>,
+
+    /// The instant `now()` and `ago()` count from (default: the clock).
+    #[arg(long, value_name = "DATETIME")]
+    pub now: Option<String>,
+
+    /// `text` for people, or `json`: one object with the same figures.
+    #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
+    pub format: ExplainFormat,
+
+    /// Colour the warnings on stderr: `auto`, `always` or `never`.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExplainFormat {
+    Text,
+    Json,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorArg {
     Auto,
@@ -207,9 +244,17 @@ impl Command {
             Command::Scan(args) => args.run.color,
             Command::Query(args) => args.run.color,
             Command::Rules(args) => args.color,
+            Command::Explain(args) => args.color,
             Command::Gen(_) | Command::Completions(_) | Command::Man(_) => ColorArg::Auto,
         }
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProgressArg {
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

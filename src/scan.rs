@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::hash::Hasher;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -23,6 +24,8 @@ use crate::plan::text::IndexKey;
 use crate::plan::Plan;
 use crate::schema::Table;
 use crate::value::Value;
+
+pub mod progress;
 
 /// How many malformed-record locations the summary keeps.
 pub const MALFORMED_SHOWN: usize = 10;
@@ -42,6 +45,8 @@ pub struct ScanOptions {
     pub now: i64,
     /// The memory the collected rows and groups may take (`--max-memory`).
     pub max_memory: usize,
+    /// Counters the scan bumps as it goes, for a progress bar.
+    pub progress: Option<Arc<progress::Progress>>,
 }
 
 pub use crate::plan::Position;
@@ -169,6 +174,7 @@ pub fn scan(plan: &Plan, files: &[LogFile], options: &ScanOptions) -> (Vec<Vec<H
             ..Stats::default()
         },
         spares: Vec::new(),
+        progress: options.progress.clone(),
     };
 
     let prefilter = if options.prefilter { plan.prefilter() } else { None };
@@ -189,7 +195,14 @@ pub fn scan(plan: &Plan, files: &[LogFile], options: &ScanOptions) -> (Vec<Vec<H
             always_tables: &always_tables,
             wanted: wanted.as_deref(),
         };
-        batch.par_iter().map(|unit| scan_unit(&context(unit), unit)).collect()
+        let scan = |unit: &Unit| {
+            let result = scan_unit(&context(unit), unit);
+            if let Some(progress) = &options.progress {
+                progress.records_done(result.records, result.matched);
+            }
+            result
+        };
+        batch.par_iter().map(scan).collect()
     };
     let mut batch = reader.next_batch();
     let mut held = 0usize;
@@ -352,6 +365,7 @@ struct BatchReader<'f> {
     stats: Stats,
     /// Buffers of scanned units, to be filled again.
     spares: Vec<Vec<u8>>,
+    progress: Option<Arc<progress::Progress>>,
 }
 
 impl BatchReader<'_> {
@@ -370,6 +384,7 @@ impl BatchReader<'_> {
                 None => {
                     stats.files[file].bytes += reader.bytes_read();
                     self.current = None;
+                    self.file_done(file);
                 }
                 Some(Err(e)) => {
                     stats.files[file].bytes += reader.bytes_read();
@@ -378,6 +393,7 @@ impl BatchReader<'_> {
                         reader.bytes_read()
                     ));
                     self.current = None;
+                    self.file_done(file);
                 }
                 Some(Ok(Item::Unit(unit))) => {
                     bytes += unit.data.len();
@@ -391,6 +407,9 @@ impl BatchReader<'_> {
                         line: issue.line,
                     };
                     if issue.is_record {
+                        if let Some(progress) = &self.progress {
+                            progress.records_done(1, 0);
+                        }
                         stats.records += 1;
                         stats.malformed += 1;
                         stats.files[file].records += 1;
@@ -416,10 +435,23 @@ impl BatchReader<'_> {
             let file = self.next_file;
             let Some(log) = self.files.get(file) else { return };
             self.next_file += 1;
-            match FileReader::open(file, &log.path, &self.read) {
+            let opened = match &self.progress {
+                Some(progress) => progress.open(file, &log.path, &self.read),
+                None => FileReader::open(file, &log.path, &self.read),
+            };
+            match opened {
                 Ok(reader) => self.current = Some((file, reader)),
-                Err(e) => self.stats.files[file].problems.push(format!("cannot read: {e}")),
+                Err(e) => {
+                    self.stats.files[file].problems.push(format!("cannot read: {e}"));
+                    self.file_done(file);
+                }
             }
+        }
+    }
+
+    fn file_done(&self, file: usize) {
+        if let Some(progress) = &self.progress {
+            progress.file_done(self.files[file].size);
         }
     }
 }

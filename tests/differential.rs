@@ -455,6 +455,7 @@ fn run_scan(pool: &rayon::ThreadPool, plan: &Plan, files: &[LogFile], chunk_size
         csv: Default::default(),
         now: 0,
         max_memory: usize::MAX,
+        progress: None,
     };
     let (hits, stats) = pool.install(|| scan(plan, files, &options));
     Outcome {

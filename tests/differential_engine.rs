@@ -489,6 +489,7 @@ fn run(pool: &rayon::ThreadPool, plan: &Plan, files: &[LogFile], chunk_size: usi
         csv: Default::default(),
         now: now(),
         max_memory: usize::MAX,
+        progress: None,
     };
     let (hits, stats) = pool.install(|| scan(plan, files, &options));
     let pipelines: Vec<Vec<(Position, Vec<Value>)>> = hits

@@ -1,9 +1,11 @@
 //! The application: turns validated command-line arguments into a run of the pipeline (rules →
 //! plan → input → scan → output) and an [`Outcome`]. `main` only maps the outcome to an exit
 //! code. One file per command: `scan.rs` (`scan`, `query`), `rules.rs` (`rules`),
-//! `generate.rs` (`gen`); `external.rs` finds the local files of `externaldata` and watchlists;
-//! this file holds what they share (exit outcomes, errors, rule loading, `--now`, `--tz`).
+//! `explain.rs` (`explain`), `generate.rs` (`gen`); `external.rs` finds the local files of
+//! `externaldata` and watchlists; this file holds what they share (exit outcomes, errors, rule
+//! loading, `--now`, `--tz`).
 
+mod explain;
 mod external;
 mod generate;
 mod rules;
@@ -81,6 +83,7 @@ pub fn run(command: Command) -> Result<Outcome, Error> {
         Command::Query(args) => scan::query_command(args),
         Command::Rules(args) if args.check => rules::check_command(args),
         Command::Rules(args) => rules::rules_command(args),
+        Command::Explain(args) => explain::explain_command(args),
         Command::Gen(args) => generate::gen_command(args),
         Command::Completions(args) => completions_command(args),
         Command::Man(args) => man_command(args),

@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use super::external::{pairs, ExternalFiles};
 use super::{color_choice, load_plan_with, now_ticks, parse_utc_offset, Error, Outcome};
-use crate::cli::{FormatArg, QueryArgs, RunArgs, ScanArgs};
+use crate::cli::{FormatArg, ProgressArg, QueryArgs, RunArgs, ScanArgs};
 use crate::input::csv::CsvOptions;
 use crate::output::{self, ColorChoice, Format, Results, Style};
 use crate::plan::{self, Plan};
@@ -63,7 +63,10 @@ enum RuleSource {
 /// Loads each feed (its warnings on stderr) and turns it into rules; the lookups that find a
 /// result row's indicator are kept by rule id. A feed that cannot be read, or has no IOC that
 /// can be hunted, is an error.
-fn load_feeds(paths: &[PathBuf], stderr_style: Style) -> Result<(Vec<Rule>, HashMap<String, IocLookup>), Error> {
+pub(super) fn load_feeds(
+    paths: &[PathBuf],
+    stderr_style: Style,
+) -> Result<(Vec<Rule>, HashMap<String, IocLookup>), Error> {
     let mut rules = Vec::new();
     let mut lookups = HashMap::new();
     let mut stderr = io::stderr().lock();
@@ -180,7 +183,9 @@ fn run_scan(source: RuleSource, paths: Vec<PathBuf>, args: RunArgs) -> Result<Ou
         },
         now,
         max_memory,
+        progress: None,
     };
+    let (options, bar) = progress_bar(options, &files, &args);
     let (hits, stats) = pool.install(|| scan::scan(&plan, &files, &options));
     if let Some(report) = &stats.memory_exceeded {
         return Err(Error::Run(report.clone()));
@@ -218,6 +223,8 @@ fn run_scan(source: RuleSource, paths: Vec<PathBuf>, args: RunArgs) -> Result<Ou
         files: &files,
         annotate: (!lookups.is_empty()).then_some(&annotate as &output::Annotate),
     };
+    // Cleared before anything else is printed (the operators after the scan ran under it).
+    drop(bar);
     let stdout_style = destination.style(color);
     destination.write(|out| output::write_results(out, format, &printed, stdout_style))?;
 
@@ -239,6 +246,31 @@ fn run_scan(source: RuleSource, paths: Vec<PathBuf>, args: RunArgs) -> Result<Ou
     } else {
         Outcome::Clean
     })
+}
+
+/// The scan's progress counters and the bar that draws them, when `--progress` (and whether
+/// stderr is a terminal, and `--quiet`) call for one.
+fn progress_bar(
+    options: ScanOptions,
+    files: &[input::LogFile],
+    args: &RunArgs,
+) -> (ScanOptions, Option<output::progress::Bar>) {
+    use output::progress::{Bar, ProgressChoice};
+    let choice = match args.progress {
+        ProgressArg::Auto => ProgressChoice::Auto,
+        ProgressArg::Always => ProgressChoice::Always,
+        ProgressArg::Never => ProgressChoice::Never,
+    };
+    if !choice.shown(args.quiet, io::IsTerminal::is_terminal(&io::stderr())) {
+        return (options, None);
+    }
+    let progress = std::sync::Arc::new(scan::progress::Progress::new(files));
+    let bar = Bar::start(std::sync::Arc::clone(&progress));
+    let options = ScanOptions {
+        progress: Some(progress),
+        ..options
+    };
+    (options, Some(bar))
 }
 
 /// Where result rows go: stdout, or the file of `--output`.

@@ -3,6 +3,7 @@
 //! their final order, and whether a stream is coloured is decided before ([`color`]).
 
 pub mod color;
+pub mod progress;
 mod summary;
 
 use std::io::{self, Write};

@@ -7,6 +7,7 @@
 pub mod aggregate;
 mod compile;
 pub mod eval;
+pub mod explain;
 pub mod functions;
 pub mod prefilter;
 pub mod query;

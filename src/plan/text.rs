@@ -3,6 +3,7 @@
 //! ASCII case-insensitive: Kusto does not fold non-ASCII letters for these operators.
 
 use std::borrow::Cow;
+use std::mem::size_of;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
@@ -83,6 +84,12 @@ impl TermSet {
 
     pub fn case_sensitive(&self) -> bool {
         self.case_sensitive
+    }
+
+    /// Approximate bytes held: the needles and the automaton (for `loghunt explain`).
+    pub fn memory(&self) -> usize {
+        let needles: usize = self.needles.iter().map(|n| n.len() + size_of::<Vec<u8>>()).sum();
+        needles + self.automaton.as_ref().map_or(0, AhoCorasick::memory_usage)
     }
 
     /// One set with every needle of `sets` (of the same case sensitivity): `has_any` over the
@@ -173,6 +180,13 @@ impl SubstringTest {
             case_sensitive,
             finder,
         }
+    }
+
+    /// The test, its needle and whether case counts, for `loghunt explain`.
+    pub fn parts(&self) -> (SubstringKind, &str, bool) {
+        // The needle was built from a `&str`.
+        let needle = std::str::from_utf8(&self.needle).unwrap_or_default();
+        (self.kind, needle, self.case_sensitive)
     }
 
     fn same(&self, a: &[u8], b: &[u8]) -> bool {
@@ -274,6 +288,29 @@ impl<V> StringMap<V> {
     pub fn case_sensitive(&self) -> bool {
         self.case_sensitive
     }
+
+    /// How many values are MD5, SHA-1 and SHA-256 digests (kept as decoded bytes), and how many
+    /// are other strings.
+    pub fn kinds(&self) -> [usize; 4] {
+        [self.md5.len(), self.sha1.len(), self.sha256.len(), self.other.len()]
+    }
+
+    /// Approximate bytes held (for `loghunt explain`): the hash tables' buckets, and the text of
+    /// the values that are not digests.
+    pub fn memory(&self) -> usize {
+        let text: usize = self.other.keys().map(|k| k.len()).sum();
+        table_bytes(&self.md5) + table_bytes(&self.sha1) + table_bytes(&self.sha256) + table_bytes(&self.other) + text
+    }
+}
+
+/// The bytes of a hash table's buckets: a key, a value and a control byte each, at the table's
+/// load factor of 7/8.
+fn table_bytes<K, V>(map: &FxHashMap<K, V>) -> usize {
+    if map.capacity() == 0 {
+        return 0;
+    }
+    let buckets = (map.capacity() * 8 / 7).next_power_of_two();
+    buckets * (size_of::<(K, V)>() + 1)
 }
 
 impl StringSet {
@@ -375,6 +412,17 @@ impl SetIndex {
 
     pub fn is_empty(&self) -> bool {
         self.map.is_empty()
+    }
+
+    /// Approximate bytes held: the map, and the lists of values held by several sets.
+    pub fn memory(&self) -> usize {
+        let lists: usize = self
+            .shared
+            .iter()
+            .flatten()
+            .map(|l| size_of::<Vec<u32>>() + 4 * l.len())
+            .sum();
+        self.map.memory() + lists
     }
 }
 
