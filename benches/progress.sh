@@ -32,9 +32,11 @@ install_tools() {
     have jq || missing+=(jq)
     have script || missing+=(bsdutils)
     have gzip || missing+=(gzip)
+    [[ -x /usr/bin/time ]] || missing+=(time)
     apt_install "${missing[@]+"${missing[@]}"}"
     have jq || die "jq is missing and could not be installed (apt-get install jq)"
     have script || die "script is missing and could not be installed (apt-get install bsdutils)"
+    [[ -x /usr/bin/time ]] || die "/usr/bin/time is missing (apt-get install time)"
 }
 
 # The data: 20 hash IOCs, SIZE of DeviceFileEvents with 1,000 planted results, and its gzip copy;
@@ -64,19 +66,20 @@ make_data() {
 }
 
 # timed OUT ERR TERMINAL ARGS...: runs `loghunt ARGS` with results in OUT and stderr in ERR (on a
-# pseudo-terminal when TERMINAL is `pty`), and prints its wall time in seconds.
+# pseudo-terminal when TERMINAL is `pty`), and prints its wall time and its CPU time (user +
+# system, the bar's thread included) in seconds. On a shared machine the CPU time is the steadier
+# figure: the bar's cost is CPU, while the wall time also measures the neighbours.
 timed() {
-    local out=$1 err=$2 terminal=$3 start end
+    local out=$1 err=$2 terminal=$3
     shift 3
-    start=$EPOCHREALTIME
     if [[ $terminal == pty ]]; then
         # `script` gives the command a terminal; the results still go to OUT, and what the
-        # terminal showed (the bar) to ERR.
+        # terminal showed (the bar) to ERR. `script` itself is timed too, in both modes alike.
         local command
         command=$(printf '%q ' "$LOGHUNT" "$@")
-        script -q -e -c "$command >$(printf %q "$out")" "$err" >/dev/null </dev/null
+        /usr/bin/time -f '%e %U %S' -o "$TIMEF" script -q -e -c "$command >$(printf %q "$out")" "$err" >/dev/null </dev/null
     else
-        "$LOGHUNT" "$@" >"$out" 2>"$err"
+        /usr/bin/time -f '%e %U %S' -o "$TIMEF" "$LOGHUNT" "$@" >"$out" 2>"$err"
     fi || {
         local status=$?
         # 1 means results were found, which they must be.
@@ -86,24 +89,30 @@ timed() {
             exit 1
         fi
     }
-    end=$EPOCHREALTIME
-    awk -v a="$start" -v b="$end" 'BEGIN { printf "%.4f\n", b - a }'
+    # The last line: a non-zero exit puts a "Command exited" line before it.
+    tail -n1 "$TIMEF" | awk '{ printf "%.2f %.2f\n", $1, $2 + $3 }'
 }
 
 ROWS=()
-# compare NAME INPUT THREADS TERMINAL: RUNS interleaved pairs of never/always; medians and ratio.
+# compare NAME INPUT THREADS TERMINAL: RUNS interleaved pairs of never/always (in alternating
+# order); medians and ratios.
 compare() {
     local name=$1 input=$2 threads=$3 terminal=$4 i mode
-    local -A times=([never]="" [always]="")
+    local -A times=([never]="" [always]="") cpus=([never]="" [always]="")
     local bytes
     bytes=$(stat -c %s "$input")
     cat "$input" >/dev/null
     for ((i = 0; i < RUNS; i++)); do
-        for mode in never always; do
-            local out=$WORKDIR/out/$mode.jsonl err=$WORKDIR/out/$mode.err t
-            t=$(timed "$out" "$err" "$terminal" scan --rules "$RULES" --format jsonl --threads "$threads" \
-                --progress "$mode" "$input")
-            times[$mode]+="$t "
+        # Alternate which mode goes first, so that neither always follows the other.
+        local order=(never always)
+        if ((i % 2)); then order=(always never); fi
+        for mode in "${order[@]}"; do
+            local out=$WORKDIR/out/$mode.jsonl err=$WORKDIR/out/$mode.err wall cpu
+            read -r wall cpu < <(timed "$out" "$err" "$terminal" scan --rules "$RULES" --format jsonl \
+                --threads "$threads" --progress "$mode" "$input")
+            [[ -n $wall ]] || exit 1
+            times[$mode]+="$wall "
+            cpus[$mode]+="$cpu "
             local got
             got=$(wc -l <"$out")
             [[ $got == "$WANT" ]] || die "FAIL: $name $mode: $got results, expected $WANT"
@@ -114,13 +123,17 @@ compare() {
         grep -q 'files · ' "$WORKDIR/out/always.err" || die "FAIL: $name: no bar on stderr with --progress always"
         if grep -q 'files · ' "$WORKDIR/out/never.err"; then die "FAIL: $name: a bar with --progress never"; fi
     done
-    local never always ratio
+    local never always ratio cpu_never cpu_always cpu_ratio
     never=$(printf '%s\n' ${times[never]} | median)
     always=$(printf '%s\n' ${times[always]} | median)
     ratio=$(awk -v a="$always" -v n="$never" 'BEGIN { printf "%.3f", a / n }')
+    cpu_never=$(printf '%s\n' ${cpus[never]} | median)
+    cpu_always=$(printf '%s\n' ${cpus[always]} | median)
+    cpu_ratio=$(awk -v a="$cpu_always" -v n="$cpu_never" 'BEGIN { printf "%.3f", a / n }')
     local line
-    line=$(printf '%-8s %7s %-5s %10.0f %9.3f %9.3f %8s   %s' "$name" "$threads" "$terminal" "$bytes" "$never" "$always" "$ratio" \
-        "never: ${times[never]}| always: ${times[always]}")
+    line=$(printf '%-6s %7s %-5s %10.0f %7.2f %7.2f %7s %7.2f %7.2f %7s   %s' "$name" "$threads" "$terminal" "$bytes" \
+        "$never" "$always" "$ratio" "$cpu_never" "$cpu_always" "$cpu_ratio" \
+        "wall never: ${times[never]}| always: ${times[always]}")
     echo "$line"
     ROWS+=("$line")
 }
@@ -137,7 +150,9 @@ mkdir -p "$WORKDIR/out"
 size=$(bytes_of "$SIZE")
 make_data
 
-HEADER=$(printf '%-8s %7s %-5s %10s %9s %9s %8s' input threads stderr bytes never always "÷ never")
+TIMEF=$WORKDIR/out/time.txt
+HEADER=$(printf '%-6s %7s %-5s %10s %7s %7s %7s %7s %7s %7s' input threads stderr bytes never always ratio \
+    "cpu nev" "cpu alw" ratio)
 echo
 echo "$HEADER"
 for threads in $THREADS; do
@@ -150,7 +165,8 @@ for threads in $THREADS; do
 done
 
 echo
-echo "== summary (median wall seconds of $RUNS interleaved runs, page cache warm; bytes as stored)"
+echo "== summary (medians of $RUNS interleaved runs, page cache warm; bytes as stored): wall seconds"
+echo "   with --progress never and always and their ratio, then the same of CPU seconds (user + system)"
 echo "$HEADER"
 printf '%s\n' "${ROWS[@]}"
 echo "every run returned the $WANT expected results, identical with and without the bar"

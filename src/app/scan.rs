@@ -255,13 +255,13 @@ fn progress_bar(
     files: &[input::LogFile],
     args: &RunArgs,
 ) -> (ScanOptions, Option<output::progress::Bar>) {
-    use output::progress::{Bar, ProgressChoice};
+    use output::progress::{stderr_is_a_terminal, Bar, ProgressChoice};
     let choice = match args.progress {
         ProgressArg::Auto => ProgressChoice::Auto,
         ProgressArg::Always => ProgressChoice::Always,
         ProgressArg::Never => ProgressChoice::Never,
     };
-    if !choice.shown(args.quiet, io::IsTerminal::is_terminal(&io::stderr())) {
+    if !choice.shown(args.quiet, stderr_is_a_terminal()) {
         return (options, None);
     }
     let progress = std::sync::Arc::new(scan::progress::Progress::new(files));

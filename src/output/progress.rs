@@ -20,7 +20,7 @@ const TICK: Duration = Duration::from_millis(100);
 /// `--progress`: whether to draw the bar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProgressChoice {
-    /// When stderr is a terminal and `--quiet` is not given.
+    /// When stderr is a terminal (not a dumb one) and `--quiet` is not given.
     Auto,
     Always,
     Never,
@@ -38,6 +38,11 @@ impl ProgressChoice {
     }
 }
 
+/// Whether stderr is a terminal that can redraw a line: not one whose `TERM` is `dumb`.
+pub fn stderr_is_a_terminal() -> bool {
+    io::stderr().is_terminal() && !std::env::var("TERM").is_ok_and(|t| t == "dumb")
+}
+
 /// A progress bar being drawn; dropping it (or [`Bar::finish`]) stops the drawing thread and
 /// clears the bar.
 pub struct Bar {
@@ -51,9 +56,7 @@ impl Bar {
     /// Starts drawing `progress` on stderr, on a terminal or not (`--progress always` into a
     /// file writes the same escape sequences a terminal gets).
     pub fn start(progress: Arc<Progress>) -> Bar {
-        let stderr = io::stderr();
-        let dumb = std::env::var("TERM").is_ok_and(|t| t == "dumb");
-        let target = if stderr.is_terminal() && !dumb {
+        let target = if stderr_is_a_terminal() {
             ProgressDrawTarget::stderr_with_hz(20)
         } else {
             ProgressDrawTarget::term_like_with_hz(Box::new(Stderr::new()), 20)
