@@ -17,6 +17,7 @@ struct Explanation {
     prefilter: Vec<PrefilterColumn>,
     sets_memory_bytes: usize,
     prefilter_memory_bytes: usize,
+    whole_rows: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -173,6 +174,8 @@ fn the_seed_rules_are_explained_with_their_real_figures() {
     );
     // Nothing to merge: each column is tested by one rule.
     assert_eq!(explanation.prefilter_memory_bytes, 0);
+    // Both project: a record is parsed for the named columns only.
+    assert!(explanation.whole_rows.is_empty());
 }
 
 #[test]
@@ -303,6 +306,8 @@ fn a_feed_is_explained_as_scan_iocs_hunts_it() {
         sha256.matchers
     );
     assert!(explanation.prefilter_memory_bytes > 0);
+    // Feed rules keep every column of their tables.
+    assert_eq!(explanation.whole_rows, ids);
 }
 
 #[test]

@@ -30,6 +30,10 @@ pub struct Explanation {
     pub sets_memory: usize,
     /// The prefilter's merged indexes, built at the start of a scan, in bytes.
     pub prefilter_memory: usize,
+    /// The rules some pipeline of which keeps every column: while there is one, the scan
+    /// parses every field of every record it parses, for every rule (the fields to parse are
+    /// chosen once for the whole plan).
+    pub whole_rows: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -125,11 +129,18 @@ pub fn explain(plan: &Plan) -> Explanation {
         Some(prefilter) => describe_prefilter(plan, prefilter),
         None => (Vec::new(), 0),
     };
+    let mut whole_rows: Vec<String> = Vec::new();
+    for pipeline in &plan.pipelines {
+        if pipeline.needed_columns().is_none() && !whole_rows.contains(&pipeline.id) {
+            whole_rows.push(pipeline.id.clone());
+        }
+    }
     Explanation {
         rules,
         prefilter: columns,
         sets_memory: everywhere.memory,
         prefilter_memory,
+        whole_rows,
     }
 }
 
@@ -786,6 +797,18 @@ impl Explanation {
                 }
             }
         }
+        if self.whole_rows.is_empty() {
+            writeln!(
+                out,
+                "parsing: a record of a known table is parsed for its pipelines' \"columns parsed\" only"
+            )?;
+        } else {
+            writeln!(
+                out,
+                "parsing: every field of each parsed record, for every rule, since {} keep(s) whole rows",
+                self.whole_rows.join(", ")
+            )?;
+        }
         writeln!(
             out,
             "memory: {} rule(s), IOC sets and automata ≈ {}, merged prefilter indexes ≈ {}",
@@ -859,6 +882,7 @@ impl Explanation {
             "prefilter": prefilter,
             "sets_memory_bytes": self.sets_memory,
             "prefilter_memory_bytes": self.prefilter_memory,
+            "whole_rows": self.whole_rows,
         })
     }
 }

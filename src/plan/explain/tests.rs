@@ -214,6 +214,10 @@ fn the_prefilter_merges_the_sets_of_several_rules_per_column() {
         explanation.rules.iter().map(|r| r.sets_memory).sum::<usize>()
     );
     assert!(explanation.rules[3].pipelines[0].prefilter.is_err());
+    // None of them projects: the scan parses every field.
+    assert_eq!(explanation.whole_rows, ["r0", "r1", "r2", "r3"]);
+    let narrowed = explain(&self::plan(&["DnsEvents | where Name has \"x\" | project Name"]));
+    assert!(narrowed.whole_rows.is_empty());
 
     let mut text = Vec::new();
     explanation.write_text(&mut text).unwrap();
