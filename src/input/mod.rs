@@ -349,3 +349,86 @@ fn read_whole(file: usize, source: Source, bom: usize, chunk_size: usize) -> io:
 }
 
 pub use decompress::Source;
+
+#[cfg(test)]
+mod read_error_tests {
+    //! A read error (a truncated gzip member, EIO) must reach the scan whatever unit boundary
+    //! it falls on: after the units read before it, never instead of them, never lost.
+    use super::*;
+    use std::io::Read;
+
+    /// `text`, then an error instead of end of file.
+    struct FailsAfter {
+        text: io::Cursor<Vec<u8>>,
+    }
+
+    impl Read for FailsAfter {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            match self.text.read(buf)? {
+                0 => Err(io::Error::other("disk gone")),
+                n => Ok(n),
+            }
+        }
+    }
+
+    /// Records read, and whether the error came out after them.
+    fn read_all(text: &[u8], chunk_size: usize) -> (usize, bool) {
+        let options = ReadOptions {
+            chunk_size,
+            csv: Default::default(),
+        };
+        let source: Source = Box::new(FailsAfter {
+            text: io::Cursor::new(text.to_vec()),
+        });
+        let mut reader = match FileReader::from_source(0, source, &options) {
+            Ok(reader) => reader,
+            // The error fell inside the first bytes, peeked before any reader was chosen.
+            Err(_) => return (0, true),
+        };
+        let (mut records, mut failed) = (0, false);
+        while let Some(item) = reader.next_item(Vec::new()) {
+            match item {
+                Ok(Item::Unit(unit)) => {
+                    assert!(!failed, "a unit after the error");
+                    unit.for_each_record(|_| records += 1);
+                }
+                Ok(_) => {}
+                Err(_) => failed = true,
+            }
+        }
+        (records, failed)
+    }
+
+    #[test]
+    fn an_error_on_a_unit_boundary_is_not_lost() {
+        // Small files fail inside the first 64 KiB, read before a reader is chosen; big ones
+        // inside a reader.
+        let pad = "p".repeat(600);
+        let lines = b"{\"a\":1}\n{\"a\":2}\n{\"a\":3}\n".repeat(50);
+        let big_lines = format!("{{\"a\":\"{pad}\"}}\n").repeat(150).into_bytes();
+        let array = format!("[{}]", vec!["{\"a\":1}"; 150].join(",")).into_bytes();
+        let big_array = format!("[{}]", vec![format!("{{\"a\":\"{pad}\"}}"); 150].join(",")).into_bytes();
+        let csv = format!("a,b\n{}", "1,x\n".repeat(150)).into_bytes();
+        let big_csv = format!("a,b\n{}", format!("1,{pad}\n").repeat(150)).into_bytes();
+        let cases = [
+            ("JSON lines", &lines),
+            ("big JSON lines", &big_lines),
+            ("JSON array", &array),
+            ("big JSON array", &big_array),
+            ("CSV", &csv),
+            ("big CSV", &big_csv),
+        ];
+        for (name, text) in cases {
+            // Every chunk size from one byte to past the file puts the error after a different
+            // unit boundary, including exactly on one.
+            for chunk_size in [1, 2, 7, 8, 16, 24, 64, 605, 608, 1000, 4096, text.len(), text.len() + 1] {
+                let (records, failed) = read_all(text, chunk_size);
+                assert!(failed, "{name}, chunk size {chunk_size}: the read error was lost");
+                assert_eq!(
+                    records, 150,
+                    "{name}, chunk size {chunk_size}: records before the error"
+                );
+            }
+        }
+    }
+}
