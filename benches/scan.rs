@@ -35,8 +35,9 @@ fn data() -> Data {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let path = dir.path().join("DeviceFileEvents.jsonl");
     std::fs::write(&path, sample.repeat(COPIES)).expect("write the data");
-    let (files, errors, _) = discover(&[path]);
-    assert!(errors.is_empty());
+    let found = discover(&[path]);
+    assert!(found.errors.is_empty());
+    let files = found.files;
     let bytes = files.iter().map(|f| f.size).sum();
     Data {
         _dir: dir,

@@ -726,7 +726,7 @@ fn scan_record(
     };
     let fields = match parsed {
         Ok(fields) => fields,
-        Err((message, line, column)) => {
+        Err(record::RecordError { message, line, column }) => {
             result.malformed_count += 1;
             let position = Position {
                 line: raw.line + line.saturating_sub(1) as u64,

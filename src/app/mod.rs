@@ -53,6 +53,8 @@ pub enum Error {
     /// `--max-memory` exceeded).
     Run(String),
     Output(io::Error),
+    /// The machine refused: a file that could not be written, threads that could not start.
+    System(String),
 }
 
 impl fmt::Display for Error {
@@ -63,11 +65,21 @@ impl fmt::Display for Error {
             Error::Compile(e) => write!(f, "{e}"),
             Error::Run(e) => f.write_str(e),
             Error::Output(e) => write!(f, "cannot write output: {e}"),
+            Error::System(e) => f.write_str(e),
         }
     }
 }
 
 impl std::error::Error for Error {}
+
+impl From<crate::generate::GenError> for Error {
+    fn from(e: crate::generate::GenError) -> Error {
+        match e {
+            crate::generate::GenError::Invalid(message) => Error::Usage(message),
+            e @ crate::generate::GenError::Io { .. } => Error::System(e.to_string()),
+        }
+    }
+}
 
 impl From<io::Error> for Error {
     fn from(e: io::Error) -> Error {

@@ -140,7 +140,7 @@ fn run_scan(source: RuleSource, paths: Vec<PathBuf>, args: RunArgs) -> Result<Ou
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
-        .map_err(|e| Error::Usage(format!("cannot start {threads} threads: {e}")))?;
+        .map_err(|e| Error::System(format!("cannot start {threads} threads: {e}")))?;
     let mut lookups = HashMap::new();
     let plan = match source {
         RuleSource::Paths { rules, feeds } => {
@@ -164,7 +164,11 @@ fn run_scan(source: RuleSource, paths: Vec<PathBuf>, args: RunArgs) -> Result<Ou
     // cannot be written fails at once, not after the scan).
     let destination = Destination::open(args.output.as_deref())?;
 
-    let (files, discovery_errors, skipped) = input::discover(&paths);
+    let input::Discovered {
+        files,
+        errors: discovery_errors,
+        skipped,
+    } = input::discover(&paths);
     let options = ScanOptions {
         threads,
         chunk_size: args.chunk_size,
@@ -223,8 +227,7 @@ fn run_scan(source: RuleSource, paths: Vec<PathBuf>, args: RunArgs) -> Result<Ou
 
     let mut stderr = io::stderr().lock();
     for error in &discovery_errors {
-        let label = stderr_style.error("error:");
-        writeln!(stderr, "loghunt: {label} {}: {}", error.path.display(), error.message)?;
+        writeln!(stderr, "loghunt: {} {error}", stderr_style.error("error:"))?;
     }
     if !args.quiet {
         output::write_summary(&mut stderr, &stats, &results, skipped, started.elapsed(), stderr_style)?;

@@ -36,9 +36,28 @@ pub struct InputError {
     pub message: String,
 }
 
+impl std::fmt::Display for InputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.path.display(), self.message)
+    }
+}
+
+impl std::error::Error for InputError {}
+
+/// What [`discover`] found under the command line's paths.
+#[derive(Debug, Default)]
+pub struct Discovered {
+    /// In command-line order, each directory walked in sorted order.
+    pub files: Vec<LogFile>,
+    /// Paths that could not be read; everything else is still scanned.
+    pub errors: Vec<InputError>,
+    /// Files under a directory without a log extension, left out (and counted in the summary).
+    pub skipped: u64,
+}
+
 /// The files under `paths`, in command-line order, each directory walked in sorted order.
 /// Paths that cannot be read are returned as errors; everything else is still scanned.
-pub fn discover(paths: &[PathBuf]) -> (Vec<LogFile>, Vec<InputError>, u64) {
+pub fn discover(paths: &[PathBuf]) -> Discovered {
     let mut files = Vec::new();
     let mut errors = Vec::new();
     let mut skipped = 0;
@@ -96,7 +115,7 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<LogFile>, Vec<InputError>, u64) {
             }
         }
     }
-    (files, errors, skipped)
+    Discovered { files, errors, skipped }
 }
 
 fn io_message(e: &walkdir::Error) -> String {
