@@ -60,13 +60,21 @@ pub struct ScanArgs {
     #[arg(long = "iocs", value_name = "FEED")]
     pub iocs: Vec<PathBuf>,
 
-    /// Log files or directories (walked recursively in sorted order; .json, .jsonl, .ndjson,
-    /// .log, .csv, .gz, .zst files are read).
-    #[arg(required = true, value_name = "LOGS")]
+    /// Log files or directories (walked recursively in sorted order; files with a log
+    /// extension are read).
+    #[arg(required = true, value_name = "LOGS", help = logs_help())]
     pub paths: Vec<PathBuf>,
 
     #[command(flatten)]
     pub run: RunArgs,
+}
+
+/// The help of the LOGS argument, with the extensions a directory walk reads.
+fn logs_help() -> String {
+    format!(
+        "Log files or directories (walked recursively in sorted order; {} files are read)",
+        crate::input::listed_extensions()
+    )
 }
 
 #[derive(Debug, clap::Args)]

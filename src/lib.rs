@@ -5,11 +5,12 @@
 //! [`rules`] (documents → rules) → [`kql`] (query text → syntax tree) → [`plan`] (syntax tree →
 //! matchers) → [`input`] (files → records) → [`scan`] (records × plan → results, in parallel) →
 //! [`output`] (results → table / JSON lines / CSV, and the summary). [`schema`], [`value`] and
-//! [`time`] (and [`hashing`]) are the shared vocabulary; [`cli`] and [`app`] are the command line, and
+//! [`time`] (and [`hashing`], [`encoding`]) are the shared vocabulary; [`cli`] and [`app`] are the command line, and
 //! [`manual`] its completion scripts and man pages.
 
 pub mod app;
 pub mod cli;
+pub mod encoding;
 pub mod generate;
 pub mod hashing;
 pub mod input;

@@ -515,13 +515,12 @@ fn fast_record(
 /// among ten million records has odds of about one in 300,000). Four independent lanes keep
 /// the multiplies from waiting on each other: every byte of the input passes through here.
 fn fingerprint(bytes: &[u8]) -> u64 {
-    const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
     let mut lanes = [1u64, 2, 3, 4];
     let mut blocks = bytes.chunks_exact(32);
     for block in &mut blocks {
         for (lane, word) in lanes.iter_mut().zip(block.chunks_exact(8)) {
             let word = u64::from_le_bytes(word.try_into().unwrap_or_default());
-            *lane = (lane.rotate_left(5) ^ word).wrapping_mul(SEED);
+            *lane = (lane.rotate_left(5) ^ word).wrapping_mul(crate::hashing::SEED);
         }
     }
     let mut hasher = FxHasher::default();

@@ -42,7 +42,7 @@ impl BuiltReader {
         let (records, issues) = match documents::shape_of(&document) {
             Some(shape) => documents::records(&document, text, shape),
             None => {
-                let bom = if text.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+                let bom = crate::encoding::bom_len(text);
                 let first = text[bom..]
                     .iter()
                     .position(|b| !b.is_ascii_whitespace())

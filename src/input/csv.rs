@@ -280,8 +280,8 @@ impl CsvReader {
 
     /// A UTF-8 BOM can only start the file, hence the header (or a blank line before it).
     fn strip_bom(&mut self, offset: u64) -> &Self {
-        if offset == 0 && self.raw.starts_with(b"\xEF\xBB\xBF") {
-            self.raw.drain(..3);
+        if offset == 0 {
+            self.raw.drain(..crate::encoding::bom_len(&self.raw));
         }
         self
     }
@@ -728,7 +728,7 @@ fn time_of_day(tokens: &[Tok<'_>]) -> Option<(i64, bool)> {
 /// least two comma-separated cells that are column names, `Name` or `Name [UTC]`, optionally
 /// quoted. When `head` holds no newline, its last cell may be cut short and is not judged.
 pub fn looks_like_csv(head: &[u8]) -> bool {
-    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    let head = crate::encoding::strip_bom_bytes(head);
     let (line, whole) = match head.iter().position(|&b| b == b'\n') {
         Some(p) => (&head[..p], true),
         None => (head, false),

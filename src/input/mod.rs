@@ -19,8 +19,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Extensions read when a directory is walked; a file named on the command line is read
-/// whatever its name.
-const LOG_EXTENSIONS: &[&str] = &["json", "jsonl", "ndjson", "log", "csv", "gz", "zst", "zstd"];
+/// whatever its name. The help text and the summary list them from here.
+pub const LOG_EXTENSIONS: &[&str] = &["json", "jsonl", "ndjson", "log", "csv", "gz", "zst", "zstd"];
+
+/// [`LOG_EXTENSIONS`] as people read them: `.json, .jsonl, ...`.
+pub fn listed_extensions() -> String {
+    let dotted: Vec<String> = LOG_EXTENSIONS.iter().map(|e| format!(".{e}")).collect();
+    dotted.join(", ")
+}
 
 /// One file to scan.
 #[derive(Debug, Clone)]
@@ -274,7 +280,7 @@ impl FileReader {
         let chunk_size = options.chunk_size;
         // Enough bytes to see past a BOM and leading white space in any sane export.
         let (head, source) = decompress::peek(source, 64 * 1024)?;
-        let bom = if head.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+        let bom = crate::encoding::bom_len(&head);
         let Some(first) = head[bom..]
             .iter()
             .position(|b| !b.is_ascii_whitespace())

@@ -52,7 +52,7 @@ pub fn parse_document(id: &str, source: &Path, text: &str) -> Result<(Rule, Vec<
         message: message.to_string(),
     };
     // A BOM is an encoding artefact, not text; left in, it would hide a first-line heading.
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let text = crate::encoding::strip_bom(text);
     if text.trim().is_empty() {
         return Err(fail("the document is empty"));
     }

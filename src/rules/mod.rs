@@ -260,7 +260,7 @@ pub fn load_text(path: &Path, text: &str) -> Result<(Rule, Vec<Warning>), RuleEr
         .unwrap_or_else(|| path.display().to_string());
     let is_kql = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("kql"));
     if is_kql {
-        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let text = crate::encoding::strip_bom(text);
         if text.trim().is_empty() {
             return Err(RuleError {
                 path: path.to_path_buf(),

@@ -627,7 +627,7 @@ pub fn read_external(kind: &ExternalKind, columns: &[Col], text: &str) -> Result
         return Err("not an externaldata source".to_string());
     };
     let mut rows = Vec::new();
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let text = crate::encoding::strip_bom(text);
     match format.as_str() {
         "json" | "multijson" => {
             let stream = serde_json::Deserializer::from_str(text).into_iter::<Json>();
@@ -714,7 +714,7 @@ fn split_delimited(line: &str, delimiter: char) -> Vec<String> {
 /// (`_DTItemId` the row number, `LastUpdatedTimeUTC` null, `SearchKey` the first column's value,
 /// `WatchlistItem` the row as a bag), then the file's columns (all strings), as `columns` lists.
 pub fn read_watchlist(text: &str, columns: &[Col]) -> Result<Rows, String> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let text = crate::encoding::strip_bom(text);
     let mut lines = text.lines().map(|l| l.strip_suffix('\r').unwrap_or(l));
     let header = split_delimited(lines.next().ok_or("the file is empty")?, ',');
     let mut rows = Vec::new();
@@ -752,7 +752,7 @@ pub fn read_watchlist(text: &str, columns: &[Col]) -> Result<Rows, String> {
 
 /// The column names of a watchlist's CSV file: its header line.
 pub fn watchlist_header(text: &str) -> Vec<String> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let text = crate::encoding::strip_bom(text);
     let line = text.lines().next().unwrap_or("");
     split_delimited(line.strip_suffix('\r').unwrap_or(line), ',')
 }

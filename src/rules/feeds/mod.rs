@@ -222,7 +222,7 @@ pub fn load_feed(path: &Path) -> Result<Feed, FeedError> {
 /// Reads the text of one feed, its format told from the content. `path` names the feed (its
 /// stem is [`FeedIndicator::feed`]) and is in every warning.
 pub fn read_feed(path: &Path, text: &str) -> Result<Feed, FeedError> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let text = crate::encoding::strip_bom(text);
     let mut sink = Sink::new(path);
     let trimmed = text.trim_start();
     let format = if trimmed.is_empty() {
