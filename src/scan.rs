@@ -174,7 +174,7 @@ pub fn scan(plan: &Plan, files: &[LogFile], options: &ScanOptions) -> (Vec<Vec<H
     let prefilter = if options.prefilter { plan.prefilter() } else { None };
     let always: Vec<usize> = prefilter.as_ref().map(|p| p.always.clone()).unwrap_or_default();
     let always_tables: Vec<&'static Table> = always.iter().map(|&p| plan.pipelines[p].table).collect();
-    let fast = prefilter.map(|p| Fast::new(&p));
+    let fast = prefilter.map(|p| RawCheck::new(&p));
     let wanted = wanted_fields(plan);
     let rules_by_table = plan.pipelines_by_table();
     let evaluate = |batch: &[Unit]| -> Vec<UnitResult> {
@@ -432,7 +432,7 @@ struct Context<'a> {
     rules_by_table: &'a [(&'static Table, Vec<usize>)],
     chosen: Option<&'static Table>,
     path_table: Option<&'static Table>,
-    fast: Option<&'a Fast<'a>>,
+    fast: Option<&'a RawCheck<'a>>,
     now: i64,
     /// Pipelines the fast path has no test for (sorted): they run on every parsed record of
     /// their table, and make its records parsed rather than skipped.
@@ -533,7 +533,7 @@ fn fingerprint(bytes: &[u8]) -> u64 {
 }
 
 /// The fast path's per-record check, built once per scan from the plan's prefilter.
-struct Fast<'p> {
+struct RawCheck<'p> {
     /// The top-level keys a walk captures: the tests' columns, then `Type` and `properties`.
     keys: Vec<&'p str>,
     /// Per tested column (the first keys), its merged tests.
@@ -545,8 +545,8 @@ struct Fast<'p> {
     category_key: usize,
 }
 
-impl<'p> Fast<'p> {
-    fn new(prefilter: &Prefilter<'p>) -> Fast<'p> {
+impl<'p> RawCheck<'p> {
+    fn new(prefilter: &Prefilter<'p>) -> RawCheck<'p> {
         let columns = prefilter.by_column();
         let mut keys: Vec<&'p str> = columns.iter().map(|c| c.column).collect();
         let mut key = |name: &'p str| {
@@ -556,7 +556,7 @@ impl<'p> Fast<'p> {
             })
         };
         let (type_key, envelope_key, category_key) = (key("Type"), key("properties"), key("category"));
-        Fast {
+        RawCheck {
             keys,
             columns,
             type_key,
@@ -633,7 +633,7 @@ impl<'p> Fast<'p> {
 enum Candidates {
     /// No rule can match it.
     Skip,
-    /// Only the rules [`Fast::candidates`] listed can.
+    /// Only the rules [`RawCheck::candidates`] listed can.
     Listed,
     /// Any rule can (its row is inside a Defender envelope, out of the walk's sight).
     Every,
@@ -643,7 +643,7 @@ enum Candidates {
 /// without building its fields. Where its table needs the parsed columns, it takes the full path.
 fn skip_record(
     context: &Context<'_>,
-    fast: &Fast<'_>,
+    fast: &RawCheck<'_>,
     file: usize,
     raw: RawRecord<'_>,
     values: &[Option<FieldValue<'_>>],
@@ -654,22 +654,15 @@ fn skip_record(
         Some(FieldValue::Str(name)) => Some(name.as_ref()),
         _ => None,
     };
-    let table = match (context.chosen, named.or(type_column), context.path_table) {
-        (Some(table), _, _) => Some(table),
-        (None, Some(name), _) => match crate::schema::table(name) {
-            Some(table) => Some(table),
-            None => {
-                result.records += 1;
-                count_table(context, result, name, None);
-                return;
-            }
-        },
-        (None, _, Some(table)) => Some(table),
-        (None, _, None) => None,
-    };
-    let Some(table) = table else {
+    let table = match table::table_by_name(context.chosen, named, type_column, context.path_table) {
+        Some(TableOf::Known(table)) => table,
+        Some(TableOf::Named(name)) => {
+            result.records += 1;
+            count_table(context, result, name, None);
+            return;
+        }
         // Only the columns can tell the table: parse (only the always-run pipelines may match).
-        return scan_record(context, file, raw, Some(&[]), result);
+        Some(TableOf::Unknown) | None => return scan_record(context, file, raw, Some(&[]), result),
     };
     if context.always_tables.iter().any(|t| std::ptr::eq(*t, table)) {
         // A pipeline without a column test reads this table: parse, and run only those.

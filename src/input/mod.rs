@@ -1,7 +1,16 @@
 //! Input: finding log files (walked in sorted order), reading them in bounded chunks, cutting
-//! the bytes into records ([`jsonl`] lines, [`json_array`] elements), and giving each parsed
-//! record a table ([`table`]) and a row view ([`record`]). Readers hand out [`Unit`]s of raw
-//! records; they never evaluate rules.
+//! the bytes into records, and giving each parsed record a table ([`table`]) and a row view
+//! ([`record`]). Readers hand out [`Unit`]s of raw records; they never evaluate rules.
+//!
+//! - [`decompress`]: gzip / zstd told by magic bytes, and peeking at a file's head;
+//! - [`jsonl`]: JSON lines in newline-aligned chunks; [`json_array`]: the elements of one big
+//!   array, streamed;
+//! - [`documents`]: whole JSON documents (Advanced Hunting and Log Analytics API responses,
+//!   Event Hub messages, Kusto frames, storage-account envelopes) and the rows inside them,
+//!   which [`built`] hands out as units;
+//! - [`csv`]: portal CSV exports (RFC 4180, locale dates, `[UTC]` headers);
+//! - [`fields`]: the fast path's walk over a raw record's top-level keys;
+//! - [`record`]: a record's bytes parsed into fields; [`table`]: the table a record belongs to.
 
 pub mod built;
 pub mod csv;

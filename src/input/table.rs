@@ -148,23 +148,34 @@ pub fn table_of<'a>(
     named: Option<&'a str>,
     path_table: Option<&'static Table>,
 ) -> TableOf<'a> {
-    if let Some(table) = chosen {
-        return TableOf::Known(table);
-    }
     let type_column = match row.get("Type") {
         Some(Json::String(name)) => Some(name.as_str()),
         _ => None,
     };
+    table_by_name(chosen, named, type_column, path_table)
+        .unwrap_or_else(|| from_columns(row).map_or(TableOf::Unknown, TableOf::Known))
+}
+
+/// The order of evidence up to the columns, in the one place it is written: `--table`
+/// (`chosen`), then the table the file or envelope names for the record (`named`) or its `Type`
+/// column, then the path. `None` when only the columns can tell. The scan's fast path decides
+/// a skipped record's table with this too, from the `Type` it read in the raw bytes.
+pub fn table_by_name<'a>(
+    chosen: Option<&'static Table>,
+    named: Option<&'a str>,
+    type_column: Option<&'a str>,
+    path_table: Option<&'static Table>,
+) -> Option<TableOf<'a>> {
+    if let Some(table) = chosen {
+        return Some(TableOf::Known(table));
+    }
     if let Some(name) = named.or(type_column) {
-        return match schema::table(name) {
+        return Some(match schema::table(name) {
             Some(table) => TableOf::Known(table),
             None => TableOf::Named(name),
-        };
+        });
     }
-    if let Some(table) = path_table {
-        return TableOf::Known(table);
-    }
-    from_columns(row).map_or(TableOf::Unknown, TableOf::Known)
+    path_table.map(TableOf::Known)
 }
 
 #[cfg(test)]

@@ -176,12 +176,12 @@ pub fn load_with<T: Send>(paths: &[PathBuf], then: impl Fn(Rule) -> T + Sync) ->
     }
     // Feeds of a million IOCs come as hundreds of documents: read them on every core, then
     // take the results in file order, so warnings and the first error do not depend on timing.
-    let results: Vec<Result<Read<T>, RuleError>> = files
+    let results: Vec<Result<SourceRead<T>, RuleError>> = files
         .par_iter()
         .map(|file| {
             let (rule, warnings) = load_file(file)?;
             let (id, source) = (rule.id.clone(), rule.source.clone());
-            Ok(Read {
+            Ok(SourceRead {
                 id,
                 source,
                 value: then(rule),
@@ -217,7 +217,7 @@ pub fn load_with<T: Send>(paths: &[PathBuf], then: impl Fn(Rule) -> T + Sync) ->
 }
 
 /// One source read: its rule's id and file, what the caller made of the rule, its warnings.
-struct Read<T> {
+struct SourceRead<T> {
     id: String,
     source: PathBuf,
     value: T,
