@@ -3,13 +3,17 @@
 //! pipeline can match it. A skipped record is accounted for exactly as the parsed path would
 //! account for it (its table, its validity); anything the walk is unsure of goes to the parser.
 
+use std::ops::Range;
+
 use super::unit::{count_table, fingerprint, UnitScan};
+use super::UNKNOWN_TABLE;
 use crate::input::documents;
 use crate::input::fields::{self, FieldValue, Walk};
 use crate::input::table::{self, TableOf};
 use crate::input::{RawRecord, Unit};
 use crate::plan::prefilter::{ColumnTests, Matcher, Prefilter};
 use crate::plan::text::IndexKey;
+use crate::schema::Table;
 
 /// The fast path's per-record check, built once per scan from the plan's prefilter.
 pub(super) struct RawCheck<'p> {
@@ -115,7 +119,10 @@ impl RawCheck<'_> {
         // for the usual handful of keys. The second half takes an envelope's row.
         const ON_STACK: usize = 8;
         let keys = self.keys.len();
-        let mut candidates = Vec::new();
+        let mut scratch = Scratch::default();
+        // Without `--table` or a table in the path, a record without `Type` can only be placed
+        // by its columns: the walk lists its keys for that.
+        let by_columns = scan.context.chosen.is_none() && scan.context.path_table.is_none();
         unit.for_each_record(|raw| {
             scan.result.fingerprints.push(fingerprint(raw.bytes));
             let mut stack: [Option<FieldValue<'_>>; 2 * ON_STACK] = Default::default();
@@ -127,36 +134,44 @@ impl RawCheck<'_> {
                 &mut heap[..]
             };
             let (values, row_values) = buffer.split_at_mut(keys);
-            if fields::walk(raw.bytes, &self.keys, values) != Walk::Valid {
+            scratch.key_ranges.clear();
+            let walked = if by_columns && raw.table.is_none() {
+                fields::walk_keys(raw.bytes, &self.keys, values, &mut scratch.key_ranges)
+            } else {
+                fields::walk(raw.bytes, &self.keys, values)
+            };
+            if walked != Walk::Valid {
                 return scan.scan_record(raw, None);
             }
             let Some((row, table)) = self.envelope(values) else {
-                return self.record(scan, raw, values, raw.table, &mut candidates);
+                return self.record(scan, raw, values, raw.table, &mut scratch);
             };
+            // The listed keys are the envelope's, not its row's.
+            scratch.key_ranges.clear();
             // A Defender envelope (storage-account export): its row is the `properties` object,
             // walked in turn with the same keys.
             if fields::walk(row, &self.keys, row_values) != Walk::Valid {
                 return scan.scan_record(raw, None);
             }
             let named = raw.table.or(Some(table));
-            self.record(scan, raw, row_values, named, &mut candidates);
+            self.record(scan, raw, row_values, named, &mut scratch);
         });
     }
 
     /// The verdict on a well-formed record whose row's captured `values` are known: skipped,
     /// or parsed and run through the pipelines that can match it. `named` is the table the file
-    /// or the envelope names for the record; `candidates` a buffer reused across records.
+    /// or the envelope names for the record.
     fn record(
         &self,
         scan: &mut UnitScan<'_>,
         raw: RawRecord<'_>,
         values: &[Option<FieldValue<'_>>],
         named: Option<&str>,
-        candidates: &mut Vec<usize>,
+        scratch: &mut Scratch,
     ) {
-        match self.candidates(values, candidates) {
-            Candidates::Skip => self.skip_record(scan, raw, values, named),
-            Candidates::Listed => scan.scan_record(raw, Some(candidates)),
+        match self.candidates(values, &mut scratch.candidates) {
+            Candidates::Skip => self.skip_record(scan, raw, values, named, scratch),
+            Candidates::Listed => scan.scan_record(raw, Some(&scratch.candidates)),
             Candidates::Every => scan.scan_record(raw, None),
         }
     }
@@ -169,6 +184,7 @@ impl RawCheck<'_> {
         raw: RawRecord<'_>,
         values: &[Option<FieldValue<'_>>],
         named: Option<&str>,
+        scratch: &mut Scratch,
     ) {
         let context = scan.context;
         let type_column = match &values[self.type_key] {
@@ -182,8 +198,19 @@ impl RawCheck<'_> {
                 count_table(context, &mut scan.result, name, None);
                 return;
             }
-            // Only the columns can tell the table: parse (only the always-run pipelines may match).
-            Some(TableOf::Unknown) | None => return scan.scan_record(raw, Some(&[])),
+            Some(TableOf::Unknown) => return scan.scan_record(raw, Some(&[])),
+            // Only the columns can tell the table: from the keys the walk listed, as the parsed
+            // path would from the parsed record's (an empty record lists none: parse it).
+            None if !scratch.key_ranges.is_empty() => match scratch.tables.of(raw.bytes, &scratch.key_ranges) {
+                Some(table) => table,
+                None => {
+                    scan.result.records += 1;
+                    count_table(context, &mut scan.result, UNKNOWN_TABLE, None);
+                    return;
+                }
+            },
+            // Only the always-run pipelines may match; parsing tells the table.
+            None => return scan.scan_record(raw, Some(&[])),
         };
         if context.always_tables.iter().any(|t| std::ptr::eq(*t, table)) {
             // A pipeline without a column test reads this table: parse, and run only those.
@@ -191,6 +218,63 @@ impl RawCheck<'_> {
         }
         scan.result.records += 1;
         count_table(context, &mut scan.result, &table.name, Some(table));
+    }
+}
+
+/// Buffers and memos the fast path keeps across the records of one unit.
+#[derive(Default)]
+struct Scratch {
+    /// The rules that can match the current record.
+    candidates: Vec<usize>,
+    /// Where the current record's top-level keys are in its bytes, when its table may have to
+    /// be told by its columns.
+    key_ranges: Vec<Range<usize>>,
+    tables: TablesByKeys,
+}
+
+/// The table of each sequence of keys met in a unit, as [`table::from_column_names`] tells it:
+/// an export repeats one key sequence over and over, so the answer is worked out once.
+#[derive(Default)]
+struct TablesByKeys {
+    /// The keys of each sequence, one after another, and where each sequence's keys end.
+    seen: Vec<(Vec<u8>, Vec<usize>, Option<&'static Table>)>,
+}
+
+impl TablesByKeys {
+    /// How many distinct key sequences a unit remembers; past that, each is worked out anew.
+    const KEPT: usize = 8;
+
+    fn of(&mut self, record: &[u8], ranges: &[Range<usize>]) -> Option<&'static Table> {
+        let same = |(names, ends, _): &&(Vec<u8>, Vec<usize>, Option<&'static Table>)| {
+            ends.len() == ranges.len()
+                && ranges
+                    .iter()
+                    .zip(ends)
+                    .scan(0, |start, (range, &end)| {
+                        let name = &names[*start..end];
+                        *start = end;
+                        Some(&record[range.clone()] == name)
+                    })
+                    .all(|same| same)
+        };
+        if let Some((_, _, table)) = self.seen.iter().find(same) {
+            return *table;
+        }
+        // The walk checked the record's UTF-8, so each key is text.
+        let names = ranges
+            .iter()
+            .map(|r| std::str::from_utf8(&record[r.clone()]).unwrap_or(""));
+        let table = table::from_column_names(names);
+        if self.seen.len() < Self::KEPT {
+            let mut names = Vec::new();
+            let mut ends = Vec::new();
+            for range in ranges {
+                names.extend_from_slice(&record[range.clone()]);
+                ends.push(names.len());
+            }
+            self.seen.push((names, ends, table));
+        }
+        table
     }
 }
 
