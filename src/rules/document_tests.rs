@@ -28,6 +28,9 @@ fn indicator(kind: IndicatorKind, value: &str, threat: &str, seen: &str, conf: &
         threat_type: Some(threat.into()),
         first_seen: Some(seen.into()),
         confidence: Some(conf.into()),
+        id: None,
+        reference: None,
+        feed: None,
     }
 }
 
