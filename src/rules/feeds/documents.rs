@@ -36,14 +36,14 @@
 //!   `Feed`, in feed order, one row per IOC of the feed (a repeated value keeps both rows, as
 //!   the feed does). `ip:port` IOCs are written `1.2.3.4:443`; a cell's `|` is written `\|`.
 //! - **The query** is made of the same per-table predicates as the rules of `scan --iocs`
-//!   ([`super::rules::hunts`]), restricted to the family's IOCs: the lists become `let`s, and
+//!   (`rules::hunts`), restricted to the family's IOCs: the lists become `let`s, and
 //!   each hunt one leg of a `union`. `withsource=` would name parenthesised legs `union_arg0`,
 //!   `union_arg1`…, which says nothing, so each leg projects its own `SourceTable` and `Hunt`
 //!   (the name of the feed rule it stands for: `file-hashes`, `process-hashes`, `dns`,
 //!   `network-urls`, `network-ips`, `cef-ips`). A record that two legs match is two rows, as it
 //!   is two hits of two feed rules.
 //! - **Rows of the union** all begin `TimeGenerated, SourceTable, Hunt`, then the leg's own
-//!   columns ([`super::rules::Hunt::columns`]: the device or computer, what happened, the
+//!   columns (`rules::Hunt::columns`: the device or computer, what happened, the
 //!   columns the IOC was matched on); a column that a leg lacks is empty. The whole record is
 //!   where the row's `file` and `line` point (or, in Sentinel, in its table). The queries are
 //!   written for the Log Analytics tables that Sentinel holds, whose event time is
@@ -148,7 +148,7 @@ struct Group {
 }
 
 /// A file stem from free text: lower-case letters and digits (any script), runs of anything
-/// else as one `-`, at most [`SLUG_CHARS`] characters; `family` if nothing is left, and a
+/// else as one `-`, at most 64 characters; `family` if nothing is left, and a
 /// suffix on names Windows reserves for devices (`con`, `nul`, `com1`…).
 pub fn slug(text: &str) -> String {
     let mut out = String::new();

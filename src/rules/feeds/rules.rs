@@ -15,6 +15,12 @@
 //!
 //! Every rule keeps every column (no `project`) and ends with `order by` the table's time
 //! column, newest first. Values are deduplicated, in feed order, as escaped string literals.
+//!
+//! The table and predicate of each row above, its lookup, and the columns a document keeps are
+//! a `Hunt`, built by `hunts` only: the documents that `loghunt feed` writes
+//! (`documents.rs`) run the same predicates as legs of one `union`, over `let` lists instead of
+//! literals, and a document's lookup ([`IocLookup::ByHunt`]) picks the leg's lookup by the row's
+//! `Hunt` column.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
