@@ -26,6 +26,9 @@ pub enum Command {
     Rules(RulesArgs),
     /// Generate benchmark data: rule documents, or log exports with planted results.
     Gen(GenArgs),
+    /// Write rule documents from IOC feeds, one per malware family, in the seed format: both
+    /// Sentinel and `loghunt scan --rules` run them, with the same hits as `scan --iocs`.
+    Feed(FeedArgs),
     /// Print the completion script of a shell on stdout, e.g.
     /// `loghunt completions bash > ~/.local/share/bash-completion/completions/loghunt`.
     Completions(CompletionsArgs),
@@ -201,6 +204,27 @@ pub struct RulesArgs {
     pub color: ColorArg,
 }
 
+#[derive(Debug, clap::Args)]
+pub struct FeedArgs {
+    /// IOC feeds, in any format `scan --iocs` reads. Repeatable; a family's IOCs from several
+    /// feeds share one document.
+    #[arg(required = true, value_name = "FEED")]
+    pub feeds: Vec<PathBuf>,
+
+    /// Directory to write the documents into (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// Overwrite documents that exist already (without it, nothing is written if one does).
+    #[arg(long)]
+    pub force: bool,
+
+    /// Colour the messages on stderr: `auto` on a terminal when `NO_COLOR` is not set,
+    /// `always`, or `never`.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorArg {
     Auto,
@@ -215,6 +239,7 @@ impl Command {
             Command::Scan(args) => args.run.color,
             Command::Query(args) => args.run.color,
             Command::Rules(args) => args.color,
+            Command::Feed(args) => args.color,
             Command::Gen(_) | Command::Completions(_) | Command::Man(_) => ColorArg::Auto,
         }
     }

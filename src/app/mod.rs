@@ -1,23 +1,27 @@
 //! The application: turns validated command-line arguments into a run of the pipeline (rules →
 //! plan → input → scan → output) and an [`Outcome`]. `main` only maps the outcome to an exit
 //! code. One file per command: `scan.rs` (`scan`, `query`), `rules.rs` (`rules`),
-//! `generate.rs` (`gen`); `external.rs` finds the local files of `externaldata` and watchlists;
-//! this file holds what they share (exit outcomes, errors, rule loading, `--now`, `--tz`).
+//! `generate.rs` (`gen`), `feed.rs` (`feed`); `external.rs` finds the local files of
+//! `externaldata` and watchlists; this file holds what they share (exit outcomes, errors, rule
+//! and feed loading, `--now`, `--tz`).
 
 mod external;
+mod feed;
 mod generate;
 mod rules;
 mod scan;
 
 use std::fmt;
+use std::fmt::Write as _;
 use std::io::{self, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::cli::{ColorArg, Command, CompletionsArgs, ManArgs};
 use crate::manual;
 use crate::output::{ColorChoice, Style};
 use crate::plan::{self, CompileError, Plan};
+use crate::rules::feeds::{self, Feed};
 use crate::rules::{Rule, RuleError};
 use crate::time::{parse_datetime, TICKS_PER_SECOND};
 
@@ -94,6 +98,7 @@ pub fn run(command: Command) -> Result<Outcome, Error> {
         Command::Rules(args) if args.check => rules::check_command(args),
         Command::Rules(args) => rules::rules_command(args),
         Command::Gen(args) => generate::gen_command(args),
+        Command::Feed(args) => feed::feed_command(args),
         Command::Completions(args) => completions_command(args),
         Command::Man(args) => man_command(args),
     }
@@ -128,6 +133,32 @@ fn man_command(args: ManArgs) -> Result<Outcome, Error> {
     stdout.write_all(&page)?;
     stdout.flush()?;
     Ok(Outcome::Clean)
+}
+
+/// Reads an IOC feed, its warnings on stderr (`loghunt: warning: FILE:LINE: ...`), for
+/// `scan --iocs` and `feed` alike. A feed that cannot be read, or has no IOC that can be
+/// hunted, is an error.
+pub(crate) fn load_feed(path: &Path, stderr_style: Style) -> Result<Feed, Error> {
+    let feed = feeds::load_feed(path).map_err(|e| Error::Usage(e.to_string()))?;
+    let mut stderr = io::stderr().lock();
+    for warning in &feed.warnings {
+        writeln!(stderr, "loghunt: {} {warning}", stderr_style.warning("warning:"))?;
+    }
+    if feed.indicators.is_empty() {
+        let mut message = format!("{}: no usable IOC in the feed ({})", path.display(), feed.format);
+        if !feed.warnings.is_empty() {
+            let _ = write!(
+                message,
+                "; {} row(s) could not be used, see the warnings",
+                feed.warnings.len()
+            );
+        }
+        if feed.not_for_detection > 0 {
+            let _ = write!(message, "; {} IOC(s) marked not for detection", feed.not_for_detection);
+        }
+        return Err(Error::Usage(message));
+    }
+    Ok(feed)
 }
 
 /// `+02:00`, `-0500`, `+2`, `UTC`, `Z` → minutes east of UTC.

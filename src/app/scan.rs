@@ -2,20 +2,20 @@
 //! results on stdout or `--output`, and the summary on stderr.
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
 use std::fs::File;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use super::external::{pairs, ExternalFiles};
-use super::{color_choice, load_plan_with, now_ticks, parse_utc_offset, Error, Outcome};
+use super::{color_choice, load_feed, load_plan_with, now_ticks, parse_utc_offset, Error, Outcome};
 use crate::cli::{FormatArg, QueryArgs, RunArgs, ScanArgs};
 use crate::input::csv::CsvOptions;
 use crate::output::{self, ColorChoice, Format, Results, Style};
 use crate::plan::{self, Plan};
+use crate::rules::feeds::documents::document_lookup;
 use crate::rules::feeds::rules::{feed_rules, ioc_json, FeedRule, IocLookup};
-use crate::rules::{self, feeds, Rule};
+use crate::rules::{self, Rule};
 use crate::scan::{self, ScanOptions};
 use crate::{input, schema};
 
@@ -66,26 +66,8 @@ enum RuleSource {
 fn load_feeds(paths: &[PathBuf], stderr_style: Style) -> Result<(Vec<Rule>, HashMap<String, IocLookup>), Error> {
     let mut rules = Vec::new();
     let mut lookups = HashMap::new();
-    let mut stderr = io::stderr().lock();
     for path in paths {
-        let feed = feeds::load_feed(path).map_err(|e| Error::Usage(e.to_string()))?;
-        for warning in &feed.warnings {
-            writeln!(stderr, "loghunt: {} {warning}", stderr_style.warning("warning:"))?;
-        }
-        if feed.indicators.is_empty() {
-            let mut message = format!("{}: no usable IOC in the feed ({})", path.display(), feed.format);
-            if !feed.warnings.is_empty() {
-                let _ = write!(
-                    message,
-                    "; {} row(s) could not be used, see the warnings",
-                    feed.warnings.len()
-                );
-            }
-            if feed.not_for_detection > 0 {
-                let _ = write!(message, "; {} IOC(s) marked not for detection", feed.not_for_detection);
-            }
-            return Err(Error::Usage(message));
-        }
+        let feed = load_feed(path, stderr_style)?;
         for FeedRule { rule, lookup } in feed_rules(&feed) {
             if lookups.contains_key(&rule.id) {
                 return Err(Error::Usage(format!(
@@ -146,8 +128,13 @@ fn run_scan(source: RuleSource, paths: Vec<PathBuf>, args: RunArgs) -> Result<Ou
         RuleSource::Paths { rules, feeds } => {
             let (feed_rules, feed_lookups) = load_feeds(&feeds, stderr_style)?;
             lookups = feed_lookups;
-            pool.install(|| load_plan_with(&rules, feed_rules, now, &environment, drop, stderr_style))?
-                .1
+            // Documents that `loghunt feed` wrote carry their IOCs' metadata: their hits get
+            // an `ioc` as the feed's own would.
+            let keep = |rule: Rule| document_lookup(&rule).map(|lookup| (rule.id, lookup));
+            let (documents, plan, _) =
+                pool.install(|| load_plan_with(&rules, feed_rules, now, &environment, keep, stderr_style))?;
+            lookups.extend(documents.into_iter().flatten());
+            plan
         }
         RuleSource::One(rule) => {
             let compiled = plan::compile_rule_in(&rule, now, &environment);

@@ -107,6 +107,10 @@ struct Columns {
     threat_type: Option<usize>,
     first_seen: Option<usize>,
     confidence: Option<usize>,
+    /// The columns `loghunt feed` adds (see [`Indicator::id`]).
+    id: Option<usize>,
+    reference: Option<usize>,
+    feed: Option<usize>,
     /// Cells in the header, to tell a short (cut-off or broken) row.
     count: usize,
 }
@@ -136,8 +140,9 @@ struct Parser<'a> {
     scenarios: Vec<Scenario>,
     /// The scenario field that a wrapped line would continue (see [`Parser::prose`]).
     continuation: Option<Field>,
-    /// The IOC rows' threat types, dates and confidences: a few distinct texts, each kept once.
-    interned: [Interner; 3],
+    /// The IOC rows' threat types, dates, confidences, references and feeds: a few distinct
+    /// texts, each kept once.
+    interned: [Interner; 5],
     /// The cells of the IOC row being read, a buffer reused from row to row.
     cells: Vec<Cow<'a, str>>,
     warnings: Vec<Warning>,
@@ -507,13 +512,17 @@ impl<'a> Parser<'a> {
                 ));
             }
         }
-        let [threat_type, first_seen, confidence] = &mut self.interned;
+        let [threat_type, first_seen, confidence, reference, feed] = &mut self.interned;
         let indicator = Indicator {
             kind,
             value: value.to_string(),
             threat_type: cell(columns.threat_type).map(|text| threat_type.get(text)),
             first_seen: cell(columns.first_seen).map(|text| first_seen.get(text)),
             confidence: cell(columns.confidence).map(|text| confidence.get(text)),
+            // Ids are unique per row: nothing to share.
+            id: cell(columns.id).map(Arc::from),
+            reference: cell(columns.reference).map(|text| reference.get(text)),
+            feed: cell(columns.feed).map(|text| feed.get(text)),
         };
         self.indicators.push(indicator);
     }
@@ -703,7 +712,8 @@ fn is_heading(line: &str) -> bool {
 }
 
 /// The header of an IOC table: cells named (in any order, any case) `Type` and `Value`, with
-/// `Threat Type`, `First Seen` and `Confidence` taken where present.
+/// `Threat Type`, `First Seen` and `Confidence` taken where present, and the columns that
+/// `loghunt feed` adds: `IOC ID`, `Reference`, `Feed`.
 fn ioc_columns(line: &str) -> Option<Columns> {
     // Every type column name contains "type": a cheap test that keeps data rows (a million, in
     // the biggest feeds) from being split and lower-cased twice.
@@ -712,6 +722,7 @@ fn ioc_columns(line: &str) -> Option<Columns> {
     }
     let cells = split_cells(line);
     let (mut kind, mut value, mut threat_type, mut first_seen, mut confidence) = (None, None, None, None, None);
+    let (mut id, mut reference, mut feed) = (None, None, None);
     for (index, cell) in cells.iter().enumerate() {
         let name = clean_cell(cell).to_ascii_lowercase().replace('_', " ");
         let slot = match name.as_str() {
@@ -720,6 +731,9 @@ fn ioc_columns(line: &str) -> Option<Columns> {
             "threat type" | "threat" => &mut threat_type,
             "first seen" => &mut first_seen,
             "confidence" => &mut confidence,
+            "ioc id" => &mut id,
+            "reference" => &mut reference,
+            "feed" => &mut feed,
             _ => continue,
         };
         slot.get_or_insert(index);
@@ -730,6 +744,9 @@ fn ioc_columns(line: &str) -> Option<Columns> {
         threat_type,
         first_seen,
         confidence,
+        id,
+        reference,
+        feed,
         count: cells.len(),
     })
 }

@@ -48,6 +48,13 @@ pub struct Indicator {
     pub first_seen: Option<Arc<str>>,
     /// As written, e.g. `95%`.
     pub confidence: Option<Arc<str>>,
+    /// The optional columns that `loghunt feed` adds after the seeds' five, so that an IOC's
+    /// metadata survives the trip from a feed through a document: the feed's own id of the
+    /// IOC (`IOC ID`), its `Reference`, and the `Feed` it came from (the feed file's stem).
+    /// Seed documents have none of them.
+    pub id: Option<Arc<str>>,
+    pub reference: Option<Arc<str>>,
+    pub feed: Option<Arc<str>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -15,6 +15,8 @@
 //!   `Ip { port }`), the normalised value, and the feed, IOC id, malware family, threat type,
 //!   confidence (0–100), first seen (as the feed writes it), reference, tags and [`Location`].
 //! - [`FeedError`]: a feed that cannot be used at all (empty, or JSON of no known shape).
+//! - [`rules::feed_rules`] turns a feed into rules (`scan --iocs`), [`documents::documents`]
+//!   into rule documents (`loghunt feed`); both build their queries from [`rules`]' hunts.
 //!
 //! # Formats, told from the content, never the file name
 //!
@@ -40,6 +42,7 @@
 //! scheme and host lower-cased.
 
 mod csv;
+pub mod documents;
 mod json;
 mod malwarebazaar;
 mod misp;
