@@ -1,8 +1,8 @@
 //! Tests of `document`.
 use super::*;
 
-const SEED_000: &str = include_str!("../../rules/000_4a715f3ed2ee4353.txt");
-const SEED_001: &str = include_str!("../../rules/001_84b55028b3ede4ab.txt");
+const SEED_000: &str = include_str!("../../../rules/000_4a715f3ed2ee4353.txt");
+const SEED_001: &str = include_str!("../../../rules/001_84b55028b3ede4ab.txt");
 const PATH: &str = "rules/test.txt";
 
 fn parse(text: &str) -> Result<(Rule, Vec<Warning>), RuleError> {
