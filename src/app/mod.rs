@@ -192,7 +192,7 @@ pub(crate) fn load_plan_with<T: Send>(
         if loaded.rules.is_empty() {
             let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
             return Err(Error::Usage(format!(
-                "no rules found in {} (rule files end in .txt, .md or .kql)",
+                "no rules found in {} (rule files end in .txt, .md, .kql, .yaml or .yml)",
                 names.join(", ")
             )));
         }
