@@ -1,13 +1,14 @@
 //! The application: turns validated command-line arguments into a run of the pipeline (rules →
 //! plan → input → scan → output) and an [`Outcome`]. `main` only maps the outcome to an exit
 //! code. One file per command: `scan.rs` (`scan`, `query`), `rules.rs` (`rules`),
-//! `generate.rs` (`gen`); `external.rs` finds the local files of `externaldata` and watchlists;
-//! this file holds what they share (exit outcomes, errors, rule loading, `--now`, `--tz`).
+//! `generate.rs` (`gen`); `external.rs` finds the local files of `externaldata` and watchlists,
+//! `threat_intel.rs` reads `--threat-intel` feeds as indicator tables; this file holds what they share (exit outcomes, errors, rule loading, `--now`, `--tz`).
 
 mod external;
 mod generate;
 mod rules;
 mod scan;
+mod threat_intel;
 
 use std::fmt;
 use std::io::{self, Write};
