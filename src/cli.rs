@@ -53,7 +53,8 @@ pub struct ManArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct ScanArgs {
-    /// A rule document (.txt/.md) or .kql file, or a directory of them (walked). Repeatable.
+    /// A rule document (.txt/.md), .kql file or Sentinel analytics rule (.yaml), or a directory
+    /// of them (walked). Repeatable.
     #[arg(long = "rules", short = 'r', required_unless_present = "iocs", value_name = "PATH")]
     pub rules: Vec<PathBuf>,
 
@@ -65,7 +66,7 @@ pub struct ScanArgs {
 
     /// Log files or directories (walked recursively in sorted order; files with a log
     /// extension are read).
-    #[arg(required = true, value_name = "LOGS", help = logs_help())]
+    #[arg(required_unless_present = "threat_intel", value_name = "LOGS", help = logs_help())]
     pub paths: Vec<PathBuf>,
 
     #[command(flatten)]
@@ -157,6 +158,12 @@ pub struct RunArgs {
     #[arg(long)]
     pub no_prefilter: bool,
 
+    /// A threat-intel feed (any format `--iocs` reads) read as the Sentinel tables
+    /// ThreatIntelligenceIndicator and ThreatIntelIndicators, beside the logs, for queries that
+    /// join them (Microsoft's "TI map ..." rules). Repeatable.
+    #[arg(long = "threat-intel", value_name = "FEED")]
+    pub threat_intel: Vec<PathBuf>,
+
     /// The local file for an `externaldata` URL: `URL=PATH`. Repeatable.
     #[arg(long, value_name = "URL=PATH")]
     pub external: Vec<String>,
@@ -180,7 +187,8 @@ pub struct RunArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct RulesArgs {
-    /// A rule document or .kql file, or a directory of them. Repeatable.
+    /// A rule document, .kql file or Sentinel analytics rule (.yaml), or a directory of them.
+    /// Repeatable.
     #[arg(required = true, value_name = "PATH")]
     pub rules: Vec<PathBuf>,
 

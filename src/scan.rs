@@ -184,7 +184,8 @@ pub fn scan(plan: &Plan, files: &[LogFile], options: &ScanOptions) -> (Vec<Vec<H
         let context = |unit: &Unit| Context {
             plan,
             rules_by_table: &rules_by_table,
-            chosen: options.table,
+            // `--table` is for log files: records built in memory name their own tables.
+            chosen: options.table.filter(|_| files[unit.file].memory.is_none()),
             path_table: path_tables[unit.file],
             fast: fast.as_ref(),
             now: options.now,
@@ -419,7 +420,7 @@ impl BatchReader<'_> {
             let file = self.next_file;
             let Some(log) = self.files.get(file) else { return };
             self.next_file += 1;
-            match FileReader::open(file, &log.path, &self.read) {
+            match FileReader::open_log(file, log, &self.read) {
                 Ok(reader) => self.current = Some((file, reader)),
                 Err(e) => self.stats.files[file].problems.push(format!("cannot read: {e}")),
             }

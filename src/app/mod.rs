@@ -2,14 +2,16 @@
 //! plan → input → scan → output) and an [`Outcome`]. `main` only maps the outcome to an exit
 //! code. One file per command: `scan.rs` (`scan`, `query`), `rules.rs` (`rules`),
 //! `generate.rs` (`gen`), `feed.rs` (`feed`); `external.rs` finds the local files of
-//! `externaldata` and watchlists; this file holds what they share (exit outcomes, errors, rule
-//! and feed loading, `--now`, `--tz`).
+//! `externaldata` and watchlists, `threat_intel.rs` reads `--threat-intel` feeds as indicator
+//! tables; this file holds what they share (exit outcomes, errors, rule and feed loading,
+//! `--now`, `--tz`).
 
 mod external;
 mod feed;
 mod generate;
 mod rules;
 mod scan;
+mod threat_intel;
 
 use std::fmt;
 use std::fmt::Write as _;
@@ -235,7 +237,7 @@ pub(crate) fn load_plan_with<T: Send>(
         if loaded.rules.is_empty() {
             let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
             return Err(Error::Usage(format!(
-                "no rules found in {} (rule files end in .txt, .md or .kql)",
+                "no rules found in {} (rule files end in .txt, .md, .kql, .yaml or .yml)",
                 names.join(", ")
             )));
         }

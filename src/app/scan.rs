@@ -43,7 +43,7 @@ pub(super) fn query_command(args: QueryArgs) -> Result<Outcome, Error> {
             (PathBuf::from("query.kql"), text)
         }
     };
-    if args.is_empty() {
+    if args.is_empty() && run.threat_intel.is_empty() {
         return Err(Error::Usage("no log files given after the query".into()));
     }
     let (rule, _) = rules::load_text(&path, &text).map_err(Error::Rules)?;
@@ -147,15 +147,18 @@ fn run_scan(source: RuleSource, paths: Vec<PathBuf>, args: RunArgs) -> Result<Ou
         }
     };
 
+    let intel = super::threat_intel::inputs(&args.threat_intel, now, stderr_style)?;
+
     // After the rules (a bad rule leaves an earlier output alone), before the logs (a path that
     // cannot be written fails at once, not after the scan).
     let destination = Destination::open(args.output.as_deref())?;
 
     let input::Discovered {
-        files,
+        mut files,
         errors: discovery_errors,
         skipped,
     } = input::discover(&paths);
+    files.extend(intel);
     let options = ScanOptions {
         threads,
         chunk_size: args.chunk_size,

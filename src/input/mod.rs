@@ -42,6 +42,38 @@ pub fn listed_extensions() -> String {
 pub struct LogFile {
     pub path: PathBuf,
     pub size: u64,
+    /// Records built in memory rather than read from `path`, which names where they came from:
+    /// a threat-intel feed read as Sentinel's indicator tables (`--threat-intel`).
+    pub memory: Option<Arc<dyn RecordSource>>,
+}
+
+impl LogFile {
+    /// A file on disk (or `-`, standard input).
+    pub fn on_disk(path: PathBuf, size: u64) -> LogFile {
+        LogFile {
+            path,
+            size,
+            memory: None,
+        }
+    }
+
+    /// Records built by `source`, read as if they came from `path` (`size` bytes long).
+    pub fn in_memory(path: PathBuf, size: u64, source: Arc<dyn RecordSource>) -> LogFile {
+        LogFile {
+            path,
+            size,
+            memory: Some(source),
+        }
+    }
+}
+
+/// Records that are not in a file's bytes but built on demand, a chunk at a time, so that a
+/// large source is never built all at once. Record `index` (from 0) carries its table; its
+/// `line` is its place in the source, its `offset` unique and increasing (it orders ties).
+pub trait RecordSource: Send + Sync + std::fmt::Debug {
+    /// How many records there are.
+    fn count(&self) -> usize;
+    fn record(&self, index: usize) -> BuiltRecord;
 }
 
 /// Something about an input path that could not be read, with where.
@@ -78,10 +110,7 @@ pub fn discover(paths: &[PathBuf]) -> Discovered {
     let mut skipped = 0;
     for path in paths {
         if decompress::is_stdin(path) {
-            files.push(LogFile {
-                path: path.clone(),
-                size: 0,
-            });
+            files.push(LogFile::on_disk(path.clone(), 0));
             continue;
         }
         let metadata = match std::fs::metadata(path) {
@@ -95,10 +124,7 @@ pub fn discover(paths: &[PathBuf]) -> Discovered {
             }
         };
         if !metadata.is_dir() {
-            files.push(LogFile {
-                path: path.clone(),
-                size: metadata.len(),
-            });
+            files.push(LogFile::on_disk(path.clone(), metadata.len()));
             continue;
         }
         for entry in walkdir::WalkDir::new(path).follow_links(true).sort_by_file_name() {
@@ -116,10 +142,7 @@ pub fn discover(paths: &[PathBuf]) -> Discovered {
                         continue;
                     }
                     match entry.metadata() {
-                        Ok(m) => files.push(LogFile {
-                            path: entry.into_path(),
-                            size: m.len(),
-                        }),
+                        Ok(m) => files.push(LogFile::on_disk(entry.into_path(), m.len())),
                         Err(e) => errors.push(InputError {
                             path: entry.into_path(),
                             message: format!("cannot read: {}", io_message(&e)),
@@ -261,6 +284,7 @@ pub enum FileReader {
     Array(json_array::ArrayReader),
     Built(built::BuiltReader),
     Csv(built::CsvFileReader),
+    Memory(built::MemoryReader),
     Empty,
 }
 
@@ -282,6 +306,20 @@ impl FileReader {
     pub fn open(file: usize, path: &Path, options: &ReadOptions) -> io::Result<FileReader> {
         let (source, _) = decompress::open(path)?;
         FileReader::from_source(file, source, options)
+    }
+
+    /// Opens what `log` holds: its records when they are built in memory, else its file
+    /// ([`Self::open`]).
+    pub fn open_log(file: usize, log: &LogFile, options: &ReadOptions) -> io::Result<FileReader> {
+        match &log.memory {
+            Some(source) => Ok(FileReader::Memory(built::MemoryReader::new(
+                file,
+                Arc::clone(source),
+                options.chunk_size,
+                log.size,
+            ))),
+            None => FileReader::open(file, &log.path, options),
+        }
     }
 
     /// The same from bytes already opened and decompressed (standard input, memory, a fuzzer).
@@ -326,6 +364,7 @@ impl FileReader {
             FileReader::Array(r) => r.next_item(spare),
             FileReader::Built(r) => r.next_item(spare),
             FileReader::Csv(r) => r.next_item(spare),
+            FileReader::Memory(r) => r.next_item(spare),
             FileReader::Empty => None,
         }
     }
@@ -337,6 +376,7 @@ impl FileReader {
             FileReader::Array(r) => r.bytes_read(),
             FileReader::Built(r) => r.bytes_read(),
             FileReader::Csv(r) => r.bytes_read(),
+            FileReader::Memory(r) => r.bytes_read(),
             FileReader::Empty => 0,
         }
     }

@@ -1,8 +1,9 @@
 //! Rules: turning hunting-rule sources (threat-intel documents like the seeds, plain `.kql`
-//! files) into [`Rule`]s — id, title, family, IOC table, query text, target table, and
+//! files, Sentinel analytics-rule YAML) into [`Rule`]s — id, title, family, IOC table, query text, target table, and
 //! false-positive scenarios — with warnings for what looks inconsistent. It does not parse KQL:
 //! the query is kept as text with its position in the source, for the KQL front end.
 
+mod analytics_rule;
 mod document;
 pub mod feeds;
 
@@ -12,6 +13,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
+pub use analytics_rule::parse_analytics_rule;
 pub use document::parse_document;
 
 /// One hunting rule, as its source states it.
@@ -164,7 +166,7 @@ impl<T> Default for Loaded<T> {
 
 /// File extensions read as rule sources when a directory is walked. A file named explicitly is
 /// read whatever its extension.
-const RULE_EXTENSIONS: &[&str] = &["txt", "md", "kql"];
+const RULE_EXTENSIONS: &[&str] = &["txt", "md", "kql", "yaml", "yml"];
 
 /// Loads every rule under `paths` (files, or directories walked in sorted order). Rules come
 /// back sorted by id; two sources with the same id are an error, since ids name results.
@@ -259,7 +261,8 @@ fn load_file(file: &Path) -> Result<(Rule, Vec<Warning>), RuleError> {
     load_text(file, &text)
 }
 
-/// Reads one rule source: a `.kql` file is a bare query, anything else a rule document.
+/// Reads one rule source: a `.kql` file is a bare query, a `.yaml` / `.yml` file a Sentinel
+/// analytics rule, anything else a rule document.
 pub fn load_text(path: &Path, text: &str) -> Result<(Rule, Vec<Warning>), RuleError> {
     let id = path
         .file_stem()
@@ -287,6 +290,12 @@ pub fn load_text(path: &Path, text: &str) -> Result<(Rule, Vec<Warning>), RuleEr
             scenarios: Vec::new(),
         };
         return Ok((rule, Vec::new()));
+    }
+    let is_yaml = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"));
+    if is_yaml {
+        return Ok((parse_analytics_rule(&id, path, text)?, Vec::new()));
     }
     parse_document(&id, path, text)
 }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use serde_json::Value as Json;
 
-use super::expr::{plain, truth, Context, SubquerySets, SubqueryValue};
+use super::expr::{plain, push_list_values, truth, Context, SubquerySets, SubqueryValue};
 use super::groups::{GroupKey, Groups};
 use super::{
     human_bytes, values_bytes, Col, ExternalKind, Join, JoinKind, Node, Op, Program, Row, Rows, SortKey, UnionLeg,
@@ -70,18 +70,19 @@ impl Program {
                     .and_then(|r| r.values.first().cloned())
                     .unwrap_or(Value::Null);
                 let sets = match &value {
-                    Value::Dynamic(Json::Array(items)) => {
-                        let values: Vec<Value> = items
-                            .iter()
-                            .map(|j| plain(&Value::Dynamic(j.clone())).into_owned())
-                            .collect();
+                    Value::Dynamic(Json::Array(_)) => {
+                        let mut values = Vec::new();
+                        push_list_values(&value, &mut values);
                         Some(SubquerySets::new(&values))
                     }
                     _ => None,
                 };
                 SubqueryValue { value, sets }
             } else {
-                let values: Vec<Value> = rows.rows.iter().filter_map(|r| r.values.first().cloned()).collect();
+                let mut values = Vec::new();
+                for value in rows.rows.iter().filter_map(|r| r.values.first()) {
+                    push_list_values(value, &mut values);
+                }
                 SubqueryValue {
                     value: Value::Null,
                     sets: Some(SubquerySets::new(&values)),

@@ -446,6 +446,9 @@ pub fn document_lookup(rule: &Rule) -> Option<IocLookup> {
                 first_seen: row.first_seen.clone(),
                 reference: row.reference.clone(),
                 tags: Vec::new(),
+                // A document's IOC table has no column for these.
+                description: None,
+                valid_until: None,
                 location: source.clone(),
             })
         })
