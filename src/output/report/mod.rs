@@ -183,6 +183,9 @@ pub fn write_report(out: &mut impl Write, report: &Report<'_>) -> io::Result<()>
     )?;
     write_header(out, report, &generated, total)?;
     out.write_all(b"<main>\n")?;
+    if results.iter().flat_map(|r| &r.rows).any(|row| row.origin.is_some()) {
+        write_origins(out, report.results)?;
+    }
     write_rules_overview(out, report)?;
     timeline::write_timeline(out, results)?;
     for (index, rule) in results.iter().enumerate() {
@@ -348,7 +351,8 @@ fn write_rule(
     }
     facts.push(format!("table {}", Esc(&rule.table)));
     if let Some(info) = info {
-        facts.push(format!("{} IOCs", thousands(info.indicators as u64)));
+        let count = info.indicators as u64;
+        facts.push(format!("{} {}", thousands(count), plural(count, "IOC", "IOCs")));
     }
     facts.push(format!(
         "<strong>{} {}</strong>",
@@ -416,7 +420,8 @@ fn write_rule(
 }
 
 /// A rule's rows as the data of its table: the result's columns, then the IOC a feed-rule row
-/// matched (as in CSV), then where the record is (`file:line`) when rows have a place.
+/// matched (as in CSV), then where the record is (`file:line`, the file by its index in
+/// `origins`) when rows have a place.
 fn write_hits_json(out: &mut impl Write, results: &Results<'_>, index: usize, rule: &RuleResult) -> io::Result<()> {
     let iocs: Option<Vec<_>> = results
         .annotate
@@ -436,10 +441,10 @@ fn write_hits_json(out: &mut impl Write, results: &Results<'_>, index: usize, ru
         columns.push(("file:line", "origin"));
     }
     let rows = rule.rows.iter().enumerate().map(|(at, row)| {
-        let mut cells: Vec<Option<String>> = row
+        let mut cells: Vec<Datum> = row
             .values
             .iter()
-            .map(|value| (!value.is_null()).then(|| cell(value)))
+            .map(|value| Datum::Text((!value.is_null()).then(|| cell(value))))
             .collect();
         if let Some(iocs) = &iocs {
             let ioc = iocs[at].as_ref();
@@ -447,21 +452,27 @@ fn write_hits_json(out: &mut impl Write, results: &Results<'_>, index: usize, ru
                 IOC_COLUMNS
                     .iter()
                     .map(|(_, key)| match ioc.and_then(|ioc| ioc.get(*key)) {
-                        None | Some(serde_json::Value::Null) => None,
-                        Some(serde_json::Value::String(text)) => Some(text.clone()),
-                        Some(other) => Some(other.to_string()),
+                        None | Some(serde_json::Value::Null) => Datum::Text(None),
+                        Some(serde_json::Value::String(text)) => Datum::Text(Some(text.clone())),
+                        Some(other) => Datum::Text(Some(other.to_string())),
                     }),
             );
         }
         if placed {
-            cells.push(
-                row.origin
-                    .map(|p| format!("{}:{}", results.files[p.file].path.display(), p.line)),
-            );
+            cells.push(row.origin.map_or(Datum::Text(None), |p| Datum::Place(p.file, p.line)));
         }
         cells
     });
     write_table_json(out, &format!("hits-{index}"), &columns, rows)
+}
+
+/// `<script type="application/json" id="origins">["path",...]`: the files the `file:line`
+/// cells of the hit tables point into, by index.
+fn write_origins(out: &mut impl Write, results: &Results<'_>) -> io::Result<()> {
+    out.write_all(b"<script type=\"application/json\" id=\"origins\">")?;
+    let paths: Vec<String> = results.files.iter().map(|f| f.path.display().to_string()).collect();
+    serde_json::to_writer(ScriptSafe(&mut *out), &paths)?;
+    out.write_all(b"</script>\n")
 }
 
 /// The type the table's script sorts a column by: the result's, else that of its first value.
@@ -494,9 +505,10 @@ fn write_iocs(out: &mut impl Write, iocs: Option<&[ReportIoc]>) -> io::Result<()
     let seen = iocs.iter().filter(|ioc| ioc.hits > 0).count();
     writeln!(
         out,
-        "<p>{} IOCs: <strong>{} hit</strong>, <strong>{} never seen</strong>. Sort by hits to list the \
+        "<p>{} {}: <strong>{} hit</strong>, <strong>{} never seen</strong>. Sort by hits to list the \
          ones never seen.</p>",
         thousands(iocs.len() as u64),
+        plural(iocs.len() as u64, "IOC", "IOCs"),
         thousands(seen as u64),
         thousands((iocs.len() - seen) as u64)
     )?;
@@ -513,7 +525,7 @@ fn write_iocs(out: &mut impl Write, iocs: Option<&[ReportIoc]>) -> io::Result<()
             ("devices", "long"),
         ];
         let rows = iocs.iter().map(|ioc| {
-            vec![
+            [
                 Some(ioc.rule.clone()),
                 ioc.family.clone(),
                 Some(ioc.kind.clone()),
@@ -523,6 +535,9 @@ fn write_iocs(out: &mut impl Write, iocs: Option<&[ReportIoc]>) -> io::Result<()
                 ioc.last.map(format_datetime),
                 Some(ioc.devices.to_string()),
             ]
+            .into_iter()
+            .map(Datum::from)
+            .collect()
         });
         write_table_json(out, "iocs-data", &columns, rows)?;
     }
@@ -705,26 +720,44 @@ fn write_accounting(out: &mut impl Write, report: &Report<'_>) -> io::Result<()>
             ("problems", "string"),
         ];
         let rows = stats.files.iter().map(|file| {
-            vec![
+            [
                 Some(file.path.display().to_string()),
                 Some(file.bytes.to_string()),
                 Some(file.records.to_string()),
                 Some(file.malformed.to_string()),
                 (!file.problems.is_empty()).then(|| file.problems.join("; ")),
             ]
+            .into_iter()
+            .map(Datum::from)
+            .collect()
         });
         write_table_json(out, "files-data", &columns, rows)?;
     }
     out.write_all(b"</section>\n")
 }
 
+/// One cell of a table's data.
+enum Datum {
+    /// Text, or none (JSON null).
+    Text(Option<String>),
+    /// Where a record is: `[file, line]`, the file an index into the `origins` list, which is
+    /// written once so that a long path is not repeated 100,000 times.
+    Place(usize, u64),
+}
+
+impl From<Option<String>> for Datum {
+    fn from(text: Option<String>) -> Datum {
+        Datum::Text(text)
+    }
+}
+
 /// `<script type="application/json" id=ID>{"columns":[{"name","type"}...],"rows":[[cell...]...]}`:
-/// the data of one table, cells as text (null for none), written row by row.
+/// the data of one table, written row by row.
 fn write_table_json(
     out: &mut impl Write,
     id: &str,
     columns: &[(&str, &str)],
-    rows: impl Iterator<Item = Vec<Option<String>>>,
+    rows: impl Iterator<Item = Vec<Datum>>,
 ) -> io::Result<()> {
     write!(out, "<script type=\"application/json\" id=\"{}\">", Esc(id))?;
     let mut json = ScriptSafe(&mut *out);
@@ -746,7 +779,10 @@ fn write_table_json(
             if at > 0 {
                 json.write_all(b",")?;
             }
-            serde_json::to_writer(&mut json, cell)?;
+            match cell {
+                Datum::Text(text) => serde_json::to_writer(&mut json, text)?,
+                Datum::Place(file, line) => write!(json, "[{file},{line}]")?,
+            }
         }
         json.write_all(b"]")?;
     }

@@ -57,8 +57,19 @@
     return Number.isNaN(n) ? null : n;
   }
 
+  // The files `file:line` cells point into: `[file, line]` in the data, a path once.
+  var origins = null;
+  function origin(place) {
+    if (!origins) origins = JSON.parse(document.getElementById('origins').textContent);
+    return origins[place[0]] + ':' + place[1];
+  }
+
   function Table(root) {
     var spec = JSON.parse(document.getElementById(root.dataset.source).textContent);
+    spec.columns.forEach(function (column, c) {
+      if (column.type !== 'origin') return;
+      spec.rows.forEach(function (row) { if (row[c] !== null) row[c] = origin(row[c]); });
+    });
     this.root = root;
     this.columns = spec.columns;
     this.rows = spec.rows;
@@ -293,7 +304,8 @@
     tr.after(detail);
   };
 
-  // `#sort=Column:desc&filter=text&page=2&size=500&table=ID`
+  // `#sort=Column:desc&filter=text&page=2&size=500&table=ID`, through the same calls as the
+  // controls.
   function fromFragment(tables) {
     var params = new URLSearchParams(location.hash.slice(1));
     var only = params.get('table');
@@ -306,16 +318,12 @@
         var name = at > 0 ? sort.slice(0, at) : sort;
         var direction = at > 0 && sort.slice(at + 1) === 'desc' ? -1 : 1;
         var column = table.columns.findIndex(function (c) { return c.name === name; });
-        if (column >= 0) { table.sortColumn = column; table.sortDirection = direction; table.sorted = null; }
+        if (column >= 0) table.setSort(column, direction);
       }
       var size = +params.get('size');
-      if (PAGE_SIZES.indexOf(size) >= 0) { table.size = size; table.sizeSelect.value = String(size); }
-      if (params.get('filter')) {
-        table.filter = params.get('filter').trim().toLowerCase();
-        table.input.value = params.get('filter');
-        table.view = null;
-      }
-      if (params.get('page')) table.page = Math.max(0, (+params.get('page') || 1) - 1);
+      if (PAGE_SIZES.indexOf(size) >= 0) table.setSize(size);
+      if (params.get('filter')) table.setFilter(params.get('filter'));
+      if (params.get('page')) table.goTo((+params.get('page') || 1) - 1);
     });
   }
 
@@ -328,8 +336,8 @@
       root.replaceChildren(el('p', 'error', 'This table could not be drawn: ' + error));
     }
   });
-  fromFragment(tables);
   tables.forEach(function (table) { table.refresh(); });
+  fromFragment(tables);
 
   // A timeline mark filters its rule's table to the mark's device.
   var byRule = {};

@@ -153,9 +153,9 @@ fn hostile_text_stays_text() {
     let html = render(&[rule], &[info], &[HOSTILE.to_string()], Some(&iocs), Some(&exclusions));
 
     let lower = html.to_ascii_lowercase();
-    // Only the report's own scripts: three data blocks (hits, IOCs, files) and the code.
-    assert_eq!(lower.matches("<script").count(), 4, "{html}");
-    assert_eq!(lower.matches("</script>").count(), 4);
+    // Only the report's own scripts: four data blocks (origins, hits, IOCs, files) and the code.
+    assert_eq!(lower.matches("<script").count(), 5, "{html}");
+    assert_eq!(lower.matches("</script>").count(), 5);
     assert!(!lower.contains("<img"));
     assert!(!lower.contains("<!--"));
     assert!(html.contains(
@@ -347,8 +347,9 @@ fn hits_table_columns_and_rule_facts() {
     );
     assert_eq!(
         hits["rows"][1],
-        serde_json::json!(["2026-06-20T10:00:00.2500000Z", "pc2", "b.exe", "logs/a.json:2"])
+        serde_json::json!(["2026-06-20T10:00:00.2500000Z", "pc2", "b.exe", [0, 2]])
     );
+    assert_eq!(data(&html, "origins"), serde_json::json!(["logs/a.json"]));
     assert!(html.contains("data-source=\"hits-0\" data-rule=\"000_rule\" data-rule-index=\"0\" data-total=\"2\""));
     assert!(html.contains("family Nanocore RAT"));
     assert!(html.contains("24 IOCs"));
