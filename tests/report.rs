@@ -24,7 +24,9 @@ const PAGE: usize = 100;
 
 fn chromium() -> PathBuf {
     if let Some(path) = std::env::var_os("LOGHUNT_CHROMIUM") {
-        return PathBuf::from(path);
+        let path = PathBuf::from(path);
+        assert!(path.is_file(), "LOGHUNT_CHROMIUM={}: no such file", path.display());
+        return path;
     }
     let path = std::env::var_os("PATH").unwrap_or_default();
     for name in ["chromium", "chromium-browser"] {
