@@ -116,6 +116,12 @@ pub struct RunArgs {
     #[arg(long, short = 'o', value_name = "PATH")]
     pub output: Option<PathBuf>,
 
+    /// Also write an HTML report to this file: the scan's accounting, the rules and their
+    /// warnings, each rule's hits as a sortable, filterable table beside its false-positive
+    /// scenarios, and a timeline of hits per device. One self-contained file: it loads nothing.
+    #[arg(long, value_name = "PATH.html")]
+    pub report: Option<PathBuf>,
+
     /// Worker threads (default: every core).
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,

@@ -213,11 +213,13 @@ pub(crate) fn load_plan<T: Send>(
     keep: impl Fn(Rule) -> T + Sync,
     stderr_style: Style,
 ) -> Result<(Vec<T>, Plan, usize), Error> {
-    load_plan_with(paths, Vec::new(), now, environment, keep, stderr_style)
+    let (kept, plan, warnings) = load_plan_with(paths, Vec::new(), now, environment, keep, stderr_style)?;
+    Ok((kept, plan, warnings.len()))
 }
 
 /// [`load_plan`], with `extra` rules (made from IOC feeds) after those of `paths`; `paths` may
-/// then be empty. Rule ids must be unique across both.
+/// then be empty. Rule ids must be unique across both. Returns the warnings' texts too, for the
+/// report.
 pub(crate) fn load_plan_with<T: Send>(
     paths: &[PathBuf],
     extra: Vec<Rule>,
@@ -225,7 +227,7 @@ pub(crate) fn load_plan_with<T: Send>(
     environment: &plan::Environment,
     keep: impl Fn(Rule) -> T + Sync,
     stderr_style: Style,
-) -> Result<(Vec<T>, Plan, usize), Error> {
+) -> Result<(Vec<T>, Plan, Vec<String>), Error> {
     let compile = |rule: Rule| {
         let compiled = plan::compile_rule_in(&rule, now, environment);
         (rule.id.clone(), rule.source.clone(), keep(rule), compiled)
@@ -264,6 +266,11 @@ pub(crate) fn load_plan_with<T: Send>(
     for warning in loaded.warnings.iter().chain(&plan.warnings) {
         writeln!(stderr, "loghunt: {} {warning}", stderr_style.warning("warning:"))?;
     }
-    let warnings = loaded.warnings.len() + plan.warnings.len();
+    let warnings = loaded
+        .warnings
+        .iter()
+        .chain(&plan.warnings)
+        .map(ToString::to_string)
+        .collect();
     Ok((kept, plan, warnings))
 }

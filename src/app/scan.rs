@@ -11,6 +11,7 @@ use super::external::{pairs, ExternalFiles};
 use super::{color_choice, load_feed, load_plan_with, now_ticks, parse_utc_offset, Error, Outcome};
 use crate::cli::{FormatArg, QueryArgs, RunArgs, ScanArgs};
 use crate::input::csv::CsvOptions;
+use crate::output::report::{Report, ReportFile, RuleInfo};
 use crate::output::{self, ColorChoice, Format, Results, Style};
 use crate::plan::{self, Plan};
 use crate::rules::feeds::documents::document_lookup;
@@ -60,14 +61,19 @@ enum RuleSource {
     One(Box<Rule>),
 }
 
-/// Loads each feed (its warnings on stderr) and turns it into rules; the lookups that find a
-/// result row's indicator are kept by rule id. A feed that cannot be read, or has no IOC that
-/// can be hunted, is an error.
-fn load_feeds(paths: &[PathBuf], stderr_style: Style) -> Result<(Vec<Rule>, HashMap<String, IocLookup>), Error> {
+/// Loads each feed (its warnings on stderr, and into `warnings` for the report) and turns it
+/// into rules; the lookups that find a result row's indicator are kept by rule id. A feed that
+/// cannot be read, or has no IOC that can be hunted, is an error.
+fn load_feeds(
+    paths: &[PathBuf],
+    stderr_style: Style,
+    warnings: &mut Vec<String>,
+) -> Result<(Vec<Rule>, HashMap<String, IocLookup>), Error> {
     let mut rules = Vec::new();
     let mut lookups = HashMap::new();
     for path in paths {
         let feed = load_feed(path, stderr_style)?;
+        warnings.extend(feed.warnings.iter().map(ToString::to_string));
         for FeedRule { rule, lookup } in feed_rules(&feed) {
             if lookups.contains_key(&rule.id) {
                 return Err(Error::Usage(format!(
@@ -124,16 +130,28 @@ fn run_scan(source: RuleSource, paths: Vec<PathBuf>, args: RunArgs) -> Result<Ou
         .build()
         .map_err(|e| Error::System(format!("cannot start {threads} threads: {e}")))?;
     let mut lookups = HashMap::new();
+    // The report shows each rule's title, source and scenarios, and the warnings; without it
+    // the rules are dropped once compiled.
+    let mut warnings = Vec::new();
+    let mut kept_rules = Vec::new();
+    let keep_info = |rule: Rule| args.report.is_some().then(|| RuleInfo::from(rule));
     let plan = match source {
         RuleSource::Paths { rules, feeds } => {
-            let (feed_rules, feed_lookups) = load_feeds(&feeds, stderr_style)?;
+            let (feed_rules, feed_lookups) = load_feeds(&feeds, stderr_style, &mut warnings)?;
             lookups = feed_lookups;
             // Documents that `loghunt feed` wrote carry their IOCs' metadata: their hits get
             // an `ioc` as the feed's own would.
-            let keep = |rule: Rule| document_lookup(&rule).map(|lookup| (rule.id, lookup));
-            let (documents, plan, _) =
+            let keep = |rule: Rule| {
+                let lookup = document_lookup(&rule).map(|lookup| (rule.id.clone(), lookup));
+                (lookup, keep_info(rule))
+            };
+            let (kept, plan, rule_warnings) =
                 pool.install(|| load_plan_with(&rules, feed_rules, now, &environment, keep, stderr_style))?;
-            lookups.extend(documents.into_iter().flatten());
+            for (lookup, info) in kept {
+                lookups.extend(lookup);
+                kept_rules.extend(info);
+            }
+            warnings.extend(rule_warnings);
             plan
         }
         RuleSource::One(rule) => {
@@ -143,6 +161,8 @@ fn run_scan(source: RuleSource, paths: Vec<PathBuf>, args: RunArgs) -> Result<Ou
             for warning in &plan.warnings {
                 writeln!(stderr, "loghunt: {} {warning}", stderr_style.warning("warning:"))?;
             }
+            warnings.extend(plan.warnings.iter().map(ToString::to_string));
+            kept_rules.extend(keep_info(*rule));
             plan
         }
     };
@@ -152,6 +172,8 @@ fn run_scan(source: RuleSource, paths: Vec<PathBuf>, args: RunArgs) -> Result<Ou
     // After the rules (a bad rule leaves an earlier output alone), before the logs (a path that
     // cannot be written fails at once, not after the scan).
     let destination = Destination::open(args.output.as_deref())?;
+    let report_file = args.report.as_deref().map(ReportFile::create).transpose();
+    let report_file = report_file.map_err(|e| Error::Usage(e.to_string()))?;
 
     let input::Discovered {
         mut files,
@@ -221,6 +243,28 @@ fn run_scan(source: RuleSource, paths: Vec<PathBuf>, args: RunArgs) -> Result<Ou
     }
     if !args.quiet {
         output::write_summary(&mut stderr, &stats, &results, skipped, started.elapsed(), stderr_style)?;
+    }
+    if let Some(file) = report_file {
+        let arguments = std::env::args_os().skip(1).map(|a| a.to_string_lossy().into_owned());
+        let command: Vec<String> = std::iter::once("loghunt".to_string()).chain(arguments).collect();
+        let path = file.path().display().to_string();
+        file.write(&Report {
+            results: &printed,
+            rules: &kept_rules,
+            stats: &stats,
+            input_errors: &discovery_errors,
+            skipped_files: skipped,
+            warnings: &warnings,
+            elapsed: started.elapsed(),
+            command: &command,
+            now,
+            generated: now_ticks(None)?,
+            iocs: None,
+            exclusions: None,
+        })?;
+        if !args.quiet {
+            writeln!(stderr, "loghunt: report written to {path}")?;
+        }
     }
     let incomplete = !discovery_errors.is_empty()
         || stats.files_not_fully_read().next().is_some()

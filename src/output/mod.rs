@@ -1,8 +1,10 @@
-//! Output: result rows printed as an aligned table, JSON lines or CSV on stdout, and the
-//! summary of what was scanned on stderr. Printers only format; the rows arrive already in
-//! their final order, and whether a stream is coloured is decided before ([`color`]).
+//! Output: result rows printed as an aligned table, JSON lines or CSV on stdout, the summary of
+//! what was scanned on stderr, and the HTML report ([`report`]). Printers only format; the rows
+//! arrive already in their final order, and whether a stream is coloured is decided before
+//! ([`color`]).
 
 pub mod color;
+pub mod report;
 mod summary;
 
 use std::io::{self, Write};
