@@ -29,6 +29,9 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Generate benchmark data: rule documents, or log exports with planted results.
     Gen(GenArgs),
+    /// Write rule documents from IOC feeds, one per malware family, in the seed format: both
+    /// Sentinel and `loghunt scan --rules` run them, with the same hits as `scan --iocs`.
+    Feed(FeedArgs),
     /// Print the completion script of a shell on stdout, e.g.
     /// `loghunt completions bash > ~/.local/share/bash-completion/completions/loghunt`.
     Completions(CompletionsArgs),
@@ -53,7 +56,8 @@ pub struct ManArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct ScanArgs {
-    /// A rule document (.txt/.md) or .kql file, or a directory of them (walked). Repeatable.
+    /// A rule document (.txt/.md), .kql file or Sentinel analytics rule (.yaml), or a directory
+    /// of them (walked). Repeatable.
     #[arg(long = "rules", short = 'r', required_unless_present = "iocs", value_name = "PATH")]
     pub rules: Vec<PathBuf>,
 
@@ -63,13 +67,21 @@ pub struct ScanArgs {
     #[arg(long = "iocs", value_name = "FEED")]
     pub iocs: Vec<PathBuf>,
 
-    /// Log files or directories (walked recursively in sorted order; .json, .jsonl, .ndjson,
-    /// .log, .csv, .gz, .zst files are read).
-    #[arg(required = true, value_name = "LOGS")]
+    /// Log files or directories (walked recursively in sorted order; files with a log
+    /// extension are read).
+    #[arg(required_unless_present = "threat_intel", value_name = "LOGS", help = logs_help())]
     pub paths: Vec<PathBuf>,
 
     #[command(flatten)]
     pub run: RunArgs,
+}
+
+/// The help of the LOGS argument, with the extensions a directory walk reads.
+fn logs_help() -> String {
+    format!(
+        "Log files or directories (walked recursively in sorted order; {} files are read)",
+        crate::input::listed_extensions()
+    )
 }
 
 #[derive(Debug, clap::Args)]
@@ -106,6 +118,12 @@ pub struct RunArgs {
     /// stays on stderr. `-` is stdout.
     #[arg(long, short = 'o', value_name = "PATH")]
     pub output: Option<PathBuf>,
+
+    /// Also write an HTML report to this file: the scan's accounting, the rules and their
+    /// warnings, each rule's hits as a sortable, filterable table beside its false-positive
+    /// scenarios, and a timeline of hits per device. One self-contained file: it loads nothing.
+    #[arg(long, value_name = "PATH.html")]
+    pub report: Option<PathBuf>,
 
     /// Worker threads (default: every core).
     #[arg(long, short = 'j', value_name = "N")]
@@ -154,6 +172,12 @@ pub struct RunArgs {
     #[arg(long)]
     pub no_prefilter: bool,
 
+    /// A threat-intel feed (any format `--iocs` reads) read as the Sentinel tables
+    /// ThreatIntelligenceIndicator and ThreatIntelIndicators, beside the logs, for queries that
+    /// join them (Microsoft's "TI map ..." rules). Repeatable.
+    #[arg(long = "threat-intel", value_name = "FEED")]
+    pub threat_intel: Vec<PathBuf>,
+
     /// The local file for an `externaldata` URL: `URL=PATH`. Repeatable.
     #[arg(long, value_name = "URL=PATH")]
     pub external: Vec<String>,
@@ -177,7 +201,8 @@ pub struct RunArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct RulesArgs {
-    /// A rule document or .kql file, or a directory of them. Repeatable.
+    /// A rule document, .kql file or Sentinel analytics rule (.yaml), or a directory of them.
+    /// Repeatable.
     #[arg(required = true, value_name = "PATH")]
     pub rules: Vec<PathBuf>,
 
@@ -197,6 +222,27 @@ pub struct RulesArgs {
 
     /// Colour the warnings on stderr: `auto` on a terminal when `NO_COLOR` is not set, `always`,
     /// or `never`.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct FeedArgs {
+    /// IOC feeds, in any format `scan --iocs` reads. Repeatable; a family's IOCs from several
+    /// feeds share one document.
+    #[arg(required = true, value_name = "FEED")]
+    pub feeds: Vec<PathBuf>,
+
+    /// Directory to write the documents into (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// Overwrite documents that exist already (without it, nothing is written if one does).
+    #[arg(long)]
+    pub force: bool,
+
+    /// Colour the messages on stderr: `auto` on a terminal when `NO_COLOR` is not set,
+    /// `always`, or `never`.
     #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorArg::Auto)]
     pub color: ColorArg,
 }
@@ -245,6 +291,7 @@ impl Command {
             Command::Query(args) => args.run.color,
             Command::Rules(args) => args.color,
             Command::Explain(args) => args.color,
+            Command::Feed(args) => args.color,
             Command::Gen(_) | Command::Completions(_) | Command::Man(_) => ColorArg::Auto,
         }
     }

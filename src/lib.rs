@@ -5,11 +5,19 @@
 //! [`rules`] (documents → rules) → [`kql`] (query text → syntax tree) → [`plan`] (syntax tree →
 //! matchers) → [`input`] (files → records) → [`scan`] (records × plan → results, in parallel) →
 //! [`output`] (results → table / JSON lines / CSV, and the summary). [`schema`], [`value`] and
-//! [`time`] (and [`hashing`]) are the shared vocabulary; [`cli`] and [`app`] are the command line, and
+//! [`time`] (and [`hashing`], [`encoding`]) are the shared vocabulary; [`cli`] and [`app`] are the command line, and
 //! [`manual`] its completion scripts and man pages.
+//!
+//! [`generate`] (`loghunt gen`: benchmark rule documents and log exports with planted results)
+//! sits outside the pipeline and ships in the library on purpose: users run it to measure
+//! loghunt on their own machine, and the differential tests and benches build their data with
+//! it. Nothing in the pipeline depends on it; it depends only on [`rules`], [`kql`] and
+//! [`time`], and its expected counts come from its own small evaluator, not from [`plan`]
+//! (its tests check that evaluator against [`plan`]).
 
 pub mod app;
 pub mod cli;
+pub mod encoding;
 pub mod generate;
 pub mod hashing;
 pub mod input;

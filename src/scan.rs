@@ -2,30 +2,32 @@
 //! rayon pool while the next one is read, and the results are merged in input order. Memory is
 //! bounded by two batches (4 × threads × chunk size each), not by the size of the input. Every
 //! record ends up counted exactly once: matched, not matched, or malformed.
+//!
+//! This file drives the scan (reading, batches, merging, statistics, memory); `unit.rs` is a
+//! worker's pass over one unit (parse, account, run the pipelines); `fast.rs` is the fast path
+//! that skips records on their raw bytes.
 
 use std::collections::BTreeMap;
-use std::hash::Hasher;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::hashing::{FxHashSet, FxHasher};
+use crate::hashing::FxHashSet;
 use crate::input::csv::CsvOptions;
-use crate::input::documents;
-use crate::input::fields::{self, FieldValue, Walk};
-use crate::input::table::{self, TableOf};
-use crate::input::{record, FileReader, Item, LogFile, RawRecord, ReadOptions, Unit};
-use crate::plan::prefilter::{ColumnTests, Matcher, Prefilter};
-use crate::plan::query::expr::Context as Evaluation;
+use crate::input::{table, FileReader, Item, LogFile, ReadOptions, Unit};
 use crate::plan::query::groups::Groups;
 use crate::plan::query::{human_bytes, values_bytes};
-use crate::plan::text::IndexKey;
 use crate::plan::Plan;
 use crate::schema::Table;
 use crate::value::Value;
 
+mod fast;
 pub mod progress;
+mod unit;
+
+use fast::RawCheck;
+use unit::{scan_unit, Context};
 
 /// How many malformed-record locations the summary keeps.
 pub const MALFORMED_SHOWN: usize = 10;
@@ -180,14 +182,15 @@ pub fn scan(plan: &Plan, files: &[LogFile], options: &ScanOptions) -> (Vec<Vec<H
     let prefilter = if options.prefilter { plan.prefilter() } else { None };
     let always: Vec<usize> = prefilter.as_ref().map(|p| p.always.clone()).unwrap_or_default();
     let always_tables: Vec<&'static Table> = always.iter().map(|&p| plan.pipelines[p].table).collect();
-    let fast = prefilter.map(|p| Fast::new(&p));
+    let fast = prefilter.map(|p| RawCheck::new(&p));
     let wanted = wanted_fields(plan);
     let rules_by_table = plan.pipelines_by_table();
     let evaluate = |batch: &[Unit]| -> Vec<UnitResult> {
         let context = |unit: &Unit| Context {
             plan,
             rules_by_table: &rules_by_table,
-            chosen: options.table,
+            // `--table` is for log files: records built in memory name their own tables.
+            chosen: options.table.filter(|_| files[unit.file].memory.is_none()),
             path_table: path_tables[unit.file],
             fast: fast.as_ref(),
             now: options.now,
@@ -436,8 +439,8 @@ impl BatchReader<'_> {
             let Some(log) = self.files.get(file) else { return };
             self.next_file += 1;
             let opened = match &self.progress {
-                Some(progress) => progress.open(file, &log.path, &self.read),
-                None => FileReader::open(file, &log.path, &self.read),
+                Some(progress) => progress.open(file, log, &self.read),
+                None => FileReader::open_log(file, log, &self.read),
             };
             match opened {
                 Ok(reader) => self.current = Some((file, reader)),
@@ -454,372 +457,4 @@ impl BatchReader<'_> {
             progress.file_done(self.files[file].size);
         }
     }
-}
-
-/// What every record of a unit is scanned with.
-struct Context<'a> {
-    plan: &'a Plan,
-    /// Each table some rule reads, with those rules' indices: looked up once per record
-    /// instead of walking every rule (a million IOCs come as hundreds of rules).
-    rules_by_table: &'a [(&'static Table, Vec<usize>)],
-    chosen: Option<&'static Table>,
-    path_table: Option<&'static Table>,
-    fast: Option<&'a Fast<'a>>,
-    now: i64,
-    /// Pipelines the fast path has no test for (sorted): they run on every parsed record of
-    /// their table, and make its records parsed rather than skipped.
-    always: &'a [usize],
-    /// The tables the `always` pipelines read.
-    always_tables: &'a [&'static Table],
-    /// The only fields any pipeline reads, when every pipeline says (none keeps whole rows):
-    /// a record whose table is known before parsing is parsed for these alone.
-    wanted: Option<&'a [String]>,
-}
-
-fn scan_unit(context: &Context<'_>, unit: &Unit) -> UnitResult {
-    let mut result = UnitResult {
-        file: unit.file,
-        ..UnitResult::default()
-    };
-    let Some(fast) = context.fast else {
-        unit.for_each_record(|raw| {
-            result.fingerprints.push(fingerprint(raw.bytes));
-            scan_record(context, unit.file, raw, None, &mut result)
-        });
-        return result;
-    };
-    // The captured values borrow each record's bytes, so they live per record: on the stack
-    // for the usual handful of keys. The second half takes an envelope's row.
-    const ON_STACK: usize = 8;
-    let keys = fast.keys.len();
-    let mut candidates = Vec::new();
-    unit.for_each_record(|raw| {
-        result.fingerprints.push(fingerprint(raw.bytes));
-        let mut stack: [Option<FieldValue<'_>>; 2 * ON_STACK] = Default::default();
-        let mut heap = Vec::new();
-        let buffer = if keys <= ON_STACK {
-            &mut stack[..2 * keys]
-        } else {
-            heap.resize(2 * keys, None);
-            &mut heap[..]
-        };
-        let (values, row_values) = buffer.split_at_mut(keys);
-        if fields::walk(raw.bytes, &fast.keys, values) != Walk::Valid {
-            return scan_record(context, unit.file, raw, None, &mut result);
-        }
-        let Some((row, table)) = fast.envelope(values) else {
-            return fast_record(context, unit.file, raw, values, raw.table, &mut candidates, &mut result);
-        };
-        // A Defender envelope (storage-account export): its row is the `properties` object,
-        // walked in turn with the same keys.
-        if fields::walk(row, &fast.keys, row_values) != Walk::Valid {
-            return scan_record(context, unit.file, raw, None, &mut result);
-        }
-        let named = raw.table.or(Some(table));
-        fast_record(context, unit.file, raw, row_values, named, &mut candidates, &mut result);
-    });
-    result
-}
-
-/// The fast path's verdict on a well-formed record whose row's captured `values` are known:
-/// skipped, or parsed and run through the rules that can match it. `named` is the table the
-/// file or the envelope names for the record.
-fn fast_record(
-    context: &Context<'_>,
-    file: usize,
-    raw: RawRecord<'_>,
-    values: &[Option<FieldValue<'_>>],
-    named: Option<&str>,
-    candidates: &mut Vec<usize>,
-    result: &mut UnitResult,
-) {
-    let Some(fast) = context.fast else {
-        return scan_record(context, file, raw, None, result);
-    };
-    match fast.candidates(values, candidates) {
-        Candidates::Skip => skip_record(context, fast, file, raw, values, named, result),
-        Candidates::Listed => scan_record(context, file, raw, Some(candidates), result),
-        Candidates::Every => scan_record(context, file, raw, None, result),
-    }
-}
-
-/// A record's identity for duplicate counting: a 64-bit hash of its bytes (a false duplicate
-/// among ten million records has odds of about one in 300,000). Four independent lanes keep
-/// the multiplies from waiting on each other: every byte of the input passes through here.
-fn fingerprint(bytes: &[u8]) -> u64 {
-    const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-    let mut lanes = [1u64, 2, 3, 4];
-    let mut blocks = bytes.chunks_exact(32);
-    for block in &mut blocks {
-        for (lane, word) in lanes.iter_mut().zip(block.chunks_exact(8)) {
-            let word = u64::from_le_bytes(word.try_into().unwrap_or_default());
-            *lane = (lane.rotate_left(5) ^ word).wrapping_mul(SEED);
-        }
-    }
-    let mut hasher = FxHasher::default();
-    for lane in lanes {
-        hasher.write_u64(lane);
-    }
-    hasher.write(blocks.remainder());
-    hasher.write_usize(bytes.len());
-    hasher.finish()
-}
-
-/// The fast path's per-record check, built once per scan from the plan's prefilter.
-struct Fast<'p> {
-    /// The top-level keys a walk captures: the tests' columns, then `Type` and `properties`.
-    keys: Vec<&'p str>,
-    /// Per tested column (the first keys), its merged tests.
-    columns: Vec<ColumnTests<'p>>,
-    type_key: usize,
-    /// `properties` and `category`: a Defender envelope holds the row in the first and names
-    /// its table in the second.
-    envelope_key: usize,
-    category_key: usize,
-}
-
-impl<'p> Fast<'p> {
-    fn new(prefilter: &Prefilter<'p>) -> Fast<'p> {
-        let columns = prefilter.by_column();
-        let mut keys: Vec<&'p str> = columns.iter().map(|c| c.column).collect();
-        let mut key = |name: &'p str| {
-            keys.iter().position(|k| *k == name).unwrap_or_else(|| {
-                keys.push(name);
-                keys.len() - 1
-            })
-        };
-        let (type_key, envelope_key, category_key) = (key("Type"), key("properties"), key("category"));
-        Fast {
-            keys,
-            columns,
-            type_key,
-            envelope_key,
-            category_key,
-        }
-    }
-
-    /// The row and table of a Defender storage-account envelope (`"category":
-    /// "AdvancedHunting-<table>"` with the row in `"properties"`), exactly when the parsed path
-    /// unwraps it ([`documents::unwrap_streaming_record`]).
-    fn envelope<'v>(&self, values: &'v [Option<FieldValue<'_>>]) -> Option<(&'v [u8], &'v str)> {
-        let Some(FieldValue::Object(row)) = &values[self.envelope_key] else {
-            return None;
-        };
-        let Some(FieldValue::Str(category)) = &values[self.category_key] else {
-            return None;
-        };
-        Some((row, documents::streaming_category_table(category)?))
-    }
-
-    /// Which rules can match the record, from the column tests on the decoded values its
-    /// columns have (`""` when null or missing). With [`Candidates::Listed`], `out` holds them,
-    /// sorted: every other rule has all its necessary tests failing.
-    fn candidates(&self, values: &[Option<FieldValue<'_>>], out: &mut Vec<usize>) -> Candidates {
-        out.clear();
-        // `properties` outside an envelope (or inside its row): rare, and left to the parser.
-        if values[self.envelope_key].is_some() {
-            return Candidates::Every;
-        }
-        // Every value a merged index will be asked about is decoded first, and the lookups
-        // follow with nothing between them: with a million IOCs they miss the cache (gigabytes
-        // stream past it), and back to back the processor overlaps their waits.
-        const PREPARED: usize = 8;
-        let mut keys: [Option<IndexKey<'_>>; PREPARED] = Default::default();
-        let mut prepared = 0;
-        for (column, value) in self.columns.iter().zip(values) {
-            let Some(FieldValue::Str(text)) = value else { continue };
-            for matcher in &column.matchers {
-                if let (Matcher::Strings { index, .. }, Some(slot)) = (matcher, keys.get_mut(prepared)) {
-                    *slot = Some(index.key(text));
-                    prepared += 1;
-                }
-            }
-        }
-        let mut next = 0;
-        for (column, value) in self.columns.iter().zip(values) {
-            match value {
-                None | Some(FieldValue::Null) => out.extend_from_slice(&column.on_empty),
-                Some(FieldValue::Str(text)) => {
-                    for matcher in &column.matchers {
-                        let mut key = None;
-                        if let Matcher::Strings { .. } = matcher {
-                            key = keys.get(next).and_then(Option::as_ref);
-                            next += 1;
-                        }
-                        matcher.rules_on_prepared(text, key, out);
-                    }
-                }
-                // Not a string: its text is a rendering the tests did not see.
-                Some(FieldValue::Object(_) | FieldValue::Other) => out.extend_from_slice(&column.rules),
-            }
-        }
-        if out.is_empty() {
-            return Candidates::Skip;
-        }
-        out.sort_unstable();
-        out.dedup();
-        Candidates::Listed
-    }
-}
-
-/// What the fast path learns of a record before parsing it.
-enum Candidates {
-    /// No rule can match it.
-    Skip,
-    /// Only the rules [`Fast::candidates`] listed can.
-    Listed,
-    /// Any rule can (its row is inside a Defender envelope, out of the walk's sight).
-    Every,
-}
-
-/// Accounts for a well-formed record no rule can match, exactly as [`scan_record`] would,
-/// without building its fields. Where its table needs the parsed columns, it takes the full path.
-fn skip_record(
-    context: &Context<'_>,
-    fast: &Fast<'_>,
-    file: usize,
-    raw: RawRecord<'_>,
-    values: &[Option<FieldValue<'_>>],
-    named: Option<&str>,
-    result: &mut UnitResult,
-) {
-    let type_column = match &values[fast.type_key] {
-        Some(FieldValue::Str(name)) => Some(name.as_ref()),
-        _ => None,
-    };
-    let table = match (context.chosen, named.or(type_column), context.path_table) {
-        (Some(table), _, _) => Some(table),
-        (None, Some(name), _) => match crate::schema::table(name) {
-            Some(table) => Some(table),
-            None => {
-                result.records += 1;
-                count_table(context, result, name, None);
-                return;
-            }
-        },
-        (None, _, Some(table)) => Some(table),
-        (None, _, None) => None,
-    };
-    let Some(table) = table else {
-        // Only the columns can tell the table: parse (only the always-run pipelines may match).
-        return scan_record(context, file, raw, Some(&[]), result);
-    };
-    if context.always_tables.iter().any(|t| std::ptr::eq(*t, table)) {
-        // A pipeline without a column test reads this table: parse, and run only those.
-        return scan_record(context, file, raw, Some(&[]), result);
-    }
-    result.records += 1;
-    count_table(context, result, &table.name, Some(table));
-}
-
-/// Counts a record under its table, and returns the rules that read the table (none: the
-/// record is skipped).
-fn count_table<'c>(
-    context: &Context<'c>,
-    result: &mut UnitResult,
-    name: &str,
-    table: Option<&'static Table>,
-) -> &'c [usize] {
-    let rules = table
-        .and_then(|t| context.rules_by_table.iter().find(|(read, _)| std::ptr::eq(*read, t)))
-        .map_or(&[][..], |(_, rules)| rules.as_slice());
-    // Look up before inserting: the name is only copied the first time a unit sees it.
-    let count = match result.tables.get_mut(name) {
-        Some(count) => count,
-        None => result.tables.entry(name.to_string()).or_default(),
-    };
-    count.records += 1;
-    count.scanned += !rules.is_empty() as u64;
-    rules
-}
-
-/// Parses a record, accounts for it, and runs the rules of its table on it: all of them, or
-/// only those of `only` (sorted) when the fast path has shown that no other can match.
-fn scan_record(
-    context: &Context<'_>,
-    file: usize,
-    raw: RawRecord<'_>,
-    only: Option<&[usize]>,
-    result: &mut UnitResult,
-) {
-    let plan = context.plan;
-    result.records += 1;
-    let position = Position {
-        file,
-        offset: raw.offset,
-        line: raw.line,
-    };
-    // Parsing only the fields the queries read is what makes `T | summarize count() by X`
-    // fast; it needs the table known before parsing (detection by columns sees every field).
-    let known = context.chosen.is_some() || raw.table.is_some() || context.path_table.is_some();
-    let parsed = match context.wanted.filter(|_| known) {
-        Some(wanted) => record::parse_only(raw.bytes, wanted),
-        None => record::parse(raw.bytes),
-    };
-    let fields = match parsed {
-        Ok(fields) => fields,
-        Err((message, line, column)) => {
-            result.malformed_count += 1;
-            let position = Position {
-                line: raw.line + line.saturating_sub(1) as u64,
-                ..position
-            };
-            if result.malformed.len() < MALFORMED_SHOWN {
-                result.malformed.push(Malformed {
-                    position,
-                    column,
-                    message,
-                });
-            }
-            return;
-        }
-    };
-    // The storage-account form of the Defender streaming API: the row is the envelope's
-    // `properties`, its table the envelope's `category`.
-    let (fields, envelope_table) = match documents::unwrap_streaming_record(&fields) {
-        Some((row, table)) => (row, Some(table)),
-        None => (&fields, None),
-    };
-    let (name, table) = match table::table_of(fields, context.chosen, raw.table.or(envelope_table), context.path_table)
-    {
-        TableOf::Known(t) => (t.name.as_str(), Some(t)),
-        TableOf::Named(name) => (name, None),
-        TableOf::Unknown => (UNKNOWN_TABLE, None),
-    };
-    let rules = count_table(context, result, name, table);
-    let (Some(table), false) = (table, rules.is_empty()) else {
-        return;
-    };
-    let row = record::RecordRow { fields, table };
-    let mut matched = false;
-    let mut rows = Vec::new();
-    for &index in rules {
-        let listed =
-            |only: &[usize]| only.binary_search(&index).is_ok() || context.always.binary_search(&index).is_ok();
-        if only.is_some_and(|only| !listed(only)) {
-            continue;
-        }
-        let pipeline = &plan.pipelines[index];
-        pipeline.stream_into(&row, context.now, &mut rows);
-        matched |= !rows.is_empty();
-        match &pipeline.summarize {
-            None => result
-                .hits
-                .extend(rows.drain(..).map(|values| (index, Hit { position, row: values }))),
-            Some(summarize) => {
-                let groups = match result.groups.iter().position(|(p, _)| *p == index) {
-                    Some(at) => &mut result.groups[at].1,
-                    None => {
-                        result.groups.push((index, Groups::default()));
-                        &mut result.groups.last_mut().expect("just pushed").1
-                    }
-                };
-                let evaluation = Evaluation::new(context.now);
-                for values in rows.drain(..) {
-                    groups.add(summarize, &values, Some(position), &evaluation);
-                }
-            }
-        }
-    }
-    result.matched += matched as u64;
 }

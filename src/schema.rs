@@ -172,14 +172,6 @@ impl Table {
         self.index.get(name).copied()
     }
 
-    /// A column name with a different case, for "did you mean" messages.
-    pub fn column_ignoring_case(&self, name: &str) -> Option<&str> {
-        self.columns
-            .iter()
-            .find(|c| c.name.eq_ignore_ascii_case(name))
-            .map(|c| c.name.as_str())
-    }
-
     /// The variants this table exists in, Advanced Hunting first.
     pub fn variants(&self) -> &[Variant] {
         &self.variants

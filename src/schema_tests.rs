@@ -121,7 +121,6 @@ fn device_file_events_is_the_union_with_defender_types() {
         assert_eq!(t.columns[i].ty, ty, "{column}");
     }
     assert_eq!(t.column_index("sha256"), None);
-    assert_eq!(t.column_ignoring_case("sha256"), Some("SHA256"));
     let dns = table("DnsEvents").unwrap();
     assert!(dns.column_index("Name").is_some() && dns.column_index("TimeGenerated").is_some());
 }

@@ -206,6 +206,59 @@ fn the_prefilter_changes_nothing_but_speed() {
     }
 }
 
+/// Files whose paths name no table, with records that carry no `Type`: only the columns tell
+/// the table. The fast path tells it from the keys its walk lists, without parsing; it must
+/// agree with the parser record for record.
+#[test]
+fn tables_told_by_columns_alone_agree_with_the_parser() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut mixed = Vec::new();
+    for (from, to) in [
+        (
+            "sample-logs/DeviceFileEvents/2026-06-20/part-0000.jsonl",
+            "export-1.jsonl",
+        ),
+        // A few columns of DeviceNetworkEvents, which several schemas hold.
+        (
+            "tests/fixtures/iocs-logs/DeviceNetworkEvents/part.jsonl",
+            "export-2.jsonl",
+        ),
+    ] {
+        let text = std::fs::read(repo().join(from)).unwrap();
+        std::fs::write(dir.path().join(to), &text).unwrap();
+        mixed.extend_from_slice(&text);
+    }
+    // One file of both, record after record; and a record no schema holds.
+    mixed.extend_from_slice(b"{\"NoSuchColumn\":\"x\"}\n");
+    std::fs::write(dir.path().join("export-mixed.jsonl"), &mixed).unwrap();
+    let logs = dir.path().to_str().unwrap();
+    let run = |extra: &[&str]| {
+        let mut args = vec!["scan", "--rules", "rules", "--now", NOW, "--format", "jsonl", "-j", "1"];
+        args.extend_from_slice(extra);
+        args.push(logs);
+        loghunt(&args)
+    };
+    let (fast, plain) = (run(&[]), run(&["--no-prefilter"]));
+    assert_eq!(stdout(&fast), stdout(&plain));
+    let accounting = |output: &Output| -> Vec<String> {
+        stderr(output)
+            .lines()
+            .filter(|l| !l.contains(" in ") || l.contains("records"))
+            .filter(|l| !l.starts_with("scanned ") && !l.starts_with("loghunt: "))
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(accounting(&fast), accounting(&plain));
+    let summary = stderr(&fast);
+    assert!(
+        summary.contains("  DeviceFileEvents: 108 records (scanned)"),
+        "{summary}"
+    );
+    assert!(summary.contains("(unknown table): 1 records"), "{summary}");
+    // Both copies of each seed-rule hit are found: the table was told right.
+    assert!(summary.contains("  000_4a715f3ed2ee4353: 16"), "{summary}");
+}
+
 #[test]
 fn exit_codes() {
     // Nothing found: 0.

@@ -9,7 +9,7 @@ use std::process::{Command, Output};
 
 use binary::{repo, stderr, stdout, write, NOW};
 
-const SUBCOMMANDS: [&str; 4] = ["scan", "query", "rules", "gen"];
+const SUBCOMMANDS: [&str; 5] = ["scan", "query", "rules", "gen", "feed"];
 
 /// The binary with stdout and stderr as pipes, and `NO_COLOR` as given (unset when `None`),
 /// whatever the environment the tests run in.

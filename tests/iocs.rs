@@ -174,32 +174,87 @@ fn urls_and_ips_match_network_events() {
     assert_eq!(ioc["family"], "AsyncRAT");
 }
 
+/// Each bad feed of the issue through the binary: a truncated JSON feed, an unknown
+/// `ioc_type`, STIX patterns outside the supported subset, hashes of the wrong length. Each bad
+/// row or object is a warning naming the file and the line or object, and the good IOCs still
+/// scan (hits per rule).
 #[test]
 fn a_bad_feed_warns_with_file_and_line_and_scans_its_good_iocs() {
-    let (output, lines) = scan("bad-threatfox-rows.csv", "sample-logs");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
-    for line in [7, 8, 9, 10, 11] {
-        let at = format!("loghunt: warning: tests/fixtures/feeds/bad-threatfox-rows.csv:{line}: ");
-        assert!(stderr.contains(&at), "no warning at line {line}:\n{stderr}");
+    // (feed, logs, where each warning points (after `file:` or `file: `), hits per rule)
+    type Case = (
+        &'static str,
+        &'static str,
+        &'static [&'static str],
+        &'static [(&'static str, usize)],
+    );
+    let cases: &[Case] = &[
+        (
+            "bad-threatfox-truncated.json",
+            "sample-logs",
+            &[
+                "42: the JSON ends early",
+                " data[2]: the feed is cut off inside this IOC",
+            ],
+            &[
+                ("bad-threatfox-truncated.file-hashes", 1),
+                ("bad-threatfox-truncated.dns", 2),
+            ],
+        ),
+        (
+            "bad-threatfox-rows.csv",
+            "sample-logs",
+            &[
+                "7: unknown ioc_type `sha3_384_hash`",
+                "8: sha256 hash `ef0e9301403d58a4729aaa9cd81abf942b1c8a301a651b1512bc2b5d9e59930` has 63 hex digits",
+                "9: confidence `high`",
+                "10: the row has 5 fields",
+                "11: `d` after a quoted field",
+            ],
+            &[("bad-threatfox-rows.file-hashes", 1), ("bad-threatfox-rows.dns", 5)],
+        ),
+        (
+            "bad-stix-unsupported.json",
+            "tests/fixtures/iocs-logs",
+            &[
+                " objects[1] (indicator--22222222-2222-4222-8222-222222222222): pattern ",
+                " objects[2] (indicator--33333333-3333-4333-8333-333333333333): pattern ",
+                " objects[3] (indicator--44444444-4444-4444-8444-444444444444): pattern_type `sigma`",
+                " objects[4] (indicator--55555555-5555-4555-8555-555555555555): sha256 hash ",
+            ],
+            &[("bad-stix-unsupported.network-urls", 1)],
+        ),
+        (
+            "bad-iocs.txt",
+            "sample-logs",
+            &[
+                "3: `93e61d5a877bbb937e885d3ca385ac8` looks like a hash but has 31 hex digits",
+                "4: `not an ioc at all` is more than one value",
+                "6: cannot tell what kind of IOC `localhost` is",
+            ],
+            &[("bad-iocs.file-hashes", 1), ("bad-iocs.dns", 4)],
+        ),
+    ];
+    for (feed, logs, warnings, counts) in cases {
+        let (output, lines) = scan(feed, logs);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{feed}: {stderr}");
+        for warning in *warnings {
+            let at = format!("loghunt: warning: tests/fixtures/feeds/{feed}:{warning}");
+            assert!(stderr.contains(&at), "{feed}: no `{at}` in:\n{stderr}");
+        }
+        let warned = stderr.matches("loghunt: warning: ").count();
+        assert_eq!(warned, warnings.len(), "{feed}: warnings:\n{stderr}");
+        let total: usize = counts.iter().map(|(_, n)| n).sum();
+        assert_eq!(lines.len(), total, "{feed}: hits");
+        for (rule, n) in *counts {
+            assert_eq!(count(&lines, rule), *n, "{feed}: hits of {rule}");
+        }
     }
-    assert_eq!(count(&lines, "bad-threatfox-rows.file-hashes"), 1);
-    assert_eq!(count(&lines, "bad-threatfox-rows.dns"), 5);
-    // Kept without its confidence, which the row wrote as `high`.
+    // A row kept without its confidence, which it wrote as `high`.
+    let (_, lines) = scan("bad-threatfox-rows.csv", "sample-logs");
     let ioc = ioc_of(&lines, "bad-threatfox-rows.dns", "ClientIP", "hit-exact");
     assert_eq!(ioc["id"], "1530304");
     assert_eq!(ioc["confidence"], Value::Null);
-
-    let (output, lines) = scan("bad-iocs.txt", "sample-logs");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
-    for line in [3, 4, 6] {
-        assert!(
-            stderr.contains(&format!("tests/fixtures/feeds/bad-iocs.txt:{line}: ")),
-            "{stderr}"
-        );
-    }
-    assert_eq!(lines.len(), 5);
 }
 
 #[test]
@@ -272,28 +327,112 @@ fn rules_or_iocs_is_required_and_both_run_together() {
     assert!(rule_row.ends_with(",,,,,"), "{rule_row}");
 }
 
+/// Every fixture feed's hits over both log fixtures, as JSON lines, against its golden file
+/// (`LOGHUNT_BLESS=1` rewrites them): any change of a hit, its row or its `ioc` shows.
 #[test]
-fn golden_threatfox_jsonl() {
+fn golden_jsonl_of_every_feed() {
+    let cases = [
+        ("threatfox.csv", "iocs-threatfox.jsonl"),
+        ("threatfox.json", "iocs-threatfox-json.jsonl"),
+        ("malwarebazaar.csv", "iocs-malwarebazaar.jsonl"),
+        ("urlhaus.csv", "iocs-urlhaus.jsonl"),
+        ("misp-event.json", "iocs-misp-event.jsonl"),
+        ("stix-bundle.json", "iocs-stix-bundle.jsonl"),
+        ("iocs.txt", "iocs-text.jsonl"),
+    ];
+    let bless = std::env::var_os("LOGHUNT_BLESS").is_some();
+    for (feed, golden) in cases {
+        let path = format!("tests/fixtures/feeds/{feed}");
+        let output = loghunt(&[
+            "scan",
+            "--iocs",
+            &path,
+            "sample-logs",
+            "tests/fixtures/iocs-logs",
+            "--now",
+            NOW,
+            "--format",
+            "jsonl",
+            "-q",
+            "-j",
+            "1",
+        ]);
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{feed}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let actual = String::from_utf8(output.stdout).unwrap();
+        let golden = repo().join("tests/golden").join(golden);
+        if bless {
+            std::fs::write(&golden, &actual).unwrap();
+        }
+        let expected = std::fs::read_to_string(&golden)
+            .unwrap_or_else(|_| panic!("{} is missing: run with LOGHUNT_BLESS=1", golden.display()));
+        assert!(expected == actual, "{feed}: output differs from {}", golden.display());
+    }
+}
+
+/// `--format table` ends the rows of a feed rule with their indicator (what CSV's `ioc_*`
+/// columns hold); a rule document's table has no such column.
+#[test]
+fn the_table_shows_the_ioc_of_feed_rules() {
     let output = loghunt(&[
         "scan",
+        "--rules",
+        "rules",
         "--iocs",
-        "tests/fixtures/feeds/threatfox.csv",
+        "tests/fixtures/feeds/threatfox.json",
         "sample-logs",
+        "tests/fixtures/iocs-logs",
         "--now",
         NOW,
-        "--format",
-        "jsonl",
         "-q",
-        "-j",
-        "1",
     ]);
     assert_eq!(output.status.code(), Some(1));
-    let actual = String::from_utf8(output.stdout).unwrap();
-    let path = repo().join("tests/golden/iocs-threatfox.jsonl");
-    if std::env::var_os("LOGHUNT_BLESS").is_some() {
-        std::fs::write(&path, &actual).unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    // (heading, the `ioc` cell each row ends with; `None`: no such column)
+    let sections: &[(&str, Option<&[&str]>)] = &[
+        ("000_4a715f3ed2ee4353 — ", None),
+        ("001_84b55028b3ede4ab — ", None),
+        (
+            "threatfox.file-hashes — ",
+            Some(&["threatfox:1530102 Nanocore RAT (payload, 100%)"]),
+        ),
+        (
+            "threatfox.network-ips — ",
+            Some(&["threatfox:1530103 AsyncRAT (botnet_cc, 100%)"]),
+        ),
+    ];
+    for (heading, iocs) in sections {
+        let section: Vec<&str> = stdout
+            .split("\n\n")
+            .find(|s| s.starts_with(heading))
+            .unwrap_or_else(|| panic!("no section {heading}:\n{stdout}"))
+            .lines()
+            .collect();
+        let header = section[1];
+        match iocs {
+            None => assert!(!header.split_whitespace().any(|c| c == "ioc"), "{header}"),
+            Some(iocs) => {
+                assert!(header.ends_with("  ioc"), "{header}");
+                let rows = &section[3..];
+                assert_eq!(rows.len(), iocs.len(), "{heading}");
+                for (row, ioc) in rows.iter().zip(*iocs) {
+                    assert!(row.ends_with(&format!("  {ioc}")), "{row}");
+                }
+            }
+        }
     }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|_| panic!("{} is missing: run with LOGHUNT_BLESS=1", path.display()));
-    assert!(expected == actual, "output differs from {}", path.display());
+    // Each DNS row its own domain's indicator.
+    let dns = stdout
+        .split("\n\n")
+        .find(|s| s.starts_with("threatfox.dns — "))
+        .unwrap();
+    let rows: Vec<&str> = dns.lines().skip(3).collect();
+    assert_eq!(rows.len(), 5);
+    assert!(rows
+        .iter()
+        .all(|r| r.ends_with("  threatfox:1530101 Nanocore RAT (botnet_cc, 75%)")));
 }

@@ -1,12 +1,17 @@
 //! Kusto semantics, one row per case: a `where` predicate, a record, and whether Sentinel would
 //! return the record. Each case compiles the predicate with the real front end and planner and
-//! evaluates it on the record exactly as the scan does.
+//! evaluates it on the record as the plain path does; then it scans the record, written as a
+//! JSON line, through the fast path (the raw-byte prefilter) and the plain path, plain and with
+//! every string, and then every key too, written as `\u00XX` escapes that hide it from a
+//! raw-byte search. All five must give the expected answer.
 
+use std::fmt::Write as _;
 use std::path::Path;
 
 use loghunt::input::record::RecordRow;
-use loghunt::plan::compile_rule;
+use loghunt::plan::{compile_rule, Plan};
 use loghunt::rules::load_text;
+use loghunt::scan::{scan, ScanOptions};
 use loghunt::time::parse_datetime;
 use serde_json::{json, Value};
 
@@ -207,12 +212,101 @@ fn dns_events_semantics() {
     check_cases("DnsEvents", lets, dns_cases());
 }
 
-/// Runs every case and reports all that fail, not just the first.
+/// How a record is written for [`scanned`].
+#[derive(Debug, Clone, Copy)]
+enum Written {
+    Plain,
+    /// Every ASCII character of every string value as `\u00XX`.
+    EscapedValues,
+    /// Keys too.
+    EscapedKeys,
+}
+
+fn escaped_string(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            c if c.is_ascii() => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn write_json(value: &Value, written: Written) -> String {
+    match (value, written) {
+        (_, Written::Plain) => value.to_string(),
+        (Value::String(text), _) => escaped_string(text),
+        (Value::Array(items), _) => {
+            let items: Vec<String> = items.iter().map(|v| write_json(v, written)).collect();
+            format!("[{}]", items.join(","))
+        }
+        (Value::Object(fields), _) => {
+            let fields: Vec<String> = fields
+                .iter()
+                .map(|(key, v)| {
+                    let key = match written {
+                        Written::EscapedKeys => escaped_string(key),
+                        _ => Value::String(key.clone()).to_string(),
+                    };
+                    format!("{key}:{}", write_json(v, written))
+                })
+                .collect();
+            format!("{{{}}}", fields.join(","))
+        }
+        (other, _) => other.to_string(),
+    }
+}
+
+/// Whether a scan of the record, written as one JSON line, returns it.
+fn scanned(table: &str, lets: &str, predicate: &str, record: &Value, prefilter: bool, written: Written) -> bool {
+    let query = format!("{lets}\n{table}\n| where {predicate}");
+    let (rule, _) = load_text(Path::new("case.kql"), &query).expect("a .kql rule loads");
+    let now = parse_datetime(NOW).unwrap();
+    let plan = Plan::from_compiled(vec![compile_rule(&rule, now)]).expect("compiles");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("records.jsonl");
+    let line = write_json(record, written);
+    assert_eq!(
+        serde_json::from_str::<Value>(&line).ok().as_ref(),
+        Some(record),
+        "{line} must read back as {record}"
+    );
+    std::fs::write(&path, format!("{line}\n")).unwrap();
+    let files = loghunt::input::discover(&[path]).files;
+    let options = ScanOptions {
+        threads: 1,
+        chunk_size: 1 << 16,
+        table: loghunt::schema::table(table),
+        prefilter,
+        csv: Default::default(),
+        now,
+        max_memory: usize::MAX,
+        progress: None,
+    };
+    let (hits, stats) = scan(&plan, &files, &options);
+    assert_eq!((stats.records, stats.malformed), (1, 0), "{line}");
+    !hits[0].is_empty()
+}
+
+/// Runs every case every way and reports all that fail, not just the first.
 fn check_cases(table: &str, lets: &str, cases: Vec<(&str, Value, bool)>) {
     let mut failures = Vec::new();
     for (predicate, record, expected) in cases {
         if holds(table, lets, predicate, &record) != expected {
             failures.push(format!("`{predicate}` on {record} should be {expected}"));
+        }
+        for written in [Written::Plain, Written::EscapedValues, Written::EscapedKeys] {
+            for prefilter in [true, false] {
+                if scanned(table, lets, predicate, &record, prefilter, written) != expected {
+                    failures.push(format!(
+                        "`{predicate}` on {record} ({written:?}, prefilter {prefilter}) should be {expected}"
+                    ));
+                }
+            }
         }
     }
     assert!(

@@ -11,7 +11,8 @@ use crate::plan::{self, explain};
 pub(super) fn explain_command(args: ExplainArgs) -> Result<Outcome, Error> {
     let now = now_ticks(args.now.as_deref())?;
     let stderr_style = color_choice(args.color).for_stream(&io::stderr());
-    let (feed_rules, _) = load_feeds(&args.iocs, stderr_style)?;
+    // The feeds' warnings are printed on stderr as they load; no report collects them here.
+    let (feed_rules, _) = load_feeds(&args.iocs, stderr_style, &mut Vec::new())?;
     let environment = plan::Environment::default();
     let (_, plan, _) = load_plan_with(&args.rules, feed_rules, now, &environment, drop, stderr_style)?;
     let explanation = explain::explain(&plan);

@@ -8,7 +8,6 @@ use crate::generate::{self, LogTable, LogsOptions, RulesOptions, Shape};
 
 pub(super) fn gen_command(args: GenArgs) -> Result<Outcome, Error> {
     let started = Instant::now();
-    let failed = Error::Usage;
     match args.what {
         GenCommand::Rules(args) => {
             let options = RulesOptions {
@@ -17,7 +16,7 @@ pub(super) fn gen_command(args: GenArgs) -> Result<Outcome, Error> {
                 domains: args.domains,
                 seed: args.seed,
             };
-            let written = generate::generate_rules(&options).map_err(failed)?;
+            let written = generate::generate_rules(&options)?;
             eprintln!(
                 "loghunt: wrote {} rule document(s) ({} hashes, {} domains) to {} in {:.2} s",
                 written.len(),
@@ -29,7 +28,7 @@ pub(super) fn gen_command(args: GenArgs) -> Result<Outcome, Error> {
         }
         GenCommand::Logs(args) => {
             let options = LogsOptions {
-                table: LogTable::from_name(&args.table).map_err(failed)?,
+                table: LogTable::from_name(&args.table)?,
                 size: args.size,
                 out: args.out,
                 shape: match args.shape {
@@ -41,7 +40,7 @@ pub(super) fn gen_command(args: GenArgs) -> Result<Outcome, Error> {
                 hits: args.hits,
                 seed: args.seed,
             };
-            let report = generate::generate_logs(&options).map_err(failed)?;
+            let report = generate::generate_logs(&options)?;
             let (seconds, planted) = (report.write_seconds, report.hits.values().sum::<u64>());
             eprintln!(
                 "loghunt: wrote {} records, {} bytes to {} in {seconds:.2} s ({:.0} MB/s, {:.2} s in all); \

@@ -1,25 +1,30 @@
 //! The application: turns validated command-line arguments into a run of the pipeline (rules →
 //! plan → input → scan → output) and an [`Outcome`]. `main` only maps the outcome to an exit
 //! code. One file per command: `scan.rs` (`scan`, `query`), `rules.rs` (`rules`),
-//! `explain.rs` (`explain`), `generate.rs` (`gen`); `external.rs` finds the local files of
-//! `externaldata` and watchlists; this file holds what they share (exit outcomes, errors, rule
+//! `explain.rs` (`explain`), `generate.rs` (`gen`), `feed.rs` (`feed`); `external.rs` finds the
+//! local files of `externaldata` and watchlists, `threat_intel.rs` reads `--threat-intel` feeds
+//! as indicator tables; this file holds what they share (exit outcomes, errors, rule and feed
 //! loading, `--now`, `--tz`).
 
 mod explain;
 mod external;
+mod feed;
 mod generate;
 mod rules;
 mod scan;
+mod threat_intel;
 
 use std::fmt;
+use std::fmt::Write as _;
 use std::io::{self, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::cli::{ColorArg, Command, CompletionsArgs, ManArgs};
 use crate::manual;
 use crate::output::{ColorChoice, Style};
 use crate::plan::{self, CompileError, Plan};
+use crate::rules::feeds::{self, Feed};
 use crate::rules::{Rule, RuleError};
 use crate::time::{parse_datetime, TICKS_PER_SECOND};
 
@@ -55,6 +60,8 @@ pub enum Error {
     /// `--max-memory` exceeded).
     Run(String),
     Output(io::Error),
+    /// The machine refused: a file that could not be written, threads that could not start.
+    System(String),
 }
 
 impl fmt::Display for Error {
@@ -65,11 +72,21 @@ impl fmt::Display for Error {
             Error::Compile(e) => write!(f, "{e}"),
             Error::Run(e) => f.write_str(e),
             Error::Output(e) => write!(f, "cannot write output: {e}"),
+            Error::System(e) => f.write_str(e),
         }
     }
 }
 
 impl std::error::Error for Error {}
+
+impl From<crate::generate::GenError> for Error {
+    fn from(e: crate::generate::GenError) -> Error {
+        match e {
+            crate::generate::GenError::Invalid(message) => Error::Usage(message),
+            e @ crate::generate::GenError::Io { .. } => Error::System(e.to_string()),
+        }
+    }
+}
 
 impl From<io::Error> for Error {
     fn from(e: io::Error) -> Error {
@@ -85,6 +102,7 @@ pub fn run(command: Command) -> Result<Outcome, Error> {
         Command::Rules(args) => rules::rules_command(args),
         Command::Explain(args) => explain::explain_command(args),
         Command::Gen(args) => generate::gen_command(args),
+        Command::Feed(args) => feed::feed_command(args),
         Command::Completions(args) => completions_command(args),
         Command::Man(args) => man_command(args),
     }
@@ -119,6 +137,32 @@ fn man_command(args: ManArgs) -> Result<Outcome, Error> {
     stdout.write_all(&page)?;
     stdout.flush()?;
     Ok(Outcome::Clean)
+}
+
+/// Reads an IOC feed, its warnings on stderr (`loghunt: warning: FILE:LINE: ...`), for
+/// `scan --iocs` and `feed` alike. A feed that cannot be read, or has no IOC that can be
+/// hunted, is an error.
+pub(crate) fn load_feed(path: &Path, stderr_style: Style) -> Result<Feed, Error> {
+    let feed = feeds::load_feed(path).map_err(|e| Error::Usage(e.to_string()))?;
+    let mut stderr = io::stderr().lock();
+    for warning in &feed.warnings {
+        writeln!(stderr, "loghunt: {} {warning}", stderr_style.warning("warning:"))?;
+    }
+    if feed.indicators.is_empty() {
+        let mut message = format!("{}: no usable IOC in the feed ({})", path.display(), feed.format);
+        if !feed.warnings.is_empty() {
+            let _ = write!(
+                message,
+                "; {} row(s) could not be used, see the warnings",
+                feed.warnings.len()
+            );
+        }
+        if feed.not_for_detection > 0 {
+            let _ = write!(message, "; {} IOC(s) marked not for detection", feed.not_for_detection);
+        }
+        return Err(Error::Usage(message));
+    }
+    Ok(feed)
 }
 
 /// `+02:00`, `-0500`, `+2`, `UTC`, `Z` → minutes east of UTC.
@@ -171,11 +215,13 @@ pub(crate) fn load_plan<T: Send>(
     keep: impl Fn(Rule) -> T + Sync,
     stderr_style: Style,
 ) -> Result<(Vec<T>, Plan, usize), Error> {
-    load_plan_with(paths, Vec::new(), now, environment, keep, stderr_style)
+    let (kept, plan, warnings) = load_plan_with(paths, Vec::new(), now, environment, keep, stderr_style)?;
+    Ok((kept, plan, warnings.len()))
 }
 
 /// [`load_plan`], with `extra` rules (made from IOC feeds) after those of `paths`; `paths` may
-/// then be empty. Rule ids must be unique across both.
+/// then be empty. Rule ids must be unique across both. Returns the warnings' texts too, for the
+/// report.
 pub(crate) fn load_plan_with<T: Send>(
     paths: &[PathBuf],
     extra: Vec<Rule>,
@@ -183,7 +229,7 @@ pub(crate) fn load_plan_with<T: Send>(
     environment: &plan::Environment,
     keep: impl Fn(Rule) -> T + Sync,
     stderr_style: Style,
-) -> Result<(Vec<T>, Plan, usize), Error> {
+) -> Result<(Vec<T>, Plan, Vec<String>), Error> {
     let compile = |rule: Rule| {
         let compiled = plan::compile_rule_in(&rule, now, environment);
         (rule.id.clone(), rule.source.clone(), keep(rule), compiled)
@@ -195,7 +241,7 @@ pub(crate) fn load_plan_with<T: Send>(
         if loaded.rules.is_empty() {
             let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
             return Err(Error::Usage(format!(
-                "no rules found in {} (rule files end in .txt, .md or .kql)",
+                "no rules found in {} (rule files end in .txt, .md, .kql, .yaml or .yml)",
                 names.join(", ")
             )));
         }
@@ -222,6 +268,11 @@ pub(crate) fn load_plan_with<T: Send>(
     for warning in loaded.warnings.iter().chain(&plan.warnings) {
         writeln!(stderr, "loghunt: {} {warning}", stderr_style.warning("warning:"))?;
     }
-    let warnings = loaded.warnings.len() + plan.warnings.len();
+    let warnings = loaded
+        .warnings
+        .iter()
+        .chain(&plan.warnings)
+        .map(ToString::to_string)
+        .collect();
     Ok((kept, plan, warnings))
 }

@@ -2,20 +2,21 @@
 //! results on stdout or `--output`, and the summary on stderr.
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
 use std::fs::File;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use super::external::{pairs, ExternalFiles};
-use super::{color_choice, load_plan_with, now_ticks, parse_utc_offset, Error, Outcome};
+use super::{color_choice, load_feed, load_plan_with, now_ticks, parse_utc_offset, Error, Outcome};
 use crate::cli::{FormatArg, ProgressArg, QueryArgs, RunArgs, ScanArgs};
 use crate::input::csv::CsvOptions;
+use crate::output::report::{Report, ReportFile, RuleInfo};
 use crate::output::{self, ColorChoice, Format, Results, Style};
 use crate::plan::{self, Plan};
+use crate::rules::feeds::documents::document_lookup;
 use crate::rules::feeds::rules::{feed_rules, ioc_json, FeedRule, IocLookup};
-use crate::rules::{self, feeds, Rule};
+use crate::rules::{self, Rule};
 use crate::scan::{self, ScanOptions};
 use crate::{input, schema};
 
@@ -43,7 +44,7 @@ pub(super) fn query_command(args: QueryArgs) -> Result<Outcome, Error> {
             (PathBuf::from("query.kql"), text)
         }
     };
-    if args.is_empty() {
+    if args.is_empty() && run.threat_intel.is_empty() {
         return Err(Error::Usage("no log files given after the query".into()));
     }
     let (rule, _) = rules::load_text(&path, &text).map_err(Error::Rules)?;
@@ -60,35 +61,19 @@ enum RuleSource {
     One(Box<Rule>),
 }
 
-/// Loads each feed (its warnings on stderr) and turns it into rules; the lookups that find a
-/// result row's indicator are kept by rule id. A feed that cannot be read, or has no IOC that
-/// can be hunted, is an error.
+/// Loads each feed (its warnings on stderr, and into `warnings` for the report) and turns it
+/// into rules; the lookups that find a result row's indicator are kept by rule id. A feed that
+/// cannot be read, or has no IOC that can be hunted, is an error.
 pub(super) fn load_feeds(
     paths: &[PathBuf],
     stderr_style: Style,
+    warnings: &mut Vec<String>,
 ) -> Result<(Vec<Rule>, HashMap<String, IocLookup>), Error> {
     let mut rules = Vec::new();
     let mut lookups = HashMap::new();
-    let mut stderr = io::stderr().lock();
     for path in paths {
-        let feed = feeds::load_feed(path).map_err(|e| Error::Usage(e.to_string()))?;
-        for warning in &feed.warnings {
-            writeln!(stderr, "loghunt: {} {warning}", stderr_style.warning("warning:"))?;
-        }
-        if feed.indicators.is_empty() {
-            let mut message = format!("{}: no usable IOC in the feed ({})", path.display(), feed.format);
-            if !feed.warnings.is_empty() {
-                let _ = write!(
-                    message,
-                    "; {} row(s) could not be used, see the warnings",
-                    feed.warnings.len()
-                );
-            }
-            if feed.not_for_detection > 0 {
-                let _ = write!(message, "; {} IOC(s) marked not for detection", feed.not_for_detection);
-            }
-            return Err(Error::Usage(message));
-        }
+        let feed = load_feed(path, stderr_style)?;
+        warnings.extend(feed.warnings.iter().map(ToString::to_string));
         for FeedRule { rule, lookup } in feed_rules(&feed) {
             if lookups.contains_key(&rule.id) {
                 return Err(Error::Usage(format!(
@@ -143,14 +128,31 @@ fn run_scan(source: RuleSource, paths: Vec<PathBuf>, args: RunArgs) -> Result<Ou
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
-        .map_err(|e| Error::Usage(format!("cannot start {threads} threads: {e}")))?;
+        .map_err(|e| Error::System(format!("cannot start {threads} threads: {e}")))?;
     let mut lookups = HashMap::new();
+    // The report shows each rule's title, source and scenarios, and the warnings; without it
+    // the rules are dropped once compiled.
+    let mut warnings = Vec::new();
+    let mut kept_rules = Vec::new();
+    let keep_info = |rule: Rule| args.report.is_some().then(|| RuleInfo::from(rule));
     let plan = match source {
         RuleSource::Paths { rules, feeds } => {
-            let (feed_rules, feed_lookups) = load_feeds(&feeds, stderr_style)?;
+            let (feed_rules, feed_lookups) = load_feeds(&feeds, stderr_style, &mut warnings)?;
             lookups = feed_lookups;
-            pool.install(|| load_plan_with(&rules, feed_rules, now, &environment, drop, stderr_style))?
-                .1
+            // Documents that `loghunt feed` wrote carry their IOCs' metadata: their hits get
+            // an `ioc` as the feed's own would.
+            let keep = |rule: Rule| {
+                let lookup = document_lookup(&rule).map(|lookup| (rule.id.clone(), lookup));
+                (lookup, keep_info(rule))
+            };
+            let (kept, plan, rule_warnings) =
+                pool.install(|| load_plan_with(&rules, feed_rules, now, &environment, keep, stderr_style))?;
+            for (lookup, info) in kept {
+                lookups.extend(lookup);
+                kept_rules.extend(info);
+            }
+            warnings.extend(rule_warnings);
+            plan
         }
         RuleSource::One(rule) => {
             let compiled = plan::compile_rule_in(&rule, now, &environment);
@@ -159,15 +161,26 @@ fn run_scan(source: RuleSource, paths: Vec<PathBuf>, args: RunArgs) -> Result<Ou
             for warning in &plan.warnings {
                 writeln!(stderr, "loghunt: {} {warning}", stderr_style.warning("warning:"))?;
             }
+            warnings.extend(plan.warnings.iter().map(ToString::to_string));
+            kept_rules.extend(keep_info(*rule));
             plan
         }
     };
 
+    let intel = super::threat_intel::inputs(&args.threat_intel, now, stderr_style)?;
+
     // After the rules (a bad rule leaves an earlier output alone), before the logs (a path that
     // cannot be written fails at once, not after the scan).
     let destination = Destination::open(args.output.as_deref())?;
+    let report_file = args.report.as_deref().map(ReportFile::create).transpose();
+    let report_file = report_file.map_err(|e| Error::Usage(e.to_string()))?;
 
-    let (files, discovery_errors, skipped) = input::discover(&paths);
+    let input::Discovered {
+        mut files,
+        errors: discovery_errors,
+        skipped,
+    } = input::discover(&paths);
+    files.extend(intel);
     let options = ScanOptions {
         threads,
         chunk_size: args.chunk_size,
@@ -230,11 +243,32 @@ fn run_scan(source: RuleSource, paths: Vec<PathBuf>, args: RunArgs) -> Result<Ou
 
     let mut stderr = io::stderr().lock();
     for error in &discovery_errors {
-        let label = stderr_style.error("error:");
-        writeln!(stderr, "loghunt: {label} {}: {}", error.path.display(), error.message)?;
+        writeln!(stderr, "loghunt: {} {error}", stderr_style.error("error:"))?;
     }
     if !args.quiet {
         output::write_summary(&mut stderr, &stats, &results, skipped, started.elapsed(), stderr_style)?;
+    }
+    if let Some(file) = report_file {
+        let arguments = std::env::args_os().skip(1).map(|a| a.to_string_lossy().into_owned());
+        let command: Vec<String> = std::iter::once("loghunt".to_string()).chain(arguments).collect();
+        let path = file.path().display().to_string();
+        file.write(&Report {
+            results: &printed,
+            rules: &kept_rules,
+            stats: &stats,
+            input_errors: &discovery_errors,
+            skipped_files: skipped,
+            warnings: &warnings,
+            elapsed: started.elapsed(),
+            command: &command,
+            now,
+            generated: now_ticks(None)?,
+            iocs: None,
+            exclusions: None,
+        })?;
+        if !args.quiet {
+            writeln!(stderr, "loghunt: report written to {path}")?;
+        }
     }
     let incomplete = !discovery_errors.is_empty()
         || stats.files_not_fully_read().next().is_some()

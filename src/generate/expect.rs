@@ -21,10 +21,10 @@ impl LogTable {
             "DnsEvents" => Ok(LogTable::DnsEvents),
             "DeviceProcessEvents" => Ok(LogTable::DeviceProcessEvents),
             "DeviceNetworkEvents" => Ok(LogTable::DeviceNetworkEvents),
-            _ => Err(format!(
+            _ => Err(GenError::Invalid(format!(
                 "--table: cannot generate `{name}` (use DeviceFileEvents, DnsEvents, \
                  DeviceProcessEvents or DeviceNetworkEvents)"
-            )),
+            ))),
         }
     }
 
@@ -108,7 +108,7 @@ impl Targets {
     }
 
     pub(super) fn add(&mut self, index: u32, rule: &Rule, table: LogTable) -> Result<(), GenError> {
-        let failed = |what: String| format!("{}: rule {}: {what}", rule.source.display(), rule.id);
+        let failed = |what: String| GenError::Invalid(format!("{}: rule {}: {what}", rule.source.display(), rule.id));
         let query = kql::parse(&rule.query).map_err(|e| failed(e.to_string()))?;
         if query.table().map(|t| t.name.as_str()) != Some(table.name()) {
             return Ok(()); // it never reads these records, so it returns nothing

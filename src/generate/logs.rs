@@ -48,16 +48,16 @@ pub fn generate_logs(options: &LogsOptions) -> Result<LogsReport, GenError> {
     let targets = Targets::load(&options.rules, options.table)?;
     let table = options.table.name();
     if options.hits > 0 && targets.plant.is_empty() {
-        return Err(format!(
+        return Err(GenError::Invalid(format!(
             "--hits: no rule under --rules has IOCs to plant in {table} rows"
-        ));
+        )));
     }
     let fit = options.size / options.table.row_bytes();
     if options.hits.saturating_mul(4) > fit.max(1) {
-        return Err(format!(
+        return Err(GenError::Invalid(format!(
             "--hits {}: about {fit} records fit in {} bytes, and at most a quarter can be planted",
             options.hits, options.size
-        ));
+        )));
     }
     let paths: Vec<PathBuf> = match options.files {
         Some(0) => return Err("--files must be at least 1".into()),

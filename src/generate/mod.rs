@@ -21,8 +21,41 @@ use crate::kql::{self, BinaryOp, Expr, ExprKind, Literal, Operator, StringTest};
 use crate::rules::{self, IndicatorKind, Rule};
 use crate::time::{civil_from_days, TICKS_PER_SECOND};
 
-/// A generation failure: a message that names the path or rule concerned.
-pub type GenError = String;
+/// A generation failure, naming the path or rule concerned.
+#[derive(Debug)]
+pub enum GenError {
+    /// The arguments or rules ask for what cannot be generated (exit 2 as a usage error).
+    Invalid(String),
+    /// A file could not be created or written (a full disk is not a bad argument).
+    Io {
+        path: PathBuf,
+        what: &'static str,
+        error: std::io::Error,
+    },
+}
+
+impl fmt::Display for GenError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            GenError::Invalid(message) => f.write_str(message),
+            GenError::Io { path, what, error } => write!(f, "{}: cannot {what}: {error}", path.display()),
+        }
+    }
+}
+
+impl std::error::Error for GenError {}
+
+impl From<String> for GenError {
+    fn from(message: String) -> GenError {
+        GenError::Invalid(message)
+    }
+}
+
+impl From<&str> for GenError {
+    fn from(message: &str) -> GenError {
+        GenError::Invalid(message.to_string())
+    }
+}
 
 mod device_events;
 mod expect;
@@ -36,8 +69,12 @@ pub use rule_docs::{generate_rules, RulesOptions};
 #[allow(unused_imports)] // the submodules and tests take these through `use super::*`
 use {device_events::*, expect::*, logs::*, rule_docs::*};
 
-fn io_error(path: &Path, what: &str, e: std::io::Error) -> GenError {
-    format!("{}: cannot {what}: {e}", path.display())
+fn io_error(path: &Path, what: &'static str, error: std::io::Error) -> GenError {
+    GenError::Io {
+        path: path.to_path_buf(),
+        what,
+        error,
+    }
 }
 
 /// SplitMix64: tiny, fast, and the same stream on every platform, which is all test data needs.

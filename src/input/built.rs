@@ -1,6 +1,7 @@
 //! Inputs whose records must be built rather than cut out of the bytes — whole JSON documents
-//! (API responses, Event Hub messages, one pretty-printed row) and CSV exports — handed out as the same
-//! [`Unit`]s as every other reader, so the scan and the fast path see no difference.
+//! (API responses, Event Hub messages, one pretty-printed row), CSV exports and records built in
+//! memory ([`super::RecordSource`]) — handed out as the same [`Unit`]s as every other reader, so
+//! the scan and the fast path see no difference.
 
 use std::collections::VecDeque;
 use std::io::{self, Read};
@@ -8,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use super::csv::CsvReader;
-use super::{documents, BuiltRecord, Framed, Issue, Item, ReadOptions, Source, Unit};
+use super::{documents, BuiltRecord, Framed, Issue, Item, ReadOptions, RecordSource, Source, Unit};
 
 pub struct BuiltReader {
     file: usize,
@@ -42,7 +43,7 @@ impl BuiltReader {
         let (records, issues) = match documents::shape_of(&document) {
             Some(shape) => documents::records(&document, text, shape),
             None => {
-                let bom = if text.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+                let bom = crate::encoding::bom_len(text);
                 let first = text[bom..]
                     .iter()
                     .position(|b| !b.is_ascii_whitespace())
@@ -151,6 +152,61 @@ impl CsvFileReader {
                     self.batch = Some(BuiltReader::new(self.file, records, issues, self.chunk_size, 0));
                 }
             }
+        }
+    }
+}
+
+/// Records built in memory by a [`RecordSource`], a unit's worth at a time.
+pub struct MemoryReader {
+    file: usize,
+    source: Arc<dyn RecordSource>,
+    next: usize,
+    batch: Option<BuiltReader>,
+    chunk_size: usize,
+    /// The size of what the records were made from, counted once they are all read.
+    size: u64,
+}
+
+impl MemoryReader {
+    pub fn new(file: usize, source: Arc<dyn RecordSource>, chunk_size: usize, size: u64) -> MemoryReader {
+        MemoryReader {
+            file,
+            source,
+            next: 0,
+            batch: None,
+            chunk_size: chunk_size.max(1),
+            size,
+        }
+    }
+
+    pub fn bytes_read(&self) -> u64 {
+        if self.next < self.source.count() {
+            0
+        } else {
+            self.size
+        }
+    }
+
+    pub fn next_item(&mut self, spare: Vec<u8>) -> Option<io::Result<Item>> {
+        let mut spare = Some(spare);
+        loop {
+            if let Some(batch) = &mut self.batch {
+                if let Some(item) = batch.next_item(spare.take().unwrap_or_default()) {
+                    return Some(item);
+                }
+            }
+            if self.next >= self.source.count() {
+                return None;
+            }
+            let mut records = Vec::new();
+            let mut bytes = 0;
+            while self.next < self.source.count() && bytes < self.chunk_size {
+                let record = self.source.record(self.next);
+                bytes += record.json.len();
+                records.push(record);
+                self.next += 1;
+            }
+            self.batch = Some(BuiltReader::new(self.file, records, Vec::new(), self.chunk_size, 0));
         }
     }
 }

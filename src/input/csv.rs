@@ -280,8 +280,8 @@ impl CsvReader {
 
     /// A UTF-8 BOM can only start the file, hence the header (or a blank line before it).
     fn strip_bom(&mut self, offset: u64) -> &Self {
-        if offset == 0 && self.raw.starts_with(b"\xEF\xBB\xBF") {
-            self.raw.drain(..3);
+        if offset == 0 {
+            self.raw.drain(..crate::encoding::bom_len(&self.raw));
         }
         self
     }
@@ -596,7 +596,7 @@ enum Written {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Tok<'a> {
+enum Token<'a> {
     Num(&'a str),
     Word(&'a str),
     Punct(u8),
@@ -615,7 +615,7 @@ impl Written {
             return Some(Written::Iso { ticks, zoned });
         }
         let tokens = tokenize(text)?;
-        use Tok::{Num, Punct, Word};
+        use Token::{Num, Punct, Word};
         match tokens.as_slice() {
             [Word(month), Num(day), rest @ ..] => {
                 let rest = rest.strip_prefix(&[Punct(b',')]).unwrap_or(rest);
@@ -656,7 +656,7 @@ fn class(c: u8) -> u8 {
 
 /// Splits into digit runs, letter runs and single punctuation bytes, dropping white space; `None`
 /// for text too long or too strange to be a datetime.
-fn tokenize(text: &str) -> Option<Vec<Tok<'_>>> {
+fn tokenize(text: &str) -> Option<Vec<Token<'_>>> {
     if text.len() > 40 || !text.is_ascii() {
         return None;
     }
@@ -677,9 +677,9 @@ fn tokenize(text: &str) -> Option<Vec<Tok<'_>>> {
             }
         }
         tokens.push(match class(b) {
-            1 => Tok::Num(&text[start..i]),
-            2 => Tok::Word(&text[start..i]),
-            _ => Tok::Punct(b),
+            1 => Token::Num(&text[start..i]),
+            2 => Token::Word(&text[start..i]),
+            _ => Token::Punct(b),
         });
     }
     Some(tokens)
@@ -697,8 +697,8 @@ fn year4(digits: &str) -> Option<i64> {
 }
 
 /// `3:46:34.034 PM`, `15:18:18.790`, `9:43` as ticks into the day, and whether it was 12-hour.
-fn time_of_day(tokens: &[Tok<'_>]) -> Option<(i64, bool)> {
-    use Tok::{Num, Punct, Word};
+fn time_of_day(tokens: &[Token<'_>]) -> Option<(i64, bool)> {
+    use Token::{Num, Punct, Word};
     let [Num(hour), Punct(b':'), Num(minute), rest @ ..] = tokens else {
         return None;
     };
@@ -728,7 +728,7 @@ fn time_of_day(tokens: &[Tok<'_>]) -> Option<(i64, bool)> {
 /// least two comma-separated cells that are column names, `Name` or `Name [UTC]`, optionally
 /// quoted. When `head` holds no newline, its last cell may be cut short and is not judged.
 pub fn looks_like_csv(head: &[u8]) -> bool {
-    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    let head = crate::encoding::strip_bom_bytes(head);
     let (line, whole) = match head.iter().position(|&b| b == b'\n') {
         Some(p) => (&head[..p], true),
         None => (head, false),

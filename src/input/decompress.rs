@@ -57,17 +57,37 @@ pub fn decompress(raw: Source) -> io::Result<(Source, Compression)> {
 pub fn peek(mut source: Source, n: usize) -> io::Result<(Vec<u8>, Source)> {
     let mut head = vec![0u8; n];
     let mut filled = 0;
+    let mut failed = None;
     while filled < n {
         match source.read(&mut head[filled..]) {
             Ok(0) => break,
             Ok(k) => filled += k,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
+            Err(e) => {
+                failed = Some(e);
+                break;
+            }
         }
     }
     head.truncate(filled);
-    let source: Source = Box::new(io::Cursor::new(head.clone()).chain(source));
+    let source: Source = match failed {
+        // Nothing worth reading came before the error: it is the file's whole story.
+        Some(e) if head.iter().all(u8::is_ascii_whitespace) => return Err(e),
+        // A small file cut by an error (a truncated gzip member) keeps the records before it;
+        // the error comes after them, from the reader.
+        Some(e) => Box::new(io::Cursor::new(head.clone()).chain(FailOnce(Some(e)))),
+        None => Box::new(io::Cursor::new(head.clone()).chain(source)),
+    };
     Ok((head, source))
+}
+
+/// A source whose next read is `.0`'s error, then end of file.
+struct FailOnce(Option<io::Error>);
+
+impl Read for FailOnce {
+    fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+        self.0.take().map_or(Ok(0), Err)
+    }
 }
 
 #[cfg(test)]

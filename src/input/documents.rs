@@ -62,7 +62,7 @@ pub fn shape_of(document: &Json) -> Option<Shape> {
 /// offsets of rows): offsets count from `text[0]`, lines from 1. If `text` is not the text of
 /// `document`, rows still get unique, increasing offsets, only not their true ones.
 pub fn records(document: &Json, text: &[u8], shape: Shape) -> (Vec<BuiltRecord>, Vec<Issue>) {
-    let mut out = Out {
+    let mut out = Gathered {
         text,
         // serde_json rejects a BOM, so the caller parsed past it; the scanner must skip it too.
         body: if text.starts_with(BOM) { BOM.len() } else { 0 },
@@ -127,7 +127,7 @@ fn results_key(top: &Map<String, Json>) -> Option<&'static str> {
 }
 
 /// Reads the records of an Event Hub message; `false` if there is no `records` array.
-fn envelope(top: &Map<String, Json>, out: &mut Out<'_>) -> bool {
+fn envelope(top: &Map<String, Json>, out: &mut Gathered<'_>) -> bool {
     let Some(Json::Array(elements)) = top.get("records") else {
         return false;
     };
@@ -160,7 +160,7 @@ fn envelope(top: &Map<String, Json>, out: &mut Out<'_>) -> bool {
 }
 
 /// Reads the rows of a hunting API response; `false` if there is no results array.
-fn hunting(top: &Map<String, Json>, out: &mut Out<'_>) -> bool {
+fn hunting(top: &Map<String, Json>, out: &mut Gathered<'_>) -> bool {
     let Some(key) = results_key(top) else {
         return false;
     };
@@ -180,7 +180,7 @@ fn hunting(top: &Map<String, Json>, out: &mut Out<'_>) -> bool {
 }
 
 /// Reads the rows of every table of a Log Analytics response; `false` if there is no `tables`.
-fn log_analytics(top: &Map<String, Json>, out: &mut Out<'_>) -> bool {
+fn log_analytics(top: &Map<String, Json>, out: &mut Gathered<'_>) -> bool {
     // A query that partly failed still answers with the rows it got, and says so here.
     if let Some(error) = top.get("error") {
         out.problem(None, format!("the response reports an error: {}", error_text(error)));
@@ -203,7 +203,7 @@ fn log_analytics(top: &Map<String, Json>, out: &mut Out<'_>) -> bool {
 }
 
 /// Reads the rows of the `PrimaryResult` data tables of ADX frames.
-fn adx_frames(frames: &[Json], out: &mut Out<'_>) {
+fn adx_frames(frames: &[Json], out: &mut Gathered<'_>) {
     let frame_starts = out.starts(out.body, &[], frames.len());
     for (f, frame) in frames.iter().enumerate() {
         let start = nth(&frame_starts, f);
@@ -273,7 +273,7 @@ fn positional_rows(
     columns: &Result<Vec<&str>, String>,
     rows: &[Json],
     starts: &Option<Vec<usize>>,
-    out: &mut Out<'_>,
+    out: &mut Gathered<'_>,
 ) {
     for (r, row) in rows.iter().enumerate() {
         let start = nth(starts, r);
@@ -332,7 +332,7 @@ fn nth(starts: &Option<Vec<usize>>, i: usize) -> Option<usize> {
 }
 
 /// What `records` hands back, and where in the text it is.
-struct Out<'t> {
+struct Gathered<'t> {
     text: &'t [u8],
     /// Offset of the first byte after a BOM.
     body: usize,
@@ -341,7 +341,7 @@ struct Out<'t> {
     issues: Vec<Issue>,
 }
 
-impl Out<'_> {
+impl Gathered<'_> {
     /// Element starts of the array at `path` from `from`, if the text has as many as the
     /// document: a count that disagrees means the text is not the document's, and then no
     /// position is better than a wrong one.

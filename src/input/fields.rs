@@ -36,6 +36,30 @@ const MAX_DEPTH: usize = 100;
 /// Walks one record. `keys` are the wanted top-level keys; `values[i]` receives the value of
 /// `keys[i]` (the last one, if the key repeats, as a parser's map would keep).
 pub fn walk<'a>(record: &'a [u8], keys: &[&str], values: &mut [Option<FieldValue<'a>>]) -> Walk {
+    walk_into(record, keys, values, None)
+}
+
+/// [`walk`], also listing where every top-level key of the record is, in order (repeats
+/// included), in `all_keys` (cleared first): the byte range of each key's text within
+/// `record`, which is valid UTF-8 when the walk is [`Walk::Valid`]. That tells the table of a
+/// record by its columns without parsing it. A key with escapes makes the walk
+/// [`Walk::Unsure`], so a listed key's bytes are its name.
+pub fn walk_keys<'a>(
+    record: &'a [u8],
+    keys: &[&str],
+    values: &mut [Option<FieldValue<'a>>],
+    all_keys: &mut Vec<std::ops::Range<usize>>,
+) -> Walk {
+    all_keys.clear();
+    walk_into(record, keys, values, Some(all_keys))
+}
+
+fn walk_into<'a>(
+    record: &'a [u8],
+    keys: &[&str],
+    values: &mut [Option<FieldValue<'a>>],
+    all_keys: Option<&mut Vec<std::ops::Range<usize>>>,
+) -> Walk {
     debug_assert_eq!(keys.len(), values.len());
     for value in values.iter_mut() {
         *value = None;
@@ -44,7 +68,7 @@ pub fn walk<'a>(record: &'a [u8], keys: &[&str], values: &mut [Option<FieldValue
         return Walk::Unsure;
     }
     let mut walker = Walker { bytes: record, at: 0 };
-    match walker.object_fields(keys, values) {
+    match walker.object_fields(keys, values, all_keys) {
         Some(()) => {
             walker.space();
             if walker.at == record.len() {
@@ -75,7 +99,12 @@ impl<'a> Walker<'a> {
     }
 
     /// The top-level object, capturing wanted fields.
-    fn object_fields(&mut self, keys: &[&str], values: &mut [Option<FieldValue<'a>>]) -> Option<()> {
+    fn object_fields(
+        &mut self,
+        keys: &[&str],
+        values: &mut [Option<FieldValue<'a>>],
+        mut all_keys: Option<&mut Vec<std::ops::Range<usize>>>,
+    ) -> Option<()> {
         self.eat(b'{')?;
         self.space();
         if self.bytes.get(self.at) == Some(&b'}') {
@@ -87,6 +116,10 @@ impl<'a> Walker<'a> {
             let (key, escaped) = self.string()?;
             if escaped {
                 return None;
+            }
+            if let Some(all) = all_keys.as_deref_mut() {
+                // The key's body ends just before its closing quote.
+                all.push(self.at - 1 - key.len()..self.at - 1);
             }
             self.eat(b':')?;
             self.space();

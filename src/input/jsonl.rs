@@ -88,7 +88,8 @@ impl LinesReader {
             }
         }
         if data.is_empty() {
-            return None;
+            // An error right after a unit boundary has no lines before it to wait for.
+            return self.error.take().map(Err);
         }
         let unit = Unit {
             file: self.file,

@@ -1,7 +1,16 @@
 //! Input: finding log files (walked in sorted order), reading them in bounded chunks, cutting
-//! the bytes into records ([`jsonl`] lines, [`json_array`] elements), and giving each parsed
-//! record a table ([`table`]) and a row view ([`record`]). Readers hand out [`Unit`]s of raw
-//! records; they never evaluate rules.
+//! the bytes into records, and giving each parsed record a table ([`table`]) and a row view
+//! ([`record`]). Readers hand out [`Unit`]s of raw records; they never evaluate rules.
+//!
+//! - [`decompress`]: gzip / zstd told by magic bytes, and peeking at a file's head;
+//! - [`jsonl`]: JSON lines in newline-aligned chunks; [`json_array`]: the elements of one big
+//!   array, streamed;
+//! - [`documents`]: whole JSON documents (Advanced Hunting and Log Analytics API responses,
+//!   Event Hub messages, Kusto frames, storage-account envelopes) and the rows inside them,
+//!   which [`built`] hands out as units;
+//! - [`csv`]: portal CSV exports (RFC 4180, locale dates, `[UTC]` headers);
+//! - [`fields`]: the fast path's walk over a raw record's top-level keys;
+//! - [`record`]: a record's bytes parsed into fields; [`table`]: the table a record belongs to.
 
 pub mod built;
 pub mod csv;
@@ -19,14 +28,52 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Extensions read when a directory is walked; a file named on the command line is read
-/// whatever its name.
-const LOG_EXTENSIONS: &[&str] = &["json", "jsonl", "ndjson", "log", "csv", "gz", "zst", "zstd"];
+/// whatever its name. The help text and the summary list them from here.
+pub const LOG_EXTENSIONS: &[&str] = &["json", "jsonl", "ndjson", "log", "csv", "gz", "zst", "zstd"];
+
+/// [`LOG_EXTENSIONS`] as people read them: `.json, .jsonl, ...`.
+pub fn listed_extensions() -> String {
+    let dotted: Vec<String> = LOG_EXTENSIONS.iter().map(|e| format!(".{e}")).collect();
+    dotted.join(", ")
+}
 
 /// One file to scan.
 #[derive(Debug, Clone)]
 pub struct LogFile {
     pub path: PathBuf,
     pub size: u64,
+    /// Records built in memory rather than read from `path`, which names where they came from:
+    /// a threat-intel feed read as Sentinel's indicator tables (`--threat-intel`).
+    pub memory: Option<Arc<dyn RecordSource>>,
+}
+
+impl LogFile {
+    /// A file on disk (or `-`, standard input).
+    pub fn on_disk(path: PathBuf, size: u64) -> LogFile {
+        LogFile {
+            path,
+            size,
+            memory: None,
+        }
+    }
+
+    /// Records built by `source`, read as if they came from `path` (`size` bytes long).
+    pub fn in_memory(path: PathBuf, size: u64, source: Arc<dyn RecordSource>) -> LogFile {
+        LogFile {
+            path,
+            size,
+            memory: Some(source),
+        }
+    }
+}
+
+/// Records that are not in a file's bytes but built on demand, a chunk at a time, so that a
+/// large source is never built all at once. Record `index` (from 0) carries its table; its
+/// `line` is its place in the source, its `offset` unique and increasing (it orders ties).
+pub trait RecordSource: Send + Sync + std::fmt::Debug {
+    /// How many records there are.
+    fn count(&self) -> usize;
+    fn record(&self, index: usize) -> BuiltRecord;
 }
 
 /// Something about an input path that could not be read, with where.
@@ -36,18 +83,34 @@ pub struct InputError {
     pub message: String,
 }
 
+impl std::fmt::Display for InputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.path.display(), self.message)
+    }
+}
+
+impl std::error::Error for InputError {}
+
+/// What [`discover`] found under the command line's paths.
+#[derive(Debug, Default)]
+pub struct Discovered {
+    /// In command-line order, each directory walked in sorted order.
+    pub files: Vec<LogFile>,
+    /// Paths that could not be read; everything else is still scanned.
+    pub errors: Vec<InputError>,
+    /// Files under a directory without a log extension, left out (and counted in the summary).
+    pub skipped: u64,
+}
+
 /// The files under `paths`, in command-line order, each directory walked in sorted order.
 /// Paths that cannot be read are returned as errors; everything else is still scanned.
-pub fn discover(paths: &[PathBuf]) -> (Vec<LogFile>, Vec<InputError>, u64) {
+pub fn discover(paths: &[PathBuf]) -> Discovered {
     let mut files = Vec::new();
     let mut errors = Vec::new();
     let mut skipped = 0;
     for path in paths {
         if decompress::is_stdin(path) {
-            files.push(LogFile {
-                path: path.clone(),
-                size: 0,
-            });
+            files.push(LogFile::on_disk(path.clone(), 0));
             continue;
         }
         let metadata = match std::fs::metadata(path) {
@@ -61,10 +124,7 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<LogFile>, Vec<InputError>, u64) {
             }
         };
         if !metadata.is_dir() {
-            files.push(LogFile {
-                path: path.clone(),
-                size: metadata.len(),
-            });
+            files.push(LogFile::on_disk(path.clone(), metadata.len()));
             continue;
         }
         for entry in walkdir::WalkDir::new(path).follow_links(true).sort_by_file_name() {
@@ -82,10 +142,7 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<LogFile>, Vec<InputError>, u64) {
                         continue;
                     }
                     match entry.metadata() {
-                        Ok(m) => files.push(LogFile {
-                            path: entry.into_path(),
-                            size: m.len(),
-                        }),
+                        Ok(m) => files.push(LogFile::on_disk(entry.into_path(), m.len())),
                         Err(e) => errors.push(InputError {
                             path: entry.into_path(),
                             message: format!("cannot read: {}", io_message(&e)),
@@ -96,7 +153,7 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<LogFile>, Vec<InputError>, u64) {
             }
         }
     }
-    (files, errors, skipped)
+    Discovered { files, errors, skipped }
 }
 
 fn io_message(e: &walkdir::Error) -> String {
@@ -227,6 +284,7 @@ pub enum FileReader {
     Array(json_array::ArrayReader),
     Built(built::BuiltReader),
     Csv(built::CsvFileReader),
+    Memory(built::MemoryReader),
     Empty,
 }
 
@@ -250,12 +308,26 @@ impl FileReader {
         FileReader::from_source(file, source, options)
     }
 
+    /// Opens what `log` holds: its records when they are built in memory, else its file
+    /// ([`Self::open`]).
+    pub fn open_log(file: usize, log: &LogFile, options: &ReadOptions) -> io::Result<FileReader> {
+        match &log.memory {
+            Some(source) => Ok(FileReader::Memory(built::MemoryReader::new(
+                file,
+                Arc::clone(source),
+                options.chunk_size,
+                log.size,
+            ))),
+            None => FileReader::open(file, &log.path, options),
+        }
+    }
+
     /// The same from bytes already opened and decompressed (standard input, memory, a fuzzer).
     pub fn from_source(file: usize, source: Source, options: &ReadOptions) -> io::Result<FileReader> {
         let chunk_size = options.chunk_size;
         // Enough bytes to see past a BOM and leading white space in any sane export.
         let (head, source) = decompress::peek(source, 64 * 1024)?;
-        let bom = if head.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+        let bom = crate::encoding::bom_len(&head);
         let Some(first) = head[bom..]
             .iter()
             .position(|b| !b.is_ascii_whitespace())
@@ -292,6 +364,7 @@ impl FileReader {
             FileReader::Array(r) => r.next_item(spare),
             FileReader::Built(r) => r.next_item(spare),
             FileReader::Csv(r) => r.next_item(spare),
+            FileReader::Memory(r) => r.next_item(spare),
             FileReader::Empty => None,
         }
     }
@@ -303,6 +376,7 @@ impl FileReader {
             FileReader::Array(r) => r.bytes_read(),
             FileReader::Built(r) => r.bytes_read(),
             FileReader::Csv(r) => r.bytes_read(),
+            FileReader::Memory(r) => r.bytes_read(),
             FileReader::Empty => 0,
         }
     }
@@ -349,3 +423,86 @@ fn read_whole(file: usize, source: Source, bom: usize, chunk_size: usize) -> io:
 }
 
 pub use decompress::Source;
+
+#[cfg(test)]
+mod read_error_tests {
+    //! A read error (a truncated gzip member, EIO) must reach the scan whatever unit boundary
+    //! it falls on: after the units read before it, never instead of them, never lost.
+    use super::*;
+    use std::io::Read;
+
+    /// `text`, then an error instead of end of file.
+    struct FailsAfter {
+        text: io::Cursor<Vec<u8>>,
+    }
+
+    impl Read for FailsAfter {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            match self.text.read(buf)? {
+                0 => Err(io::Error::other("disk gone")),
+                n => Ok(n),
+            }
+        }
+    }
+
+    /// Records read, and whether the error came out after them.
+    fn read_all(text: &[u8], chunk_size: usize) -> (usize, bool) {
+        let options = ReadOptions {
+            chunk_size,
+            csv: Default::default(),
+        };
+        let source: Source = Box::new(FailsAfter {
+            text: io::Cursor::new(text.to_vec()),
+        });
+        let mut reader = match FileReader::from_source(0, source, &options) {
+            Ok(reader) => reader,
+            // The error fell inside the first bytes, peeked before any reader was chosen.
+            Err(_) => return (0, true),
+        };
+        let (mut records, mut failed) = (0, false);
+        while let Some(item) = reader.next_item(Vec::new()) {
+            match item {
+                Ok(Item::Unit(unit)) => {
+                    assert!(!failed, "a unit after the error");
+                    unit.for_each_record(|_| records += 1);
+                }
+                Ok(_) => {}
+                Err(_) => failed = true,
+            }
+        }
+        (records, failed)
+    }
+
+    #[test]
+    fn an_error_on_a_unit_boundary_is_not_lost() {
+        // Small files fail inside the first 64 KiB, read before a reader is chosen; big ones
+        // inside a reader.
+        let pad = "p".repeat(600);
+        let lines = b"{\"a\":1}\n{\"a\":2}\n{\"a\":3}\n".repeat(50);
+        let big_lines = format!("{{\"a\":\"{pad}\"}}\n").repeat(150).into_bytes();
+        let array = format!("[{}]", vec!["{\"a\":1}"; 150].join(",")).into_bytes();
+        let big_array = format!("[{}]", vec![format!("{{\"a\":\"{pad}\"}}"); 150].join(",")).into_bytes();
+        let csv = format!("a,b\n{}", "1,x\n".repeat(150)).into_bytes();
+        let big_csv = format!("a,b\n{}", format!("1,{pad}\n").repeat(150)).into_bytes();
+        let cases = [
+            ("JSON lines", &lines),
+            ("big JSON lines", &big_lines),
+            ("JSON array", &array),
+            ("big JSON array", &big_array),
+            ("CSV", &csv),
+            ("big CSV", &big_csv),
+        ];
+        for (name, text) in cases {
+            // Every chunk size from one byte to past the file puts the error after a different
+            // unit boundary, including exactly on one.
+            for chunk_size in [1, 2, 7, 8, 16, 24, 64, 605, 608, 1000, 4096, text.len(), text.len() + 1] {
+                let (records, failed) = read_all(text, chunk_size);
+                assert!(failed, "{name}, chunk size {chunk_size}: the read error was lost");
+                assert_eq!(
+                    records, 150,
+                    "{name}, chunk size {chunk_size}: records before the error"
+                );
+            }
+        }
+    }
+}

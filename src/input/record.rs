@@ -34,7 +34,7 @@ impl Row for RecordRow<'_> {
 /// [`parse`], keeping only the fields named in `wanted` (the others are checked as JSON and
 /// skipped without being built): a record of a known table is parsed for the columns its
 /// queries read. Errors are exactly those of [`parse`].
-pub fn parse_only(bytes: &[u8], wanted: &[String]) -> Result<Map<String, Json>, (String, usize, usize)> {
+pub fn parse_only(bytes: &[u8], wanted: &[String]) -> Result<Map<String, Json>, RecordError> {
     // Skipped strings are not checked for UTF-8 by the deserializer: check the whole record
     // first (quick), and leave anything wrong to the full parser, whose error is the one to give.
     let Ok(text) = std::str::from_utf8(bytes) else {
@@ -165,21 +165,50 @@ impl<'de> Visitor<'de> for Skip {
     }
 }
 
-fn parser_error(e: &serde_json::Error) -> (String, usize, usize) {
+/// Why a record's bytes are not a row: the parser's message, and where in the record (1-based
+/// line and column within it) it stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordError {
+    pub message: String,
+    pub line: usize,
+    pub column: usize,
+}
+
+impl std::fmt::Display for RecordError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} (line {}, column {} of the record)",
+            self.message, self.line, self.column
+        )
+    }
+}
+
+impl std::error::Error for RecordError {}
+
+fn parser_error(e: &serde_json::Error) -> RecordError {
     let text = e.to_string();
     let message = match text.rfind(" at line ") {
         Some(cut) => text[..cut].to_string(),
         None => text,
     };
-    (message, e.line(), e.column())
+    RecordError {
+        message,
+        line: e.line(),
+        column: e.column(),
+    }
 }
 
 /// Parses one record's bytes into its fields. The error is the parser's message, with the line
 /// and column within the record.
-pub fn parse(bytes: &[u8]) -> Result<Map<String, Json>, (String, usize, usize)> {
+pub fn parse(bytes: &[u8]) -> Result<Map<String, Json>, RecordError> {
     match serde_json::from_slice::<Json>(bytes) {
         Ok(Json::Object(map)) => Ok(map),
-        Ok(other) => Err((format!("a record must be a JSON object, found {}", kind(&other)), 1, 1)),
+        Ok(other) => Err(RecordError {
+            message: format!("a record must be a JSON object, found {}", kind(&other)),
+            line: 1,
+            column: 1,
+        }),
         Err(e) => Err(parser_error(&e)),
     }
 }

@@ -99,13 +99,18 @@ fn column_owners() -> &'static ColumnOwners {
 /// fewest columns are shared by two tables (ambiguous: an unknown table is reported, a guess
 /// would not be). Column names are case-sensitive.
 pub fn from_columns(row: &Map<String, Json>) -> Option<&'static Table> {
-    if row.is_empty() {
-        return None;
-    }
+    from_column_names(row.keys().map(String::as_str))
+}
+
+/// [`from_columns`] from the column names alone (repeats change nothing): the fast path tells a
+/// record's table from the keys its walk listed, without parsing the record.
+pub fn from_column_names<'n>(names: impl IntoIterator<Item = &'n str>) -> Option<&'static Table> {
     let owners = column_owners();
     let mut fits = vec![u64::MAX; owners.words];
-    for key in row.keys() {
-        let holders = owners.by_column.get(key.as_str())?;
+    let mut any_name = false;
+    for key in names {
+        any_name = true;
+        let holders = owners.by_column.get(key)?;
         let mut any = 0;
         for (fit, holder) in fits.iter_mut().zip(holders) {
             *fit &= holder;
@@ -114,6 +119,9 @@ pub fn from_columns(row: &Map<String, Json>) -> Option<&'static Table> {
         if any == 0 {
             return None;
         }
+    }
+    if !any_name {
+        return None;
     }
     let tables = schema::tables();
     // (columns, table, tied): the fewest columns so far, and whether another table has as few.
@@ -148,23 +156,34 @@ pub fn table_of<'a>(
     named: Option<&'a str>,
     path_table: Option<&'static Table>,
 ) -> TableOf<'a> {
-    if let Some(table) = chosen {
-        return TableOf::Known(table);
-    }
     let type_column = match row.get("Type") {
         Some(Json::String(name)) => Some(name.as_str()),
         _ => None,
     };
+    table_by_name(chosen, named, type_column, path_table)
+        .unwrap_or_else(|| from_columns(row).map_or(TableOf::Unknown, TableOf::Known))
+}
+
+/// The order of evidence up to the columns, in the one place it is written: `--table`
+/// (`chosen`), then the table the file or envelope names for the record (`named`) or its `Type`
+/// column, then the path. `None` when only the columns can tell. The scan's fast path decides
+/// a skipped record's table with this too, from the `Type` it read in the raw bytes.
+pub fn table_by_name<'a>(
+    chosen: Option<&'static Table>,
+    named: Option<&'a str>,
+    type_column: Option<&'a str>,
+    path_table: Option<&'static Table>,
+) -> Option<TableOf<'a>> {
+    if let Some(table) = chosen {
+        return Some(TableOf::Known(table));
+    }
     if let Some(name) = named.or(type_column) {
-        return match schema::table(name) {
+        return Some(match schema::table(name) {
             Some(table) => TableOf::Known(table),
             None => TableOf::Named(name),
-        };
+        });
     }
-    if let Some(table) = path_table {
-        return TableOf::Known(table);
-    }
-    from_columns(row).map_or(TableOf::Unknown, TableOf::Known)
+    path_table.map(TableOf::Known)
 }
 
 #[cfg(test)]

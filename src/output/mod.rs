@@ -1,9 +1,11 @@
-//! Output: result rows printed as an aligned table, JSON lines or CSV on stdout, and the
-//! summary of what was scanned on stderr. Printers only format; the rows arrive already in
-//! their final order, and whether a stream is coloured is decided before ([`color`]).
+//! Output: result rows printed as an aligned table, JSON lines or CSV on stdout, the summary of
+//! what was scanned on stderr, and the HTML report ([`report`]). Printers only format; the rows
+//! arrive already in their final order, and whether a stream is coloured is decided before
+//! ([`color`]).
 
 pub mod color;
 pub mod progress;
+pub mod report;
 mod summary;
 
 use std::io::{self, Write};
@@ -164,7 +166,7 @@ fn write_table(out: &mut impl Write, results: &Results<'_>, style: Style) -> io:
         if hits.is_empty() {
             continue;
         }
-        let cells: Vec<Vec<String>> = hits
+        let mut cells: Vec<Vec<String>> = hits
             .iter()
             .map(|h| {
                 h.values
@@ -173,20 +175,33 @@ fn write_table(out: &mut impl Write, results: &Results<'_>, style: Style) -> io:
                     .collect()
             })
             .collect();
-        let widths: Vec<usize> = rule
-            .columns
+        let mut names: Vec<&str> = rule.columns.iter().map(|c| c.name.as_str()).collect();
+        // Rows of IOC-feed rules (and of documents written from feeds) end with the indicator
+        // they matched, in one column; other rules' tables are as they were.
+        if let Some(annotate) = results.annotate {
+            let iocs: Vec<Option<String>> = hits
+                .iter()
+                .map(|h| annotate(rule, h).map(|ioc| ioc_text(&ioc)))
+                .collect();
+            if iocs.iter().any(Option::is_some) {
+                names.push("ioc");
+                for (row, ioc) in cells.iter_mut().zip(iocs) {
+                    row.push(ioc.unwrap_or_default().replace(['\r', '\n', '\t'], " "));
+                }
+            }
+        }
+        let widths: Vec<usize> = names
             .iter()
             .enumerate()
-            .map(|(i, c)| {
+            .map(|(i, name)| {
                 cells
                     .iter()
                     .map(|r| r[i].chars().count())
-                    .chain([c.name.chars().count()])
+                    .chain([name.chars().count()])
                     .max()
                     .unwrap_or(0)
             })
             .collect();
-        let names: Vec<&str> = rule.columns.iter().map(|c| c.name.as_str()).collect();
         write_aligned(out, &names, &widths)?;
         let rules: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
         write_aligned(out, &rules.iter().map(String::as_str).collect::<Vec<_>>(), &widths)?;
@@ -195,6 +210,33 @@ fn write_table(out: &mut impl Write, results: &Results<'_>, style: Style) -> io:
         }
     }
     Ok(())
+}
+
+/// The table's `ioc` cell: what CSV's `ioc_*` columns hold, in one line:
+/// `feed:id family (threat type, confidence%)`, leaving out what the indicator lacks.
+fn ioc_text(ioc: &Map<String, Json>) -> String {
+    let text = |key: &str| match ioc.get(key) {
+        None | Some(Json::Null) => None,
+        Some(Json::String(text)) => Some(text.clone()),
+        Some(other) => Some(other.to_string()),
+    };
+    let mut out = text("feed").unwrap_or_default();
+    if let Some(id) = text("id") {
+        out.push(':');
+        out.push_str(&id);
+    }
+    if let Some(family) = text("family") {
+        out.push(' ');
+        out.push_str(&family);
+    }
+    let details: Vec<String> = [text("threat_type"), text("confidence").map(|c| format!("{c}%"))]
+        .into_iter()
+        .flatten()
+        .collect();
+    if !details.is_empty() {
+        out.push_str(&format!(" ({})", details.join(", ")));
+    }
+    out
 }
 
 fn write_aligned(out: &mut impl Write, cells: &[&str], widths: &[usize]) -> io::Result<()> {
@@ -214,6 +256,28 @@ fn write_aligned(out: &mut impl Write, cells: &[&str], widths: &[usize]) -> io::
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_ioc_cell_holds_what_the_csv_columns_hold() {
+        let cases = [
+            (
+                serde_json::json!({"feed": "threatfox", "id": "1530002", "value": "93e6", "kind": "md5",
+                    "family": "Nanocore RAT", "threat_type": "payload", "confidence": 95}),
+                "threatfox:1530002 Nanocore RAT (payload, 95%)",
+            ),
+            (
+                serde_json::json!({"feed": "misp-event", "id": "u1", "family": null, "threat_type": "Network activity", "confidence": null}),
+                "misp-event:u1 (Network activity)",
+            ),
+            (
+                serde_json::json!({"feed": "iocs", "id": null, "family": null, "threat_type": null, "confidence": null}),
+                "iocs",
+            ),
+        ];
+        for (ioc, expected) in cases {
+            assert_eq!(ioc_text(ioc.as_object().unwrap()), expected);
+        }
+    }
 
     #[test]
     fn csv_quotes_only_when_needed() {

@@ -25,7 +25,10 @@ pub fn write_summary(
         0.0
     };
     let skipped = if skipped_files > 0 {
-        format!(" ({skipped_files} walked files skipped: not .json/.jsonl/.ndjson/.log/.csv/.gz/.zst)")
+        format!(
+            " ({skipped_files} walked files skipped: not {})",
+            crate::input::listed_extensions()
+        )
     } else {
         String::new()
     };

@@ -1,8 +1,9 @@
 //! Rules: turning hunting-rule sources (threat-intel documents like the seeds, plain `.kql`
-//! files) into [`Rule`]s — id, title, family, IOC table, query text, target table, and
+//! files, Sentinel analytics-rule YAML) into [`Rule`]s — id, title, family, IOC table, query text, target table, and
 //! false-positive scenarios — with warnings for what looks inconsistent. It does not parse KQL:
 //! the query is kept as text with its position in the source, for the KQL front end.
 
+mod analytics_rule;
 mod document;
 pub mod feeds;
 
@@ -12,6 +13,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
+pub use analytics_rule::parse_analytics_rule;
 pub use document::parse_document;
 
 /// One hunting rule, as its source states it.
@@ -48,6 +50,13 @@ pub struct Indicator {
     pub first_seen: Option<Arc<str>>,
     /// As written, e.g. `95%`.
     pub confidence: Option<Arc<str>>,
+    /// The optional columns that `loghunt feed` adds after the seeds' five, so that an IOC's
+    /// metadata survives the trip from a feed through a document: the feed's own id of the
+    /// IOC (`IOC ID`), its `Reference`, and the `Feed` it came from (the feed file's stem).
+    /// Seed documents have none of them.
+    pub id: Option<Arc<str>>,
+    pub reference: Option<Arc<str>>,
+    pub feed: Option<Arc<str>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -157,7 +166,7 @@ impl<T> Default for Loaded<T> {
 
 /// File extensions read as rule sources when a directory is walked. A file named explicitly is
 /// read whatever its extension.
-const RULE_EXTENSIONS: &[&str] = &["txt", "md", "kql"];
+const RULE_EXTENSIONS: &[&str] = &["txt", "md", "kql", "yaml", "yml"];
 
 /// Loads every rule under `paths` (files, or directories walked in sorted order). Rules come
 /// back sorted by id; two sources with the same id are an error, since ids name results.
@@ -176,12 +185,12 @@ pub fn load_with<T: Send>(paths: &[PathBuf], then: impl Fn(Rule) -> T + Sync) ->
     }
     // Feeds of a million IOCs come as hundreds of documents: read them on every core, then
     // take the results in file order, so warnings and the first error do not depend on timing.
-    let results: Vec<Result<Read<T>, RuleError>> = files
+    let results: Vec<Result<SourceRead<T>, RuleError>> = files
         .par_iter()
         .map(|file| {
             let (rule, warnings) = load_file(file)?;
             let (id, source) = (rule.id.clone(), rule.source.clone());
-            Ok(Read {
+            Ok(SourceRead {
                 id,
                 source,
                 value: then(rule),
@@ -217,7 +226,7 @@ pub fn load_with<T: Send>(paths: &[PathBuf], then: impl Fn(Rule) -> T + Sync) ->
 }
 
 /// One source read: its rule's id and file, what the caller made of the rule, its warnings.
-struct Read<T> {
+struct SourceRead<T> {
     id: String,
     source: PathBuf,
     value: T,
@@ -252,7 +261,8 @@ fn load_file(file: &Path) -> Result<(Rule, Vec<Warning>), RuleError> {
     load_text(file, &text)
 }
 
-/// Reads one rule source: a `.kql` file is a bare query, anything else a rule document.
+/// Reads one rule source: a `.kql` file is a bare query, a `.yaml` / `.yml` file a Sentinel
+/// analytics rule, anything else a rule document.
 pub fn load_text(path: &Path, text: &str) -> Result<(Rule, Vec<Warning>), RuleError> {
     let id = path
         .file_stem()
@@ -260,7 +270,7 @@ pub fn load_text(path: &Path, text: &str) -> Result<(Rule, Vec<Warning>), RuleEr
         .unwrap_or_else(|| path.display().to_string());
     let is_kql = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("kql"));
     if is_kql {
-        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let text = crate::encoding::strip_bom(text);
         if text.trim().is_empty() {
             return Err(RuleError {
                 path: path.to_path_buf(),
@@ -280,6 +290,12 @@ pub fn load_text(path: &Path, text: &str) -> Result<(Rule, Vec<Warning>), RuleEr
             scenarios: Vec::new(),
         };
         return Ok((rule, Vec::new()));
+    }
+    let is_yaml = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"));
+    if is_yaml {
+        return Ok((parse_analytics_rule(&id, path, text)?, Vec::new()));
     }
     parse_document(&id, path, text)
 }

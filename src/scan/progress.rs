@@ -5,7 +5,6 @@
 
 use std::fs::File;
 use std::io::{self, Read};
-use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 
@@ -61,10 +60,15 @@ impl Progress {
         }
     }
 
-    /// Opens a file as [`FileReader::open`] does, with its stored bytes counted as they are
-    /// read: under the decompressor, so that a `.gz` input counts what it takes on disk.
-    pub(crate) fn open(self: &Arc<Self>, file: usize, path: &Path, read: &ReadOptions) -> io::Result<FileReader> {
+    /// Opens a log as [`FileReader::open_log`] does, with a file's stored bytes counted as they
+    /// are read: under the decompressor, so that a `.gz` input counts what it takes on disk.
+    /// Records built in memory count when they are done with ([`Progress::file_done`]).
+    pub(crate) fn open(self: &Arc<Self>, file: usize, log: &LogFile, read: &ReadOptions) -> io::Result<FileReader> {
         self.file_start.store(self.bytes_done.load(Relaxed), Relaxed);
+        if log.memory.is_some() {
+            return FileReader::open_log(file, log, read);
+        }
+        let path = log.path.as_path();
         let raw: Box<dyn Read + Send> = if decompress::is_stdin(path) {
             Box::new(io::stdin())
         } else {
@@ -131,15 +135,15 @@ mod tests {
     }
 
     /// Reads a file through the counters to its end; returns its decompressed bytes.
-    fn drain(progress: &Arc<Progress>, path: &Path, size: u64) -> usize {
-        let mut reader = progress.open(0, path, &read_options()).unwrap();
+    fn drain(progress: &Arc<Progress>, log: &LogFile) -> usize {
+        let mut reader = progress.open(0, log, &read_options()).unwrap();
         let mut bytes = 0;
         while let Some(item) = reader.next_item(Vec::new()) {
             if let Item::Unit(unit) = item.unwrap() {
                 bytes += unit.data.len();
             }
         }
-        progress.file_done(size);
+        progress.file_done(log.size);
         bytes
     }
 
@@ -160,20 +164,12 @@ mod tests {
 
         let files: Vec<LogFile> = [&plain, &gz, &zst]
             .iter()
-            .map(|p| LogFile {
-                path: PathBuf::from(p),
-                size: std::fs::metadata(p).unwrap().len(),
-            })
+            .map(|p| LogFile::on_disk(PathBuf::from(p), std::fs::metadata(p).unwrap().len()))
             .collect();
         let progress = Arc::new(Progress::new(&files));
         let mut expected_done = 0;
         for file in &files {
-            assert_eq!(
-                drain(&progress, &file.path, file.size),
-                text.len(),
-                "{}",
-                file.path.display()
-            );
+            assert_eq!(drain(&progress, file), text.len(), "{}", file.path.display());
             // Every stored byte, not the decompressed ones (the compressed files are far smaller).
             expected_done += file.size;
             assert_eq!(progress.snapshot().bytes_done, expected_done, "{}", file.path.display());

@@ -102,6 +102,33 @@ fn predicates() {
             r#"s
                "x""#,
         ),
+        // The same pages: "Nested arrays are flattened into a single list of values", whether
+        // the array is a constant, a `toscalar` or a subquery's column (Microsoft's TI rules
+        // look IPs up `in (T | summarize make_list(RemoteIP))`).
+        (
+            "range x from 1 to 5 step 1 | where x in (dynamic([1, [2, 3]]))",
+            r#"x
+               1
+               2
+               3"#,
+        ),
+        (
+            r#"let L = datatable(s: string) ["a", "b"] | summarize make_list(s); datatable(s: string) ["a", "c", "b"] | where s in (L)"#,
+            r#"s
+               "a"
+               "b""#,
+        ),
+        (
+            r#"let tlds = datatable(t: string) ["MY", "com"] | summarize make_list(t); datatable(s: string) ["my", "COM", "ru"] | where s in~ (tlds)"#,
+            r#"s
+               "my"
+               "COM""#,
+        ),
+        (
+            r#"let L = toscalar(print dynamic(["a", ["b", ["c"]]])); datatable(s: string) ["a", "c", "d"] | where s !in (L)"#,
+            r#"s
+               "d""#,
+        ),
         // https://learn.microsoft.com/kusto/query/scalar-data-types/dynamic: member and index
         // access; a missing member is null.
         (

@@ -248,6 +248,26 @@ pub fn plain(value: &Value) -> Cow<'_, Value> {
     }
 }
 
+/// Adds the values an `in` / `has_any` list holds for one item of it: a dynamic array's
+/// elements, with nested arrays flattened (Kusto: "Nested arrays are flattened into a single
+/// list of values", `x in (dynamic([1,[2,3]]))` is `x in (1,2,3)`), each as [`plain`]; any
+/// other value as it is. A subquery's first column is read the same way, so that
+/// `x in (T | summarize make_list(y))` looks `x` up among the `y`s.
+pub fn push_list_values(value: &Value, out: &mut Vec<Value>) {
+    fn elements(items: &[Json], out: &mut Vec<Value>) {
+        for item in items {
+            match item {
+                Json::Array(inner) => elements(inner, out),
+                _ => out.push(plain(&Value::Dynamic(item.clone())).into_owned()),
+            }
+        }
+    }
+    match value {
+        Value::Dynamic(Json::Array(items)) => elements(items, out),
+        _ => out.push(value.clone()),
+    }
+}
+
 /// Kusto's truth of a value used as a condition: only `true` is true.
 pub fn truth(value: &Value) -> Option<bool> {
     match plain(value).as_ref() {

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use serde_json::Value as Json;
 
-use super::expr::{plain, truth, Context, SubquerySets, SubqueryValue};
+use super::expr::{plain, push_list_values, truth, Context, SubquerySets, SubqueryValue};
 use super::groups::{GroupKey, Groups};
 use super::{
     human_bytes, values_bytes, Col, ExternalKind, Join, JoinKind, Node, Op, Program, Row, Rows, SortKey, UnionLeg,
@@ -70,18 +70,19 @@ impl Program {
                     .and_then(|r| r.values.first().cloned())
                     .unwrap_or(Value::Null);
                 let sets = match &value {
-                    Value::Dynamic(Json::Array(items)) => {
-                        let values: Vec<Value> = items
-                            .iter()
-                            .map(|j| plain(&Value::Dynamic(j.clone())).into_owned())
-                            .collect();
+                    Value::Dynamic(Json::Array(_)) => {
+                        let mut values = Vec::new();
+                        push_list_values(&value, &mut values);
                         Some(SubquerySets::new(&values))
                     }
                     _ => None,
                 };
                 SubqueryValue { value, sets }
             } else {
-                let values: Vec<Value> = rows.rows.iter().filter_map(|r| r.values.first().cloned()).collect();
+                let mut values = Vec::new();
+                for value in rows.rows.iter().filter_map(|r| r.values.first()) {
+                    push_list_values(value, &mut values);
+                }
                 SubqueryValue {
                     value: Value::Null,
                     sets: Some(SubquerySets::new(&values)),
@@ -627,7 +628,7 @@ pub fn read_external(kind: &ExternalKind, columns: &[Col], text: &str) -> Result
         return Err("not an externaldata source".to_string());
     };
     let mut rows = Vec::new();
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let text = crate::encoding::strip_bom(text);
     match format.as_str() {
         "json" | "multijson" => {
             let stream = serde_json::Deserializer::from_str(text).into_iter::<Json>();
@@ -714,7 +715,7 @@ fn split_delimited(line: &str, delimiter: char) -> Vec<String> {
 /// (`_DTItemId` the row number, `LastUpdatedTimeUTC` null, `SearchKey` the first column's value,
 /// `WatchlistItem` the row as a bag), then the file's columns (all strings), as `columns` lists.
 pub fn read_watchlist(text: &str, columns: &[Col]) -> Result<Rows, String> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let text = crate::encoding::strip_bom(text);
     let mut lines = text.lines().map(|l| l.strip_suffix('\r').unwrap_or(l));
     let header = split_delimited(lines.next().ok_or("the file is empty")?, ',');
     let mut rows = Vec::new();
@@ -752,7 +753,7 @@ pub fn read_watchlist(text: &str, columns: &[Col]) -> Result<Rows, String> {
 
 /// The column names of a watchlist's CSV file: its header line.
 pub fn watchlist_header(text: &str) -> Vec<String> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let text = crate::encoding::strip_bom(text);
     let line = text.lines().next().unwrap_or("");
     split_delimited(line.strip_suffix('\r').unwrap_or(line), ',')
 }

@@ -131,6 +131,8 @@ fn read_event(name: &str, event: &Map<String, Value>, sink: &mut Sink) {
                 .filter(|t| !t.starts_with("misp-galaxy:"))
                 .map(|t| Arc::from(t.as_str()))
                 .collect(),
+            description: text(attribute, "comment").and_then(|c| field(&c)),
+            valid_until: None,
         };
         for (kind, value) in iocs {
             sink.push(kind, &value, &meta, location.clone());

@@ -13,8 +13,11 @@
 //!   indicators).
 //! - [`FeedIndicator`]: [`IocKind`] (`Md5`, `Sha1`, `Sha256`, `Domain`, `Url`,
 //!   `Ip { port }`), the normalised value, and the feed, IOC id, malware family, threat type,
-//!   confidence (0–100), first seen (as the feed writes it), reference, tags and [`Location`].
+//!   confidence (0–100), first seen (as the feed writes it), reference, tags, description and
+//!   valid-until where the feed has them, and [`Location`].
 //! - [`FeedError`]: a feed that cannot be used at all (empty, or JSON of no known shape).
+//! - [`rules::feed_rules`] turns a feed into rules (`scan --iocs`), [`documents::documents`]
+//!   into rule documents (`loghunt feed`); both build their queries from [`rules`]' hunts.
 //!
 //! # Formats, told from the content, never the file name
 //!
@@ -40,6 +43,7 @@
 //! scheme and host lower-cased.
 
 mod csv;
+pub mod documents;
 mod json;
 mod malwarebazaar;
 mod misp;
@@ -48,6 +52,7 @@ pub mod rules;
 mod stix;
 mod text;
 mod threatfox;
+pub mod ti;
 mod urlhaus;
 
 use std::fmt;
@@ -132,6 +137,10 @@ pub struct FeedIndicator {
     pub first_seen: Option<Arc<str>>,
     pub reference: Option<Arc<str>>,
     pub tags: Vec<Arc<str>>,
+    /// The feed's own words on the IOC (STIX `description`, MISP `comment`).
+    pub description: Option<Arc<str>>,
+    /// When the feed says the IOC stops being valid (STIX `valid_until`), as it writes it.
+    pub valid_until: Option<Arc<str>>,
     pub location: Location,
 }
 
@@ -222,7 +231,7 @@ pub fn load_feed(path: &Path) -> Result<Feed, FeedError> {
 /// Reads the text of one feed, its format told from the content. `path` names the feed (its
 /// stem is [`FeedIndicator::feed`]) and is in every warning.
 pub fn read_feed(path: &Path, text: &str) -> Result<Feed, FeedError> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let text = crate::encoding::strip_bom(text);
     let mut sink = Sink::new(path);
     let trimmed = text.trim_start();
     let format = if trimmed.is_empty() {
@@ -323,6 +332,8 @@ impl<'a> Sink<'a> {
                 first_seen: meta.first_seen.clone(),
                 reference: meta.reference.clone(),
                 tags: meta.tags.clone(),
+                description: meta.description.clone(),
+                valid_until: meta.valid_until.clone(),
                 location,
             }),
             Err(why) => self.warn(location, why),
@@ -340,6 +351,8 @@ pub(crate) struct Meta {
     first_seen: Option<Arc<str>>,
     reference: Option<Arc<str>>,
     tags: Vec<Arc<str>>,
+    description: Option<Arc<str>>,
+    valid_until: Option<Arc<str>>,
 }
 
 /// A feed's text field as metadata: blank, `None`, `null` and `n/a` (how abuse.ch exports

@@ -15,6 +15,12 @@
 //!
 //! Every rule keeps every column (no `project`) and ends with `order by` the table's time
 //! column, newest first. Values are deduplicated, in feed order, as escaped string literals.
+//!
+//! The table and predicate of each row above, its lookup, and the columns a document keeps are
+//! a `Hunt`, built by `hunts` only: the documents that `loghunt feed` writes
+//! (`documents.rs`) run the same predicates as legs of one `union`, over `let` lists instead of
+//! literals, and a document's lookup ([`IocLookup::ByHunt`]) picks the leg's lookup by the row's
+//! `Hunt` column.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
@@ -33,24 +39,29 @@ pub struct FeedRule {
     pub lookup: IocLookup,
 }
 
-/// The indicators of one feed rule and the columns a result row is looked up by.
+/// How to find, for a result row, the indicator it matched.
 #[derive(Debug, Clone)]
-pub struct IocLookup {
-    indicators: Vec<FeedIndicator>,
-    how: How,
-}
-
-#[derive(Debug, Clone)]
-enum How {
+pub enum IocLookup {
     /// The row's values of `columns` (in order), lower-cased, looked up exactly.
     Exact {
+        indicators: Vec<FeedIndicator>,
         columns: &'static [&'static str],
         index: HashMap<String, Vec<usize>>,
         /// The column an indicator's port must equal, if it has one.
         port: Option<&'static str>,
     },
     /// The first indicator (in feed order) whose needle the value of `column` `has`.
-    Terms { column: &'static str, needles: Vec<String> },
+    Terms {
+        indicators: Vec<FeedIndicator>,
+        column: &'static str,
+        needles: Vec<String>,
+    },
+    /// A row of a document's `union`: its `column` names the hunt (leg) it came from, whose
+    /// lookup finds the indicator.
+    ByHunt {
+        column: &'static str,
+        hunts: Vec<(&'static str, IocLookup)>,
+    },
 }
 
 const FILE_HASHES: &[&str] = &["SHA256", "SHA1", "MD5"];
@@ -63,71 +74,147 @@ const PROCESS_HASHES: &[&str] = &[
     "InitiatingProcessMD5",
 ];
 
-/// The rules of `feed`, one per table and kind of IOC it has, in a fixed order.
-pub fn feed_rules(feed: &Feed) -> Vec<FeedRule> {
-    let stem = feed_name(&feed.path);
+/// A list of IOC values that a hunt's predicate tests a column against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum List {
+    Sha256,
+    Sha1,
+    Md5,
+    /// Domains, for `DnsEvents.Name`.
+    Domains,
+    /// Domains and URLs without their scheme, for `DeviceNetworkEvents.RemoteUrl`.
+    DomainsAndUrls,
+    /// IP addresses of IOCs without a port (an `ip:port` IOC is its own clause).
+    BareIps,
+    /// Every IP address, with a port or without, for `CommonSecurityLog`.
+    AllIps,
+}
+
+/// One table and kind of IOC that a set of indicators is hunted in: the predicate a feed rule
+/// (`scan --iocs`) runs as `Table | where ...`, and a document written by `loghunt feed` runs
+/// as one leg of its `union`. The two are built here only, so that they cannot drift apart.
+#[derive(Debug, Clone)]
+pub(crate) struct Hunt {
+    /// The feed rule's id suffix (`F.file-hashes`) and the document's `Hunt` column value.
+    pub name: &'static str,
+    /// What is hunted, for titles: `file hashes`.
+    pub what: &'static str,
+    pub table: &'static str,
+    /// The table's event time, which a feed rule orders by (newest first).
+    pub time: &'static str,
+    /// The `where` predicate, its lists as the caller wrote them.
+    pub predicate: String,
+    /// What a document's leg keeps of the table's row: context for a reader, and every column
+    /// that `lookup` reads.
+    pub columns: &'static [&'static str],
+    pub lookup: IocLookup,
+}
+
+/// The hunts of `indicators` (only those of the kinds present), in a fixed order. `list` writes
+/// a list of values into a predicate: the literals themselves (a feed rule) or the name of a
+/// `let` that holds them (a document). It gets each list's values deduplicated, in feed order.
+pub(crate) fn hunts(indicators: &[FeedIndicator], list: &mut dyn FnMut(List, Vec<String>) -> String) -> Vec<Hunt> {
     let of = |pick: &dyn Fn(IocKind) -> bool| -> Vec<FeedIndicator> {
-        feed.indicators.iter().filter(|i| pick(i.kind)).cloned().collect()
+        indicators.iter().filter(|i| pick(i.kind)).cloned().collect()
     };
     let hashes = of(&|k| k.hash_length().is_some());
     let domains = of(&|k| k == IocKind::Domain);
     let web = of(&|k| matches!(k, IocKind::Domain | IocKind::Url));
     let ips = of(&|k| matches!(k, IocKind::Ip { .. }));
-    let mut rules = Vec::new();
-    let new = |suffix: &str, what: &str, query: String| Rule {
-        id: format!("{stem}.{suffix}"),
-        source: feed.path.clone(),
-        title: Some(format!("{stem}: {what} ({})", feed.format)),
-        family: None,
-        table: None,
-        query,
-        query_line: 1,
-        indicators: Vec::new(),
-        declared_total: None,
-        scenarios: Vec::new(),
-    };
+    let mut hunts = Vec::new();
 
     if !hashes.is_empty() {
-        let sets = hash_sets(&hashes);
-        let clause = |prefix: &str| -> String {
-            sets.iter()
-                .filter(|(_, values)| !values.is_empty())
-                .map(|(column, values)| format!("{prefix}{column} in~ ({})", literals(values)))
+        let mut clause = |prefix: &str| -> String {
+            [(List::Sha256, "SHA256"), (List::Sha1, "SHA1"), (List::Md5, "MD5")]
+                .into_iter()
+                .filter_map(|(which, column)| {
+                    let values = hash_values(&hashes, which);
+                    (!values.is_empty()).then(|| format!("{prefix}{column} in~ ({})", list(which, values)))
+                })
                 .collect::<Vec<_>>()
                 .join(" or ")
         };
-        let file = format!("DeviceFileEvents\n| where {}\n| order by Timestamp desc", clause(""));
-        rules.push(FeedRule {
-            rule: new("file-hashes", "file hashes", file),
+        let file = clause("");
+        let process = format!("{file} or {}", clause("InitiatingProcess"));
+        hunts.push(Hunt {
+            name: "file-hashes",
+            what: "file hashes",
+            table: "DeviceFileEvents",
+            time: "Timestamp",
+            predicate: file,
+            columns: &[
+                "DeviceId",
+                "DeviceName",
+                "ActionType",
+                "FileName",
+                "FolderPath",
+                "SHA256",
+                "SHA1",
+                "MD5",
+                "InitiatingProcessFileName",
+                "InitiatingProcessCommandLine",
+            ],
             lookup: IocLookup::exact(hashes.clone(), FILE_HASHES, None),
         });
-        let process = format!(
-            "DeviceProcessEvents\n| where {} or {}\n| order by Timestamp desc",
-            clause(""),
-            clause("InitiatingProcess")
-        );
-        rules.push(FeedRule {
-            rule: new("process-hashes", "process hashes", process),
+        hunts.push(Hunt {
+            name: "process-hashes",
+            what: "process hashes",
+            table: "DeviceProcessEvents",
+            time: "Timestamp",
+            predicate: process,
+            columns: &[
+                "DeviceId",
+                "DeviceName",
+                "ActionType",
+                "FileName",
+                "FolderPath",
+                "SHA256",
+                "SHA1",
+                "MD5",
+                "ProcessCommandLine",
+                "InitiatingProcessFileName",
+                "InitiatingProcessCommandLine",
+                "InitiatingProcessSHA256",
+                "InitiatingProcessSHA1",
+                "InitiatingProcessMD5",
+            ],
             lookup: IocLookup::exact(hashes, PROCESS_HASHES, None),
         });
     }
     if !domains.is_empty() {
-        let query = format!(
-            "DnsEvents\n| where Name has_any ({})\n| order by TimeGenerated desc",
-            literals(&needles(&domains))
-        );
-        rules.push(FeedRule {
-            rule: new("dns", "domains in DNS queries", query),
+        let predicate = format!("Name has_any ({})", list(List::Domains, unique(needles(&domains))));
+        hunts.push(Hunt {
+            name: "dns",
+            what: "domains in DNS queries",
+            table: "DnsEvents",
+            time: "TimeGenerated",
+            predicate,
+            columns: &["Computer", "ClientIP", "Name", "QueryType", "IPAddresses"],
             lookup: IocLookup::terms(domains, "Name"),
         });
     }
+    const NETWORK: &[&str] = &[
+        "DeviceId",
+        "DeviceName",
+        "ActionType",
+        "RemoteUrl",
+        "RemoteIP",
+        "RemotePort",
+        "InitiatingProcessFileName",
+        "InitiatingProcessCommandLine",
+    ];
     if !web.is_empty() {
-        let query = format!(
-            "DeviceNetworkEvents\n| where RemoteUrl has_any ({})\n| order by Timestamp desc",
-            literals(&needles(&web))
+        let predicate = format!(
+            "RemoteUrl has_any ({})",
+            list(List::DomainsAndUrls, unique(needles(&web)))
         );
-        rules.push(FeedRule {
-            rule: new("network-urls", "domains and URLs in network connections", query),
+        hunts.push(Hunt {
+            name: "network-urls",
+            what: "domains and URLs in network connections",
+            table: "DeviceNetworkEvents",
+            time: "Timestamp",
+            predicate,
+            columns: NETWORK,
             lookup: IocLookup::terms(web, "RemoteUrl"),
         });
     }
@@ -140,7 +227,7 @@ pub fn feed_rules(feed: &Feed) -> Vec<FeedRule> {
         let mut seen = HashSet::new();
         let mut clauses = Vec::new();
         if !bare.is_empty() {
-            clauses.push(format!("RemoteIP in ({})", literals(&bare)));
+            clauses.push(format!("RemoteIP in ({})", list(List::BareIps, unique(bare))));
         }
         for indicator in &ips {
             if let IocKind::Ip { port: Some(port) } = indicator.kind {
@@ -152,42 +239,86 @@ pub fn feed_rules(feed: &Feed) -> Vec<FeedRule> {
                 }
             }
         }
-        let query = format!(
-            "DeviceNetworkEvents\n| where {}\n| order by Timestamp desc",
-            clauses.join("\n    or ")
-        );
-        rules.push(FeedRule {
-            rule: new("network-ips", "IP addresses of network connections", query),
+        hunts.push(Hunt {
+            name: "network-ips",
+            what: "IP addresses of network connections",
+            table: "DeviceNetworkEvents",
+            time: "Timestamp",
+            predicate: clauses.join("\n    or "),
+            columns: NETWORK,
             lookup: IocLookup::exact(ips.clone(), &["RemoteIP"], Some("RemotePort")),
         });
-        let all: Vec<String> = ips.iter().map(|i| i.value.clone()).collect();
-        let list = literals(&all);
-        let query = format!(
-            "CommonSecurityLog\n| where DestinationIP in ({list}) or SourceIP in ({list})\n| order by TimeGenerated desc"
-        );
+        let all = list(List::AllIps, unique(ips.iter().map(|i| i.value.clone()).collect()));
         // Firewalls log both directions: the port of an `ip:port` IOC is not checked here.
-        rules.push(FeedRule {
-            rule: new("cef-ips", "IP addresses in CommonSecurityLog", query),
+        hunts.push(Hunt {
+            name: "cef-ips",
+            what: "IP addresses in CommonSecurityLog",
+            table: "CommonSecurityLog",
+            time: "TimeGenerated",
+            predicate: format!("DestinationIP in ({all}) or SourceIP in ({all})"),
+            columns: &[
+                "Computer",
+                "DeviceVendor",
+                "DeviceProduct",
+                "Activity",
+                "SourceIP",
+                "SourcePort",
+                "DestinationIP",
+                "DestinationPort",
+            ],
             lookup: IocLookup::exact(ips, &["DestinationIP", "SourceIP"], None),
         });
     }
-    rules
+    hunts
 }
 
-/// The hash values of each column of `DeviceFileEvents`, deduplicated, in feed order.
-fn hash_sets(hashes: &[FeedIndicator]) -> [(&'static str, Vec<String>); 3] {
-    let pick = |kind: IocKind| {
+/// The rules of `feed`, one per table and kind of IOC it has, in a fixed order.
+pub fn feed_rules(feed: &Feed) -> Vec<FeedRule> {
+    let stem = feed_name(&feed.path);
+    let mut inline = |_: List, values: Vec<String>| literals(&values);
+    hunts(&feed.indicators, &mut inline)
+        .into_iter()
+        .map(|hunt| FeedRule {
+            rule: Rule {
+                id: format!("{stem}.{}", hunt.name),
+                source: feed.path.clone(),
+                title: Some(format!("{stem}: {} ({})", hunt.what, feed.format)),
+                family: None,
+                table: None,
+                query: format!(
+                    "{}\n| where {}\n| order by {} desc",
+                    hunt.table, hunt.predicate, hunt.time
+                ),
+                query_line: 1,
+                indicators: Vec::new(),
+                declared_total: None,
+                scenarios: Vec::new(),
+            },
+            lookup: hunt.lookup,
+        })
+        .collect()
+}
+
+/// The values of the hashes of one kind (`which` is `Sha256`, `Sha1` or `Md5`), each once.
+fn hash_values(hashes: &[FeedIndicator], which: List) -> Vec<String> {
+    let kind = match which {
+        List::Sha256 => IocKind::Sha256,
+        List::Sha1 => IocKind::Sha1,
+        _ => IocKind::Md5,
+    };
+    unique(
         hashes
             .iter()
             .filter(|i| i.kind == kind)
             .map(|i| i.value.clone())
-            .collect()
-    };
-    [
-        ("SHA256", pick(IocKind::Sha256)),
-        ("SHA1", pick(IocKind::Sha1)),
-        ("MD5", pick(IocKind::Md5)),
-    ]
+            .collect(),
+    )
+}
+
+/// `values`, each once, in order.
+fn unique(values: Vec<String>) -> Vec<String> {
+    let mut seen = HashSet::new();
+    values.into_iter().filter(|v| seen.insert(v.clone())).collect()
 }
 
 /// What `has_any` searches for an indicator: a domain as it is, a URL without its scheme (so
@@ -206,19 +337,9 @@ fn needles(indicators: &[FeedIndicator]) -> Vec<String> {
     indicators.iter().map(needle).collect()
 }
 
-/// Comma-separated KQL string literals of `values`, each once, in order.
-fn literals(values: &[String]) -> String {
-    let mut seen = HashSet::new();
-    let mut out = String::new();
-    for value in values {
-        if seen.insert(value.as_str()) {
-            if !out.is_empty() {
-                out.push_str(", ");
-            }
-            out.push_str(&literal(value));
-        }
-    }
-    out
+/// Comma-separated KQL string literals of `values`.
+pub(crate) fn literals(values: &[String]) -> String {
+    values.iter().map(|v| literal(v)).collect::<Vec<_>>().join(", ")
 }
 
 /// A KQL double-quoted string literal of `value`.
@@ -252,44 +373,61 @@ impl IocLookup {
         for (at, indicator) in indicators.iter().enumerate() {
             index.entry(indicator.value.to_ascii_lowercase()).or_default().push(at);
         }
-        IocLookup {
+        IocLookup::Exact {
             indicators,
-            how: How::Exact { columns, index, port },
+            columns,
+            index,
+            port,
         }
     }
 
     fn terms(indicators: Vec<FeedIndicator>, column: &'static str) -> IocLookup {
         let needles = needles(&indicators);
-        IocLookup {
+        IocLookup::Terms {
             indicators,
-            how: How::Terms { column, needles },
+            column,
+            needles,
         }
     }
 
     /// The indicator a result row matched, given the text of the row's columns by name (`None`
     /// for a null or missing column).
     pub fn find(&self, value_of: &dyn Fn(&str) -> Option<String>) -> Option<&FeedIndicator> {
-        match &self.how {
-            How::Exact { columns, index, port } => {
+        match self {
+            IocLookup::Exact {
+                indicators,
+                columns,
+                index,
+                port,
+            } => {
                 let row_port = port.and_then(value_of).and_then(|p| p.trim().parse::<u16>().ok());
                 columns.iter().find_map(|column| {
                     let value = value_of(column)?.trim().to_ascii_lowercase();
                     index
                         .get(&value)?
                         .iter()
-                        .map(|&at| &self.indicators[at])
+                        .map(|&at| &indicators[at])
                         .find(|i| match i.kind {
                             IocKind::Ip { port: Some(p) } if port.is_some() => row_port == Some(p),
                             _ => true,
                         })
                 })
             }
-            How::Terms { column, needles } => {
+            IocLookup::Terms {
+                indicators,
+                column,
+                needles,
+            } => {
                 let value = value_of(column)?;
                 needles
                     .iter()
                     .position(|n| has_term(&value, n, false))
-                    .map(|at| &self.indicators[at])
+                    .map(|at| &indicators[at])
+            }
+            IocLookup::ByHunt { column, hunts } => {
+                let name = value_of(column)?;
+                let (_, lookup) = hunts.iter().find(|(hunt, _)| *hunt == name)?;
+                lookup.find(value_of)
             }
         }
     }
@@ -395,6 +533,7 @@ mod tests {
             .find(&row(&[("SourceIP", "185.215.113.66")]))
             .is_some());
         assert!(lookup("f.cef-ips").find(&row(&[("SourceIP", "1.1.1.1")])).is_none());
-        assert_eq!(ioc_json(&rules[0].lookup.indicators[0])["kind"], "domain");
+        let found = lookup("f.dns").find(&row(&[("Name", "moocow.my")])).unwrap();
+        assert_eq!(ioc_json(found)["kind"], "domain");
     }
 }

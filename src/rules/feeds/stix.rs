@@ -83,6 +83,8 @@ pub(crate) fn read(bundle: &Value, sink: &mut Sink) {
             first_seen: text(object, "valid_from").and_then(|v| field(&v)),
             reference: reference(object),
             tags: strings("labels"),
+            description: text(object, "description").and_then(|d| field(&d)),
+            valid_until: text(object, "valid_until").and_then(|v| field(&v)),
         };
         for (kind, value) in iocs {
             sink.push(kind, &value, &meta, location.clone());

@@ -181,6 +181,7 @@ impl Entry {
             first_seen: field(&self.first_seen),
             reference: field(&self.reference),
             tags: self.tags,
+            ..Meta::default()
         };
         sink.push(kind, &self.value, &meta, location);
     }

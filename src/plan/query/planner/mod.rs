@@ -19,7 +19,7 @@ use std::sync::Arc;
 use regex::Regex;
 use serde_json::Value as Json;
 
-use super::expr::{plain, Context, InSet, Scalar, TermsOf, TextTest, ValueSet};
+use super::expr::{plain, push_list_values, Context, InSet, Scalar, TermsOf, TextTest, ValueSet};
 use super::groups::Summarize;
 use super::parse::Parser as ParseMatcher;
 use super::{

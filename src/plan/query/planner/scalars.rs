@@ -245,10 +245,7 @@ impl Planner<'_> {
                 return Ok(ListSource::Subquery(*index));
             }
             match compiled {
-                (Scalar::Const(Value::Dynamic(Json::Array(items))), _) => {
-                    values.extend(items.iter().map(|j| plain(&Value::Dynamic(j.clone())).into_owned()))
-                }
-                (Scalar::Const(value), _) => values.push(value),
+                (Scalar::Const(value), _) => push_list_values(&value, &mut values),
                 _ => {
                     return Err(self.error(
                         item.span,

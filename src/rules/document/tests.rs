@@ -1,8 +1,8 @@
 //! Tests of `document`.
 use super::*;
 
-const SEED_000: &str = include_str!("../../rules/000_4a715f3ed2ee4353.txt");
-const SEED_001: &str = include_str!("../../rules/001_84b55028b3ede4ab.txt");
+const SEED_000: &str = include_str!("../../../rules/000_4a715f3ed2ee4353.txt");
+const SEED_001: &str = include_str!("../../../rules/001_84b55028b3ede4ab.txt");
 const PATH: &str = "rules/test.txt";
 
 fn parse(text: &str) -> Result<(Rule, Vec<Warning>), RuleError> {
@@ -28,6 +28,9 @@ fn indicator(kind: IndicatorKind, value: &str, threat: &str, seen: &str, conf: &
         threat_type: Some(threat.into()),
         first_seen: Some(seen.into()),
         confidence: Some(conf.into()),
+        id: None,
+        reference: None,
+        feed: None,
     }
 }
 
@@ -507,5 +510,45 @@ fn quick_cell_helpers_agree_with_the_plain_definitions() {
         let decorated = text.trim().strip_prefix("**").and_then(|c| c.strip_suffix("**"));
         let expected = decorated.unwrap_or(text.trim()).trim().trim_matches('`').trim();
         assert_eq!(clean_cell(text), expected, "clean_cell {text:?}");
+    }
+}
+
+/// The columns `loghunt feed` adds (`IOC ID`, `Reference`, `Feed`) are read in any order, empty
+/// cells are absent, and a table without them (the seeds') leaves them `None`.
+#[test]
+fn optional_feed_columns() {
+    let query = "DnsEvents\n| where Name has_any (\"a.example\", \"b.example\")\n";
+    /// A row's IOC ID, Reference and Feed.
+    type Extra<'a> = (Option<&'a str>, Option<&'a str>, Option<&'a str>);
+    let cases: [(&str, [Extra; 2]); 3] = [
+        (
+            "| Type | Value | Threat Type | First Seen | Confidence | IOC ID | Reference | Feed |\n|---|---|---|---|---|---|---|---|\n\
+             | domain | a.example | botnet_cc | 2026-05-26 | 75% | 1530004 | https://x.example/r\\|1 | threatfox |\n\
+             | domain | b.example | botnet_cc | 2026-05-26 |  |  |  | threatfox |\n",
+            [
+                (Some("1530004"), Some("https://x.example/r|1"), Some("threatfox")),
+                (None, None, Some("threatfox")),
+            ],
+        ),
+        (
+            "| Feed | ioc_id | Value | Type | reference |\n|---|---|---|---|---|\n\
+             | misp | u1 | a.example | domain | r |\n| misp | u2 | b.example | domain | r |\n",
+            [(Some("u1"), Some("r"), Some("misp")), (Some("u2"), Some("r"), Some("misp"))],
+        ),
+        (
+            "| Type | Value | Threat Type | First Seen | Confidence |\n|---|---|---|---|---|\n\
+             | domain | a.example | botnet_cc | 2026-05-26 | 75% |\n| domain | b.example | botnet_cc | 2026-05-26 | 75% |\n",
+            [(None, None, None), (None, None, None)],
+        ),
+    ];
+    for (table, expected) in cases {
+        let rule = parse_clean(table, &format!("IOC Summary\nTotal IOCs: 2\n{table}{query}"));
+        let got: Vec<Extra> = rule
+            .indicators
+            .iter()
+            .map(|i| (i.id.as_deref(), i.reference.as_deref(), i.feed.as_deref()))
+            .collect();
+        assert_eq!(got, expected, "{table}");
+        assert_eq!(rule.indicators[1].value, "b.example");
     }
 }

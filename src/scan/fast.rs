@@ -1,0 +1,289 @@
+//! The fast path: a record's few tested fields read from its raw bytes ([`fields::walk`]), the
+//! prefilter's column tests run on them, and the record skipped, without being parsed, when no
+//! pipeline can match it. A skipped record is accounted for exactly as the parsed path would
+//! account for it (its table, its validity); anything the walk is unsure of goes to the parser.
+
+use std::ops::Range;
+
+use super::unit::{count_table, fingerprint, UnitScan};
+use super::UNKNOWN_TABLE;
+use crate::input::documents;
+use crate::input::fields::{self, FieldValue, Walk};
+use crate::input::table::{self, TableOf};
+use crate::input::{RawRecord, Unit};
+use crate::plan::prefilter::{ColumnTests, Matcher, Prefilter};
+use crate::plan::text::IndexKey;
+use crate::schema::Table;
+
+/// The fast path's per-record check, built once per scan from the plan's prefilter.
+pub(super) struct RawCheck<'p> {
+    /// The top-level keys a walk captures: the tests' columns, then `Type` and `properties`.
+    keys: Vec<&'p str>,
+    /// Per tested column (the first keys), its merged tests.
+    columns: Vec<ColumnTests<'p>>,
+    type_key: usize,
+    /// `properties` and `category`: a Defender envelope holds the row in the first and names
+    /// its table in the second.
+    envelope_key: usize,
+    category_key: usize,
+}
+
+impl<'p> RawCheck<'p> {
+    pub(super) fn new(prefilter: &Prefilter<'p>) -> RawCheck<'p> {
+        let columns = prefilter.by_column();
+        let mut keys: Vec<&'p str> = columns.iter().map(|c| c.column).collect();
+        let mut key = |name: &'p str| {
+            keys.iter().position(|k| *k == name).unwrap_or_else(|| {
+                keys.push(name);
+                keys.len() - 1
+            })
+        };
+        let (type_key, envelope_key, category_key) = (key("Type"), key("properties"), key("category"));
+        RawCheck {
+            keys,
+            columns,
+            type_key,
+            envelope_key,
+            category_key,
+        }
+    }
+
+    /// The row and table of a Defender storage-account envelope (`"category":
+    /// "AdvancedHunting-<table>"` with the row in `"properties"`), exactly when the parsed path
+    /// unwraps it ([`documents::unwrap_streaming_record`]).
+    fn envelope<'v>(&self, values: &'v [Option<FieldValue<'_>>]) -> Option<(&'v [u8], &'v str)> {
+        let Some(FieldValue::Object(row)) = &values[self.envelope_key] else {
+            return None;
+        };
+        let Some(FieldValue::Str(category)) = &values[self.category_key] else {
+            return None;
+        };
+        Some((row, documents::streaming_category_table(category)?))
+    }
+
+    /// Which rules can match the record, from the column tests on the decoded values its
+    /// columns have (`""` when null or missing). With [`Candidates::Listed`], `out` holds them,
+    /// sorted: every other rule has all its necessary tests failing.
+    fn candidates(&self, values: &[Option<FieldValue<'_>>], out: &mut Vec<usize>) -> Candidates {
+        out.clear();
+        // `properties` outside an envelope (or inside its row): rare, and left to the parser.
+        if values[self.envelope_key].is_some() {
+            return Candidates::Every;
+        }
+        // Every value a merged index will be asked about is decoded first, and the lookups
+        // follow with nothing between them: with a million IOCs they miss the cache (gigabytes
+        // stream past it), and back to back the processor overlaps their waits.
+        const PREPARED: usize = 8;
+        let mut keys: [Option<IndexKey<'_>>; PREPARED] = Default::default();
+        let mut prepared = 0;
+        for (column, value) in self.columns.iter().zip(values) {
+            let Some(FieldValue::Str(text)) = value else { continue };
+            for matcher in &column.matchers {
+                if let (Matcher::Strings { index, .. }, Some(slot)) = (matcher, keys.get_mut(prepared)) {
+                    *slot = Some(index.key(text));
+                    prepared += 1;
+                }
+            }
+        }
+        let mut next = 0;
+        for (column, value) in self.columns.iter().zip(values) {
+            match value {
+                None | Some(FieldValue::Null) => out.extend_from_slice(&column.on_empty),
+                Some(FieldValue::Str(text)) => {
+                    for matcher in &column.matchers {
+                        let mut key = None;
+                        if let Matcher::Strings { .. } = matcher {
+                            key = keys.get(next).and_then(Option::as_ref);
+                            next += 1;
+                        }
+                        matcher.rules_on_prepared(text, key, out);
+                    }
+                }
+                // Not a string: its text is a rendering the tests did not see.
+                Some(FieldValue::Object(_) | FieldValue::Other) => out.extend_from_slice(&column.rules),
+            }
+        }
+        if out.is_empty() {
+            return Candidates::Skip;
+        }
+        out.sort_unstable();
+        out.dedup();
+        Candidates::Listed
+    }
+}
+
+impl RawCheck<'_> {
+    /// Scans every record of `unit` through the fast path.
+    pub(super) fn scan_unit(&self, scan: &mut UnitScan<'_>, unit: &Unit) {
+        // The captured values borrow each record's bytes, so they live per record: on the stack
+        // for the usual handful of keys. The second half takes an envelope's row.
+        const ON_STACK: usize = 8;
+        let keys = self.keys.len();
+        let mut scratch = Scratch::default();
+        // Without `--table` or a table in the path, a record without `Type` can only be placed
+        // by its columns: the walk lists its keys for that.
+        let by_columns = scan.context.chosen.is_none() && scan.context.path_table.is_none();
+        unit.for_each_record(|raw| {
+            scan.result.fingerprints.push(fingerprint(raw.bytes));
+            let mut stack: [Option<FieldValue<'_>>; 2 * ON_STACK] = Default::default();
+            let mut heap = Vec::new();
+            let buffer = if keys <= ON_STACK {
+                &mut stack[..2 * keys]
+            } else {
+                heap.resize(2 * keys, None);
+                &mut heap[..]
+            };
+            let (values, row_values) = buffer.split_at_mut(keys);
+            scratch.key_ranges.clear();
+            let walked = if by_columns && raw.table.is_none() {
+                fields::walk_keys(raw.bytes, &self.keys, values, &mut scratch.key_ranges)
+            } else {
+                fields::walk(raw.bytes, &self.keys, values)
+            };
+            if walked != Walk::Valid {
+                return scan.scan_record(raw, None);
+            }
+            let Some((row, table)) = self.envelope(values) else {
+                return self.record(scan, raw, values, raw.table, &mut scratch);
+            };
+            // The listed keys are the envelope's, not its row's.
+            scratch.key_ranges.clear();
+            // A Defender envelope (storage-account export): its row is the `properties` object,
+            // walked in turn with the same keys.
+            if fields::walk(row, &self.keys, row_values) != Walk::Valid {
+                return scan.scan_record(raw, None);
+            }
+            let named = raw.table.or(Some(table));
+            self.record(scan, raw, row_values, named, &mut scratch);
+        });
+    }
+
+    /// The verdict on a well-formed record whose row's captured `values` are known: skipped,
+    /// or parsed and run through the pipelines that can match it. `named` is the table the file
+    /// or the envelope names for the record.
+    fn record(
+        &self,
+        scan: &mut UnitScan<'_>,
+        raw: RawRecord<'_>,
+        values: &[Option<FieldValue<'_>>],
+        named: Option<&str>,
+        scratch: &mut Scratch,
+    ) {
+        match self.candidates(values, &mut scratch.candidates) {
+            Candidates::Skip => self.skip_record(scan, raw, values, named, scratch),
+            Candidates::Listed => scan.scan_record(raw, Some(&scratch.candidates)),
+            Candidates::Every => scan.scan_record(raw, None),
+        }
+    }
+
+    /// Accounts for a well-formed record no rule can match, exactly as [`UnitScan::scan_record`] would,
+    /// without building its fields. Where its table needs the parsed columns, it takes the full path.
+    fn skip_record(
+        &self,
+        scan: &mut UnitScan<'_>,
+        raw: RawRecord<'_>,
+        values: &[Option<FieldValue<'_>>],
+        named: Option<&str>,
+        scratch: &mut Scratch,
+    ) {
+        let context = scan.context;
+        let type_column = match &values[self.type_key] {
+            Some(FieldValue::Str(name)) => Some(name.as_ref()),
+            _ => None,
+        };
+        let table = match table::table_by_name(context.chosen, named, type_column, context.path_table) {
+            Some(TableOf::Known(table)) => table,
+            Some(TableOf::Named(name)) => {
+                scan.result.records += 1;
+                count_table(context, &mut scan.result, name, None);
+                return;
+            }
+            Some(TableOf::Unknown) => return scan.scan_record(raw, Some(&[])),
+            // Only the columns can tell the table: from the keys the walk listed, as the parsed
+            // path would from the parsed record's (an empty record lists none: parse it).
+            None if !scratch.key_ranges.is_empty() => match scratch.tables.of(raw.bytes, &scratch.key_ranges) {
+                Some(table) => table,
+                None => {
+                    scan.result.records += 1;
+                    count_table(context, &mut scan.result, UNKNOWN_TABLE, None);
+                    return;
+                }
+            },
+            // Only the always-run pipelines may match; parsing tells the table.
+            None => return scan.scan_record(raw, Some(&[])),
+        };
+        if context.always_tables.iter().any(|t| std::ptr::eq(*t, table)) {
+            // A pipeline without a column test reads this table: parse, and run only those.
+            return scan.scan_record(raw, Some(&[]));
+        }
+        scan.result.records += 1;
+        count_table(context, &mut scan.result, &table.name, Some(table));
+    }
+}
+
+/// Buffers and memos the fast path keeps across the records of one unit.
+#[derive(Default)]
+struct Scratch {
+    /// The rules that can match the current record.
+    candidates: Vec<usize>,
+    /// Where the current record's top-level keys are in its bytes, when its table may have to
+    /// be told by its columns.
+    key_ranges: Vec<Range<usize>>,
+    tables: TablesByKeys,
+}
+
+/// The table of each sequence of keys met in a unit, as [`table::from_column_names`] tells it:
+/// an export repeats one key sequence over and over, so the answer is worked out once.
+#[derive(Default)]
+struct TablesByKeys {
+    /// The keys of each sequence, one after another, and where each sequence's keys end.
+    seen: Vec<(Vec<u8>, Vec<usize>, Option<&'static Table>)>,
+}
+
+impl TablesByKeys {
+    /// How many distinct key sequences a unit remembers; past that, each is worked out anew.
+    const KEPT: usize = 8;
+
+    fn of(&mut self, record: &[u8], ranges: &[Range<usize>]) -> Option<&'static Table> {
+        let same = |(names, ends, _): &&(Vec<u8>, Vec<usize>, Option<&'static Table>)| {
+            ends.len() == ranges.len()
+                && ranges
+                    .iter()
+                    .zip(ends)
+                    .scan(0, |start, (range, &end)| {
+                        let name = &names[*start..end];
+                        *start = end;
+                        Some(&record[range.clone()] == name)
+                    })
+                    .all(|same| same)
+        };
+        if let Some((_, _, table)) = self.seen.iter().find(same) {
+            return *table;
+        }
+        // The walk checked the record's UTF-8, so each key is text.
+        let names = ranges
+            .iter()
+            .map(|r| std::str::from_utf8(&record[r.clone()]).unwrap_or(""));
+        let table = table::from_column_names(names);
+        if self.seen.len() < Self::KEPT {
+            let mut names = Vec::new();
+            let mut ends = Vec::new();
+            for range in ranges {
+                names.extend_from_slice(&record[range.clone()]);
+                ends.push(names.len());
+            }
+            self.seen.push((names, ends, table));
+        }
+        table
+    }
+}
+
+/// What the fast path learns of a record before parsing it.
+enum Candidates {
+    /// No rule can match it.
+    Skip,
+    /// Only the rules [`RawCheck::candidates`] listed can.
+    Listed,
+    /// Any rule can (its row is inside a Defender envelope, out of the walk's sight).
+    Every,
+}
