@@ -92,6 +92,12 @@ impl TermSet {
         needles + self.automaton.as_ref().map_or(0, AhoCorasick::memory_usage)
     }
 
+    /// The needles, in the order given (for the tallies, which credit each IOC by its needle).
+    pub fn needles(&self) -> impl Iterator<Item = &str> {
+        // Needles were built from `&str`, so they are UTF-8.
+        self.needles.iter().filter_map(|n| std::str::from_utf8(n).ok())
+    }
+
     /// One set with every needle of `sets` (of the same case sensitivity): `has_any` over the
     /// union holds exactly when it holds over one of them.
     pub fn union<'a>(sets: impl IntoIterator<Item = &'a TermSet>, case_sensitive: bool) -> TermSet {

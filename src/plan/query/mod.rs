@@ -10,7 +10,7 @@ pub mod run;
 
 use std::sync::Arc;
 
-pub use planner::plan_query;
+pub use planner::{plan_query, plan_scalar};
 pub use run::{Resources, RunError};
 
 use crate::kql::{Arithmetic, Span};

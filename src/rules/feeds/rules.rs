@@ -390,6 +390,50 @@ impl IocLookup {
         }
     }
 
+    /// The indicators of the rule, in feed order.
+    pub fn indicators(&self) -> &[FeedIndicator] {
+        &self.indicators
+    }
+
+    /// Every indicator (by position in [`IocLookup::indicators`]) that a record matches as the
+    /// rule's query does, given the text of the record's columns by name: hashes ASCII
+    /// case-insensitively (`in~`) and addresses exactly (`in`, `==`) in any of the columns, an
+    /// `ip:port` IOC only with its port where the rule checks ports, and every domain or URL the
+    /// column `has`. The rule with only that indicator would return the record.
+    pub fn find_all(&self, value_of: &dyn Fn(&str) -> Option<String>) -> Vec<usize> {
+        let mut found = Vec::new();
+        match &self.how {
+            How::Exact { columns, index, port } => {
+                let row_port = port.and_then(value_of).and_then(|p| p.parse::<u16>().ok());
+                for column in *columns {
+                    let Some(value) = value_of(column) else { continue };
+                    let Some(candidates) = index.get(&value.to_ascii_lowercase()) else {
+                        continue;
+                    };
+                    for &at in candidates {
+                        let indicator = &self.indicators[at];
+                        let same = indicator.kind.hash_length().is_some() || indicator.value == value;
+                        let port_ok = match indicator.kind {
+                            IocKind::Ip { port: Some(p) } if port.is_some() => row_port == Some(p),
+                            _ => true,
+                        };
+                        if same && port_ok {
+                            found.push(at);
+                        }
+                    }
+                }
+            }
+            How::Terms { column, needles } => {
+                if let Some(value) = value_of(column) {
+                    found.extend((0..needles.len()).filter(|&at| has_term(&value, &needles[at], false)));
+                }
+            }
+        }
+        found.sort_unstable();
+        found.dedup();
+        found
+    }
+
     /// The indicator a result row matched, given the text of the row's columns by name (`None`
     /// for a null or missing column).
     pub fn find(&self, value_of: &dyn Fn(&str) -> Option<String>) -> Option<&FeedIndicator> {

@@ -131,6 +131,38 @@ pub fn plan_query(
     Ok((planner.pipelines, program, planner.warnings))
 }
 
+/// Compiles one scalar expression over given columns, with nothing else in scope (an exclusion
+/// of `--exclude`, over a rule's result columns): the scalar and its type. `rule` names the
+/// source in errors. An expression that would read a table (`in (T | ...)`) is refused.
+pub fn plan_scalar(
+    rule: &Rule,
+    expr: &Expr,
+    columns: &[Col],
+    now: i64,
+) -> Result<(Scalar, Option<ColumnType>), CompileError> {
+    let environment = Environment::default();
+    let mut planner = Planner {
+        rule,
+        environment: &environment,
+        now,
+        pipelines: Vec::new(),
+        subqueries: Vec::new(),
+        shared: Vec::new(),
+        externals: Vec::new(),
+        ignored: Vec::new(),
+        warnings: Vec::new(),
+        inlining: 0,
+        unserialized: false,
+        names: None,
+        narrowing: false,
+    };
+    let compiled = planner.scalar(expr, columns, &Scope::default())?;
+    if !planner.pipelines.is_empty() || !planner.subqueries.is_empty() || !planner.externals.is_empty() {
+        return Err(planner.error(expr.span, "this expression reads a table; only the row's own columns can be used here"));
+    }
+    Ok(compiled)
+}
+
 /// A Kusto type name (`string`, `long`, `int`, `guid`, `datetime`...).
 pub(crate) fn type_named(name: &str) -> Option<ColumnType> {
     ColumnType::from_kusto(name)
