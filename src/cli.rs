@@ -192,6 +192,25 @@ pub struct RunArgs {
     #[arg(long, value_name = "NAME=PATH")]
     pub watchlist: Vec<String>,
 
+    /// After the results, tally every IOC of every rule document and feed: its hits, first and
+    /// last hit time, distinct devices, and hits suppressed by exclusions; IOCs that never hit
+    /// are listed too. A table on stderr; with `--format jsonl`, `{"stats":{...}}` lines after
+    /// the result rows instead.
+    #[arg(long)]
+    pub stats: bool,
+
+    /// A file of exclusions, one `SCOPE: PREDICATE` a line (SCOPE a rule id, `table NAME` or
+    /// `*`; PREDICATE KQL over the rule's result columns): result rows it matches are
+    /// suppressed, counted per exclusion in the summary, and do not make the exit code 1.
+    /// Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub exclude: Vec<PathBuf>,
+
+    /// With `--format jsonl`: print the suppressed rows too, after the results, each with an
+    /// `excluded` key naming the exclusion (`file:line: scope: predicate`).
+    #[arg(long, requires = "exclude")]
+    pub show_excluded: bool,
+
     /// The memory a query may hold in rows, groups and join sides, e.g. 4G, 500M (default: a
     /// quarter of the machine's memory). Past it the query stops with an error naming the
     /// operator.

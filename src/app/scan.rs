@@ -11,12 +11,15 @@ use super::external::{pairs, ExternalFiles};
 use super::{color_choice, load_feed, load_plan_with, now_ticks, parse_utc_offset, Error, Outcome};
 use crate::cli::{FormatArg, ProgressArg, QueryArgs, RunArgs, ScanArgs};
 use crate::input::csv::CsvOptions;
+use crate::input::ReadOptions;
 use crate::output::report::{Report, ReportFile, RuleInfo};
+use crate::output::tally::{self, RuleIocs, TallyInput};
 use crate::output::{self, ColorChoice, Format, Results, Style};
+use crate::plan::exclude::{self, Exclusions};
 use crate::plan::{self, Plan};
 use crate::rules::feeds::documents::document_lookup;
 use crate::rules::feeds::rules::{feed_rules, ioc_json, FeedRule, IocLookup};
-use crate::rules::{self, Rule};
+use crate::rules::{self, Indicator, Rule};
 use crate::scan::{self, ScanOptions};
 use crate::{input, schema};
 
@@ -120,6 +123,10 @@ fn run_scan(source: RuleSource, paths: Vec<PathBuf>, args: RunArgs) -> Result<Ou
         watchlists: pairs("--watchlist", &args.watchlist)?,
     };
     let environment = externals.environment()?;
+    let exclusions = load_exclusions(&args.exclude)?;
+    if args.show_excluded && args.format != FormatArg::Jsonl {
+        return Err(Error::Usage("--show-excluded needs --format jsonl".into()));
+    }
     let max_memory = match args.max_memory {
         Some(bytes) => usize::try_from(bytes).unwrap_or(usize::MAX),
         None => default_max_memory(),
@@ -131,11 +138,16 @@ fn run_scan(source: RuleSource, paths: Vec<PathBuf>, args: RunArgs) -> Result<Ou
         .map_err(|e| Error::System(format!("cannot start {threads} threads: {e}")))?;
     let mut lookups = HashMap::new();
     // The report shows each rule's title, source and scenarios, and the warnings; without it
-    // the rules are dropped once compiled.
+    // the rules are dropped once compiled. `--stats` keeps each rule document's IOC table.
     let mut warnings = Vec::new();
     let mut kept_rules = Vec::new();
-    let keep_info = |rule: Rule| args.report.is_some().then(|| RuleInfo::from(rule));
-    let plan = match source {
+    let keep_rule = |mut rule: Rule| {
+        let iocs = args
+            .stats
+            .then(|| (rule.family.clone(), std::mem::take(&mut rule.indicators)));
+        (args.report.is_some().then(|| RuleInfo::from(rule)), iocs)
+    };
+    let (kept, plan) = match source {
         RuleSource::Paths { rules, feeds } => {
             let (feed_rules, feed_lookups) = load_feeds(&feeds, stderr_style, &mut warnings)?;
             lookups = feed_lookups;
@@ -143,16 +155,19 @@ fn run_scan(source: RuleSource, paths: Vec<PathBuf>, args: RunArgs) -> Result<Ou
             // an `ioc` as the feed's own would.
             let keep = |rule: Rule| {
                 let lookup = document_lookup(&rule).map(|lookup| (rule.id.clone(), lookup));
-                (lookup, keep_info(rule))
+                let (info, iocs) = keep_rule(rule);
+                (lookup, info, iocs)
             };
-            let (kept, plan, rule_warnings) =
+            let (loaded, plan, rule_warnings) =
                 pool.install(|| load_plan_with(&rules, feed_rules, now, &environment, keep, stderr_style))?;
-            for (lookup, info) in kept {
+            let mut kept = Vec::with_capacity(loaded.len());
+            for (lookup, info, iocs) in loaded {
                 lookups.extend(lookup);
                 kept_rules.extend(info);
+                kept.push(iocs);
             }
             warnings.extend(rule_warnings);
-            plan
+            (kept, plan)
         }
         RuleSource::One(rule) => {
             let compiled = plan::compile_rule_in(&rule, now, &environment);
@@ -162,10 +177,13 @@ fn run_scan(source: RuleSource, paths: Vec<PathBuf>, args: RunArgs) -> Result<Ou
                 writeln!(stderr, "loghunt: {} {warning}", stderr_style.warning("warning:"))?;
             }
             warnings.extend(plan.warnings.iter().map(ToString::to_string));
-            kept_rules.extend(keep_info(*rule));
-            plan
+            let (info, iocs) = keep_rule(*rule);
+            kept_rules.extend(info);
+            (vec![iocs], plan)
         }
     };
+    // Before the logs: an exclusion that cannot apply fails at once.
+    let exclusions = exclusions.bind(&plan, now).map_err(|e| Error::Usage(e.to_string()))?;
 
     let intel = super::threat_intel::inputs(&args.threat_intel, now, stderr_style)?;
 
@@ -217,9 +235,27 @@ fn run_scan(source: RuleSource, paths: Vec<PathBuf>, args: RunArgs) -> Result<Ou
                 .collect()
         })
         .collect();
-    let results = plan
+    let mut results = plan
         .finish(collected, &mut |_, external| externals.load(external), now, max_memory)
         .map_err(|(rule, e)| Error::Run(format!("rule {rule}: {e}")))?;
+    let excluded = exclude::apply(&exclusions, &mut results);
+    let tallies = args.stats.then(|| {
+        let read = ReadOptions {
+            chunk_size: options.chunk_size,
+            csv: options.csv,
+        };
+        let iocs = rule_iocs(&plan, &kept, &lookups);
+        let input = TallyInput {
+            plan: &plan,
+            iocs: &iocs,
+            results: &results,
+            suppressed: &excluded.suppressed,
+            files: &files,
+            read,
+            table: options.table,
+        };
+        pool.install(|| tally::compute(&input))
+    });
 
     // The indicator each row of a feed rule matched, for the `ioc` of its JSON line / CSV row.
     let annotate = |rule: &plan::RuleResult, row: &plan::query::Row| {
@@ -239,7 +275,16 @@ fn run_scan(source: RuleSource, paths: Vec<PathBuf>, args: RunArgs) -> Result<Ou
     // Cleared before anything else is printed (the operators after the scan ran under it).
     drop(bar);
     let stdout_style = destination.style(color);
-    destination.write(|out| output::write_results(out, format, &printed, stdout_style))?;
+    destination.write(|out| {
+        output::write_results(out, format, &printed, stdout_style)?;
+        if args.show_excluded {
+            output::write_excluded_jsonl(out, &printed, &excluded)?;
+        }
+        match &tallies {
+            Some(tallies) if format == Format::Jsonl => tally::write_jsonl(out, tallies),
+            _ => Ok(()),
+        }
+    })?;
 
     let mut stderr = io::stderr().lock();
     for error in &discovery_errors {
@@ -247,6 +292,12 @@ fn run_scan(source: RuleSource, paths: Vec<PathBuf>, args: RunArgs) -> Result<Ou
     }
     if !args.quiet {
         output::write_summary(&mut stderr, &stats, &results, skipped, started.elapsed(), stderr_style)?;
+        if !exclusions.exclusions.is_empty() {
+            output::write_exclusions(&mut stderr, &excluded, stderr_style)?;
+        }
+    }
+    if let Some(tallies) = tallies.as_ref().filter(|_| format != Format::Jsonl) {
+        tally::write_table(&mut stderr, tallies, stderr_style)?;
     }
     if let Some(file) = report_file {
         let arguments = std::env::args_os().skip(1).map(|a| a.to_string_lossy().into_owned());
@@ -361,4 +412,35 @@ fn default_max_memory() -> usize {
             .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<usize>().ok())
     });
     total_kib.map_or(4 << 30, |kib| kib * 1024 / 4)
+}
+
+/// The exclusions of every `--exclude` file, in command-line then file order.
+fn load_exclusions(paths: &[PathBuf]) -> Result<Exclusions, Error> {
+    let mut exclusions = Exclusions::default();
+    for path in paths {
+        exclusions.extend(Exclusions::load(path).map_err(|e| Error::Usage(e.to_string()))?);
+    }
+    Ok(exclusions)
+}
+
+/// The IOCs of each rule of the plan, for `--stats`: the IOC table of a rule document kept at
+/// loading (`kept`, in plan order), or a feed rule's lookup.
+fn rule_iocs<'a>(
+    plan: &Plan,
+    kept: &'a [Option<(Option<String>, Vec<Indicator>)>],
+    lookups: &'a HashMap<String, IocLookup>,
+) -> Vec<Option<RuleIocs<'a>>> {
+    plan.rules
+        .iter()
+        .zip(kept)
+        .map(|(rule, kept)| match (kept, lookups.get(&rule.id)) {
+            // A document (one `loghunt feed` wrote too) is tallied by its IOC table and query.
+            (Some((family, indicators)), _) if !indicators.is_empty() => Some(RuleIocs::Document {
+                family: family.as_deref(),
+                indicators,
+            }),
+            (_, Some(lookup)) if lookup.indicators().is_some() => Some(RuleIocs::Feed(lookup)),
+            _ => None,
+        })
+        .collect()
 }

@@ -7,15 +7,17 @@ pub mod color;
 pub mod progress;
 pub mod report;
 mod summary;
+pub mod tally;
 
 use std::io::{self, Write};
 
 use serde_json::{Map, Value as Json};
 
 pub use color::{ColorChoice, Style};
-pub use summary::write_summary;
+pub use summary::{write_exclusions, write_summary};
 
 use crate::input::LogFile;
+use crate::plan::exclude::ExclusionReport;
 use crate::plan::query::Row;
 use crate::plan::RuleResult;
 use crate::value::Value;
@@ -64,29 +66,48 @@ pub fn write_results(out: &mut impl Write, format: Format, results: &Results<'_>
 fn write_jsonl(out: &mut impl Write, results: &Results<'_>) -> io::Result<()> {
     for rule in results.rules {
         for hit in &rule.rows {
-            let mut row = Map::new();
-            for (column, value) in rule.columns.iter().zip(&hit.values) {
-                row.insert(column.name.clone(), value.to_json());
-            }
-            let mut object = Map::new();
-            object.insert("rule".into(), Json::String(rule.id.clone()));
-            object.insert("row".into(), Json::Object(row));
-            if let Some(ioc) = results.annotate.and_then(|annotate| annotate(rule, hit)) {
-                object.insert("ioc".into(), Json::Object(ioc));
-            }
-            if let Some(title) = &rule.title {
-                object.insert("title".into(), Json::String(title.clone()));
-            }
-            // A row of a record keeps where the record is; a computed row (`summarize`...) has
-            // no single place.
-            if let Some(position) = hit.origin {
-                let file = &results.files[position.file].path;
-                object.insert("file".into(), Json::String(file.display().to_string()));
-                object.insert("line".into(), Json::from(position.line));
-            }
-            serde_json::to_writer(&mut *out, &Json::Object(object))?;
+            serde_json::to_writer(&mut *out, &Json::Object(json_line(results, rule, hit)))?;
             out.write_all(b"\n")?;
         }
+    }
+    Ok(())
+}
+
+/// The JSON line of one result row.
+fn json_line(results: &Results<'_>, rule: &RuleResult, hit: &Row) -> Map<String, Json> {
+    let mut row = Map::new();
+    for (column, value) in rule.columns.iter().zip(&hit.values) {
+        row.insert(column.name.clone(), value.to_json());
+    }
+    let mut object = Map::new();
+    object.insert("rule".into(), Json::String(rule.id.clone()));
+    object.insert("row".into(), Json::Object(row));
+    if let Some(ioc) = results.annotate.and_then(|annotate| annotate(rule, hit)) {
+        object.insert("ioc".into(), Json::Object(ioc));
+    }
+    if let Some(title) = &rule.title {
+        object.insert("title".into(), Json::String(title.clone()));
+    }
+    // A row of a record keeps where the record is; a computed row (`summarize`...) has no
+    // single place.
+    if let Some(position) = hit.origin {
+        let file = &results.files[position.file].path;
+        object.insert("file".into(), Json::String(file.display().to_string()));
+        object.insert("line".into(), Json::from(position.line));
+    }
+    object
+}
+
+/// `--show-excluded`: the rows exclusions suppressed, as JSON lines like the results' (whose
+/// rules they belong to), each with an `excluded` key naming its exclusion.
+pub fn write_excluded_jsonl(out: &mut impl Write, results: &Results<'_>, report: &ExclusionReport) -> io::Result<()> {
+    for suppressed in &report.suppressed {
+        let rule = &results.rules[suppressed.result];
+        let mut object = json_line(results, rule, &suppressed.row);
+        let exclusion = &report.exclusions[suppressed.exclusion].exclusion;
+        object.insert("excluded".into(), Json::String(exclusion.describe()));
+        serde_json::to_writer(&mut *out, &Json::Object(object))?;
+        out.write_all(b"\n")?;
     }
     Ok(())
 }

@@ -6,6 +6,7 @@ use std::io::{self, Write};
 use std::time::Duration;
 
 use super::Style;
+use crate::plan::exclude::ExclusionReport;
 use crate::plan::RuleResult;
 use crate::scan::{Stats, UNKNOWN_TABLE};
 
@@ -113,6 +114,43 @@ pub fn write_summary(
         writeln!(out, "  {}: {}", rule.id, rule.rows.len())?;
         for note in &rule.notes {
             writeln!(out, "    ignored: {note}")?;
+        }
+    }
+    Ok(())
+}
+
+/// The exclusions' part of the summary: rows suppressed in all, then each exclusion with the
+/// rows it suppressed per rule, "suppressed nothing" for a stale one, and the rules it does not
+/// apply to.
+pub fn write_exclusions(out: &mut impl Write, report: &ExclusionReport, style: Style) -> io::Result<()> {
+    let total: u64 = report.exclusions.iter().map(|e| e.suppressed).sum();
+    let count = report.exclusions.len();
+    writeln!(
+        out,
+        "exclusions: {total} result rows suppressed by {count} exclusion{}",
+        if count == 1 { "" } else { "s" }
+    )?;
+    for entry in &report.exclusions {
+        let exclusion = &entry.exclusion;
+        let head = format!("{}: {}: {}", exclusion.label(), exclusion.scope, exclusion.predicate);
+        if entry.suppressed == 0 {
+            writeln!(out, "  {head}: {}", style.warning("suppressed nothing"))?;
+        } else {
+            let by_rule: Vec<String> = entry
+                .by_rule
+                .iter()
+                .filter(|(_, n)| *n > 0)
+                .map(|(rule, n)| format!("{rule}: {n}"))
+                .collect();
+            writeln!(
+                out,
+                "  {head}: suppressed {} ({})",
+                entry.suppressed,
+                by_rule.join(", ")
+            )?;
+        }
+        for note in &entry.notes {
+            writeln!(out, "    {note}")?;
         }
     }
     Ok(())

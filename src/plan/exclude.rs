@@ -104,7 +104,14 @@ impl fmt::Display for ExcludeError {
         if self.line == 0 {
             return write!(f, "{}: {}", self.path.display(), self.message);
         }
-        write!(f, "{}:{}:{}: {}", self.path.display(), self.line, self.column, self.message)
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.path.display(),
+            self.line,
+            self.column,
+            self.message
+        )
     }
 }
 
@@ -157,7 +164,8 @@ impl Exclusions {
             let scope = parse_scope(scope_text.trim()).map_err(|m| error(indent + 1, m))?;
             let predicate = rest.trim();
             // Characters before the predicate: the indent, the scope, the colon, the blanks.
-            let column = indent + scope_text.chars().count() + 1 + rest.chars().take_while(|c| c.is_whitespace()).count() + 1;
+            let column =
+                indent + scope_text.chars().count() + 1 + rest.chars().take_while(|c| c.is_whitespace()).count() + 1;
             if predicate.is_empty() {
                 return Err(error(column, format!("no predicate after `{}:`", scope_text.trim())));
             }
@@ -213,7 +221,11 @@ impl Exclusions {
                             ),
                         });
                     }
-                    notes[index].push(format!("not applied to rule {}: no column {}", shape.id, quoted(&missing)));
+                    notes[index].push(format!(
+                        "not applied to rule {}: no column {}",
+                        shape.id,
+                        quoted(&missing)
+                    ));
                     continue;
                 }
                 let scalar = compile(exclusion, &shape.id, &shape.columns, now)?;
@@ -305,9 +317,9 @@ pub fn apply(bound: &Bound, results: &mut [RuleResult]) -> ExclusionReport {
         let mut counts = vec![0u64; applicable.len()];
         let rows = std::mem::take(&mut result.rows);
         for row in rows {
-            let matched = applicable
-                .iter()
-                .position(|(_, scalar)| matches!(plain(&scalar.eval(&row.values, &context)).as_ref(), Value::Bool(true)));
+            let matched = applicable.iter().position(|(_, scalar)| {
+                matches!(plain(&scalar.eval(&row.values, &context)).as_ref(), Value::Bool(true))
+            });
             match matched {
                 Some(at) => {
                     counts[at] += 1;
@@ -394,7 +406,10 @@ fn parse_scope(text: &str) -> Result<Scope, String> {
     if text == "*" {
         return Ok(Scope::All);
     }
-    if let Some(name) = text.strip_prefix("table").filter(|rest| rest.starts_with(char::is_whitespace)) {
+    if let Some(name) = text
+        .strip_prefix("table")
+        .filter(|rest| rest.starts_with(char::is_whitespace))
+    {
         let name = name.trim();
         return match schema::table(name) {
             Some(table) => Ok(Scope::Table(table.name.clone())),
@@ -556,12 +571,21 @@ mod tests {
             (Scope::Rule("q".into()), "q#x", "DnsEvents", false),
             (Scope::Rule("q#2".into()), "q", "DnsEvents", false),
             (Scope::Rule("q".into()), "qq", "DnsEvents", false),
-            (Scope::Table("DnsEvents".into()), "q", "DeviceFileEvents, DnsEvents", true),
+            (
+                Scope::Table("DnsEvents".into()),
+                "q",
+                "DeviceFileEvents, DnsEvents",
+                true,
+            ),
             (Scope::Table("DnsEvents".into()), "q", "DeviceFileEvents", false),
             (Scope::All, "q", "DeviceFileEvents", true),
         ];
         for (scope, id, table, expected) in cases {
-            assert_eq!(in_scope(&scope, &shape(id, table)), expected, "{scope} on {id} [{table}]");
+            assert_eq!(
+                in_scope(&scope, &shape(id, table)),
+                expected,
+                "{scope} on {id} [{table}]"
+            );
         }
     }
 
@@ -584,7 +608,12 @@ mod tests {
         let error = compile(&parse("r: FolderPath").unwrap().list[0], "r", &columns, 0).unwrap_err();
         assert_eq!((error.line, error.column), (1, 4));
         assert!(error.message.contains("must be a condition"), "{error}");
-        let error = compile(&parse("r: x == 1 or FileSize > \"a\"").unwrap().list[0], "r", &columns, 0);
+        let error = compile(
+            &parse("r: x == 1 or FileSize > \"a\"").unwrap().list[0],
+            "r",
+            &columns,
+            0,
+        );
         assert!(error.is_err());
     }
 }

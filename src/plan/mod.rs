@@ -7,8 +7,8 @@
 pub mod aggregate;
 mod compile;
 pub mod eval;
-pub mod explain;
 pub mod exclude;
+pub mod explain;
 pub mod functions;
 pub mod prefilter;
 pub mod query;

@@ -390,20 +390,30 @@ impl IocLookup {
         }
     }
 
-    /// The indicators of the rule, in feed order.
-    pub fn indicators(&self) -> &[FeedIndicator] {
-        &self.indicators
+    /// The indicators of a feed rule's lookup, in feed order; `None` for a document's
+    /// [`IocLookup::ByHunt`], whose indicators are the document's IOC table.
+    pub fn indicators(&self) -> Option<&[FeedIndicator]> {
+        match self {
+            IocLookup::Exact { indicators, .. } | IocLookup::Terms { indicators, .. } => Some(indicators),
+            IocLookup::ByHunt { .. } => None,
+        }
     }
 
     /// Every indicator (by position in [`IocLookup::indicators`]) that a record matches as the
-    /// rule's query does, given the text of the record's columns by name: hashes ASCII
+    /// feed rule's query does, given the text of the record's columns by name: hashes ASCII
     /// case-insensitively (`in~`) and addresses exactly (`in`, `==`) in any of the columns, an
     /// `ip:port` IOC only with its port where the rule checks ports, and every domain or URL the
-    /// column `has`. The rule with only that indicator would return the record.
-    pub fn find_all(&self, value_of: &dyn Fn(&str) -> Option<String>) -> Vec<usize> {
+    /// column `has`. The rule with only that indicator would return the record. `None` for a
+    /// document's [`IocLookup::ByHunt`], as [`IocLookup::indicators`].
+    pub fn find_all(&self, value_of: &dyn Fn(&str) -> Option<String>) -> Option<Vec<usize>> {
         let mut found = Vec::new();
-        match &self.how {
-            How::Exact { columns, index, port } => {
+        match self {
+            IocLookup::Exact {
+                indicators,
+                columns,
+                index,
+                port,
+            } => {
                 let row_port = port.and_then(value_of).and_then(|p| p.parse::<u16>().ok());
                 for column in *columns {
                     let Some(value) = value_of(column) else { continue };
@@ -411,7 +421,7 @@ impl IocLookup {
                         continue;
                     };
                     for &at in candidates {
-                        let indicator = &self.indicators[at];
+                        let indicator = &indicators[at];
                         let same = indicator.kind.hash_length().is_some() || indicator.value == value;
                         let port_ok = match indicator.kind {
                             IocKind::Ip { port: Some(p) } if port.is_some() => row_port == Some(p),
@@ -423,15 +433,16 @@ impl IocLookup {
                     }
                 }
             }
-            How::Terms { column, needles } => {
+            IocLookup::Terms { column, needles, .. } => {
                 if let Some(value) = value_of(column) {
                     found.extend((0..needles.len()).filter(|&at| has_term(&value, &needles[at], false)));
                 }
             }
+            IocLookup::ByHunt { .. } => return None,
         }
         found.sort_unstable();
         found.dedup();
-        found
+        Some(found)
     }
 
     /// The indicator a result row matched, given the text of the row's columns by name (`None`

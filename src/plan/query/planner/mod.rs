@@ -158,7 +158,10 @@ pub fn plan_scalar(
     };
     let compiled = planner.scalar(expr, columns, &Scope::default())?;
     if !planner.pipelines.is_empty() || !planner.subqueries.is_empty() || !planner.externals.is_empty() {
-        return Err(planner.error(expr.span, "this expression reads a table; only the row's own columns can be used here"));
+        return Err(planner.error(
+            expr.span,
+            "this expression reads a table; only the row's own columns can be used here",
+        ));
     }
     Ok(compiled)
 }
