@@ -1,13 +1,17 @@
 //! Attribution: which IOCs of a rule one result record matched. An IOC is credited with a
 //! record exactly when the rule, with that IOC as its only IOC, would return the record:
 //!
-//! - **Rule documents**: the IOC tests are the positive leaves of the pipeline's streaming
-//!   `where`s (`in`, `in~`, `==`, `has`, `has_any`, `contains`, `=~`, ... on a column) whose
-//!   list holds at least one of the rule's IOC values. Each `where` is evaluated again with
-//!   every such leaf restricted to the one IOC (a leaf that does not list it is false); the rest
-//!   of the predicate (`and FolderPath startswith ...`, `not(...)`, `!in`) is evaluated as the
-//!   query does. Candidates come from the leaves' own lookups (a hash-set probe per `in`, an
-//!   automaton per `has_any`), so a record costs a few lookups, not one evaluation per IOC.
+//! - **Rule documents**: the IOC tests are the leaves of the pipeline's streaming `where`s
+//!   (`in`, `in~`, `==`, `has`, `has_any`, `contains`, `=~`, ... on a column, and their negated
+//!   forms) whose list holds at least one of the rule's IOC values. An IOC is credited when
+//!   (a) a test that looks for it (not under a negation) finds it in the record, and (b) every
+//!   streaming `where`, evaluated again with each IOC test's list cut down to that IOC (a test
+//!   that does not list it is false, a negated one true), holds; the rest of the predicate
+//!   (`and FolderPath startswith ...`) is evaluated as the query does. (b) alone is the rule
+//!   with that IOC as its only IOC; (a) keeps an IOC that does not occur in the record from
+//!   being credited through an `or` that holds without it. Candidates come from the tests' own
+//!   lookups (a hash-set probe per `in`, an automaton per `has_any`), so a record costs a few
+//!   lookups, not one evaluation per IOC.
 //! - **Feed rules**: the rule's [`IocLookup`] knows its columns and operators (hashes `in~`,
 //!   addresses `in` with the port of an `ip:port` IOC, `has_any` for domains and URLs), and
 //!   [`IocLookup::find_all`] gives every indicator the record matches.
@@ -90,10 +94,15 @@ pub struct PipelineIocs<'p> {
     leaves: Vec<Leaf<'p>>,
 }
 
-/// A positive leaf of a streaming `where` that lists some of the rule's IOC values.
+/// A leaf of a streaming `where` that lists some of the rule's IOC values.
 #[derive(Debug)]
 struct Leaf<'p> {
     predicate: &'p Predicate,
+    /// `!in`, `!has`...: the leaf holds when its test fails.
+    negated: bool,
+    /// Whether the test finding an IOC makes the `where` more likely to hold (not under an odd
+    /// number of negations): only such leaves propose candidates.
+    looks_for: bool,
     /// The column it reads, in the columns of its stage.
     column: usize,
     /// The IOCs it lists, sorted.
@@ -125,7 +134,7 @@ impl<'p> PipelineIocs<'p> {
         let mut leaves = Vec::new();
         for stage in &pipeline.streaming {
             if let Stage::Where(predicate) = stage {
-                collect_leaves(predicate, values, &mut leaves);
+                collect_leaves(predicate, values, true, &mut leaves);
             }
         }
         PipelineIocs { pipeline, leaves }
@@ -163,7 +172,11 @@ impl<'p> PipelineIocs<'p> {
         };
         let mut candidates = Vec::new();
         for (at, (predicate, _)) in wheres.iter().enumerate() {
-            for leaf in self.leaves.iter().filter(|l| within(predicate, l.predicate)) {
+            for leaf in self
+                .leaves
+                .iter()
+                .filter(|l| l.looks_for && within(predicate, l.predicate))
+            {
                 leaf.candidates(&view(at).text(leaf.column), &mut candidates);
             }
         }
@@ -203,9 +216,11 @@ impl<'p> PipelineIocs<'p> {
                 }
                 result
             }
+            Predicate::Not(inner) => self.restricted(inner, row, ioc).map(|b| !b),
             _ => match self.leaves.iter().find(|l| std::ptr::eq(l.predicate, predicate)) {
                 Some(leaf) => {
-                    Some(leaf.members.binary_search(&ioc).is_ok() && leaf.holds_for(&row.text(leaf.column), ioc))
+                    let found = leaf.members.binary_search(&ioc).is_ok() && leaf.holds_for(&row.text(leaf.column), ioc);
+                    Some(found != leaf.negated)
                 }
                 None => predicate.eval(row),
             },
@@ -220,25 +235,27 @@ fn within(predicate: &Predicate, leaf: &Predicate) -> bool {
     }
     match predicate {
         Predicate::And(parts) | Predicate::Or(parts) => parts.iter().any(|p| within(p, leaf)),
+        Predicate::Not(inner) => within(inner, leaf),
         _ => false,
     }
 }
 
-/// The IOC leaves of a predicate: positive leaves under `and`/`or` only (a test under `not` or
-/// negated excludes; it is evaluated as written).
-fn collect_leaves<'p>(predicate: &'p Predicate, values: &[&str], out: &mut Vec<Leaf<'p>>) {
+/// The IOC leaves of a predicate, under `and`, `or` and `not`; `positive` is false under an
+/// odd number of `not`s.
+fn collect_leaves<'p>(predicate: &'p Predicate, values: &[&str], positive: bool, out: &mut Vec<Leaf<'p>>) {
     let members = |is_member: &dyn Fn(&str) -> bool| -> Vec<usize> {
         (0..values.len()).filter(|&i| is_member(values[i])).collect()
     };
-    let leaf = match predicate {
+    let (leaf, negated) = match predicate {
         Predicate::And(parts) | Predicate::Or(parts) => {
-            parts.iter().for_each(|p| collect_leaves(p, values, out));
+            parts.iter().for_each(|p| collect_leaves(p, values, positive, out));
             return;
         }
+        Predicate::Not(inner) => return collect_leaves(inner, values, !positive, out),
         Predicate::InStrings {
             operand: Scalar::Column(column),
             set,
-            negated: false,
+            negated,
         } => {
             let members = members(&|v| set.contains(v));
             let case_sensitive = set.case_sensitive();
@@ -246,18 +263,14 @@ fn collect_leaves<'p>(predicate: &'p Predicate, values: &[&str], out: &mut Vec<L
             for &ioc in &members {
                 iocs.entry(fold(values[ioc], case_sensitive)).or_default().push(ioc);
             }
-            Leaf {
-                predicate,
-                column: *column,
-                members,
-                finder: Finder::Exact { iocs, case_sensitive },
-            }
+            let finder = Finder::Exact { iocs, case_sensitive };
+            ((*column, members, finder), *negated)
         }
         Predicate::Terms {
             operand: Scalar::Column(column),
             set,
             all: false,
-            negated: false,
+            negated,
         } => {
             let case_sensitive = set.case_sensitive();
             let needles: std::collections::HashSet<String> = set.needles().map(|n| fold(n, case_sensitive)).collect();
@@ -277,34 +290,33 @@ fn collect_leaves<'p>(predicate: &'p Predicate, values: &[&str], out: &mut Vec<L
                     .build(by_value.iter().map(|(v, _)| v.as_bytes()))
                     .expect("an automaton of a rule's IOC values builds")
             });
-            Leaf {
-                predicate,
-                column: *column,
-                members,
-                finder: Finder::Terms {
-                    automaton,
-                    patterns: by_value,
-                },
-            }
+            let finder = Finder::Terms {
+                automaton,
+                patterns: by_value,
+            };
+            ((*column, members, finder), *negated)
         }
         Predicate::Substring {
             operand: Scalar::Column(column),
             test,
-            negated: false,
+            negated,
         } => {
             let (_, needle, case_sensitive) = test.parts();
             let members = members(&|v| fold(v, case_sensitive) == fold(needle, case_sensitive));
-            Leaf {
-                predicate,
-                column: *column,
-                members,
-                finder: Finder::Single,
-            }
+            ((*column, members, Finder::Single), *negated)
         }
         _ => return,
     };
-    if !leaf.members.is_empty() {
-        out.push(leaf);
+    let (column, members, finder) = leaf;
+    if !members.is_empty() {
+        out.push(Leaf {
+            predicate,
+            negated,
+            looks_for: positive != negated,
+            column,
+            members,
+            finder,
+        });
     }
 }
 
@@ -339,7 +351,8 @@ impl Leaf<'_> {
             }
             Finder::Terms { automaton: None, .. } => {}
             Finder::Single => {
-                if self.predicate.eval(&OneText(text)) == Some(true) {
+                // The test itself, whatever the leaf's negation.
+                if (self.predicate.eval(&OneText(text)) == Some(true)) != self.negated {
                     out.extend(&self.members);
                 }
             }
@@ -373,5 +386,245 @@ impl Row for OneText<'_> {
 
     fn text(&self, _column: usize) -> std::borrow::Cow<'_, str> {
         std::borrow::Cow::Borrowed(self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use serde_json::{json, Map, Value as Json};
+
+    use super::*;
+    use crate::input::record::RecordRow;
+    use crate::plan::{compile_rule, Output};
+    use crate::rules::feeds::read_feed;
+    use crate::rules::feeds::rules::feed_rules;
+    use crate::rules::Rule;
+
+    fn rule(query: &str) -> Rule {
+        Rule {
+            id: "r".into(),
+            source: "r.kql".into(),
+            title: None,
+            family: None,
+            table: None,
+            query: query.into(),
+            query_line: 1,
+            indicators: Vec::new(),
+            declared_total: None,
+            scenarios: Vec::new(),
+        }
+    }
+
+    fn fields(record: Json) -> Map<String, Json> {
+        match record {
+            Json::Object(map) => map,
+            _ => unreachable!("records are objects"),
+        }
+    }
+
+    /// The IOC values a rule document's query credits a record with.
+    fn credited(query: &str, iocs: &[&str], record: Json) -> Vec<String> {
+        let (compiled, _) = compile_rule(&rule(query), 0).unwrap_or_else(|e| panic!("{query}: {e}"));
+        assert!(matches!(compiled.output, Output::Pipeline | Output::Program(_)));
+        let table = compiled.pipelines[0].table;
+        let attributor = Attributor::query(iocs, &compiled.pipelines);
+        let fields = fields(record);
+        let row = RecordRow { fields: &fields, table };
+        attributor
+            .credited(&row, table)
+            .into_iter()
+            .map(|i| iocs[i].to_string())
+            .collect()
+    }
+
+    const SHA256: &str = "ef0e9301403d58a4729aaa9cd81abf942b1c8a301a651b1512bc2b5d9e599303";
+    const SHA1: &str = "0b8b5c278750f6e4a14fde3495cd403eddb9f2bc";
+    const MD5: &str = "93e61d5a877bbb937e885d3ca385ac8a";
+    const OTHER_MD5: &str = "10cf94eef24c8932d28698e02faf43e5";
+
+    #[test]
+    fn documents_credit_what_the_query_matched() {
+        let hashes = "let h = dynamic([\"ef0e9301403d58a4729aaa9cd81abf942b1c8a301a651b1512bc2b5d9e599303\", \
+                      \"0b8b5c278750f6e4a14fde3495cd403eddb9f2bc\", \"93e61d5a877bbb937e885d3ca385ac8a\", \
+                      \"10cf94eef24c8932d28698e02faf43e5\"]);\n";
+        let seed = format!(
+            "{hashes}DeviceFileEvents | where SHA256 in (h) or SHA1 in (h) or MD5 in (h) \
+             | project Timestamp, DeviceName, SHA256 | order by Timestamp desc"
+        );
+        let iocs = [SHA256, SHA1, MD5, OTHER_MD5];
+        let domains = ["spapro.co.com", "moocow.my", "api.moocow.my"];
+        let dns = "DnsEvents | where Name has_any (\"spapro.co.com\", \"moocow.my\", \"api.moocow.my\")";
+        // (query, IOCs, record, credited IOC values)
+        let cases: Vec<(String, &[&str], Json, &[&str])> = vec![
+            // Found by its MD5 while the result shows a SHA256 that is no IOC.
+            (seed.clone(), &iocs, json!({"SHA256": "6a9f02", "MD5": MD5}), &[MD5]),
+            // Two hashes of the same file are both IOCs: both credited.
+            (
+                seed.clone(),
+                &iocs,
+                json!({"SHA256": SHA256, "SHA1": SHA1}),
+                &[SHA256, SHA1],
+            ),
+            // `in` is case-sensitive: an upper-case MD5 is no match, the SHA1 is.
+            (
+                seed.clone(),
+                &iocs,
+                json!({"MD5": MD5.to_uppercase(), "SHA1": SHA1}),
+                &[SHA1],
+            ),
+            // An IOC in a column the query does not test it on is not credited.
+            (
+                seed.clone(),
+                &iocs,
+                json!({"FileName": MD5, "MD5": OTHER_MD5}),
+                &[OTHER_MD5],
+            ),
+            (seed.clone(), &iocs, json!({"SHA256": "x"}), &[]),
+            // `in~` folds ASCII case.
+            (
+                format!("{hashes}DeviceFileEvents | where MD5 in~ (h)"),
+                &iocs,
+                json!({"MD5": MD5.to_uppercase()}),
+                &[MD5],
+            ),
+            // has_any on term boundaries: a parent domain and the domain itself both hold.
+            (
+                dns.into(),
+                &domains,
+                json!({"Name": "x.API.moocow.my"}),
+                &["moocow.my", "api.moocow.my"],
+            ),
+            (
+                dns.into(),
+                &domains,
+                json!({"Name": "spapro.co.com-cdn.net"}),
+                &["spapro.co.com"],
+            ),
+            (dns.into(), &domains, json!({"Name": "myspapro.co.com"}), &[]),
+            (dns.into(), &domains, json!({"Name": "spapro.co.community"}), &[]),
+            // The rest of the predicate still applies: restricted to one IOC, `and` and `not`
+            // hold as the query says.
+            (
+                "DnsEvents | where (Name has \"moocow.my\" and QueryType == \"A\") or Name has \"spapro.co.com\""
+                    .into(),
+                &domains,
+                json!({"Name": "moocow.my.spapro.co.com", "QueryType": "AAAA"}),
+                &["spapro.co.com"],
+            ),
+            (
+                "DnsEvents | where Name has_any (\"moocow.my\", \"spapro.co.com\") and not(Name has \"api.moocow.my\")"
+                    .into(),
+                &domains,
+                json!({"Name": "moocow.my"}),
+                &["moocow.my"],
+            ),
+            // An `or` that holds without any IOC credits only the IOCs the record has.
+            (
+                "DnsEvents | where Name has_any (\"moocow.my\", \"spapro.co.com\") or QueryType == \"A\"".into(),
+                &domains,
+                json!({"Name": "a.moocow.my", "QueryType": "A"}),
+                &["moocow.my"],
+            ),
+            (
+                "DnsEvents | where Name has_any (\"moocow.my\", \"spapro.co.com\") or QueryType == \"A\"".into(),
+                &domains,
+                json!({"Name": "example.org", "QueryType": "A"}),
+                &[],
+            ),
+            // A negated IOC test is cut down to the one IOC too.
+            (
+                "DnsEvents | where Name has_any (\"moocow.my\", \"api.moocow.my\") and Name !has \"api.moocow.my\""
+                    .into(),
+                &domains,
+                json!({"Name": "moocow.my"}),
+                &["moocow.my"],
+            ),
+            // A `where` after a `project` reads the projected row.
+            (
+                "DnsEvents | project N = Name | where N has_any (\"moocow.my\")".into(),
+                &domains,
+                json!({"Name": "a.moocow.my"}),
+                &["moocow.my"],
+            ),
+            // `==` and `contains` with one needle.
+            (
+                "DnsEvents | where Name == \"moocow.my\" or Name contains \"spapro.co.com\"".into(),
+                &domains,
+                json!({"Name": "xspapro.co.comx"}),
+                &["spapro.co.com"],
+            ),
+        ];
+        for (query, iocs, record, expected) in cases {
+            let text = record.to_string();
+            let found = credited(&query, iocs, record);
+            assert_eq!(found, expected.to_vec(), "{query}\n  on {text}");
+        }
+    }
+
+    #[test]
+    fn feeds_credit_every_matched_indicator_with_ports() {
+        let text = "moocow.my\napi.moocow.my\n185.215.113.66:4782\n185.215.113.66\n93e61d5a877bbb937e885d3ca385ac8a\n";
+        let feed = read_feed(Path::new("f.txt"), text).unwrap();
+        let rules = feed_rules(&feed);
+        let of = |id: &str, record: Json| -> Vec<String> {
+            let feed_rule = rules.iter().find(|r| r.rule.id == id).unwrap();
+            let (compiled, _) = compile_rule(&feed_rule.rule, 0).unwrap();
+            let table = compiled.pipelines[0].table;
+            let fields = fields(record);
+            let row = RecordRow { fields: &fields, table };
+            let indicators = feed_rule.lookup.indicators().unwrap();
+            Attributor::Feed(&feed_rule.lookup)
+                .credited(&row, table)
+                .into_iter()
+                .map(|i| match indicators[i].kind {
+                    crate::rules::feeds::IocKind::Ip { port: Some(p) } => format!("{}:{p}", indicators[i].value),
+                    _ => indicators[i].value.clone(),
+                })
+                .collect()
+        };
+        // (rule, record, credited)
+        let cases: Vec<(&str, Json, &[&str])> = vec![
+            (
+                "f.dns",
+                json!({"Name": "API.MooCow.my"}),
+                &["moocow.my", "api.moocow.my"],
+            ),
+            ("f.dns", json!({"Name": "moocow.mystery"}), &[]),
+            // The address on the IOC's port credits both; on another port only the bare address.
+            (
+                "f.network-ips",
+                json!({"RemoteIP": "185.215.113.66", "RemotePort": 4782}),
+                &["185.215.113.66:4782", "185.215.113.66"],
+            ),
+            (
+                "f.network-ips",
+                json!({"RemoteIP": "185.215.113.66", "RemotePort": 443}),
+                &["185.215.113.66"],
+            ),
+            // CommonSecurityLog does not check ports.
+            (
+                "f.cef-ips",
+                json!({"SourceIP": "185.215.113.66", "DestinationPort": 443}),
+                &["185.215.113.66:4782", "185.215.113.66"],
+            ),
+            // Hashes are `in~`.
+            (
+                "f.file-hashes",
+                json!({"MD5": "93E61D5A877BBB937E885D3CA385AC8A"}),
+                &[MD5],
+            ),
+        ];
+        for (id, record, expected) in cases {
+            let text = record.to_string();
+            assert_eq!(of(id, record), expected.to_vec(), "{id} on {text}");
+        }
+    }
+
+    #[test]
+    fn a_rule_that_tests_no_ioc_value_cannot_attribute() {
+        let (compiled, _) = compile_rule(&rule("DnsEvents | where QueryType == \"A\""), 0).unwrap();
+        assert!(!Attributor::query(&["moocow.my"], &compiled.pipelines).can_attribute());
     }
 }
