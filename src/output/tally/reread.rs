@@ -102,8 +102,8 @@ fn reread_file<T>(
             let place = (file, raw.offset);
             let fields = match record::parse(raw.bytes) {
                 Ok(fields) => fields,
-                Err((message, ..)) => {
-                    results.push((place, visit(place, Err(format!("it no longer parses: {message}")))));
+                Err(error) => {
+                    results.push((place, visit(place, Err(format!("it no longer parses: {}", error.message)))));
                     return;
                 }
             };
