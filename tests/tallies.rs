@@ -280,25 +280,30 @@ fn the_positioned_second_pass_reads_every_shape() {
         let path = one.path().join("DeviceFileEvents").join(name);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, bytes).unwrap();
-        let (output, lines) = run(&[
-            "scan",
-            "--rules",
-            "rules/000_4a715f3ed2ee4353.txt",
-            path.to_str().unwrap(),
-            "--now",
-            NOW,
-            "--format",
-            "jsonl",
-            "--stats",
-            "-q",
-        ]);
-        assert_eq!(output.status.code(), Some(1), "{name}: {}", stderr(&output));
-        let (iocs, rules) = stats(&lines);
-        assert_eq!(rules[0]["rows"], 8, "{name}");
-        assert_eq!(rules[0]["attributed"], 8, "{name}: {}", rules[0]);
-        results.insert(name, iocs);
+        // Small chunks too: the hit records then lie in many units of the second pass.
+        for chunk in ["2097152", "256"] {
+            let (output, lines) = run(&[
+                "scan",
+                "--rules",
+                "rules/000_4a715f3ed2ee4353.txt",
+                path.to_str().unwrap(),
+                "--now",
+                NOW,
+                "--format",
+                "jsonl",
+                "--stats",
+                "-q",
+                "--chunk-size",
+                chunk,
+            ]);
+            assert_eq!(output.status.code(), Some(1), "{name}: {}", stderr(&output));
+            let (iocs, rules) = stats(&lines);
+            assert_eq!(rules[0]["rows"], 8, "{name}");
+            assert_eq!(rules[0]["attributed"], 8, "{name}: {}", rules[0]);
+            results.insert(format!("{name} in chunks of {chunk}"), iocs);
+        }
     }
-    let plain = results["lines.jsonl"].clone();
+    let plain = results["lines.jsonl in chunks of 2097152"].clone();
     for (name, iocs) in &results {
         assert_eq!(iocs, &plain, "{name}");
     }

@@ -296,7 +296,7 @@ pub fn compute(input: &TallyInput<'_>) -> Tallies {
                     &input.results[item.result].columns,
                     item.row,
                 );
-                fallback.map_err(|_| format!("its record ({path}:{}) could not be read again: {reason}", origin.line))
+                fallback.map_err(|_| format!("its record could not be read again ({path}: {reason})"))
             }));
         }
     }

@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use serde_json::{Map, Value as Json};
 
 use crate::input::table::{self, TableOf};
-use crate::input::{decompress, documents, record, FileReader, Item, LogFile, ReadOptions};
+use crate::input::{decompress, documents, record, FileReader, Framing, Item, LogFile, ReadOptions};
 use crate::plan::Position;
 use crate::schema::Table;
 
@@ -90,6 +90,15 @@ fn reread_file<T>(
             Some(Ok(Item::Unit(unit))) => unit,
             Some(Ok(Item::Issue(_) | Item::Warning(_))) => continue,
         };
+        // Whole lines from `unit.offset` on: a unit with no wanted offset in its bytes is passed
+        // over without cutting it into lines.
+        if let Framing::Lines = unit.framing {
+            let end = unit.offset + unit.data.len() as u64;
+            let first = offsets.partition_point(|&o| o < unit.offset);
+            if offsets.get(first).is_none_or(|&o| o >= end) {
+                continue;
+            }
+        }
         unit.for_each_record(|raw| {
             let Ok(i) = offsets.binary_search(&raw.offset) else {
                 return;
@@ -103,7 +112,10 @@ fn reread_file<T>(
             let fields = match record::parse(raw.bytes) {
                 Ok(fields) => fields,
                 Err(error) => {
-                    results.push((place, visit(place, Err(format!("it no longer parses: {}", error.message)))));
+                    results.push((
+                        place,
+                        visit(place, Err(format!("it no longer parses: {}", error.message))),
+                    ));
                     return;
                 }
             };
