@@ -149,6 +149,9 @@ struct Evidence {
     device: Option<String>,
 }
 
+/// What one rule makes of a record read again: its evidence, or why there is none.
+type RuleEvidence = (usize, Result<Evidence, String>);
+
 /// A row to attribute: its result, the row, and whether an exclusion suppressed it.
 struct Pending<'a> {
     result: usize,
@@ -274,7 +277,7 @@ pub fn compute(input: &TallyInput<'_>) -> Tallies {
                 })
                 .collect::<Vec<_>>()
         });
-        let found: HashMap<(usize, u64), Vec<(usize, Result<Evidence, String>)>> = found.into_iter().collect();
+        let found: HashMap<(usize, u64), Vec<RuleEvidence>> = found.into_iter().collect();
         for (at, item) in pending.iter().enumerate() {
             if evidence[at].is_some() {
                 continue;
