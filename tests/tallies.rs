@@ -443,3 +443,78 @@ fn standard_input_cannot_be_read_twice_and_says_so() {
     let reasons = rules[0]["reasons"].as_object().unwrap();
     assert!(reasons.keys().all(|r| r.contains("standard input")), "{reasons:?}");
 }
+
+/// `loghunt feed` writes documents whose queries list a URL without its scheme and an `ip:port`
+/// by its address and port: their tallies equal those of `scan --iocs` with the feed, IOC by
+/// IOC (summed over the feed's rules, which may each find the same IOC in another table).
+#[test]
+fn documents_written_from_a_feed_tally_as_the_feed_does() {
+    let mut kinds_hit = Vec::new();
+    for feed in [
+        "tests/fixtures/feeds/threatfox.json",
+        "tests/fixtures/feeds/threatfox.csv",
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("documents");
+        let written = loghunt(&["feed", feed, "--out", out.to_str().unwrap()]);
+        assert!(written.status.success(), "{}", stderr(&written));
+        let common = [
+            "sample-logs",
+            "tests/fixtures/iocs-logs",
+            "--now",
+            NOW,
+            "--format",
+            "jsonl",
+            "--stats",
+            "-q",
+        ];
+        let (_, from_documents) = run(&[&["scan", "--rules", out.to_str().unwrap()], &common[..]].concat());
+        let (_, from_feed) = run(&[&["scan", "--iocs", feed], &common[..]].concat());
+        let (documents, feed_tallies) = (merged(&from_documents), merged(&from_feed));
+        assert_eq!(documents, feed_tallies, "{feed}");
+        kinds_hit.extend(
+            documents
+                .iter()
+                .filter(|(_, t)| t.0 > 0)
+                .map(|((kind, _), _)| kind.clone()),
+        );
+        for rule in stats(&from_documents).1 {
+            assert_eq!(rule["rows"], rule["attributed"], "{feed}: {rule}");
+        }
+    }
+    for kind in ["sha256", "md5", "domain", "url", "ip:port"] {
+        assert!(kinds_hit.iter().any(|k| k == kind), "no {kind} hit: {kinds_hit:?}");
+    }
+}
+
+/// Per (kind, value): hits, first, last and devices, merged over the rules that list the IOC.
+type Merged = BTreeMap<(String, String), (u64, Option<String>, Option<String>, Vec<String>)>;
+
+fn merged(lines: &[Value]) -> Merged {
+    let mut by_ioc: BTreeMap<(String, String), (u64, Vec<String>, Vec<String>, Vec<String>)> = BTreeMap::new();
+    for tally in stats(lines).0 {
+        let key = (
+            tally["kind"].as_str().unwrap().to_string(),
+            tally["value"].as_str().unwrap().to_string(),
+        );
+        let entry = by_ioc.entry(key).or_default();
+        entry.0 += tally["hits"].as_u64().unwrap();
+        entry.1.extend(tally["first"].as_str().map(str::to_string));
+        entry.2.extend(tally["last"].as_str().map(str::to_string));
+        entry.3.extend(
+            tally["devices"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| d.as_str().unwrap().to_string()),
+        );
+    }
+    by_ioc
+        .into_iter()
+        .map(|(key, (hits, firsts, lasts, mut devices))| {
+            devices.sort();
+            devices.dedup();
+            (key, (hits, firsts.into_iter().min(), lasts.into_iter().max(), devices))
+        })
+        .collect()
+}

@@ -9,7 +9,10 @@
 //!   that does not list it is false, a negated one true), holds; the rest of the predicate
 //!   (`and FolderPath startswith ...`) is evaluated as the query does. (b) alone is the rule
 //!   with that IOC as its only IOC; (a) keeps an IOC that does not occur in the record from
-//!   being credited through an `or` that holds without it. Candidates come from the tests' own
+//!   being credited through an `or` that holds without it. An IOC is listed in a query as its
+//!   value, or in the forms `loghunt feed` writes: a URL without its scheme, an `ip:port` as its
+//!   address beside a port test (unless the address is another IOC's too: a test of the address
+//!   could not tell them apart, and the IOC is then credited only where listed as written). Candidates come from the tests' own
 //!   lookups (a hash-set probe per `in`, an automaton per `has_any`), so a record costs a few
 //!   lookups, not one evaluation per IOC.
 //! - **Feed rules**: the rule's [`IocLookup`] knows its columns and operators (hashes `in~`,
@@ -42,8 +45,15 @@ impl<'p> Attributor<'p> {
     /// The attributor of a rule document whose IOC values are `values` (in IOC-table order),
     /// over its `pipelines`.
     pub fn query(values: &[&str], pipelines: &'p [Pipeline]) -> Attributor<'p> {
+        let spellings: Vec<Vec<String>> = values.iter().map(|v| vec![v.to_string()]).collect();
+        Attributor::spelled(&spellings, pipelines)
+    }
+
+    /// [`Attributor::query`] where an IOC may be listed in the query in more than one way (a
+    /// URL without its scheme): `spellings[i]` are the texts IOC `i` is looked for as.
+    pub fn spelled(spellings: &[Vec<String>], pipelines: &'p [Pipeline]) -> Attributor<'p> {
         Attributor::Query {
-            pipelines: pipelines.iter().map(|p| PipelineIocs::new(p, values)).collect(),
+            pipelines: pipelines.iter().map(|p| PipelineIocs::new(p, spellings)).collect(),
         }
     }
 
@@ -130,7 +140,7 @@ enum Finder {
 }
 
 impl<'p> PipelineIocs<'p> {
-    fn new(pipeline: &'p Pipeline, values: &[&str]) -> PipelineIocs<'p> {
+    fn new(pipeline: &'p Pipeline, values: &[Vec<String>]) -> PipelineIocs<'p> {
         let mut leaves = Vec::new();
         for stage in &pipeline.streaming {
             if let Stage::Where(predicate) = stage {
@@ -242,9 +252,11 @@ fn within(predicate: &Predicate, leaf: &Predicate) -> bool {
 
 /// The IOC leaves of a predicate, under `and`, `or` and `not`; `positive` is false under an
 /// odd number of `not`s.
-fn collect_leaves<'p>(predicate: &'p Predicate, values: &[&str], positive: bool, out: &mut Vec<Leaf<'p>>) {
+fn collect_leaves<'p>(predicate: &'p Predicate, values: &[Vec<String>], positive: bool, out: &mut Vec<Leaf<'p>>) {
     let members = |is_member: &dyn Fn(&str) -> bool| -> Vec<usize> {
-        (0..values.len()).filter(|&i| is_member(values[i])).collect()
+        (0..values.len())
+            .filter(|&i| values[i].iter().any(|v| is_member(v)))
+            .collect()
     };
     let (leaf, negated) = match predicate {
         Predicate::And(parts) | Predicate::Or(parts) => {
@@ -261,7 +273,9 @@ fn collect_leaves<'p>(predicate: &'p Predicate, values: &[&str], positive: bool,
             let case_sensitive = set.case_sensitive();
             let mut iocs: HashMap<String, Vec<usize>> = HashMap::new();
             for &ioc in &members {
-                iocs.entry(fold(values[ioc], case_sensitive)).or_default().push(ioc);
+                for value in values[ioc].iter().filter(|v| set.contains(v)) {
+                    iocs.entry(fold(value, case_sensitive)).or_default().push(ioc);
+                }
             }
             let finder = Finder::Exact { iocs, case_sensitive };
             ((*column, members, finder), *negated)
@@ -274,13 +288,15 @@ fn collect_leaves<'p>(predicate: &'p Predicate, values: &[&str], positive: bool,
         } => {
             let case_sensitive = set.case_sensitive();
             let needles: std::collections::HashSet<String> = set.needles().map(|n| fold(n, case_sensitive)).collect();
-            let members = members(&|v| !v.is_empty() && needles.contains(&fold(v, case_sensitive)));
+            let listed = |v: &str| !v.is_empty() && needles.contains(&fold(v, case_sensitive));
+            let members = members(&listed);
             let mut by_value: Vec<(String, Vec<usize>)> = Vec::new();
             for &ioc in &members {
-                let value = values[ioc].to_string();
-                match by_value.iter_mut().find(|(v, _)| *v == value) {
-                    Some((_, iocs)) => iocs.push(ioc),
-                    None => by_value.push((value, vec![ioc])),
+                for value in values[ioc].iter().filter(|v| listed(v)) {
+                    match by_value.iter_mut().find(|(v, _)| v == value) {
+                        Some((_, iocs)) => iocs.push(ioc),
+                        None => by_value.push((value.clone(), vec![ioc])),
+                    }
                 }
             }
             let automaton = (!by_value.is_empty()).then(|| {

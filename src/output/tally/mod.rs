@@ -72,7 +72,7 @@ pub struct IocTally {
     /// As the rule or feed gives it (`address:port` for `ip:port`).
     pub value: String,
     pub family: Option<String>,
-    /// The feed it comes from, for a feed's IOC.
+    /// The feed it comes from, for a feed's IOC (or a document `loghunt feed` wrote).
     pub feed: Option<String>,
     /// The feed's own id of the IOC.
     pub id: Option<String>,
@@ -173,13 +173,15 @@ pub fn compute(input: &TallyInput<'_>) -> Tallies {
         let pipelines = &plan.pipelines[rule.first..rule.first + rule.count];
         match iocs {
             RuleIocs::Document { family, indicators } => {
-                let values: Vec<&str> = indicators.iter().map(|i| i.value.as_str()).collect();
-                attributors.insert(index, Attributor::query(&values, pipelines));
+                attributors.insert(index, Attributor::spelled(&spellings(indicators), pipelines));
                 tallies.iocs.extend(indicators.iter().map(|indicator| IocTally {
                     rule: rule.id.clone(),
                     kind: kind_name(&indicator.kind),
                     value: indicator.value.clone(),
                     family: family.map(str::to_string),
+                    // A document `loghunt feed` wrote names each IOC's feed and id.
+                    feed: indicator.feed.as_deref().map(str::to_string),
+                    id: indicator.id.as_deref().map(str::to_string),
                     ..IocTally::empty()
                 }));
             }
@@ -416,6 +418,43 @@ fn count_reason(account: &mut RuleAccount, reason: &str) {
         Some((_, n)) => *n += 1,
         None => account.not_attributed.push((reason.to_string(), 1)),
     }
+}
+
+/// The texts each IOC of a document is looked for as in its query: its value; for a URL also
+/// without its scheme (as the queries of feeds search `RemoteUrl`); for an `ip:port` also its
+/// address, unless the address is another IOC of the document (or the address of one), since a
+/// test of the address alone could then not tell them apart.
+fn spellings(indicators: &[Indicator]) -> Vec<Vec<String>> {
+    let address = |indicator: &Indicator| -> Option<String> {
+        if indicator.kind != IndicatorKind::IpPort {
+            return None;
+        }
+        let (address, port) = indicator.value.rsplit_once(':')?;
+        port.parse::<u16>().ok()?;
+        Some(address.trim_start_matches('[').trim_end_matches(']').to_string())
+    };
+    let addresses: Vec<Option<String>> = indicators.iter().map(address).collect();
+    indicators
+        .iter()
+        .enumerate()
+        .map(|(at, indicator)| {
+            let mut texts = vec![indicator.value.clone()];
+            if indicator.kind == IndicatorKind::Url {
+                if let Some((_, rest)) = indicator.value.split_once("://") {
+                    texts.push(rest.to_string());
+                }
+            }
+            if let Some(address) = &addresses[at] {
+                let shared = indicators.iter().enumerate().any(|(other, i)| {
+                    other != at && (i.value == *address || addresses[other].as_ref() == Some(address))
+                });
+                if !shared {
+                    texts.push(address.clone());
+                }
+            }
+            texts
+        })
+        .collect()
 }
 
 fn kind_name(kind: &IndicatorKind) -> String {

@@ -63,10 +63,11 @@ fn reread_file<T>(
             .map(|&o| ((file, o), visit((file, o), Err(message.clone()))))
             .collect()
     };
-    if decompress::is_stdin(path) {
+    if files[file].memory.is_none() && decompress::is_stdin(path) {
         return fail("standard input cannot be read a second time".into());
     }
-    let mut reader = match FileReader::open(file, path, read) {
+    // Records built in memory (a `--threat-intel` feed's tables) are built again.
+    let mut reader = match FileReader::open_log(file, &files[file], read) {
         Ok(reader) => reader,
         Err(e) => return fail(format!("cannot open it again: {e}")),
     };
