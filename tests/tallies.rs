@@ -491,7 +491,9 @@ fn documents_written_from_a_feed_tally_as_the_feed_does() {
 type Merged = BTreeMap<(String, String), (u64, Option<String>, Option<String>, Vec<String>)>;
 
 fn merged(lines: &[Value]) -> Merged {
-    let mut by_ioc: BTreeMap<(String, String), (u64, Vec<String>, Vec<String>, Vec<String>)> = BTreeMap::new();
+    // Hits, then every first, last and device seen.
+    type Seen = (u64, Vec<String>, Vec<String>, Vec<String>);
+    let mut by_ioc: BTreeMap<(String, String), Seen> = BTreeMap::new();
     for tally in stats(lines).0 {
         let key = (
             tally["kind"].as_str().unwrap().to_string(),
