@@ -520,3 +520,33 @@ fn merged(lines: &[Value]) -> Merged {
         })
         .collect()
 }
+
+/// `--report` with `--stats` and `--exclude` holds the tallies (every IOC) and the exclusions.
+#[test]
+fn the_report_takes_the_tallies_and_the_exclusions() {
+    let dir = tempfile::tempdir().unwrap();
+    let allow = write(dir.path(), "allow.txt", "*: DeviceName == \"nobody\"\n");
+    let page = dir.path().join("report.html");
+    let output = loghunt(&[
+        "scan",
+        "--rules",
+        "rules",
+        "sample-logs",
+        "--now",
+        NOW,
+        "--stats",
+        "--exclude",
+        allow.to_str().unwrap(),
+        "--report",
+        page.to_str().unwrap(),
+        "-q",
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.contains("22 IOCs"), "the tallies section");
+    assert!(
+        html.contains("9c9b962deead54c4364d378324e1f4ec603ab81c"),
+        "an IOC never hit"
+    );
+    assert!(html.contains("DeviceName == &quot;nobody&quot;"), "the exclusion");
+}

@@ -12,7 +12,7 @@ use super::{color_choice, load_feed, load_plan_with, now_ticks, parse_utc_offset
 use crate::cli::{FormatArg, ProgressArg, QueryArgs, RunArgs, ScanArgs};
 use crate::input::csv::CsvOptions;
 use crate::input::ReadOptions;
-use crate::output::report::{Report, ReportFile, RuleInfo};
+use crate::output::report::{Report, ReportExclusion, ReportFile, ReportIoc, RuleInfo};
 use crate::output::tally::{self, RuleIocs, TallyInput};
 use crate::output::{self, ColorChoice, Format, Results, Style};
 use crate::plan::exclude::{self, Exclusions};
@@ -303,6 +303,9 @@ fn run_scan(source: RuleSource, paths: Vec<PathBuf>, args: RunArgs) -> Result<Ou
         let arguments = std::env::args_os().skip(1).map(|a| a.to_string_lossy().into_owned());
         let command: Vec<String> = std::iter::once("loghunt".to_string()).chain(arguments).collect();
         let path = file.path().display().to_string();
+        let iocs: Option<Vec<ReportIoc>> = tallies.as_ref().map(report_iocs);
+        let suppressed: Option<Vec<ReportExclusion>> =
+            (!exclusions.exclusions.is_empty()).then(|| report_exclusions(&excluded));
         file.write(&Report {
             results: &printed,
             rules: &kept_rules,
@@ -314,8 +317,8 @@ fn run_scan(source: RuleSource, paths: Vec<PathBuf>, args: RunArgs) -> Result<Ou
             command: &command,
             now,
             generated: now_ticks(None)?,
-            iocs: None,
-            exclusions: None,
+            iocs: iocs.as_deref(),
+            exclusions: suppressed.as_deref(),
         })?;
         if !args.quiet {
             writeln!(stderr, "loghunt: report written to {path}")?;
@@ -441,6 +444,37 @@ fn rule_iocs<'a>(
             }),
             (_, Some(lookup)) if lookup.indicators().is_some() => Some(RuleIocs::Feed(lookup)),
             _ => None,
+        })
+        .collect()
+}
+
+/// The tallies as the report shows them.
+fn report_iocs(tallies: &tally::Tallies) -> Vec<ReportIoc> {
+    tallies
+        .iocs
+        .iter()
+        .map(|t| ReportIoc {
+            rule: t.rule.clone(),
+            family: t.family.clone(),
+            kind: t.kind.clone(),
+            value: t.value.clone(),
+            hits: t.hits,
+            first: t.first,
+            last: t.last,
+            devices: t.devices.len() as u64,
+        })
+        .collect()
+}
+
+/// The exclusions as the report shows them, each with the rows it suppressed.
+fn report_exclusions(report: &exclude::ExclusionReport) -> Vec<ReportExclusion> {
+    report
+        .exclusions
+        .iter()
+        .map(|e| ReportExclusion {
+            scope: e.exclusion.scope.to_string(),
+            predicate: e.exclusion.predicate.clone(),
+            suppressed: e.suppressed,
         })
         .collect()
 }
