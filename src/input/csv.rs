@@ -11,7 +11,8 @@ use std::io::{self, BufRead};
 use serde_json::{Map, Value as Json};
 
 use super::{BuiltRecord, Issue};
-use crate::time::{self, format_datetime, parse_datetime, ticks_from_parts, TICKS_PER_SECOND};
+use crate::time::locale::{DateOrder, Written};
+use crate::time::{format_datetime, TICKS_PER_SECOND};
 
 /// A row longer than this is reported and the reader resynchronises on its second line: an
 /// unclosed quote must not pull the rest of a multi-gigabyte file into one row.
@@ -22,7 +23,7 @@ pub struct CsvOptions {
     /// The export's UTC offset: local times are converted to UTC by subtracting it.
     pub utc_offset_minutes: Option<i32>,
     /// Day/month order of `1/2/2025`-style dates; `None` infers it from the file.
-    pub day_first: Option<bool>,
+    pub date_order: Option<DateOrder>,
 }
 
 /// The time zone a header suffix declares for its column's values.
@@ -39,14 +40,14 @@ struct Column {
     datetime: bool,
 }
 
-/// Day/month order of numeric dates for the whole file (`true`: day first), and how it was
-/// learnt: a value can only overturn an order that was assumed.
+/// Day/month order of numeric dates for the whole file, and how it was learnt: a value can only
+/// overturn an order that was assumed.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Order {
     Unknown,
-    Given(bool),
-    Proven(bool),
-    Assumed(bool),
+    Given(DateOrder),
+    Proven(DateOrder),
+    Assumed(DateOrder),
 }
 
 /// Where the byte scanner is inside a row.
@@ -122,7 +123,7 @@ impl CsvReader {
             options,
             columns: Vec::new(),
             header_read: false,
-            order: options.day_first.map_or(Order::Unknown, Order::Given),
+            order: options.date_order.map_or(Order::Unknown, Order::Given),
             held: Vec::new(),
             held_twelve_hour: false,
             offset: 0,
@@ -237,16 +238,18 @@ impl CsvReader {
             }
         }
         if !self.held.is_empty() {
-            let day_first = !self.held_twelve_hour;
-            let example = self.held.iter().flat_map(|row| datetime_values(&self.columns, row)).find(|v| {
-                matches!(Written::parse(v), Some(Written::Numeric { first, second, .. }) if first <= 12 && second <= 12)
-            });
+            let assumed = self.assumed_order();
+            let example = self
+                .held
+                .iter()
+                .flat_map(|row| datetime_values(&self.columns, row))
+                .find(|v| Written::parse(v).is_some_and(Written::is_ambiguous));
             self.warnings.push(format!(
                 "cannot tell day/month order of dates like `{}`; read as {} (use --day-first or --month-first)",
                 example.unwrap_or_default(),
-                order_name(day_first)
+                assumed.name()
             ));
-            self.order = Order::Assumed(day_first);
+            self.order = Order::Assumed(assumed);
             self.flush_held(&mut records);
         }
         if records.is_empty() && issues.is_empty() {
@@ -407,22 +410,14 @@ impl CsvReader {
     fn observe(&mut self, row: &Row) -> bool {
         let mut ambiguous = false;
         for value in datetime_values(&self.columns, row) {
-            let Some(Written::Numeric {
-                first, second, twelve, ..
-            }) = Written::parse(value)
-            else {
+            let Some(written) = Written::parse(value) else { continue };
+            if written.is_ambiguous() {
+                ambiguous = true;
+                let twelve = matches!(written, Written::Numeric { twelve: true, .. });
+                self.held_twelve_hour |= twelve && self.order == Order::Unknown;
                 continue;
-            };
-            let proof = match (first > 12, second > 12) {
-                (true, false) => true,
-                (false, true) => false,
-                (true, true) => continue,
-                (false, false) => {
-                    ambiguous = true;
-                    self.held_twelve_hour |= twelve && self.order == Order::Unknown;
-                    continue;
-                }
-            };
+            }
+            let Some(proof) = written.proves() else { continue };
             match self.order {
                 Order::Unknown => self.order = Order::Proven(proof),
                 Order::Assumed(assumed) if assumed != proof => {
@@ -430,8 +425,8 @@ impl CsvReader {
                         "dates like `{value}` (line {}) are {}, but earlier dates of this file were read as {} \
                          (use --day-first or --month-first)",
                         row.line,
-                        order_name(proof),
-                        order_name(assumed)
+                        proof.name(),
+                        assumed.name()
                     ));
                     self.order = Order::Proven(proof);
                 }
@@ -441,13 +436,23 @@ impl CsvReader {
                     self.warnings.push(format!(
                         "dates like `{value}` (line {}) are not valid {} dates; kept as text",
                         row.line,
-                        order_name(known)
+                        known.name()
                     ));
                 }
                 Order::Given(_) | Order::Proven(_) => {}
             }
         }
         ambiguous
+    }
+
+    /// The order to read ambiguous dates in when nothing in the file proves one: AM/PM clocks are
+    /// the US-style locales', which are month first.
+    fn assumed_order(&self) -> DateOrder {
+        if self.held_twelve_hour {
+            DateOrder::MonthFirst
+        } else {
+            DateOrder::DayFirst
+        }
     }
 
     fn flush_held(&mut self, records: &mut Vec<BuiltRecord>) {
@@ -460,9 +465,9 @@ impl CsvReader {
 
     /// The row as a JSON object: empty fields left out, datetimes as Kusto prints them.
     fn build(&mut self, row: Row) -> BuiltRecord {
-        let day_first = match self.order {
-            Order::Given(d) | Order::Proven(d) | Order::Assumed(d) => d,
-            Order::Unknown => !self.held_twelve_hour,
+        let order = match self.order {
+            Order::Given(order) | Order::Proven(order) | Order::Assumed(order) => order,
+            Order::Unknown => self.assumed_order(),
         };
         let offset = self.options.utc_offset_minutes;
         let mut map = Map::new();
@@ -472,7 +477,7 @@ impl CsvReader {
             }
             let value = match column
                 .datetime
-                .then(|| utc_ticks(column, &value, day_first, offset))
+                .then(|| utc_ticks(column, &value, order, offset))
                 .flatten()
             {
                 Some((ticks, unconverted)) => {
@@ -509,22 +514,10 @@ fn datetime_values<'a>(columns: &'a [Column], row: &'a Row) -> impl Iterator<Ite
 
 /// A datetime column's value as UTC ticks, if it is a datetime in a format portals write, and
 /// whether it was local time read as UTC for want of an offset.
-fn utc_ticks(column: &Column, value: &str, day_first: bool, utc_offset: Option<i32>) -> Option<(i64, bool)> {
+fn utc_ticks(column: &Column, value: &str, order: DateOrder, utc_offset: Option<i32>) -> Option<(i64, bool)> {
     let written = Written::parse(value)?;
-    let (ticks, own_zone) = match written {
-        Written::Iso { ticks, zoned } => (ticks, zoned),
-        Written::Named { ticks } => (ticks, false),
-        Written::Numeric {
-            first,
-            second,
-            year,
-            time,
-            ..
-        } => {
-            let (day, month) = if day_first { (first, second) } else { (second, first) };
-            (ticks_from_parts(year, month, day, 0, 0, 0, 0)? + time, false)
-        }
-    };
+    let ticks = written.ticks(order)?;
+    let own_zone = matches!(written, Written::Iso { zoned: true, .. });
     // ISO text without a zone is UTC (what Log Analytics writes); portal locale formats are in
     // the zone the header names, or the viewer's (the Defender portal's setting) if it names none.
     let local = match column.zone {
@@ -549,14 +542,6 @@ fn issue(line: u64, offset: u64, message: &str) -> Issue {
     }
 }
 
-fn order_name(day_first: bool) -> &'static str {
-    if day_first {
-        "day-first"
-    } else {
-        "month-first"
-    }
-}
-
 /// Field bytes cut from valid UTF-8 at ASCII delimiters are valid UTF-8; the lossy path is never
 /// taken, it only avoids an `unwrap`.
 fn utf8(bytes: Vec<u8>) -> String {
@@ -576,152 +561,6 @@ fn column(header: &str) -> Column {
         zone,
         datetime: zone != Zone::Unmarked || name == "Timestamp" || name == "TimeGenerated" || name.ends_with("Time"),
     }
-}
-
-/// A datetime as written, before the file's day/month order and time zone are applied.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Written {
-    /// ISO 8601; `zoned` when it carries a `Z` or an offset of its own.
-    Iso { ticks: i64, zoned: bool },
-    /// Defender portal: `Oct 9, 2024 2:56:53 PM`.
-    Named { ticks: i64 },
-    /// Azure portal: `11/9/2025, 3:46:34.034 PM`; `time` is ticks into the day.
-    Numeric {
-        first: u32,
-        second: u32,
-        year: i64,
-        time: i64,
-        twelve: bool,
-    },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Token<'a> {
-    Num(&'a str),
-    Word(&'a str),
-    Punct(u8),
-}
-
-/// Month names by their first three letters: `Oct`, `October` and `Sept` all name a month.
-const MONTHS: [&str; 12] = [
-    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
-];
-
-impl Written {
-    fn parse(text: &str) -> Option<Written> {
-        let text = text.trim();
-        if let Some(ticks) = parse_datetime(text) {
-            let zoned = text.get(10..).is_some_and(|t| t.contains(['Z', 'z', '+', '-']));
-            return Some(Written::Iso { ticks, zoned });
-        }
-        let tokens = tokenize(text)?;
-        use Token::{Num, Punct, Word};
-        match tokens.as_slice() {
-            [Word(month), Num(day), rest @ ..] => {
-                let rest = rest.strip_prefix(&[Punct(b',')]).unwrap_or(rest);
-                let [Num(year), time @ ..] = rest else { return None };
-                let (time, _) = time_of_day(time)?;
-                let prefix = month.get(..3).filter(|_| month.len() <= 9)?.to_ascii_lowercase();
-                let month = MONTHS.iter().position(|m| *m == prefix)? as u32;
-                let ticks = ticks_from_parts(year4(year)?, month + 1, number(day)?, 0, 0, 0, 0)? + time;
-                Some(Written::Named { ticks })
-            }
-            [Num(first), Punct(s1), Num(second), Punct(s2), Num(year), rest @ ..]
-                if s1 == s2 && matches!(s1, b'/' | b'.') =>
-            {
-                let rest = rest.strip_prefix(&[Punct(b',')]).unwrap_or(rest);
-                let (time, twelve) = time_of_day(rest)?;
-                Some(Written::Numeric {
-                    first: number(first)?,
-                    second: number(second)?,
-                    year: year4(year)?,
-                    time,
-                    twelve,
-                })
-            }
-            _ => None,
-        }
-    }
-}
-
-fn class(c: u8) -> u8 {
-    if c.is_ascii_digit() {
-        1
-    } else if c.is_ascii_alphabetic() {
-        2
-    } else {
-        0
-    }
-}
-
-/// Splits into digit runs, letter runs and single punctuation bytes, dropping white space; `None`
-/// for text too long or too strange to be a datetime.
-fn tokenize(text: &str) -> Option<Vec<Token<'_>>> {
-    if text.len() > 40 || !text.is_ascii() {
-        return None;
-    }
-    let bytes = text.as_bytes();
-    let mut tokens = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if b.is_ascii_whitespace() {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        i += 1;
-        if class(b) != 0 {
-            while i < bytes.len() && class(bytes[i]) == class(b) {
-                i += 1;
-            }
-        }
-        tokens.push(match class(b) {
-            1 => Token::Num(&text[start..i]),
-            2 => Token::Word(&text[start..i]),
-            _ => Token::Punct(b),
-        });
-    }
-    Some(tokens)
-}
-
-fn number(digits: &str) -> Option<u32> {
-    if digits.len() > 2 {
-        return None;
-    }
-    digits.parse().ok()
-}
-
-fn year4(digits: &str) -> Option<i64> {
-    (digits.len() == 4).then(|| digits.parse().ok())?
-}
-
-/// `3:46:34.034 PM`, `15:18:18.790`, `9:43` as ticks into the day, and whether it was 12-hour.
-fn time_of_day(tokens: &[Token<'_>]) -> Option<(i64, bool)> {
-    use Token::{Num, Punct, Word};
-    let [Num(hour), Punct(b':'), Num(minute), rest @ ..] = tokens else {
-        return None;
-    };
-    let (second, fraction, rest) = match rest {
-        [Punct(b':'), Num(s), Punct(b'.'), Num(f), rest @ ..] => {
-            // Seven digits of 100 ns ticks; more are truncated, as Kusto does.
-            (number(s)?, time::fraction_ticks(f.as_bytes()), rest)
-        }
-        [Punct(b':'), Num(s), rest @ ..] => (number(s)?, 0, rest),
-        _ => (0, 0, rest),
-    };
-    let hour = number(hour)?;
-    let (hour, twelve) = match rest {
-        [] => (hour, false),
-        // 12 AM is midnight, 12 PM noon; 0 or 13 with AM/PM is no time at all.
-        [Word(w)] if w.eq_ignore_ascii_case("AM") && (1..=12).contains(&hour) => (hour % 12, true),
-        [Word(w)] if w.eq_ignore_ascii_case("PM") && (1..=12).contains(&hour) => (hour % 12 + 12, true),
-        _ => return None,
-    };
-    Some((
-        ticks_from_parts(1970, 1, 1, hour, number(minute)?, second, fraction)?,
-        twelve,
-    ))
 }
 
 /// Whether these first bytes of a file look like a CSV export: a first line (after any BOM) of at

@@ -5,6 +5,7 @@ use std::io::{BufReader, Cursor};
 use serde_json::{json, Value as Json};
 
 use super::*;
+use crate::time::parse_datetime;
 
 const MDE: &str = "Microsoft_M365 Defender for Endpoint_ProcessEvent_IngestedLogs.csv";
 const M365: &str = "M365_ProcessEvents_InesgtedLogs.csv";
@@ -60,10 +61,11 @@ fn row(r: &BuiltRecord) -> serde_json::Map<String, Json> {
     }
 }
 
+/// The options of `--tz` and of `--day-first` (`Some(true)`) or `--month-first` (`Some(false)`).
 fn options(utc_offset_minutes: Option<i32>, day_first: Option<bool>) -> CsvOptions {
     CsvOptions {
         utc_offset_minutes,
-        day_first,
+        date_order: day_first.map(|d| if d { DateOrder::DayFirst } else { DateOrder::MonthFirst }),
     }
 }
 
@@ -299,17 +301,17 @@ fn datetime_formats_and_twelve_hour_edges() {
         ("TimeGenerated", "1699544793", None),
     ];
     for (header, value, expected) in cases {
-        let got = utc_ticks(&column(header), value, false, None).map(|(t, _)| format_datetime(t));
+        let got = utc_ticks(&column(header), value, DateOrder::MonthFirst, None).map(|(t, _)| format_datetime(t));
         assert_eq!(got.as_deref(), expected, "{header}: {value}");
     }
     // A value with its own zone ignores `--tz`; a local one without a zone takes it.
     let local = column("Timestamp [Local Time]");
     assert_eq!(
-        utc_ticks(&local, "2024-10-09T14:56:53Z", false, Some(60)).map(|t| t.0),
+        utc_ticks(&local, "2024-10-09T14:56:53Z", DateOrder::MonthFirst, Some(60)).map(|t| t.0),
         parse_datetime("2024-10-09T14:56:53Z")
     );
     assert_eq!(
-        utc_ticks(&local, "2024-10-09 14:56:53", false, Some(60)).map(|t| t.0),
+        utc_ticks(&local, "2024-10-09 14:56:53", DateOrder::MonthFirst, Some(60)).map(|t| t.0),
         parse_datetime("2024-10-09T13:56:53Z")
     );
     let names = [
