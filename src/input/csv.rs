@@ -351,6 +351,9 @@ struct Meaning {
     order: Order,
     /// Whether a held ambiguous date had AM/PM (US-style locales are month-first).
     held_twelve_hour: bool,
+    /// Whether a name appears twice in the header: records are then built through a map, whose
+    /// insert keeps the first place and the last value.
+    named_twice: bool,
     warnings: Vec<String>,
     warned_local: bool,
     warned_mismatch: bool,
@@ -379,6 +382,7 @@ impl CsvReader {
                 columns: Vec::new(),
                 order: options.date_order.map_or(Order::Unknown, Order::Given),
                 held_twelve_hour: false,
+                named_twice: false,
                 warnings: Vec::new(),
                 warned_local: false,
                 warned_mismatch: false,
@@ -556,6 +560,7 @@ impl Meaning {
         for i in 0..columns.len() {
             let name = &columns[i].name;
             if !name.is_empty() && columns[..i].iter().any(|c| &c.name == name) {
+                self.named_twice = true;
                 self.warnings.push(format!(
                     "column `{name}` appears twice in the header; its last non-empty value is used"
                 ));
@@ -619,12 +624,16 @@ impl Meaning {
             Order::Unknown => self.assumed_order(),
         };
         let utc_offset = self.options.utc_offset_minutes;
+        // The JSON is written as it goes (no map, no allocation per field), exactly as
+        // `serde_json` prints a map of strings; only a header with a name twice needs the map.
+        let mut json = Vec::with_capacity(fields.text.len() + 16 * fields.ends.len());
         let mut map = Map::new();
+        json.push(b'{');
         for (column, value) in self.columns.iter().zip(fields.iter()) {
             if value.is_empty() || column.name.is_empty() {
                 continue;
             }
-            let value = match column
+            let converted = match column
                 .datetime
                 .then(|| utc_ticks(column, value, order, utc_offset))
                 .flatten()
@@ -638,19 +647,41 @@ impl Meaning {
                                 .into(),
                         );
                     }
-                    format_datetime(ticks)
+                    Some(format_datetime(ticks))
                 }
-                None => value.to_string(),
+                None => None,
             };
-            map.insert(column.name.clone(), Json::String(value));
+            let value = converted.as_deref().unwrap_or(value);
+            if self.named_twice {
+                map.insert(column.name.clone(), Json::String(value.to_string()));
+                continue;
+            }
+            if json.len() > 1 {
+                json.push(b',');
+            }
+            push_json_string(&mut json, &column.name);
+            json.push(b':');
+            push_json_string(&mut json, value);
         }
+        json.push(b'}');
+        let json = if self.named_twice {
+            Json::Object(map).to_string()
+        } else {
+            // Only UTF-8 was written; the lossy path is never taken, it only avoids an `unwrap`.
+            String::from_utf8(json).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+        };
         BuiltRecord {
-            json: Json::Object(map).to_string(),
+            json,
             line,
             offset,
             table: None,
         }
     }
+}
+
+/// Appends `text` as a JSON string, escaped by `serde_json` itself, as a map of strings prints.
+fn push_json_string(json: &mut Vec<u8>, text: &str) {
+    serde_json::to_writer(json, text).expect("writing into memory cannot fail");
 }
 
 fn datetime_values<'a>(columns: &'a [Column], fields: Fields<'a>) -> impl Iterator<Item = &'a str> {

@@ -555,8 +555,10 @@ fn the_csv_core_reader_agrees_with_the_hand_written_one() {
         b"  ",
         b"\xF0\x9F\x98",
     ];
-    let headers: [&[u8]; 5] = [
+    let headers: [&[u8]; 7] = [
         b"Host,Time [UTC],Note\r\n",
+        b"a,Time,a,,a\n",
+        b"\"q\"\"\\\x01\x7F\",\"\xC3\xA9 \xE2\x80\xA8\",TimeGenerated [Local Time]\n",
         b"\xEF\xBB\xBFHost,EventTime,Note\n",
         b"\xEF\xBB\xBF\xEF\xBB\xBFa,Timestamp [Local Time]\r\n",
         b"\n\"Host\",\"Time\",\"x,y\"\n",
@@ -595,6 +597,92 @@ fn the_csv_core_reader_agrees_with_the_hand_written_one() {
                 "{name} {max_bytes} {buffer} {max_row}: {:?}",
                 String::from_utf8_lossy(bytes)
             );
+        }
+    }
+}
+
+/// The dialect, case by case: what each tricky row reads as, at every buffer size.
+#[test]
+fn tricky_rows_read_as_the_portals_mean_them() {
+    // (file, [(line, offset, record JSON)], [(line, offset, issue)])
+    type Case = (
+        &'static [u8],
+        &'static [(u64, u64, &'static str)],
+        &'static [(u64, u64, &'static str)],
+    );
+    let cases: [Case; 14] = [
+        (
+            b"a,b\n\"x \"\"y\"\", z\",1\n",
+            &[(2, 4, r#"{"a":"x \"y\", z","b":"1"}"#)],
+            &[],
+        ),
+        // Text after a closing quote, and a stray quote, are kept literally.
+        (b"a,b\n\"x\"y,a\"b\"\n", &[(2, 4, r#"{"a":"xy","b":"a\"b\""}"#)], &[]),
+        // A CR ends a line only before LF; inside quotes a CRLF is text.
+        (
+            b"a,b\r\n\"1\r\n2\",x\ry\r\n3,\"z\"\r",
+            &[(2, 5, r#"{"a":"1\r\n2","b":"x\ry"}"#), (4, 17, r#"{"a":"3","b":"z"}"#)],
+            &[],
+        ),
+        // Blank lines, LF or CRLF, are skipped and still counted; an empty quoted field is empty.
+        (
+            b"\n\r\na,b\n\n1,\"\"\r\n\r\n\n2,3",
+            &[(5, 8, r#"{"a":"1"}"#), (8, 17, r#"{"a":"2","b":"3"}"#)],
+            &[],
+        ),
+        // One BOM is stripped; a second is text.
+        (
+            b"\xEF\xBB\xBF\xEF\xBB\xBFa,b\n1,2\n",
+            &[(2, 10, "{\"\u{feff}a\":\"1\",\"b\":\"2\"}")],
+            &[],
+        ),
+        // UTF-8 is checked on the row as written: a quote between two halves of `é` does not
+        // join them.
+        (
+            b"a,b\n\"\xC3\"\xA9,1\n\xC3\xA9,2\n",
+            &[(3, 11, r#"{"a":"é","b":"2"}"#)],
+            &[(2, 4, "invalid UTF-8 at byte 1 of the row (file offset 5)")],
+        ),
+        (
+            b"a,b\n1,2,3\n4\n",
+            &[(3, 10, r#"{"a":"4"}"#)],
+            &[(2, 4, "row has 3 fields, the header has 2")],
+        ),
+        (
+            b"a,b\n1,2\n\"3,\n4\n",
+            &[(2, 4, r#"{"a":"1","b":"2"}"#)],
+            &[(3, 8, "a quoted field is not closed by the end of the file")],
+        ),
+        (b"a,b\n,\n, \n", &[(3, 6, r#"{"b":" "}"#)], &[]),
+        (b"\"a\nb\",c\n1,2\n", &[(3, 8, "{\"a\\nb\":\"1\",\"c\":\"2\"}")], &[]),
+        (b"a,,b\n1,2,3\n", &[(2, 5, r#"{"a":"1","b":"3"}"#)], &[]),
+        (b"a\n1\n", &[(2, 2, r#"{"a":"1"}"#)], &[]),
+        (
+            b"a,b\n\"\"\"\",\"\"\"\"\"\"\n",
+            &[(2, 4, r#"{"a":"\"","b":"\"\""}"#)],
+            &[],
+        ),
+        (
+            b"a,b\n\"x\"\"\n",
+            &[],
+            &[(2, 4, "a quoted field is not closed by the end of the file")],
+        ),
+    ];
+    for (file, records, issues) in cases {
+        for buffer in [1, 2, 3, 8192] {
+            let read = read_with(file, CsvOptions::default(), 1 << 20, buffer);
+            let got: Vec<_> = read
+                .records
+                .iter()
+                .map(|r| (r.line, r.offset, r.json.as_str()))
+                .collect();
+            assert_eq!(got, records, "{:?} buffer {buffer}", String::from_utf8_lossy(file));
+            let got: Vec<_> = read
+                .issues
+                .iter()
+                .map(|i| (i.line, i.offset, i.message.as_str()))
+                .collect();
+            assert_eq!(got, issues, "{:?} buffer {buffer}", String::from_utf8_lossy(file));
         }
     }
 }
