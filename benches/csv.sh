@@ -168,9 +168,9 @@ run() {
     total=$(awk -F'\t' '{ s += $2 } END { print s }' <<<"$out_now")
     records=$(awk -F'\t' '{ s += $3 } END { print s }' <<<"$out_now")
     local mb=$(printf '%s\n' "${before[@]}" | median) mn=$(printf '%s\n' "${now[@]}" | median)
-    printf '%-34s %-7s %9.3f s %8.0f MB/s %11.0f records/s\n' "$name" before "$mb" \
+    printf '%-48s %-7s %9.3f s %8.0f MB/s %11.0f records/s\n' "$name" before "$mb" \
         "$(bc -l <<<"$total / $mb / 1000000")" "$(bc -l <<<"$records / $mb")"
-    printf '%-34s %-7s %9.3f s %8.0f MB/s %11.0f records/s   (before / now: %.2f)\n' "" now "$mn" \
+    printf '%-48s %-7s %9.3f s %8.0f MB/s %11.0f records/s   (before / now: %.2f)\n' "" now "$mn" \
         "$(bc -l <<<"$total / $mn / 1000000")" "$(bc -l <<<"$records / $mn")" "$(bc -l <<<"$mb / $mn")"
 }
 
