@@ -73,7 +73,7 @@ enum Order {
     Assumed(DateOrder),
 }
 
-/// What looking for the next row found; its bytes are in `Rows::raw`, its fields in `Rows::out`.
+/// What looking for the next row found; its bytes are in `Rows::raw`, its fields in `Rows::parsed`.
 enum Scan {
     Row,
     Eof,
