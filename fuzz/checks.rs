@@ -11,6 +11,7 @@ use std::path::Path;
 use loghunt::input::csv::{CsvOptions, CsvReader};
 use loghunt::input::fields::{self, FieldValue, Walk};
 use loghunt::input::{documents, jsonl, BuiltRecord, FileReader, Issue, Item, RawRecord, ReadOptions};
+use loghunt::time::locale::DateOrder;
 use serde_json::{Map, Value};
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -204,9 +205,9 @@ pub fn csv(data: &[u8]) {
         [a, b, file @ ..] => {
             let options = CsvOptions {
                 utc_offset_minutes: (*a != 0).then(|| (i32::from(*a) - 128) * 7),
-                day_first: match b % 3 {
-                    0 => Some(true),
-                    1 => Some(false),
+                date_order: match b % 3 {
+                    0 => Some(DateOrder::DayFirst),
+                    1 => Some(DateOrder::MonthFirst),
                     _ => None,
                 },
             };

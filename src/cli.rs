@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::time::locale::DateOrder;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "loghunt",
@@ -151,8 +153,8 @@ pub struct RunArgs {
 
     /// The UTC offset of local times in CSV exports (`[Local Time]` columns, Defender portal
     /// dates), e.g. `+02:00`, `-0500`, `UTC`. Without it they are read as UTC, with a warning.
-    #[arg(long, value_name = "OFFSET")]
-    pub tz: Option<String>,
+    #[arg(long, value_name = "OFFSET", value_parser = crate::time::locale::parse_utc_offset)]
+    pub tz: Option<i32>,
 
     /// CSV dates like `1/2/2025` are day first (2 January is `2/1/2025`).
     #[arg(long, conflicts_with = "month_first")]
@@ -216,6 +218,18 @@ pub struct RunArgs {
     /// operator.
     #[arg(long, value_name = "BYTES", value_parser = crate::generate::parse_size)]
     pub max_memory: Option<u64>,
+}
+
+impl RunArgs {
+    /// The day/month order `--day-first` or `--month-first` states (clap refuses both); `None`
+    /// leaves it to each file.
+    pub fn date_order(&self) -> Option<DateOrder> {
+        match (self.day_first, self.month_first) {
+            (true, _) => Some(DateOrder::DayFirst),
+            (_, true) => Some(DateOrder::MonthFirst),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, clap::Args)]

@@ -333,6 +333,34 @@ fn a_rule_that_cannot_compile_is_an_error_naming_rule_and_position() {
     assert!(stdout(&output).is_empty());
 }
 
+/// Flags are checked before any work: a bad `--tz` is refused by the command line, not found
+/// after the rules are loaded (here a rule that would fail to compile).
+#[test]
+fn a_bad_time_zone_is_refused_before_any_rule_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let rule = write_rule(
+        dir.path(),
+        "broken.kql",
+        "DnsEvents\n| make-series count() on TimeGenerated step 1h\n",
+    );
+    let output = loghunt(&[
+        "scan",
+        "--rules",
+        rule.to_str().unwrap(),
+        "--tz",
+        "+25:00",
+        "sample-logs",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let err = stderr(&output);
+    assert!(
+        err.contains("invalid value '+25:00' for '--tz <OFFSET>'")
+            && err.contains("--tz: `+25:00` is not a UTC offset (try +02:00, -0500 or UTC)"),
+        "{err}"
+    );
+    assert!(!err.contains("make-series"), "{err}");
+}
+
 #[test]
 fn a_document_without_a_query_is_an_error_naming_the_file() {
     let dir = tempfile::tempdir().unwrap();

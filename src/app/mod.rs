@@ -165,35 +165,6 @@ pub(crate) fn load_feed(path: &Path, stderr_style: Style) -> Result<Feed, Error>
     Ok(feed)
 }
 
-/// `+02:00`, `-0500`, `+2`, `UTC`, `Z` → minutes east of UTC.
-pub(crate) fn parse_utc_offset(text: &str) -> Result<i32, Error> {
-    let bad = || Error::Usage(format!("--tz: `{text}` is not a UTC offset (try +02:00, -0500 or UTC)"));
-    let trimmed = text.trim();
-    if trimmed.eq_ignore_ascii_case("utc") || trimmed.eq_ignore_ascii_case("z") {
-        return Ok(0);
-    }
-    let trimmed = trimmed
-        .strip_prefix("UTC")
-        .or_else(|| trimmed.strip_prefix("utc"))
-        .unwrap_or(trimmed);
-    let (sign, digits) = match trimmed.as_bytes().first() {
-        Some(b'+') => (1, &trimmed[1..]),
-        Some(b'-') => (-1, &trimmed[1..]),
-        _ => return Err(bad()),
-    };
-    let (hours, minutes) = match digits.split_once(':') {
-        Some((h, m)) => (h, m),
-        None if digits.len() == 4 => digits.split_at(2),
-        None => (digits, "0"),
-    };
-    let hours: i32 = hours.parse().map_err(|_| bad())?;
-    let minutes: i32 = minutes.parse().map_err(|_| bad())?;
-    if hours > 14 || minutes > 59 {
-        return Err(bad());
-    }
-    Ok(sign * (hours * 60 + minutes))
-}
-
 pub(crate) fn now_ticks(text: Option<&str>) -> Result<i64, Error> {
     match text {
         Some(text) => parse_datetime(text)

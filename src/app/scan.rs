@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use super::external::{pairs, ExternalFiles};
-use super::{color_choice, load_feed, load_plan_with, now_ticks, parse_utc_offset, Error, Outcome};
+use super::{color_choice, load_feed, load_plan_with, now_ticks, Error, Outcome};
 use crate::cli::{FormatArg, ProgressArg, QueryArgs, RunArgs, ScanArgs};
 use crate::input::csv::CsvOptions;
 use crate::input::ReadOptions;
@@ -205,12 +205,8 @@ fn run_scan(source: RuleSource, paths: Vec<PathBuf>, args: RunArgs) -> Result<Ou
         table,
         prefilter: !args.no_prefilter,
         csv: CsvOptions {
-            utc_offset_minutes: args.tz.as_deref().map(parse_utc_offset).transpose()?,
-            day_first: match (args.day_first, args.month_first) {
-                (true, _) => Some(true),
-                (_, true) => Some(false),
-                _ => None,
-            },
+            utc_offset_minutes: args.tz,
+            date_order: args.date_order(),
         },
         now,
         max_memory,

@@ -5,6 +5,7 @@ use std::io::{BufReader, Cursor};
 use serde_json::{json, Value as Json};
 
 use super::*;
+use crate::time::parse_datetime;
 
 const MDE: &str = "Microsoft_M365 Defender for Endpoint_ProcessEvent_IngestedLogs.csv";
 const M365: &str = "M365_ProcessEvents_InesgtedLogs.csv";
@@ -60,10 +61,11 @@ fn row(r: &BuiltRecord) -> serde_json::Map<String, Json> {
     }
 }
 
+/// The options of `--tz` and of `--day-first` (`Some(true)`) or `--month-first` (`Some(false)`).
 fn options(utc_offset_minutes: Option<i32>, day_first: Option<bool>) -> CsvOptions {
     CsvOptions {
         utc_offset_minutes,
-        day_first,
+        date_order: day_first.map(|d| if d { DateOrder::DayFirst } else { DateOrder::MonthFirst }),
     }
 }
 
@@ -299,17 +301,17 @@ fn datetime_formats_and_twelve_hour_edges() {
         ("TimeGenerated", "1699544793", None),
     ];
     for (header, value, expected) in cases {
-        let got = utc_ticks(&column(header), value, false, None).map(|(t, _)| format_datetime(t));
+        let got = utc_ticks(&column(header), value, DateOrder::MonthFirst, None).map(|(t, _)| format_datetime(t));
         assert_eq!(got.as_deref(), expected, "{header}: {value}");
     }
     // A value with its own zone ignores `--tz`; a local one without a zone takes it.
     let local = column("Timestamp [Local Time]");
     assert_eq!(
-        utc_ticks(&local, "2024-10-09T14:56:53Z", false, Some(60)).map(|t| t.0),
+        utc_ticks(&local, "2024-10-09T14:56:53Z", DateOrder::MonthFirst, Some(60)).map(|t| t.0),
         parse_datetime("2024-10-09T14:56:53Z")
     );
     assert_eq!(
-        utc_ticks(&local, "2024-10-09 14:56:53", false, Some(60)).map(|t| t.0),
+        utc_ticks(&local, "2024-10-09 14:56:53", DateOrder::MonthFirst, Some(60)).map(|t| t.0),
         parse_datetime("2024-10-09T13:56:53Z")
     );
     let names = [
@@ -485,4 +487,90 @@ fn read_errors_come_after_the_rows_before_them() {
     assert!(reader.warnings()[0].contains("`a` appears twice"));
     assert!(matches!(reader.next_records(1 << 20), Some(Err(e)) if e.to_string() == "disk gone"));
     assert!(reader.next_records(1 << 20).is_none());
+}
+
+/// The dialect, case by case: what each tricky row reads as, at every buffer size.
+#[test]
+fn tricky_rows_read_as_the_portals_mean_them() {
+    // (file, [(line, offset, record JSON)], [(line, offset, issue)])
+    type Case = (
+        &'static [u8],
+        &'static [(u64, u64, &'static str)],
+        &'static [(u64, u64, &'static str)],
+    );
+    let cases: [Case; 14] = [
+        (
+            b"a,b\n\"x \"\"y\"\", z\",1\n",
+            &[(2, 4, r#"{"a":"x \"y\", z","b":"1"}"#)],
+            &[],
+        ),
+        // Text after a closing quote, and a stray quote, are kept literally.
+        (b"a,b\n\"x\"y,a\"b\"\n", &[(2, 4, r#"{"a":"xy","b":"a\"b\""}"#)], &[]),
+        // A CR ends a line only before LF; inside quotes a CRLF is text.
+        (
+            b"a,b\r\n\"1\r\n2\",x\ry\r\n3,\"z\"\r",
+            &[(2, 5, r#"{"a":"1\r\n2","b":"x\ry"}"#), (4, 17, r#"{"a":"3","b":"z"}"#)],
+            &[],
+        ),
+        // Blank lines, LF or CRLF, are skipped and still counted; an empty quoted field is empty.
+        (
+            b"\n\r\na,b\n\n1,\"\"\r\n\r\n\n2,3",
+            &[(5, 8, r#"{"a":"1"}"#), (8, 17, r#"{"a":"2","b":"3"}"#)],
+            &[],
+        ),
+        // One BOM is stripped; a second is text.
+        (
+            b"\xEF\xBB\xBF\xEF\xBB\xBFa,b\n1,2\n",
+            &[(2, 10, "{\"\u{feff}a\":\"1\",\"b\":\"2\"}")],
+            &[],
+        ),
+        // UTF-8 is checked on the row as written: a quote between two halves of `é` does not
+        // join them.
+        (
+            b"a,b\n\"\xC3\"\xA9,1\n\xC3\xA9,2\n",
+            &[(3, 11, r#"{"a":"é","b":"2"}"#)],
+            &[(2, 4, "invalid UTF-8 at byte 1 of the row (file offset 5)")],
+        ),
+        (
+            b"a,b\n1,2,3\n4\n",
+            &[(3, 10, r#"{"a":"4"}"#)],
+            &[(2, 4, "row has 3 fields, the header has 2")],
+        ),
+        (
+            b"a,b\n1,2\n\"3,\n4\n",
+            &[(2, 4, r#"{"a":"1","b":"2"}"#)],
+            &[(3, 8, "a quoted field is not closed by the end of the file")],
+        ),
+        (b"a,b\n,\n, \n", &[(3, 6, r#"{"b":" "}"#)], &[]),
+        (b"\"a\nb\",c\n1,2\n", &[(3, 8, "{\"a\\nb\":\"1\",\"c\":\"2\"}")], &[]),
+        (b"a,,b\n1,2,3\n", &[(2, 5, r#"{"a":"1","b":"3"}"#)], &[]),
+        (b"a\n1\n", &[(2, 2, r#"{"a":"1"}"#)], &[]),
+        (
+            b"a,b\n\"\"\"\",\"\"\"\"\"\"\n",
+            &[(2, 4, r#"{"a":"\"","b":"\"\""}"#)],
+            &[],
+        ),
+        (
+            b"a,b\n\"x\"\"\n",
+            &[],
+            &[(2, 4, "a quoted field is not closed by the end of the file")],
+        ),
+    ];
+    for (file, records, issues) in cases {
+        for buffer in [1, 2, 3, 8192] {
+            let read = read_with(file, CsvOptions::default(), 1 << 20, buffer);
+            let got: Vec<_> = read
+                .records
+                .iter()
+                .map(|r| (r.line, r.offset, r.json.as_str()))
+                .collect();
+            assert_eq!(got, records, "{:?} buffer {buffer}", String::from_utf8_lossy(file));
+            let got: Vec<_> = read
+                .issues
+                .iter()
+                .map(|i| (i.line, i.offset, i.message.as_str()))
+                .collect();
+            assert_eq!(got, issues, "{:?} buffer {buffer}", String::from_utf8_lossy(file));
+        }
+    }
 }

@@ -1,6 +1,9 @@
 //! Kusto datetimes and timespans: parsing the ISO 8601 forms real exports carry into 100 ns ticks
-//! since the Unix epoch, and printing them back the way Kusto does. No time zones database, no
-//! locale formats (those belong to the CSV reader).
+//! since the Unix epoch, and printing them back the way Kusto does. No time zones database. The
+//! locale formats portals write into CSV exports, with their day/month order and UTC offsets, are
+//! in [`locale`].
+
+pub mod locale;
 
 /// 100 ns ticks in one second, Kusto's datetime resolution.
 pub const TICKS_PER_SECOND: i64 = 10_000_000;
@@ -258,6 +261,7 @@ fn parse_us_datetime(text: &str) -> Option<i64> {
     ticks_from_parts(i64::from(digits(year)?), month, day, h, m, s, f)
 }
 
+/// Month names by their first three letters: `Oct`, `October` and `Sept` all name a month.
 const MONTHS: [&str; 12] = [
     "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
 ];
