@@ -455,6 +455,7 @@ fn report_iocs(tallies: &tally::Tallies) -> Vec<ReportIoc> {
             kind: t.kind.clone(),
             value: t.value.clone(),
             hits: t.hits,
+            suppressed: t.suppressed,
             first: t.first,
             last: t.last,
             devices: t.devices.len() as u64,

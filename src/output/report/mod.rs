@@ -87,6 +87,8 @@ pub struct ReportIoc {
     pub kind: String,
     pub value: String,
     pub hits: u64,
+    /// Result rows of the IOC that an exclusion suppressed (not in `hits`).
+    pub suppressed: u64,
     /// First and last hit, in 100 ns ticks since the Unix epoch.
     pub first: Option<i64>,
     pub last: Option<i64>,
@@ -502,15 +504,23 @@ fn write_iocs(out: &mut impl Write, iocs: Option<&[ReportIoc]>) -> io::Result<()
         )?;
         return Ok(());
     };
-    let seen = iocs.iter().filter(|ioc| ioc.hits > 0).count();
+    let hit = iocs.iter().filter(|ioc| ioc.hits > 0).count();
+    // Seen only in rows an exclusion suppressed: neither a hit nor never seen.
+    let only_suppressed = iocs.iter().filter(|ioc| ioc.hits == 0 && ioc.suppressed > 0).count();
+    let never = iocs.len() - hit - only_suppressed;
+    let suppressed_note = if only_suppressed > 0 {
+        format!(", {} seen only in suppressed rows", thousands(only_suppressed as u64))
+    } else {
+        String::new()
+    };
     writeln!(
         out,
-        "<p>{} {}: <strong>{} hit</strong>, <strong>{} never seen</strong>. Sort by hits to list the \
-         ones never seen.</p>",
+        "<p>{} {}: <strong>{} hit</strong>, <strong>{} never seen</strong>{suppressed_note}. Sort by \
+         hits to list the ones never seen.</p>",
         thousands(iocs.len() as u64),
         plural(iocs.len() as u64, "IOC", "IOCs"),
-        thousands(seen as u64),
-        thousands((iocs.len() - seen) as u64)
+        thousands(hit as u64),
+        thousands(never as u64)
     )?;
     if !iocs.is_empty() {
         out.write_all(b"<div class=\"datatable\" data-source=\"iocs-data\"></div>\n")?;
@@ -520,6 +530,7 @@ fn write_iocs(out: &mut impl Write, iocs: Option<&[ReportIoc]>) -> io::Result<()
             ("kind", "string"),
             ("value", "string"),
             ("hits", "long"),
+            ("suppressed", "long"),
             ("first hit", "datetime"),
             ("last hit", "datetime"),
             ("devices", "long"),
@@ -531,6 +542,7 @@ fn write_iocs(out: &mut impl Write, iocs: Option<&[ReportIoc]>) -> io::Result<()
                 Some(ioc.kind.clone()),
                 Some(ioc.value.clone()),
                 Some(ioc.hits.to_string()),
+                Some(ioc.suppressed.to_string()),
                 ioc.first.map(format_datetime),
                 ioc.last.map(format_datetime),
                 Some(ioc.devices.to_string()),

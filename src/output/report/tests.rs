@@ -138,6 +138,7 @@ fn hostile_text_stays_text() {
         kind: "domain".to_string(),
         value: HOSTILE.to_string(),
         hits: 1,
+        suppressed: 0,
         first: Some(t("2026-06-20T10:00:00Z")),
         last: Some(t("2026-06-20T10:00:00Z")),
         devices: 1,
@@ -252,20 +253,23 @@ fn tallies_and_exclusions_when_given_and_a_hint_when_not() {
     assert!(html.contains("no <code>--exclude</code> file was given"));
     assert!(!html.contains("id=\"iocs-data\""));
 
-    let ioc = |value: &str, hits, first: Option<&str>, devices| ReportIoc {
+    let ioc = |value: &str, hits, suppressed, first: Option<&str>, devices| ReportIoc {
         rule: "000_rule".to_string(),
         family: Some("Nanocore RAT".to_string()),
         kind: "sha256".to_string(),
         value: value.to_string(),
         hits,
+        suppressed,
         first: first.map(t),
         last: first.map(|_| t("2026-06-20T12:00:00.5Z")),
         devices,
     };
     let iocs = [
-        ioc("aa", 3, Some("2026-06-20T10:00:00Z"), 2),
-        ioc("bb", 0, None, 0),
-        ioc("cc", 1, Some("2026-06-20T11:00:00Z"), 1),
+        ioc("aa", 3, 0, Some("2026-06-20T10:00:00Z"), 2),
+        ioc("bb", 0, 0, None, 0),
+        ioc("cc", 1, 0, Some("2026-06-20T11:00:00Z"), 1),
+        // Found only in rows an exclusion removed: neither hit nor never seen.
+        ioc("dd", 0, 2, None, 0),
     ];
     let exclusions = [
         ReportExclusion {
@@ -280,7 +284,9 @@ fn tallies_and_exclusions_when_given_and_a_hint_when_not() {
         },
     ];
     let html = render(&[], &[], &[], Some(&iocs), Some(&exclusions));
-    assert!(html.contains("3 IOCs: <strong>2 hit</strong>, <strong>1 never seen</strong>"));
+    assert!(
+        html.contains("4 IOCs: <strong>2 hit</strong>, <strong>1 never seen</strong>, 1 seen only in suppressed rows.")
+    );
     let rows = data(&html, "iocs-data")["rows"].clone();
     assert_eq!(
         rows[0],
@@ -290,12 +296,14 @@ fn tallies_and_exclusions_when_given_and_a_hint_when_not() {
             "sha256",
             "aa",
             "3",
+            "0",
             "2026-06-20T10:00:00Z",
             "2026-06-20T12:00:00.5000000Z",
             "2"
         ])
     );
-    assert_eq!(rows[1][5], serde_json::Value::Null);
+    assert_eq!(rows[1][6], serde_json::Value::Null);
+    assert_eq!(rows[3][5], "2");
     assert!(html.contains("2 exclusions suppressed 7 hits; 1 suppressed nothing"));
     assert_eq!(html.matches("<tr class=\"stale\">").count(), 1);
 }
