@@ -259,6 +259,66 @@ fn tables_told_by_columns_alone_agree_with_the_parser() {
     assert!(summary.contains("  000_4a715f3ed2ee4353: 16"), "{summary}");
 }
 
+/// The summary on stderr, whole, against a golden file: what a responder reads first. Over the
+/// samples plus a file with a malformed line and a truncated array, with an exclusion that
+/// suppresses a row and one that suppresses nothing. Only the elapsed time, the speed and the
+/// temporary directory are normalised.
+#[test]
+fn the_summary_is_golden() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("DnsEvents-bad.jsonl");
+    std::fs::write(
+        &bad,
+        format!(
+            "{}\n{{\"Name\": broken\n{}\n",
+            dns("a.example", 1),
+            dns("www.shbet.id", 2)
+        ),
+    )
+    .unwrap();
+    let cut = dir.path().join("DnsEvents-cut.json");
+    std::fs::write(
+        &cut,
+        format!("[{},\n{}", dns("b.example", 3), &dns("c.example", 4)[..20]),
+    )
+    .unwrap();
+    let allow = dir.path().join("allow.txt");
+    std::fs::write(
+        &allow,
+        "# a test file server\n000_4a715f3ed2ee4353: DeviceName == \"srv-file-01.contoso.local\"\n\
+         *: DeviceName == \"never.contoso.local\"\n",
+    )
+    .unwrap();
+    let tmp = dir.path().to_str().unwrap();
+    let output = loghunt(&[
+        "scan",
+        "--rules",
+        "rules",
+        "--now",
+        NOW,
+        "--format",
+        "jsonl",
+        "--exclude",
+        allow.to_str().unwrap(),
+        "sample-logs",
+        bad.to_str().unwrap(),
+        cut.to_str().unwrap(),
+    ]);
+    let summary = stderr(&output).replace(tmp, "<tmp>");
+    let timing = summary.find(" in ").zip(summary.find(" MB/s)"));
+    let summary = match timing {
+        Some((start, end)) if start < end => {
+            format!(
+                "{} in <elapsed> (<speed>){}",
+                &summary[..start],
+                &summary[end + " MB/s)".len()..]
+            )
+        }
+        _ => panic!("no elapsed time in the summary's first line:\n{summary}"),
+    };
+    assert_golden("sample.summary.txt", &summary);
+}
+
 #[test]
 fn exit_codes() {
     // Nothing found: 0.
