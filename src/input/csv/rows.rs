@@ -87,7 +87,7 @@ struct Parsed {
     parser: csv_core::Reader,
     out: Vec<u8>,
     out_len: usize,
-    pub(super) ends: Vec<usize>,
+    ends: Vec<usize>,
     ends_len: usize,
 }
 
