@@ -298,6 +298,11 @@ pub struct ExplainArgs {
     #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
     pub format: ExplainFormat,
 
+    /// Also print each rule's KQL query as it will run: a feed's generated queries, a
+    /// document's query as written (text: before the plan; json: a `queries` list).
+    #[arg(long)]
+    pub queries: bool,
+
     /// Colour the warnings on stderr: `auto`, `always` or `never`.
     #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorArg::Auto)]
     pub color: ColorArg,

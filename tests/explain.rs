@@ -318,3 +318,48 @@ fn bad_arguments_are_refused() {
     assert_eq!(missing.status.code(), Some(2));
     assert!(stderr(&missing).contains("no/such/rules"), "{}", stderr(&missing));
 }
+
+/// `--queries` prints the KQL each rule runs: a feed's generated queries, each IOC in it, and a
+/// document's query exactly as written.
+#[test]
+fn queries_are_printed_as_they_will_run() {
+    let output = loghunt(&[
+        "explain",
+        "--queries",
+        "--iocs",
+        "tests/fixtures/feeds/threatfox.csv",
+        "rules/000_4a715f3ed2ee4353.txt",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    let feed = load_feed(&repo().join("tests/fixtures/feeds/threatfox.csv")).unwrap();
+    let hashes = feed.indicators.iter().filter(|i| i.kind.hash_length().is_some());
+    for hash in hashes {
+        assert!(
+            text.contains(&format!("\"{}\"", hash.value)),
+            "{} missing:\n{text}",
+            hash.value
+        );
+    }
+    assert!(text.contains("query of rule threatfox.dns (tests/fixtures/feeds/threatfox.csv):\n    DnsEvents\n"));
+    let document = std::fs::read_to_string(repo().join("rules/000_4a715f3ed2ee4353.txt")).unwrap();
+    assert!(text.contains("    | where SHA256 in (malicious_hashes) or SHA1 in (malicious_hashes)"));
+    assert!(document.contains("| where SHA256 in (malicious_hashes) or SHA1 in (malicious_hashes)"));
+    // The plan follows the queries; without the flag there are none.
+    assert!(text.find("query of rule").unwrap() < text.find("\nrule ").unwrap());
+    let plain = stdout(&loghunt(&["explain", "rules/"]));
+    assert!(!plain.contains("query of rule"));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&loghunt(&[
+        "explain",
+        "--queries",
+        "--format",
+        "json",
+        "rules/",
+    ])))
+    .unwrap();
+    assert_eq!(json["queries"].as_array().map(Vec::len), Some(2));
+    assert!(json["queries"][0]["query"]
+        .as_str()
+        .unwrap()
+        .contains("DeviceFileEvents"));
+}

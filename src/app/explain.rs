@@ -2,11 +2,13 @@
 //! the plan described on stdout ([`crate::plan::explain`]) instead of run.
 
 use std::io::{self, Write};
+use std::path::PathBuf;
 
 use super::scan::load_feeds;
 use super::{color_choice, load_plan_with, now_ticks, Error, Outcome};
 use crate::cli::{ExplainArgs, ExplainFormat};
 use crate::plan::{self, explain};
+use crate::rules::Rule;
 
 pub(super) fn explain_command(args: ExplainArgs) -> Result<Outcome, Error> {
     let now = now_ticks(args.now.as_deref())?;
@@ -14,13 +16,35 @@ pub(super) fn explain_command(args: ExplainArgs) -> Result<Outcome, Error> {
     // The feeds' warnings are printed on stderr as they load; no report collects them here.
     let (feed_rules, _) = load_feeds(&args.iocs, stderr_style, &mut Vec::new())?;
     let environment = plan::Environment::default();
-    let (_, plan, _) = load_plan_with(&args.rules, feed_rules, now, &environment, drop, stderr_style)?;
+    // The query texts are kept only when asked for: a million-IOC rule's text is large.
+    let keep = |rule: Rule| args.queries.then(|| (rule.id, rule.source, rule.query));
+    let (queries, plan, _) = load_plan_with(&args.rules, feed_rules, now, &environment, keep, stderr_style)?;
+    let queries: Vec<(String, PathBuf, String)> = queries.into_iter().flatten().collect();
     let explanation = explain::explain(&plan);
     let mut stdout = io::stdout().lock();
     match args.format {
-        ExplainFormat::Text => explanation.write_text(&mut stdout)?,
+        ExplainFormat::Text => {
+            for (id, source, query) in &queries {
+                writeln!(stdout, "query of rule {id} ({}):", source.display())?;
+                for line in query.trim_end().lines() {
+                    writeln!(stdout, "    {line}")?;
+                }
+                writeln!(stdout)?;
+            }
+            explanation.write_text(&mut stdout)?
+        }
         ExplainFormat::Json => {
-            let text = serde_json::to_string_pretty(&explanation.to_json()).map_err(io::Error::other)?;
+            let mut json = explanation.to_json();
+            if args.queries {
+                let list = queries
+                    .iter()
+                    .map(|(id, source, query)| {
+                        serde_json::json!({"rule": id, "source": source.display().to_string(), "query": query})
+                    })
+                    .collect();
+                json["queries"] = serde_json::Value::Array(list);
+            }
+            let text = serde_json::to_string_pretty(&json).map_err(io::Error::other)?;
             writeln!(stdout, "{text}")?;
         }
     }
