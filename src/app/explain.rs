@@ -17,7 +17,7 @@ pub(super) fn explain_command(args: ExplainArgs) -> Result<Outcome, Error> {
     let (feed_rules, _) = load_feeds(&args.iocs, stderr_style, &mut Vec::new())?;
     let environment = plan::Environment::default();
     // The query texts are kept only when asked for: a million-IOC rule's text is large.
-    let keep = |rule: Rule| args.queries.then(|| (rule.id, rule.source, rule.query));
+    let keep = |rule: Rule| args.queries.then_some((rule.id, rule.source, rule.query));
     let (queries, plan, _) = load_plan_with(&args.rules, feed_rules, now, &environment, keep, stderr_style)?;
     let queries: Vec<(String, PathBuf, String)> = queries.into_iter().flatten().collect();
     let explanation = explain::explain(&plan);
