@@ -87,6 +87,32 @@ struct Planner<'r> {
     narrowing: bool,
 }
 
+impl<'r> Planner<'r> {
+    /// A planner with nothing compiled yet; `names` as [`Planner::names`].
+    fn new(
+        rule: &'r Rule,
+        environment: &'r Environment,
+        now: i64,
+        names: Option<std::collections::HashSet<String>>,
+    ) -> Planner<'r> {
+        Planner {
+            rule,
+            environment,
+            now,
+            pipelines: Vec::new(),
+            subqueries: Vec::new(),
+            shared: Vec::new(),
+            externals: Vec::new(),
+            ignored: Vec::new(),
+            warnings: Vec::new(),
+            inlining: 0,
+            unserialized: false,
+            names,
+            narrowing: false,
+        }
+    }
+}
+
 /// Compiles a query that the seed-shape compiler does not take: its pipelines (local indices
 /// from 0), the program over their rows, and warnings.
 pub fn plan_query(
@@ -95,21 +121,7 @@ pub fn plan_query(
     now: i64,
     environment: &Environment,
 ) -> Result<(Vec<Pipeline>, Program, Vec<Warning>), CompileError> {
-    let mut planner = Planner {
-        rule,
-        environment,
-        now,
-        pipelines: Vec::new(),
-        subqueries: Vec::new(),
-        shared: Vec::new(),
-        externals: Vec::new(),
-        ignored: Vec::new(),
-        warnings: Vec::new(),
-        inlining: 0,
-        unserialized: false,
-        names: mentioned_names(query),
-        narrowing: false,
-    };
+    let mut planner = Planner::new(rule, environment, now, mentioned_names(query));
     let mut scope = Scope::default();
     for statement in &query.lets {
         planner.bind(&mut scope, &statement.name, &statement.value)?;
@@ -141,21 +153,7 @@ pub fn plan_scalar(
     now: i64,
 ) -> Result<(Scalar, Option<ColumnType>), CompileError> {
     let environment = Environment::default();
-    let mut planner = Planner {
-        rule,
-        environment: &environment,
-        now,
-        pipelines: Vec::new(),
-        subqueries: Vec::new(),
-        shared: Vec::new(),
-        externals: Vec::new(),
-        ignored: Vec::new(),
-        warnings: Vec::new(),
-        inlining: 0,
-        unserialized: false,
-        names: None,
-        narrowing: false,
-    };
+    let mut planner = Planner::new(rule, &environment, now, None);
     let compiled = planner.scalar(expr, columns, &Scope::default())?;
     if !planner.pipelines.is_empty() || !planner.subqueries.is_empty() || !planner.externals.is_empty() {
         return Err(planner.error(
