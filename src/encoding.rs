@@ -1,6 +1,8 @@
-//! Text encoding facts every reader shares: the UTF-8 byte order mark that Windows tools put
-//! before exports, rule documents, feeds and watchlists. It is an encoding artefact, never text:
-//! left in, it would hide a first-line heading, a CSV header's first name or a JSON document.
+//! Text encodings shared across the pipeline: the UTF-8 byte order mark that Windows tools put
+//! before exports, rule documents, feeds and watchlists (an encoding artefact, never text: left
+//! in, it would hide a first-line heading, a CSV header's first name or a JSON document), and the
+//! text forms of bytes that both the threat-intel tables (`rules`) and KQL functions (`plan`)
+//! write: base64 and UUIDs.
 
 /// The UTF-8 byte order mark.
 pub const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -24,6 +26,43 @@ pub fn strip_bom(text: &str) -> &str {
     text.strip_prefix('\u{feff}').unwrap_or(text)
 }
 
+/// The standard base64 alphabet (RFC 4648).
+pub const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// Standard base64 with padding.
+pub fn base64(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = (u32::from(chunk[0]) << 16)
+            | (u32::from(chunk.get(1).copied().unwrap_or(0)) << 8)
+            | u32::from(chunk.get(2).copied().unwrap_or(0));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(BASE64[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// 16 bytes as a UUID of `version` (4: random, 8: custom), with the RFC 9562 variant bits set:
+/// `xxxxxxxx-xxxx-Vxxx-yxxx-xxxxxxxxxxxx`, lower-case.
+pub fn uuid(mut bytes: [u8; 16], version: u8) -> String {
+    bytes[6] = (bytes[6] & 0x0f) | (version << 4);
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -35,5 +74,15 @@ mod tests {
         assert_eq!(strip_bom("a\u{feff}"), "a\u{feff}");
         assert_eq!(strip_bom_bytes(b"\xEF\xBB\xBF{}"), b"{}");
         assert_eq!((bom_len(b"\xEF\xBB"), bom_len(b"")), (0, 0));
+    }
+
+    #[test]
+    fn base64_and_uuids_as_the_rfcs_write_them() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"foob"), "Zm9vYg==");
+        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+        assert_eq!(uuid([0xff; 16], 4), "ffffffff-ffff-4fff-bfff-ffffffffffff");
+        assert_eq!(uuid([0; 16], 8), "00000000-0000-8000-8000-000000000000");
     }
 }

@@ -274,6 +274,19 @@ fn write_aligned(out: &mut impl Write, cells: &[&str], widths: &[usize]) -> io::
     writeln!(out, "{}", line.trim_end())
 }
 
+/// `1234567` → `1,234,567`: counts as people read them (the progress bar, the report).
+pub(crate) fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (at, digit) in digits.chars().enumerate() {
+        if at > 0 && (digits.len() - at) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,6 +4,7 @@
 //! ([`crate::scan::progress`]), so the scan workers never wait on it, and it is cleared before
 //! the results and the summary are printed.
 
+use super::thousands;
 use std::io::{self, IsTerminal, Write};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::Arc;
@@ -131,8 +132,8 @@ fn update(bar: &ProgressBar, snapshot: &Snapshot) {
 fn counts(snapshot: &Snapshot) -> String {
     format!(
         "{}/{} files · {} records · {} hits",
-        grouped(snapshot.files_done),
-        grouped(snapshot.files_total),
+        thousands(snapshot.files_done),
+        thousands(snapshot.files_total),
         count(snapshot.records),
         count(snapshot.matched)
     )
@@ -163,23 +164,10 @@ fn bytes_done(done: u64, total: u64) -> String {
 /// A count that stays short: digits grouped below a hundred million, then `123.46M`, `4.20B`.
 fn count(n: u64) -> String {
     match n {
-        0..100_000_000 => grouped(n),
+        0..100_000_000 => thousands(n),
         100_000_000..1_000_000_000 => format!("{:.2}M", n as f64 / 1e6),
         _ => format!("{:.2}B", n as f64 / 1e9),
     }
-}
-
-/// `1234567` → `1,234,567`.
-fn grouped(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
 }
 
 /// Stderr when it is not a terminal (or one that calls itself dumb), for `--progress always`:
@@ -288,7 +276,7 @@ mod tests {
         };
         assert_eq!(counts(&snapshot), "3/1,200 files · 1,234,567 records · 42 hits");
         for (n, text) in [(0, "0"), (999, "999"), (1000, "1,000"), (100_000, "100,000")] {
-            assert_eq!(grouped(n), text);
+            assert_eq!(thousands(n), text);
         }
         let cases = [
             (99_999_999, "99,999,999"),

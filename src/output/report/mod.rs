@@ -12,6 +12,7 @@
 
 mod timeline;
 
+use super::thousands;
 use std::borrow::Cow;
 use std::fmt;
 use std::fs::File;
@@ -863,19 +864,6 @@ fn rule_colour(index: usize) -> String {
         Some(colour) => colour.to_string(),
         None => format!("hsl({:.0},60%,45%)", (index as f64 * 137.508) % 360.0),
     }
-}
-
-/// `12,345,678`.
-fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut text = String::with_capacity(digits.len() + digits.len() / 3);
-    for (at, digit) in digits.chars().enumerate() {
-        if at > 0 && (digits.len() - at) % 3 == 0 {
-            text.push(',');
-        }
-        text.push(digit);
-    }
-    text
 }
 
 fn plural<'a>(n: u64, one: &'a str, many: &'a str) -> &'a str {

@@ -2,6 +2,7 @@
 //! `parse_command_line` (Windows `CommandLineToArgvW` rules), `parse_csv`, `extract_json`,
 //! and URL / base64 encoding and decoding (written here; no crates for these).
 
+use crate::encoding::BASE64;
 use serde_json::{Map, Value as Json};
 
 use super::dynamic::{parse_path as parse_json_path, select};
@@ -352,25 +353,6 @@ fn url_decode(args: &[Value], _: &Context) -> Value {
     percent_decode(&text(args, 0)).map_or_else(empty, string)
 }
 
-const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-fn base64_encode(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let n = (u32::from(chunk[0]) << 16)
-            | (u32::from(chunk.get(1).copied().unwrap_or(0)) << 8)
-            | u32::from(chunk.get(2).copied().unwrap_or(0));
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(BASE64[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
 /// Standard base64 with or without padding; `None` for anything else.
 fn base64_decode(text: &str) -> Option<Vec<u8>> {
     let text = text.trim();
@@ -394,7 +376,7 @@ fn base64_decode(text: &str) -> Option<Vec<u8>> {
 }
 
 fn base64_encode_tostring(args: &[Value], _: &Context) -> Value {
-    string(base64_encode(text(args, 0).as_bytes()))
+    string(crate::encoding::base64(text(args, 0).as_bytes()))
 }
 
 fn base64_decode_tostring(args: &[Value], _: &Context) -> Value {

@@ -266,7 +266,10 @@ impl Row<'_> {
 
         let mut row = Map::new();
         row.insert("TimeGenerated".into(), json!(self.now));
-        row.insert("Id".into(), json!(format!("{}---{stix_id}", base64(i.feed.as_bytes()))));
+        row.insert(
+            "Id".into(),
+            json!(format!("{}---{stix_id}", crate::encoding::base64(i.feed.as_bytes()))),
+        );
         row.insert("SourceSystem".into(), json!(&*i.feed));
         row.insert("Source".into(), json!(&*i.feed));
         row.insert("ObservableKey".into(), json!(key));
@@ -381,38 +384,7 @@ fn derived_uuid(indicator: &FeedIndicator) -> String {
     let digest = hasher.finalize();
     let mut bytes = [0u8; 16];
     bytes.copy_from_slice(&digest[..16]);
-    bytes[6] = (bytes[6] & 0x0f) | 0x80;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..]
-    )
-}
-
-/// Standard base64 with padding: Sentinel writes the source of an indicator this way at the
-/// start of its `Id`. (The engine's `base64_encode_tostring` has its own: rules come before the
-/// plan in the pipeline.)
-fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let n = (u32::from(chunk[0]) << 16)
-            | (u32::from(chunk.get(1).copied().unwrap_or(0)) << 8)
-            | u32::from(chunk.get(2).copied().unwrap_or(0));
-        for i in 0..4 {
-            out.push(if i <= chunk.len() {
-                ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char
-            } else {
-                '='
-            });
-        }
-    }
-    out
+    crate::encoding::uuid(bytes, 8)
 }
 
 #[cfg(test)]

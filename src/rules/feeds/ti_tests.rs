@@ -252,7 +252,7 @@ fn base64_and_pattern_quoting() {
         ("Kusto", "S3VzdG8="),
         ("abc", "YWJj"),
     ] {
-        assert_eq!(base64(bytes.as_bytes()), expected, "{bytes}");
+        assert_eq!(crate::encoding::base64(bytes.as_bytes()), expected, "{bytes}");
     }
     for (value, expected) in [("a", "'a'"), ("it's", r"'it\'s'"), (r"C:\x", r"'C:\\x'")] {
         assert_eq!(quoted(value), expected, "{value}");
