@@ -92,45 +92,82 @@ pub(super) fn load_feeds(
     Ok((rules, lookups))
 }
 
+/// What the flags of a run say, checked before any rule is loaded or log read.
+struct Settings {
+    now: i64,
+    table: Option<&'static schema::Table>,
+    threads: usize,
+    format: Format,
+    externals: ExternalFiles,
+    environment: plan::Environment,
+    exclusions: Exclusions,
+    max_memory: usize,
+}
+
+impl Settings {
+    fn from_args(args: &RunArgs) -> Result<Settings, Error> {
+        let now = now_ticks(args.now.as_deref())?;
+        let table = match &args.table {
+            None => None,
+            Some(name) => Some(schema::table(name).ok_or_else(|| {
+                let known: Vec<&str> = schema::tables().iter().map(|t| t.name.as_str()).collect();
+                Error::Usage(format!("--table: unknown table `{name}` (known: {})", known.join(", ")))
+            })?),
+        };
+        let threads = match args.threads {
+            Some(0) => return Err(Error::Usage("--threads must be at least 1".into())),
+            Some(n) => n,
+            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        };
+        if args.chunk_size == 0 {
+            return Err(Error::Usage("--chunk-size must be at least 1".into()));
+        }
+        let format = match args.format {
+            FormatArg::Table => Format::Table,
+            FormatArg::Jsonl => Format::Jsonl,
+            FormatArg::Csv => Format::Csv,
+        };
+        let externals = ExternalFiles {
+            urls: pairs("--external", &args.external)?,
+            dir: args.external_dir.clone(),
+            watchlists: pairs("--watchlist", &args.watchlist)?,
+        };
+        let environment = externals.environment()?;
+        let exclusions = load_exclusions(&args.exclude)?;
+        if args.show_excluded && args.format != FormatArg::Jsonl {
+            return Err(Error::Usage("--show-excluded needs --format jsonl".into()));
+        }
+        let max_memory = match args.max_memory {
+            Some(bytes) => usize::try_from(bytes).unwrap_or(usize::MAX),
+            None => default_max_memory(),
+        };
+        Ok(Settings {
+            now,
+            table,
+            threads,
+            format,
+            externals,
+            environment,
+            exclusions,
+            max_memory,
+        })
+    }
+}
+
 fn run_scan(source: RuleSource, paths: Vec<PathBuf>, args: RunArgs) -> Result<Outcome, Error> {
     let started = Instant::now();
     let color = color_choice(args.color);
     let stderr_style = color.for_stream(&io::stderr());
-    let now = now_ticks(args.now.as_deref())?;
-    let table = match &args.table {
-        None => None,
-        Some(name) => Some(schema::table(name).ok_or_else(|| {
-            let known: Vec<&str> = schema::tables().iter().map(|t| t.name.as_str()).collect();
-            Error::Usage(format!("--table: unknown table `{name}` (known: {})", known.join(", ")))
-        })?),
-    };
-    let threads = match args.threads {
-        Some(0) => return Err(Error::Usage("--threads must be at least 1".into())),
-        Some(n) => n,
-        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-    };
-    if args.chunk_size == 0 {
-        return Err(Error::Usage("--chunk-size must be at least 1".into()));
-    }
-    let format = match args.format {
-        FormatArg::Table => Format::Table,
-        FormatArg::Jsonl => Format::Jsonl,
-        FormatArg::Csv => Format::Csv,
-    };
-    let externals = ExternalFiles {
-        urls: pairs("--external", &args.external)?,
-        dir: args.external_dir.clone(),
-        watchlists: pairs("--watchlist", &args.watchlist)?,
-    };
-    let environment = externals.environment()?;
-    let exclusions = load_exclusions(&args.exclude)?;
-    if args.show_excluded && args.format != FormatArg::Jsonl {
-        return Err(Error::Usage("--show-excluded needs --format jsonl".into()));
-    }
-    let max_memory = match args.max_memory {
-        Some(bytes) => usize::try_from(bytes).unwrap_or(usize::MAX),
-        None => default_max_memory(),
-    };
+    let Settings {
+        now,
+        table,
+        threads,
+        format,
+        externals,
+        environment,
+        exclusions,
+        max_memory,
+    } = Settings::from_args(&args)?;
     // `--threads` bounds rule loading too, not only the scan.
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
