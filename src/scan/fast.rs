@@ -1,4 +1,4 @@
-//! The fast path: a record's few tested fields read from its raw bytes ([`fields::walk`]), the
+//! The fast path: a record's few tested fields read from its raw bytes ([`FieldWalker`]), the
 //! prefilter's column tests run on them, and the record skipped, without being parsed, when no
 //! pipeline can match it. A skipped record is accounted for exactly as the parsed path would
 //! account for it (its table, its validity); anything the walk is unsure of goes to the parser.
@@ -8,7 +8,7 @@ use std::ops::Range;
 use super::unit::{count_table, fingerprint, UnitScan};
 use super::UNKNOWN_TABLE;
 use crate::input::documents;
-use crate::input::fields::{self, FieldValue, Walk};
+use crate::input::fields::{FieldValue, FieldWalker, Walk};
 use crate::input::table::{self, TableOf};
 use crate::input::{RawRecord, Unit};
 use crate::plan::prefilter::{ColumnTests, Matcher, Prefilter};
@@ -120,6 +120,7 @@ impl RawCheck<'_> {
         const ON_STACK: usize = 8;
         let keys = self.keys.len();
         let mut scratch = Scratch::default();
+        let walker = FieldWalker::new(&self.keys);
         // Without `--table` or a table in the path, a record without `Type` can only be placed
         // by its columns: the walk lists its keys for that.
         let by_columns = scan.context.chosen.is_none() && scan.context.path_table.is_none();
@@ -136,9 +137,9 @@ impl RawCheck<'_> {
             let (values, row_values) = buffer.split_at_mut(keys);
             scratch.key_ranges.clear();
             let walked = if by_columns && raw.table.is_none() {
-                fields::walk_keys(raw.bytes, &self.keys, values, &mut scratch.key_ranges)
+                walker.walk_keys(raw.bytes, values, &mut scratch.key_ranges)
             } else {
-                fields::walk(raw.bytes, &self.keys, values)
+                walker.walk(raw.bytes, values)
             };
             if walked != Walk::Valid {
                 return scan.scan_record(raw, None);
@@ -150,7 +151,7 @@ impl RawCheck<'_> {
             scratch.key_ranges.clear();
             // A Defender envelope (storage-account export): its row is the `properties` object,
             // walked in turn with the same keys.
-            if fields::walk(row, &self.keys, row_values) != Walk::Valid {
+            if walker.walk(row, row_values) != Walk::Valid {
                 return scan.scan_record(raw, None);
             }
             let named = raw.table.or(Some(table));
