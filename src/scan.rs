@@ -206,7 +206,9 @@ pub fn scan(plan: &Plan, files: &[LogFile], options: &ScanOptions) -> (Vec<Vec<H
             held += result.hits.iter().map(|(_, hit)| hit_bytes(hit)).sum::<usize>();
             merge(&mut stats, &mut hits, result);
         }
-        reader.spares.extend(batch.into_iter().map(|unit| unit.data));
+        reader
+            .spares
+            .extend(batch.into_iter().filter_map(|unit| unit.data.into_buffer()));
         batch = next;
         // Stop before the machine does: what the queries hold is bounded by --max-memory.
         let grouped: usize = groups.iter().map(Groups::memory).sum();

@@ -155,8 +155,38 @@ pub struct Unit {
     pub offset: u64,
     /// 1-based line number of `data[0]`.
     pub line: u64,
-    pub data: Vec<u8>,
+    pub data: UnitData,
     pub framing: Framing,
+}
+
+/// A unit's bytes: read into a buffer, or a window of a plain file mapped into memory
+/// ([`jsonl::MappedLinesReader`]) of which the first so many bytes are the unit's, unmapped
+/// when the unit is dropped.
+#[derive(Debug)]
+pub enum UnitData {
+    Read(Vec<u8>),
+    Mapped(memmap2::Mmap, usize),
+}
+
+impl UnitData {
+    /// The buffer, to be filled again, if the bytes were read into one.
+    pub fn into_buffer(self) -> Option<Vec<u8>> {
+        match self {
+            UnitData::Read(buffer) => Some(buffer),
+            UnitData::Mapped(..) => None,
+        }
+    }
+}
+
+impl std::ops::Deref for UnitData {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            UnitData::Read(buffer) => buffer,
+            UnitData::Mapped(map, len) => &map[..*len],
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -212,7 +242,7 @@ impl Unit {
             file,
             offset,
             line,
-            data,
+            data: UnitData::Read(data),
             framing: Framing::Ranges(framed),
         })
     }
@@ -258,6 +288,7 @@ pub enum Item {
 /// Reads one file as a sequence of [`Item`]s, choosing the format from its first bytes.
 pub enum FileReader {
     Lines(jsonl::LinesReader),
+    Mapped(jsonl::MappedLinesReader),
     Array(json_array::ArrayReader),
     Built(built::BuiltReader),
     Csv(built::CsvFileReader),
@@ -280,6 +311,9 @@ impl FileReader {
     /// reader from its first bytes: JSON lines, a JSON array of rows, a whole JSON document
     /// (an API response, an Event Hub message, ADX frames), or a CSV export.
     pub fn open(file: usize, path: &Path, options: &ReadOptions) -> io::Result<FileReader> {
+        if let Some(mapped) = jsonl::MappedLinesReader::open(file, path, options.chunk_size)? {
+            return Ok(FileReader::Mapped(mapped));
+        }
         let (source, _) = decompress::open(path)?;
         FileReader::from_source(file, source, options)
     }
@@ -288,34 +322,14 @@ impl FileReader {
     pub fn from_source(file: usize, source: Source, options: &ReadOptions) -> io::Result<FileReader> {
         let chunk_size = options.chunk_size;
         // Enough bytes to see past a BOM and leading white space in any sane export.
-        let (head, source) = decompress::peek(source, 64 * 1024)?;
+        let (head, source) = decompress::peek(source, HEAD)?;
         let bom = crate::encoding::bom_len(&head);
-        let Some(first) = head[bom..]
-            .iter()
-            .position(|b| !b.is_ascii_whitespace())
-            .map(|p| p + bom)
-        else {
-            return Ok(if head.len() < 64 * 1024 {
-                FileReader::Empty
-            } else {
-                FileReader::Lines(jsonl::LinesReader::new(file, source, bom, chunk_size))
-            });
-        };
-        let whole = match head[first] {
-            b'[' => starts_adx_frames(&head[first..]),
-            b'{' => !first_line_is_a_row(&head[first..]),
-            _ => false,
-        };
-        if whole {
-            return read_whole(file, source, bom, chunk_size);
-        }
-        if !matches!(head[first], b'{' | b'[') && csv::looks_like_csv(&head[bom..]) {
-            return Ok(FileReader::Csv(built::CsvFileReader::new(file, source, options)));
-        }
-        Ok(if head[first] == b'[' {
-            FileReader::Array(json_array::ArrayReader::new(file, source, bom, chunk_size))
-        } else {
-            FileReader::Lines(jsonl::LinesReader::new(file, source, bom, chunk_size))
+        Ok(match Shape::of(&head) {
+            Shape::Empty => FileReader::Empty,
+            Shape::Document => return read_whole(file, source, bom, chunk_size),
+            Shape::Csv => FileReader::Csv(built::CsvFileReader::new(file, source, options)),
+            Shape::Array => FileReader::Array(json_array::ArrayReader::new(file, source, bom, chunk_size)),
+            Shape::Lines => FileReader::Lines(jsonl::LinesReader::new(file, source, bom, chunk_size)),
         })
     }
 
@@ -323,6 +337,7 @@ impl FileReader {
     pub fn next_item(&mut self, spare: Vec<u8>) -> Option<io::Result<Item>> {
         match self {
             FileReader::Lines(r) => r.next_item(spare),
+            FileReader::Mapped(r) => r.next_item(),
             FileReader::Array(r) => r.next_item(spare),
             FileReader::Built(r) => r.next_item(spare),
             FileReader::Csv(r) => r.next_item(spare),
@@ -334,10 +349,57 @@ impl FileReader {
     pub fn bytes_read(&self) -> u64 {
         match self {
             FileReader::Lines(r) => r.bytes_read(),
+            FileReader::Mapped(r) => r.bytes_read(),
             FileReader::Array(r) => r.bytes_read(),
             FileReader::Built(r) => r.bytes_read(),
             FileReader::Csv(r) => r.bytes_read(),
             FileReader::Empty => 0,
+        }
+    }
+}
+
+/// How many bytes of a file's head tell its shape.
+const HEAD: usize = 64 * 1024;
+
+/// What a file holds, told from its first [`HEAD`] bytes (or all of them, if fewer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    /// Nothing but white space.
+    Empty,
+    /// One JSON document: an API response, an Event Hub message, ADX frames, a pretty-printed
+    /// file.
+    Document,
+    Csv,
+    /// A JSON array of rows.
+    Array,
+    /// JSON lines.
+    Lines,
+}
+
+impl Shape {
+    fn of(head: &[u8]) -> Shape {
+        let bom = crate::encoding::bom_len(head);
+        let Some(first) = head[bom..]
+            .iter()
+            .position(|b| !b.is_ascii_whitespace())
+            .map(|p| p + bom)
+        else {
+            // White space all through the head: empty if that was the whole file.
+            return if head.len() < HEAD { Shape::Empty } else { Shape::Lines };
+        };
+        let whole = match head[first] {
+            b'[' => starts_adx_frames(&head[first..]),
+            b'{' => !first_line_is_a_row(&head[first..]),
+            _ => false,
+        };
+        if whole {
+            Shape::Document
+        } else if !matches!(head[first], b'{' | b'[') && csv::looks_like_csv(&head[bom..]) {
+            Shape::Csv
+        } else if head[first] == b'[' {
+            Shape::Array
+        } else {
+            Shape::Lines
         }
     }
 }
