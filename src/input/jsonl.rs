@@ -7,8 +7,7 @@
 //! ([`LinesReader`]).
 
 use std::fs::File;
-use std::io::{self, Read};
-use std::path::Path;
+use std::io::{self, Read, Seek};
 
 use super::{decompress, Framing, Item, RawRecord, Shape, Source, Unit, UnitData, HEAD};
 
@@ -128,27 +127,26 @@ pub struct MappedLinesReader {
 const MAPPED_MIN: u64 = 4 << 20;
 
 impl MappedLinesReader {
-    /// A reader for `path` if it is a plain (uncompressed) file of JSON lines big enough to
-    /// be worth mapping; `None` otherwise, to be read by the other readers.
-    pub fn open(file: usize, path: &Path, chunk_size: usize) -> io::Result<Option<MappedLinesReader>> {
-        if decompress::is_stdin(path) {
-            return Ok(None);
-        }
-        let source = File::open(path)?;
+    /// A reader for `source` (the file at `path`, open) if it is a plain (uncompressed) file of
+    /// JSON lines big enough to be worth mapping; otherwise the file back, rewound, for the
+    /// other readers.
+    pub fn open(file: usize, mut source: File, chunk_size: usize) -> io::Result<Result<MappedLinesReader, File>> {
         let metadata = source.metadata()?;
-        if !metadata.is_file() || metadata.len() < MAPPED_MIN {
-            return Ok(None);
+        let len = metadata.len();
+        if !metadata.is_file() || len < MAPPED_MIN {
+            return Ok(Err(source));
         }
         let mut head = Vec::with_capacity(HEAD);
         (&source).take(HEAD as u64).read_to_end(&mut head)?;
         let compressed = decompress::compression_of(&head) != decompress::Compression::None;
         if compressed || Shape::of(&head) != Shape::Lines {
-            return Ok(None);
+            source.seek(io::SeekFrom::Start(0))?;
+            return Ok(Err(source));
         }
-        Ok(Some(MappedLinesReader {
+        Ok(Ok(MappedLinesReader {
             file,
             source,
-            len: metadata.len(),
+            len,
             chunk_size: chunk_size.max(1),
             offset: crate::encoding::bom_len(&head) as u64,
             line: 1,
@@ -368,7 +366,8 @@ mod mapped_tests {
         for (name, bytes, expected) in cases {
             let path = dir.path().join(name);
             std::fs::write(&path, bytes).expect("write the file");
-            let mapped = MappedLinesReader::open(0, &path, 1 << 20).expect("open").is_some();
+            let source = File::open(&path).expect("open");
+            let mapped = MappedLinesReader::open(0, source, 1 << 20).expect("open").is_ok();
             assert_eq!(mapped, expected, "{name}");
         }
     }

@@ -311,10 +311,16 @@ impl FileReader {
     /// reader from its first bytes: JSON lines, a JSON array of rows, a whole JSON document
     /// (an API response, an Event Hub message, ADX frames), or a CSV export.
     pub fn open(file: usize, path: &Path, options: &ReadOptions) -> io::Result<FileReader> {
-        if let Some(mapped) = jsonl::MappedLinesReader::open(file, path, options.chunk_size)? {
-            return Ok(FileReader::Mapped(mapped));
+        if decompress::is_stdin(path) {
+            let (source, _) = decompress::open(path)?;
+            return FileReader::from_source(file, source, options);
         }
-        let (source, _) = decompress::open(path)?;
+        // Opened once: a big plain file of JSON lines is mapped, anything else read from it.
+        let source = match jsonl::MappedLinesReader::open(file, std::fs::File::open(path)?, options.chunk_size)? {
+            Ok(mapped) => return Ok(FileReader::Mapped(mapped)),
+            Err(source) => source,
+        };
+        let (source, _) = decompress::decompress(Box::new(source))?;
         FileReader::from_source(file, source, options)
     }
 
