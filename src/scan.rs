@@ -15,6 +15,7 @@ use rayon::prelude::*;
 use crate::hashing::FxHashSet;
 use crate::input::csv::CsvOptions;
 use crate::input::{table, FileReader, Item, LogFile, ReadOptions, Unit};
+use crate::plan::prefilter::Prefilter;
 use crate::plan::query::groups::Groups;
 use crate::plan::query::{human_bytes, values_bytes};
 use crate::plan::Plan;
@@ -174,11 +175,20 @@ pub fn scan(plan: &Plan, files: &[LogFile], options: &ScanOptions) -> (Vec<Vec<H
         spares: Vec::new(),
     };
 
-    let prefilter = if options.prefilter { plan.prefilter() } else { None };
+    let wanted = wanted_fields(plan);
+    // Without a column test to skip on, the fast path still reads the fields the pipelines
+    // want out of each record faster than the parser does.
+    let every_pipeline = || Prefilter {
+        tests: Vec::new(),
+        always: (0..plan.pipelines.len()).collect(),
+    };
+    let prefilter = options
+        .prefilter
+        .then(|| plan.prefilter().or_else(|| wanted.is_some().then(every_pipeline)))
+        .flatten();
     let always: Vec<usize> = prefilter.as_ref().map(|p| p.always.clone()).unwrap_or_default();
     let always_tables: Vec<&'static Table> = always.iter().map(|&p| plan.pipelines[p].table).collect();
-    let fast = prefilter.map(|p| RawCheck::new(&p));
-    let wanted = wanted_fields(plan);
+    let fast = prefilter.map(|p| RawCheck::new(&p, wanted.as_deref()));
     let rules_by_table = plan.pipelines_by_table();
     let evaluate = |batch: &[Unit]| -> Vec<UnitResult> {
         let context = |unit: &Unit| Context {

@@ -14,6 +14,7 @@ use crate::input::{RawRecord, Unit};
 use crate::plan::prefilter::{ColumnTests, Matcher, Prefilter};
 use crate::plan::text::IndexKey;
 use crate::schema::Table;
+use serde_json::{Map, Value as Json};
 
 /// The fast path's per-record check, built once per scan from the plan's prefilter.
 pub(super) struct RawCheck<'p> {
@@ -26,10 +27,14 @@ pub(super) struct RawCheck<'p> {
     /// its table in the second.
     envelope_key: usize,
     category_key: usize,
+    /// When every pipeline says which fields it reads: those fields' keys (their index among
+    /// `keys`, and their name), so that a record the pipelines must see can be given them from
+    /// the walk instead of being parsed.
+    wanted: Option<Vec<(usize, &'p str)>>,
 }
 
 impl<'p> RawCheck<'p> {
-    pub(super) fn new(prefilter: &Prefilter<'p>) -> RawCheck<'p> {
+    pub(super) fn new(prefilter: &Prefilter<'p>, wanted: Option<&'p [String]>) -> RawCheck<'p> {
         let columns = prefilter.by_column();
         let mut keys: Vec<&'p str> = columns.iter().map(|c| c.column).collect();
         let mut key = |name: &'p str| {
@@ -39,13 +44,54 @@ impl<'p> RawCheck<'p> {
             })
         };
         let (type_key, envelope_key, category_key) = (key("Type"), key("properties"), key("category"));
+        let wanted = wanted.map(|names| names.iter().map(|name| (key(name), name.as_str())).collect());
         RawCheck {
             keys,
             columns,
             type_key,
             envelope_key,
             category_key,
+            wanted,
         }
+    }
+
+    /// The fields the pipelines read, as the parser would give them, from the walk's values;
+    /// `None` when one of them is not a string or null (its value is not captured) or the
+    /// pipelines did not say what they read.
+    fn walked_fields(&self, values: &[Option<FieldValue<'_>>]) -> Option<Map<String, Json>> {
+        let mut fields = Map::new();
+        for &(key, name) in self.wanted.as_ref()? {
+            match &values[key] {
+                None => {}
+                Some(FieldValue::Null) => {
+                    fields.insert(name.to_string(), Json::Null);
+                }
+                Some(FieldValue::Str(text)) => {
+                    fields.insert(name.to_string(), Json::String(text.to_string()));
+                }
+                Some(FieldValue::Other | FieldValue::Object(_)) => return None,
+            }
+        }
+        Some(fields)
+    }
+
+    /// Runs the pipelines (all, or `only`) on a well-formed record: with the fields taken from
+    /// the walk when that can be done (the record is its own row, not an envelope's, and its
+    /// table is known before parsing), else parsed.
+    fn run(
+        &self,
+        scan: &mut UnitScan<'_>,
+        raw: RawRecord<'_>,
+        values: &[Option<FieldValue<'_>>],
+        own_row: bool,
+        only: Option<&[usize]>,
+    ) {
+        if own_row && scan.takes_walked(&raw) {
+            if let Some(fields) = self.walked_fields(values) {
+                return scan.scan_walked(raw, &fields, only);
+            }
+        }
+        scan.scan_record(raw, only)
     }
 
     /// The row and table of a Defender storage-account envelope (`"category":
@@ -145,7 +191,7 @@ impl RawCheck<'_> {
                 return scan.scan_record(raw, None);
             }
             let Some((row, table)) = self.envelope(values) else {
-                return self.record(scan, raw, values, raw.table, &mut scratch);
+                return self.record(scan, raw, values, None, &mut scratch);
             };
             // The listed keys are the envelope's, not its row's.
             scratch.key_ranges.clear();
@@ -154,25 +200,26 @@ impl RawCheck<'_> {
             if walker.walk(row, row_values) != Walk::Valid {
                 return scan.scan_record(raw, None);
             }
-            let named = raw.table.or(Some(table));
-            self.record(scan, raw, row_values, named, &mut scratch);
+            self.record(scan, raw, row_values, Some(table), &mut scratch);
         });
     }
 
     /// The verdict on a well-formed record whose row's captured `values` are known: skipped,
-    /// or parsed and run through the pipelines that can match it. `named` is the table the file
-    /// or the envelope names for the record.
+    /// or run through the pipelines that can match it. `envelope` is the table a Defender
+    /// envelope names for its row (`values` are then the row's).
     fn record(
         &self,
         scan: &mut UnitScan<'_>,
         raw: RawRecord<'_>,
         values: &[Option<FieldValue<'_>>],
-        named: Option<&str>,
+        envelope: Option<&str>,
         scratch: &mut Scratch,
     ) {
+        let own_row = envelope.is_none();
+        let named = raw.table.or(envelope);
         match self.candidates(values, &mut scratch.candidates) {
-            Candidates::Skip => self.skip_record(scan, raw, values, named, scratch),
-            Candidates::Listed => scan.scan_record(raw, Some(&scratch.candidates)),
+            Candidates::Skip => self.skip_record(scan, raw, values, named, own_row, scratch),
+            Candidates::Listed => self.run(scan, raw, values, own_row, Some(&scratch.candidates)),
             Candidates::Every => scan.scan_record(raw, None),
         }
     }
@@ -185,6 +232,7 @@ impl RawCheck<'_> {
         raw: RawRecord<'_>,
         values: &[Option<FieldValue<'_>>],
         named: Option<&str>,
+        own_row: bool,
         scratch: &mut Scratch,
     ) {
         let context = scan.context;
@@ -214,8 +262,8 @@ impl RawCheck<'_> {
             None => return scan.scan_record(raw, Some(&[])),
         };
         if context.always_tables.iter().any(|t| std::ptr::eq(*t, table)) {
-            // A pipeline without a column test reads this table: parse, and run only those.
-            return scan.scan_record(raw, Some(&[]));
+            // A pipeline without a column test reads this table: run only those.
+            return self.run(scan, raw, values, own_row, Some(&[]));
         }
         scan.result.records += 1;
         count_table(context, &mut scan.result, &table.name, Some(table));
