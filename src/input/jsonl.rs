@@ -215,6 +215,22 @@ impl MappedLinesReader {
     }
 }
 
+/// A reader of a whole file of JSON lines already in memory: one unit, after the BOM, as
+/// [`LinesReader`] would cut it (its records at the same offsets and lines).
+pub fn whole_file(file: usize, mut text: Vec<u8>) -> super::FileReader {
+    let bytes = text.len() as u64;
+    let bom = crate::encoding::bom_len(&text);
+    text.drain(..bom);
+    let unit = (!text.is_empty()).then(|| Unit {
+        file,
+        offset: bom as u64,
+        line: 1,
+        data: UnitData::Read(text),
+        framing: Framing::Lines,
+    });
+    super::FileReader::Whole(unit, bytes)
+}
+
 /// Calls `f` for each non-blank line of `data` (a trailing `\r` is not part of the record).
 pub fn for_each_line(data: &[u8], offset: u64, first_line: u64, f: &mut impl FnMut(RawRecord<'_>)) {
     let mut start = 0;

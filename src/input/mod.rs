@@ -289,6 +289,8 @@ pub enum Item {
 pub enum FileReader {
     Lines(jsonl::LinesReader),
     Mapped(jsonl::MappedLinesReader),
+    /// A small file of JSON lines, read whole into one unit; the bytes it holds.
+    Whole(Option<Unit>, u64),
     Array(json_array::ArrayReader),
     Built(built::BuiltReader),
     Csv(built::CsvFileReader),
@@ -316,10 +318,24 @@ impl FileReader {
             return FileReader::from_source(file, source, options);
         }
         // Opened once: a big plain file of JSON lines is mapped, anything else read from it.
-        let source = match jsonl::MappedLinesReader::open(file, std::fs::File::open(path)?, options.chunk_size)? {
+        let mut source = match jsonl::MappedLinesReader::open(file, std::fs::File::open(path)?, options.chunk_size)? {
             Ok(mapped) => return Ok(FileReader::Mapped(mapped)),
             Err(source) => source,
         };
+        // A file that fits in one unit is read whole, in one go: exports come as thousands of
+        // small files, and peeking at the head, then reading it again through the peek, cost
+        // as much per file as scanning it.
+        let size = source.metadata()?.len();
+        if size <= options.chunk_size as u64 {
+            let mut text = Vec::with_capacity(size as usize + 1);
+            io::Read::read_to_end(&mut source, &mut text)?;
+            let head = &text[..text.len().min(HEAD)];
+            if decompress::compression_of(head) == decompress::Compression::None && Shape::of(head) == Shape::Lines {
+                return Ok(jsonl::whole_file(file, text));
+            }
+            let (source, _) = decompress::decompress(Box::new(io::Cursor::new(text)))?;
+            return FileReader::from_source(file, source, options);
+        }
         let (source, _) = decompress::decompress(Box::new(source))?;
         FileReader::from_source(file, source, options)
     }
@@ -344,6 +360,7 @@ impl FileReader {
         match self {
             FileReader::Lines(r) => r.next_item(spare),
             FileReader::Mapped(r) => r.next_item(),
+            FileReader::Whole(unit, _) => unit.take().map(|unit| Ok(Item::Unit(unit))),
             FileReader::Array(r) => r.next_item(spare),
             FileReader::Built(r) => r.next_item(spare),
             FileReader::Csv(r) => r.next_item(spare),
@@ -356,6 +373,7 @@ impl FileReader {
         match self {
             FileReader::Lines(r) => r.bytes_read(),
             FileReader::Mapped(r) => r.bytes_read(),
+            FileReader::Whole(_, bytes) => *bytes,
             FileReader::Array(r) => r.bytes_read(),
             FileReader::Built(r) => r.bytes_read(),
             FileReader::Csv(r) => r.bytes_read(),
@@ -424,7 +442,17 @@ fn first_line_is_a_row(text: &[u8]) -> bool {
     let Some(end) = memchr::memchr(b'\n', text) else {
         return false;
     };
-    match serde_json::from_slice::<serde_json::Value>(&text[..end]) {
+    let line = &text[..end];
+    // A document is told by its top-level keys (documents::shape_of). A line that spells none
+    // of them, escaped or not, is a row if it is JSON at all: checked without building it.
+    let document_signs: [&[u8]; 5] = [b"\"records\"", b"\"Results\"", b"\"results\"", b"\"tables\"", b"\\u"];
+    if !document_signs
+        .iter()
+        .any(|sign| memchr::memmem::find(line, sign).is_some())
+    {
+        return serde_json::from_slice::<serde::de::IgnoredAny>(line).is_ok();
+    }
+    match serde_json::from_slice::<serde_json::Value>(line) {
         Ok(value) => value.is_object() && documents::shape_of(&value).is_none(),
         // A malformed first line of a JSON-lines file is that file's problem to report, line
         // by line; a document would not parse line by line either, so try it whole.
