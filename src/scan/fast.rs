@@ -2,6 +2,8 @@
 //! prefilter's column tests run on them, and the record skipped, without being parsed, when no
 //! pipeline can match it. A skipped record is accounted for exactly as the parsed path would
 //! account for it (its table, its validity); anything the walk is unsure of goes to the parser.
+//! A record that pipelines without a column test must see is given the fields they read from
+//! the walk too, when it captured them all ([`RawCheck::walked_fields`]).
 
 use std::ops::Range;
 
