@@ -112,7 +112,7 @@ gen_logs() {
         --argjson hits "$HITS" --argjson seed "$SEED" \
         '{table: $table, size: $size, shape: "jsonl", files: $files, rules: $ARGS.positional, hits: $hits, seed: $seed}' \
         --args "$@")
-    if [[ -f $out.expected.json && $(jq -cS .params "$out.expected.json") == "$want" ]]; then
+    if [[ -e $out && -f $out.expected.json && $(jq -cS .params "$out.expected.json") == "$want" ]]; then
         echo "reusing $out"
         return
     fi
