@@ -16,6 +16,7 @@ use rayon::prelude::*;
 use crate::hashing::FxHashSet;
 use crate::input::csv::CsvOptions;
 use crate::input::{table, FileReader, Item, LogFile, ReadOptions, Unit};
+use crate::plan::prefilter::Prefilter;
 use crate::plan::query::groups::Groups;
 use crate::plan::query::{human_bytes, values_bytes};
 use crate::plan::Plan;
@@ -179,11 +180,20 @@ pub fn scan(plan: &Plan, files: &[LogFile], options: &ScanOptions) -> (Vec<Vec<H
         progress: options.progress.clone(),
     };
 
-    let prefilter = if options.prefilter { plan.prefilter() } else { None };
+    let wanted = wanted_fields(plan);
+    // Without a column test to skip on, the fast path still reads the fields the pipelines
+    // want out of each record faster than the parser does.
+    let every_pipeline = || Prefilter {
+        tests: Vec::new(),
+        always: (0..plan.pipelines.len()).collect(),
+    };
+    let prefilter = options
+        .prefilter
+        .then(|| plan.prefilter().or_else(|| wanted.is_some().then(every_pipeline)))
+        .flatten();
     let always: Vec<usize> = prefilter.as_ref().map(|p| p.always.clone()).unwrap_or_default();
     let always_tables: Vec<&'static Table> = always.iter().map(|&p| plan.pipelines[p].table).collect();
-    let fast = prefilter.map(|p| RawCheck::new(&p));
-    let wanted = wanted_fields(plan);
+    let fast = prefilter.map(|p| RawCheck::new(&p, wanted.as_deref()));
     let rules_by_table = plan.pipelines_by_table();
     let evaluate = |batch: &[Unit]| -> Vec<UnitResult> {
         let context = |unit: &Unit| Context {
@@ -219,7 +229,9 @@ pub fn scan(plan: &Plan, files: &[LogFile], options: &ScanOptions) -> (Vec<Vec<H
             held += result.hits.iter().map(|(_, hit)| hit_bytes(hit)).sum::<usize>();
             merge(&mut stats, &mut hits, result);
         }
-        reader.spares.extend(batch.into_iter().map(|unit| unit.data));
+        reader
+            .spares
+            .extend(batch.into_iter().filter_map(|unit| unit.data.into_buffer()));
         batch = next;
         // Stop before the machine does: what the queries hold is bounded by --max-memory.
         let grouped: usize = groups.iter().map(Groups::memory).sum();

@@ -892,3 +892,79 @@ fn records_that_hide_or_fake_matches_in_their_raw_bytes() {
         assert_eq!(&lines(hits), expected, "trap rule t{i:02} among all: {text}");
     }
 }
+
+/// Strings of every length around the 16-byte windows in which the field walk searches them,
+/// with an escape, a multi-byte character, a control byte or invalid UTF-8 at each position, in
+/// the tested column and in another one: the fast path returns the hits and malformed records
+/// that the plain path returns, and both what serde_json and the oracle say.
+#[test]
+fn strings_across_the_walk_windows() {
+    // (bytes inside a string, what they decode to; None: the record is malformed)
+    let pieces: [(&[u8], Option<&str>); 9] = [
+        (br"\u002e", Some(".")),
+        (br"\u002E", Some(".")),
+        (b".", Some(".")),
+        (br"\\", Some("\\")),
+        (br"\/", Some("/")),
+        ("é".as_bytes(), Some("é")),
+        (br"\ud83d\ude00", Some("😀")),
+        (b"\x01", None),
+        (b"\xff", None),
+    ];
+    let mut lines: Vec<Vec<u8>> = Vec::new();
+    for pad in 0..34 {
+        let dashes = "-".repeat(pad);
+        for (piece, _) in pieces {
+            // The piece between `moocow` and `my`: a match exactly when it decodes to `.`.
+            let mut tested = format!("{{\"Type\":\"DnsEvents\",\"Name\":\"{dashes}moocow").into_bytes();
+            tested.extend_from_slice(piece);
+            tested.extend_from_slice(b"my\"}");
+            lines.push(tested);
+            // The piece in a column no rule reads: it decides only whether the record is whole.
+            let mut other = format!("{{\"Type\":\"DnsEvents\",\"Other\":\"{dashes}").into_bytes();
+            other.extend_from_slice(piece);
+            other.extend_from_slice(b"\",\"Name\":\"moocow.my\"}");
+            lines.push(other);
+        }
+    }
+    let (mut expected_lines, mut expected_malformed) = (Vec::new(), 0);
+    for (i, line) in lines.iter().enumerate() {
+        match serde_json::from_slice::<serde_json::Value>(line) {
+            Ok(row) => {
+                let name = row["Name"].as_str().unwrap_or_default();
+                if oracle::has(name, "moocow.my", false) {
+                    expected_lines.push((0, i as u64 + 1));
+                }
+            }
+            Err(_) => expected_malformed += 1,
+        }
+    }
+    assert!(
+        expected_lines.len() > 100 && expected_malformed > 100,
+        "the cases cover both"
+    );
+    let files = vec![GeneratedFile {
+        name: "export.jsonl".into(),
+        table: FileTable::Dns,
+        bytes: lines.join(&b"\n"[..]),
+    }];
+    let (_dir, log_files, _) = write_files(files);
+    let rule = load_text(Path::new("windows.kql"), r#"DnsEvents | where Name has "moocow.my""#)
+        .expect("loads")
+        .0;
+    let now = parse_datetime(NOW).expect("NOW parses");
+    let plan = Plan::compile(&[rule], now).expect("the rule compiles");
+    let outcome = scan_every_way(
+        &Pools::new(),
+        &plan,
+        &log_files,
+        false,
+        "strings across the walk's windows",
+    );
+    let got: Vec<(usize, u64)> = outcome.hits[0].iter().map(|(p, _)| (p.file, p.line)).collect();
+    assert_eq!(got, expected_lines);
+    assert_eq!(
+        (outcome.records, outcome.malformed),
+        (lines.len() as u64, expected_malformed)
+    );
+}

@@ -34,6 +34,17 @@ pub fn open(path: &Path) -> io::Result<(Source, Compression)> {
     decompress(raw)
 }
 
+/// The compression a file's first bytes announce.
+pub fn compression_of(head: &[u8]) -> Compression {
+    if head.starts_with(GZIP) {
+        Compression::Gzip
+    } else if head.starts_with(ZSTD) {
+        Compression::Zstd
+    } else {
+        Compression::None
+    }
+}
+
 /// Wraps bytes already open in the decompressor their magic number calls for.
 pub fn decompress(raw: Source) -> io::Result<(Source, Compression)> {
     let (magic, raw) = peek(raw, 4)?;

@@ -6,6 +6,7 @@
 //! properly instead.
 
 use std::borrow::Cow;
+use std::ops::Range;
 
 /// What a wanted key holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,7 +37,7 @@ const MAX_DEPTH: usize = 100;
 /// Walks one record. `keys` are the wanted top-level keys; `values[i]` receives the value of
 /// `keys[i]` (the last one, if the key repeats, as a parser's map would keep).
 pub fn walk<'a>(record: &'a [u8], keys: &[&str], values: &mut [Option<FieldValue<'a>>]) -> Walk {
-    walk_into(record, keys, values, None)
+    FieldWalker::new(keys).walk(record, values)
 }
 
 /// [`walk`], also listing where every top-level key of the record is, in order (repeats
@@ -48,25 +49,50 @@ pub fn walk_keys<'a>(
     record: &'a [u8],
     keys: &[&str],
     values: &mut [Option<FieldValue<'a>>],
-    all_keys: &mut Vec<std::ops::Range<usize>>,
+    all_keys: &mut Vec<Range<usize>>,
 ) -> Walk {
-    all_keys.clear();
-    walk_into(record, keys, values, Some(all_keys))
+    FieldWalker::new(keys).walk_keys(record, values, all_keys)
+}
+
+/// The walk of many records for the same keys, prepared once.
+pub struct FieldWalker<'k> {
+    keys: Keys<'k>,
+}
+
+impl<'k> FieldWalker<'k> {
+    pub fn new(keys: &'k [&'k str]) -> FieldWalker<'k> {
+        FieldWalker { keys: Keys::new(keys) }
+    }
+
+    /// [`walk`] with this walker's keys.
+    pub fn walk<'a>(&self, record: &'a [u8], values: &mut [Option<FieldValue<'a>>]) -> Walk {
+        walk_into(record, &self.keys, values, None)
+    }
+
+    /// [`walk_keys`] with this walker's keys.
+    pub fn walk_keys<'a>(
+        &self,
+        record: &'a [u8],
+        values: &mut [Option<FieldValue<'a>>],
+        all_keys: &mut Vec<Range<usize>>,
+    ) -> Walk {
+        all_keys.clear();
+        walk_into(record, &self.keys, values, Some(all_keys))
+    }
 }
 
 fn walk_into<'a>(
     record: &'a [u8],
-    keys: &[&str],
+    keys: &Keys<'_>,
     values: &mut [Option<FieldValue<'a>>],
-    all_keys: Option<&mut Vec<std::ops::Range<usize>>>,
+    all_keys: Option<&mut Vec<Range<usize>>>,
 ) -> Walk {
-    debug_assert_eq!(keys.len(), values.len());
+    debug_assert_eq!(keys.names.len(), values.len());
     for value in values.iter_mut() {
         *value = None;
     }
-    if std::str::from_utf8(record).is_err() {
-        return Walk::Unsure;
-    }
+    // UTF-8 is checked string by string, where bytes above 0x7f turn up: outside strings the
+    // grammar refuses them anyway.
     let mut walker = Walker { bytes: record, at: 0 };
     match walker.object_fields(keys, values, all_keys) {
         Some(()) => {
@@ -78,6 +104,50 @@ fn walk_into<'a>(
             }
         }
         None => Walk::Unsure,
+    }
+}
+
+/// The wanted keys, with what rules most keys out at once: a key's length (records have dozens
+/// of keys, a walk wants a handful) and its first eight bytes.
+struct Keys<'k> {
+    names: &'k [&'k str],
+    /// Bit `n` set: some wanted key is `n` bytes long (63 and up share bit 63).
+    lengths: u64,
+    /// Per wanted key, its first (up to) eight bytes as a little-endian word.
+    prefixes: Vec<u64>,
+}
+
+impl<'k> Keys<'k> {
+    fn new(names: &'k [&'k str]) -> Keys<'k> {
+        Keys {
+            names,
+            lengths: names.iter().fold(0, |bits, name| bits | 1 << name.len().min(63)),
+            prefixes: names.iter().map(|name| prefix(name.as_bytes())).collect(),
+        }
+    }
+
+    /// The index of the wanted key spelled `key` (the first, if listed twice).
+    #[inline]
+    fn find(&self, key: &[u8]) -> Option<usize> {
+        if self.lengths & 1 << key.len().min(63) == 0 {
+            return None;
+        }
+        let first = prefix(key);
+        // Keys of up to eight bytes are told by the length and the word alone.
+        (0..self.names.len()).find(|&i| {
+            let name = self.names[i].as_bytes();
+            self.prefixes[i] == first && name.len() == key.len() && (key.len() <= 8 || name[8..] == key[8..])
+        })
+    }
+}
+
+/// The first (up to) eight bytes of `bytes` as a little-endian word, zero-padded.
+#[inline]
+fn prefix(bytes: &[u8]) -> u64 {
+    match bytes.first_chunk::<8>() {
+        Some(word) => u64::from_le_bytes(*word),
+        // Not a copy of a variable length: that is a call to memcpy.
+        None => bytes.iter().rev().fold(0, |word, &byte| word << 8 | u64::from(byte)),
     }
 }
 
@@ -101,9 +171,9 @@ impl<'a> Walker<'a> {
     /// The top-level object, capturing wanted fields.
     fn object_fields(
         &mut self,
-        keys: &[&str],
+        keys: &Keys<'_>,
         values: &mut [Option<FieldValue<'a>>],
-        mut all_keys: Option<&mut Vec<std::ops::Range<usize>>>,
+        mut all_keys: Option<&mut Vec<Range<usize>>>,
     ) -> Option<()> {
         self.eat(b'{')?;
         self.space();
@@ -123,7 +193,7 @@ impl<'a> Walker<'a> {
             }
             self.eat(b':')?;
             self.space();
-            match keys.iter().position(|k| k.as_bytes() == key) {
+            match keys.find(key) {
                 Some(i) => values[i] = Some(self.captured_value()?),
                 None => self.value(1)?,
             }
@@ -168,7 +238,7 @@ impl<'a> Walker<'a> {
     }
 
     /// A string starting at the opening quote: its raw body and whether it has escapes. Checks
-    /// what serde_json checks: valid escapes, no control characters.
+    /// what serde_json checks: valid escapes, no control characters, UTF-8.
     fn string(&mut self) -> Option<(&'a [u8], bool)> {
         if self.bytes.get(self.at) != Some(&b'"') {
             return None;
@@ -176,51 +246,83 @@ impl<'a> Walker<'a> {
         let start = self.at + 1;
         let mut at = start;
         let mut escaped = false;
-        loop {
-            let next = find_special(self.bytes, at)?;
-            match self.bytes[next] {
-                b'"' => {
-                    self.at = next + 1;
-                    return Some((&self.bytes[start..next], escaped));
-                }
-                b'\\' => {}
-                _ => return None, // a control character
-            }
-            escaped = true;
-            match self.bytes.get(next + 1)? {
-                b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => at = next + 2,
-                b'u' => {
-                    // The parser decodes strings, so it rejects a lone surrogate (even in a
-                    // value nobody reads): so must the walk.
-                    let unit = hex4(self.bytes.get(next + 2..next + 6)?)?;
-                    at = next + 6;
-                    match unit {
-                        0xDC00..=0xDFFF => return None,
-                        0xD800..=0xDBFF => {
-                            if self.bytes.get(at..at + 2)? != b"\\u" {
-                                return None;
-                            }
-                            let low = hex4(self.bytes.get(at + 2..at + 6)?)?;
-                            if !(0xDC00..=0xDFFF).contains(&low) {
-                                return None;
-                            }
-                            at += 6;
-                        }
-                        _ => {}
+        // Whether a byte above 0x7f was seen: then the string's UTF-8 is checked.
+        let mut high = false;
+        'window: loop {
+            // The special bytes of the next 16, visited in order: a path's `\\` separators
+            // cost a bit operation each, not a new search.
+            let (mut special, above, width) = specials(self.bytes, at);
+            loop {
+                if special == 0 {
+                    if width < 16 {
+                        return None; // the record ends inside the string
                     }
+                    high |= above != 0;
+                    at += 16;
+                    continue 'window;
                 }
-                _ => return None,
+                let first = special.trailing_zeros() as usize;
+                let next = at + first;
+                match self.bytes[next] {
+                    b'"' => {
+                        high |= above & ((1 << first) - 1) != 0;
+                        self.at = next + 1;
+                        let body = &self.bytes[start..next];
+                        // Escapes are ASCII, so the raw body is UTF-8 exactly when the string is.
+                        if high {
+                            std::str::from_utf8(body).ok()?;
+                        }
+                        return Some((body, escaped));
+                    }
+                    b'\\' => {}
+                    _ => return None, // a control character
+                }
+                escaped = true;
+                match self.bytes.get(next + 1)? {
+                    b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => {
+                        // The escaped byte is plain: drop it and the backslash from the window.
+                        let skip = first + 2;
+                        if skip < width {
+                            special &= !0 << skip;
+                            continue;
+                        }
+                        high |= above != 0;
+                        at = next + 2;
+                        continue 'window;
+                    }
+                    b'u' => {
+                        high |= above & ((1 << first) - 1) != 0;
+                        // The parser decodes strings, so it rejects a lone surrogate (even in
+                        // a value nobody reads): so must the walk.
+                        let unit = hex4(self.bytes.get(next + 2..next + 6)?)?;
+                        at = next + 6;
+                        match unit {
+                            0xDC00..=0xDFFF => return None,
+                            0xD800..=0xDBFF => {
+                                if self.bytes.get(at..at + 2)? != b"\\u" {
+                                    return None;
+                                }
+                                let low = hex4(self.bytes.get(at + 2..at + 6)?)?;
+                                if !(0xDC00..=0xDFFF).contains(&low) {
+                                    return None;
+                                }
+                                at += 6;
+                            }
+                            _ => {}
+                        }
+                        continue 'window;
+                    }
+                    _ => return None,
+                }
             }
         }
     }
 
-    fn literal(&mut self, word: &[u8]) -> Option<()> {
-        if self.bytes[self.at..].starts_with(word) {
-            self.at += word.len();
-            Some(())
-        } else {
-            None
-        }
+    /// `true`, `false` or `null`: a compare of fixed size (a slice compare calls memcmp, for a
+    /// value that nearly every record has).
+    fn literal<const N: usize>(&mut self, word: &[u8; N]) -> Option<()> {
+        let found = self.bytes.get(self.at..)?.first_chunk::<N>()?;
+        (found == word).then(|| self.at += N)
     }
 
     /// Skips any value, checking it. The object and array loops here and in `object_fields` are
@@ -315,34 +417,57 @@ impl<'a> Walker<'a> {
     }
 }
 
-/// The first byte at or after `from` that ends or interrupts a string's plain run: `"`, `\\`, or
-/// a control character. Strings in records are short, so this reads eight bytes at a time with
-/// bit tricks rather than calling a vectorised search per string.
+/// The bytes of `bytes[at..at + 16]` that end or interrupt a string's plain run (`"`, `\\`, or a
+/// control character) as bits, the bytes above 0x7f as bits, and how many bytes there were (16
+/// but at the end of the record).
 #[inline]
-fn find_special(bytes: &[u8], from: usize) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let mut at = from;
-    while at + 8 <= bytes.len() {
-        let word = u64::from_le_bytes(bytes[at..at + 8].try_into().ok()?);
-        let quote = word ^ (ONES * b'"' as u64);
-        let backslash = word ^ (ONES * b'\\' as u64);
-        // A byte is flagged when it is zero after the xor (quote, backslash) or below 0x20; the
-        // lowest flagged byte is always a true one.
-        let flags = (quote.wrapping_sub(ONES) & !quote)
-            | (backslash.wrapping_sub(ONES) & !backslash)
-            | (word.wrapping_sub(ONES * 0x20) & !word);
-        let flags = flags & HIGH;
-        if flags != 0 {
-            return Some(at + (flags.trailing_zeros() / 8) as usize);
-        }
-        at += 8;
+fn specials(bytes: &[u8], at: usize) -> (u32, u32, usize) {
+    if let Some(chunk) = bytes.get(at..at + 16).and_then(|c| c.first_chunk::<16>()) {
+        let (special, above) = specials16(chunk);
+        return (special, above, 16);
     }
-    bytes[at..]
-        .iter()
-        .position(|b| *b == b'"' || *b == b'\\' || *b < 0x20)
-        .map(|p| at + p)
+    let rest = bytes.get(at..).unwrap_or_default();
+    let mut chunk = [b' '; 16];
+    chunk[..rest.len()].copy_from_slice(rest);
+    let (special, above) = specials16(&chunk);
+    let valid = (1u32 << rest.len()) - 1;
+    (special & valid, above & valid, rest.len())
 }
+
+/// [`specials`] of 16 bytes, with SSE2 (part of every x86_64 processor).
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn specials16(chunk: &[u8; 16]) -> (u32, u32) {
+    use std::arch::x86_64::*;
+    // SAFETY: SSE2 is in the x86_64 baseline, so these instructions exist on every processor
+    // this code runs on; the load reads the 16 bytes of `chunk`.
+    unsafe {
+        let v = _mm_loadu_si128(chunk.as_ptr().cast());
+        let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
+        let backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
+        // Below 0x20: the unsigned maximum with 0x1f is 0x1f.
+        let low = _mm_set1_epi8(0x1f);
+        let control = _mm_cmpeq_epi8(_mm_max_epu8(v, low), low);
+        let special = _mm_or_si128(_mm_or_si128(quote, backslash), control);
+        (_mm_movemask_epi8(special) as u32, _mm_movemask_epi8(v) as u32)
+    }
+}
+
+/// [`specials`] of 16 bytes, a byte at a time: elsewhere, and the reference for the SSE2 one.
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+#[cfg_attr(not(target_arch = "x86_64"), inline)]
+fn specials16_bytewise(chunk: &[u8; 16]) -> (u32, u32) {
+    chunk.iter().enumerate().fold((0, 0), |(special, above), (i, &byte)| {
+        let is_special = byte == b'"' || byte == b'\\' || byte < 0x20;
+        (
+            special | u32::from(is_special) << i,
+            above | u32::from(byte > 0x7f) << i,
+        )
+    })
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+use specials16_bytewise as specials16;
 
 /// Decodes a JSON string body (between the quotes) that has escapes; `None` if it is not a
 /// well-formed string (a lone surrogate, say).
@@ -478,6 +603,19 @@ mod tests {
             let (walk, _) = walked(record, &["Name"]);
             assert_eq!(walk, Walk::Unsure, "{record:?}");
         }
+        // The same faults at every position around the 16-byte windows of the string search.
+        for len in 0..40 {
+            let pad = "p".repeat(len);
+            for fault in ["\t", "\u{1}", "\\x", "\\u12", "\\ud800", "\\udc00"] {
+                let record = format!("{{\"Other\":\"{pad}{fault}{pad}\"}}");
+                assert_eq!(walked(&record, &["Name"]).0, Walk::Unsure, "{record:?}");
+            }
+            let unterminated = format!("{{\"Other\":\"{pad}");
+            assert_eq!(walked(&unterminated, &["Name"]).0, Walk::Unsure, "{unterminated:?}");
+            let mut bad_utf8 = format!("{{\"Other\":\"{pad}").into_bytes();
+            bad_utf8.extend_from_slice(b"\xc3(\"}");
+            assert_eq!(walk(&bad_utf8, &["Name"], &mut [None]), Walk::Unsure, "{len}");
+        }
         let deep = format!("{{\"a\":{}{}}}", "[".repeat(200), "]".repeat(200));
         assert_eq!(walked(&deep, &[]).0, Walk::Unsure);
         assert_eq!(walk(b"{\"Name\":\"\xff\"}", &["Name"], &mut [None]), Walk::Unsure);
@@ -485,24 +623,43 @@ mod tests {
 
     /// Agreement with serde_json on what it accepts, for records the walk is sure of.
     #[test]
-    fn find_special_finds_the_first_quote_backslash_or_control_byte() {
-        let text = b"abcdefghijklmnopqrstuvwxyz0123456789";
-        for position in 0..text.len() {
-            for special in [b'"', b'\\', 0x00, 0x1f, b'\n'] {
-                let mut bytes = text.to_vec();
-                bytes[position] = special;
-                for from in 0..=position {
-                    assert_eq!(
-                        find_special(&bytes, from),
-                        Some(position),
-                        "{special} at {position} from {from}"
-                    );
+    fn specials_are_quotes_backslashes_and_control_bytes_and_high_bytes_are_told() {
+        let mut state = 0x5eed_u64;
+        let alphabet = b"\"\\ \t\n\x00\x1f\x20aZ0\x7f\x80\xbf\xc3\xff";
+        for _ in 0..5000 {
+            let mut chunk = [0u8; 16];
+            for byte in &mut chunk {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                *byte = alphabet[(state % alphabet.len() as u64) as usize];
+            }
+            assert_eq!(specials16(&chunk), specials16_bytewise(&chunk), "{chunk:?}");
+        }
+        // Past the end of the record nothing is special.
+        assert_eq!(specials(b"ab\"", 1), (0b10, 0, 2));
+        assert_eq!(specials(b"ab", 2), (0, 0, 0));
+    }
+
+    /// Strings of every length around the 16-byte windows, with escapes and multi-byte
+    /// characters at every position, read as serde_json reads them.
+    #[test]
+    fn strings_across_windows_read_as_the_parser_reads_them() {
+        let pieces = ["a", "\\\\", "\\\"", "\\u00e9", "é", "\\ud83d\\ude00", "\\/", "€"];
+        for len in 0..40 {
+            for (p, piece) in pieces.iter().enumerate() {
+                for at in [0, len / 3, len / 2, len] {
+                    let mut body = "x".repeat(len);
+                    body.insert_str(at.min(body.len()), piece);
+                    body.push_str(pieces[(p + 1) % pieces.len()]);
+                    let record = format!("{{\"Name\":\"{body}\",\"k\":1}}");
+                    let (walk, values) = walked(&record, &["Name"]);
+                    let parsed: serde_json::Value = serde_json::from_str(&record).expect("valid");
+                    assert_eq!(walk, Walk::Valid, "{record}");
+                    assert_eq!(values, vec![s(parsed["Name"].as_str().expect("a string"))], "{record}");
                 }
             }
         }
-        assert_eq!(find_special(text, 0), None);
-        // Bytes above 0x7f (UTF-8) and just above the control range are plain.
-        assert_eq!(find_special("é€ !#~\x7f".as_bytes(), 0), None);
     }
 
     #[test]

@@ -1,10 +1,15 @@
 //! JSON lines: reading a file in newline-aligned chunks of about `chunk_size` bytes (so that one
 //! big file spreads over every worker, and memory stays bounded by chunk size, not file size),
 //! and cutting a chunk into records. LF or CRLF; blank lines are not records.
+//!
+//! A big plain file is mapped into memory chunk by chunk ([`MappedLinesReader`]) rather than
+//! copied out of the page cache; pipes, compressed files and small files are read
+//! ([`LinesReader`]).
 
-use std::io::{self, Read};
+use std::fs::File;
+use std::io::{self, Read, Seek};
 
-use super::{Framing, Item, RawRecord, Source, Unit};
+use super::{decompress, Framing, Item, RawRecord, Shape, Source, Unit, UnitData, HEAD};
 
 pub struct LinesReader {
     file: usize,
@@ -95,13 +100,135 @@ impl LinesReader {
             file: self.file,
             offset: self.offset,
             line: self.line,
-            data,
+            data: UnitData::Read(data),
             framing: Framing::Lines,
         };
         self.offset += unit.data.len() as u64;
         self.line += memchr::memchr_iter(b'\n', &unit.data).count() as u64;
         Some(Ok(Item::Unit(unit)))
     }
+}
+
+/// JSON lines from a plain file, each unit a window of the file mapped into memory: the bytes
+/// are read where the page cache holds them instead of being copied into a buffer. A window is
+/// unmapped when its unit is dropped, so memory stays bounded by the units in flight, as with
+/// [`LinesReader`].
+pub struct MappedLinesReader {
+    file: usize,
+    source: File,
+    len: u64,
+    chunk_size: usize,
+    /// Where the next unit starts, and its line.
+    offset: u64,
+    line: u64,
+}
+
+/// Files smaller than this are read: mapping and unmapping cost more than copying them.
+const MAPPED_MIN: u64 = 4 << 20;
+
+impl MappedLinesReader {
+    /// A reader for `source` (the file at `path`, open) if it is a plain (uncompressed) file of
+    /// JSON lines big enough to be worth mapping; otherwise the file back, rewound, for the
+    /// other readers.
+    pub fn open(file: usize, mut source: File, chunk_size: usize) -> io::Result<Result<MappedLinesReader, File>> {
+        let metadata = source.metadata()?;
+        let len = metadata.len();
+        if !metadata.is_file() || len < MAPPED_MIN {
+            return Ok(Err(source));
+        }
+        let mut head = Vec::with_capacity(HEAD);
+        (&source).take(HEAD as u64).read_to_end(&mut head)?;
+        let compressed = decompress::compression_of(&head) != decompress::Compression::None;
+        if compressed || Shape::of(&head) != Shape::Lines {
+            source.seek(io::SeekFrom::Start(0))?;
+            return Ok(Err(source));
+        }
+        Ok(Ok(MappedLinesReader {
+            file,
+            source,
+            len,
+            chunk_size: chunk_size.max(1),
+            offset: crate::encoding::bom_len(&head) as u64,
+            line: 1,
+        }))
+    }
+
+    pub fn bytes_read(&self) -> u64 {
+        self.offset
+    }
+
+    /// The next unit: from where the last one ended to the last newline within `chunk_size`
+    /// bytes (further if a line is longer), or to the end of the file.
+    pub fn next_item(&mut self) -> Option<io::Result<Item>> {
+        if self.offset >= self.len {
+            return None;
+        }
+        let mut want = self.chunk_size as u64;
+        let (map, used) = loop {
+            let end = self.len.min(self.offset + want);
+            let map = match self.map(end) {
+                Ok(map) => map,
+                Err(e) => {
+                    // Reported once; the rest of the file is not read.
+                    self.offset = self.len;
+                    return Some(Err(e));
+                }
+            };
+            if end == self.len {
+                let all = map.len();
+                break (map, all);
+            }
+            match memchr::memrchr(b'\n', &map) {
+                // The bytes after the last newline start the next unit.
+                Some(last) => break (map, last + 1),
+                // A line longer than the window: widen it.
+                None => want = want.saturating_mul(2),
+            }
+        };
+        let unit = Unit {
+            file: self.file,
+            offset: self.offset,
+            line: self.line,
+            framing: Framing::Lines,
+            data: UnitData::Mapped(map, used),
+        };
+        self.offset += unit.data.len() as u64;
+        self.line += memchr::memchr_iter(b'\n', &unit.data).count() as u64;
+        Some(Ok(Item::Unit(unit)))
+    }
+
+    /// The bytes from the next unit's start to `end`, mapped.
+    fn map(&self, end: u64) -> io::Result<memmap2::Mmap> {
+        let len = usize::try_from(end - self.offset).map_err(io::Error::other)?;
+        // SAFETY: the mapping is read-only and private to this process, but the file is
+        // shared: if another process truncated it while it is scanned, reading the lost pages
+        // would fault. Exports under investigation are not being written; ripgrep makes the
+        // same trade for single big files. The page tables are filled here (populate), in the
+        // reading thread, rather than a fault at a time by the workers.
+        unsafe {
+            memmap2::MmapOptions::new()
+                .offset(self.offset)
+                .len(len)
+                .populate()
+                .map(&self.source)
+        }
+    }
+}
+
+/// A reader of a whole file of JSON lines already in memory: one unit, after the BOM, as
+/// [`LinesReader`] would cut it (its records at the same offsets and lines).
+pub fn whole_file(file: usize, mut text: Vec<u8>) -> super::FileReader {
+    let bytes = text.len() as u64;
+    let bom = crate::encoding::bom_len(&text);
+    text.drain(..bom);
+    let unit = (!text.is_empty()).then(|| Unit {
+        file,
+        offset: bom as u64,
+        line: 1,
+        data: UnitData::Read(text),
+        framing: Framing::Lines,
+    });
+    super::FileReader::Whole(unit, bytes)
 }
 
 /// Calls `f` for each non-blank line of `data` (a trailing `\r` is not part of the record).
@@ -181,6 +308,83 @@ mod tests {
             };
             assert_eq!(position("\n"), (offset, line), "{prefix:?} with a newline");
             assert_eq!(position(""), (offset, line), "{prefix:?} without");
+        }
+    }
+}
+
+#[cfg(test)]
+mod mapped_tests {
+    use super::*;
+    use crate::input::{FileReader, ReadOptions};
+
+    /// Every record of `path` (offset, line, bytes), read by `reader`, and whether every unit
+    /// was mapped.
+    fn records(mut reader: FileReader) -> (Vec<(u64, u64, Vec<u8>)>, bool) {
+        let mut out = Vec::new();
+        let mut mapped = true;
+        while let Some(item) = reader.next_item(Vec::new()) {
+            let Item::Unit(unit) = item.expect("reading a file") else {
+                panic!("no issues expected")
+            };
+            mapped &= matches!(unit.data, UnitData::Mapped(..));
+            unit.for_each_record(|r| out.push((r.offset, r.line, r.bytes.to_vec())));
+        }
+        (out, mapped)
+    }
+
+    /// A big plain file is mapped, and read exactly as the buffered reader reads it: the same
+    /// records at the same offsets and lines, whatever the chunk size (lines longer than a
+    /// chunk, CRLF, blank lines, a BOM, no final newline).
+    #[test]
+    fn a_mapped_file_reads_as_a_read_one() {
+        let mut text = b"\xEF\xBB\xBF".to_vec();
+        let mut n = 0;
+        while text.len() < MAPPED_MIN as usize + 4096 {
+            let pad = "x".repeat(n % 700);
+            text.extend_from_slice(format!("{{\"n\":{n},\"pad\":\"{pad}\"}}\r\n").as_bytes());
+            if n % 97 == 0 {
+                text.extend_from_slice(b"\r\n   \n");
+            }
+            n += 1;
+        }
+        text.extend_from_slice(b"{\"last\":true}");
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let path = dir.path().join("big.jsonl");
+        std::fs::write(&path, &text).expect("write the file");
+        for chunk_size in [1, 300, 4096, 1 << 20, 16 << 20] {
+            let options = ReadOptions {
+                chunk_size,
+                csv: Default::default(),
+            };
+            let (mapped, all_mapped) = records(FileReader::open(0, &path, &options).expect("open"));
+            assert!(all_mapped, "chunk size {chunk_size}: the file was not mapped");
+            let source: Source = Box::new(io::Cursor::new(text.clone()));
+            let (read, _) = records(FileReader::from_source(0, source, &options).expect("open"));
+            assert_eq!(mapped.len(), n + 1, "chunk size {chunk_size}");
+            assert!(mapped == read, "chunk size {chunk_size}: the mapped records differ");
+        }
+    }
+
+    /// Small files, compressed files and other shapes are read, not mapped.
+    #[test]
+    fn only_big_plain_json_lines_are_mapped() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let big_lines = "{\"a\":1}\n".repeat(MAPPED_MIN as usize / 8 + 1);
+        let cases: [(&str, Vec<u8>, bool); 3] = [
+            ("small.jsonl", b"{\"a\":1}\n".to_vec(), false),
+            ("big.jsonl", big_lines.clone().into_bytes(), true),
+            (
+                "big.json",
+                format!("[{}]", "{\"a\":1},".repeat(MAPPED_MIN as usize / 8) + "{}").into_bytes(),
+                false,
+            ),
+        ];
+        for (name, bytes, expected) in cases {
+            let path = dir.path().join(name);
+            std::fs::write(&path, bytes).expect("write the file");
+            let source = File::open(&path).expect("open");
+            let mapped = MappedLinesReader::open(0, source, 1 << 20).expect("open").is_ok();
+            assert_eq!(mapped, expected, "{name}");
         }
     }
 }

@@ -178,8 +178,38 @@ pub struct Unit {
     pub offset: u64,
     /// 1-based line number of `data[0]`.
     pub line: u64,
-    pub data: Vec<u8>,
+    pub data: UnitData,
     pub framing: Framing,
+}
+
+/// A unit's bytes: read into a buffer, or a window of a plain file mapped into memory
+/// ([`jsonl::MappedLinesReader`]) of which the first so many bytes are the unit's, unmapped
+/// when the unit is dropped.
+#[derive(Debug)]
+pub enum UnitData {
+    Read(Vec<u8>),
+    Mapped(memmap2::Mmap, usize),
+}
+
+impl UnitData {
+    /// The buffer, to be filled again, if the bytes were read into one.
+    pub fn into_buffer(self) -> Option<Vec<u8>> {
+        match self {
+            UnitData::Read(buffer) => Some(buffer),
+            UnitData::Mapped(..) => None,
+        }
+    }
+}
+
+impl std::ops::Deref for UnitData {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            UnitData::Read(buffer) => buffer,
+            UnitData::Mapped(map, len) => &map[..*len],
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -235,7 +265,7 @@ impl Unit {
             file,
             offset,
             line,
-            data,
+            data: UnitData::Read(data),
             framing: Framing::Ranges(framed),
         })
     }
@@ -281,6 +311,9 @@ pub enum Item {
 /// Reads one file as a sequence of [`Item`]s, choosing the format from its first bytes.
 pub enum FileReader {
     Lines(jsonl::LinesReader),
+    Mapped(jsonl::MappedLinesReader),
+    /// A small file of JSON lines, read whole into one unit; the bytes it holds.
+    Whole(Option<Unit>, u64),
     Array(json_array::ArrayReader),
     Built(built::BuiltReader),
     Csv(built::CsvFileReader),
@@ -304,7 +337,30 @@ impl FileReader {
     /// reader from its first bytes: JSON lines, a JSON array of rows, a whole JSON document
     /// (an API response, an Event Hub message, ADX frames), or a CSV export.
     pub fn open(file: usize, path: &Path, options: &ReadOptions) -> io::Result<FileReader> {
-        let (source, _) = decompress::open(path)?;
+        if decompress::is_stdin(path) {
+            let (source, _) = decompress::open(path)?;
+            return FileReader::from_source(file, source, options);
+        }
+        // Opened once: a big plain file of JSON lines is mapped, anything else read from it.
+        let mut source = match jsonl::MappedLinesReader::open(file, std::fs::File::open(path)?, options.chunk_size)? {
+            Ok(mapped) => return Ok(FileReader::Mapped(mapped)),
+            Err(source) => source,
+        };
+        // A file that fits in one unit is read whole, in one go: exports come as thousands of
+        // small files, and peeking at the head, then reading it again through the peek, cost
+        // as much per file as scanning it.
+        let size = source.metadata()?.len();
+        if size <= options.chunk_size as u64 {
+            let mut text = Vec::with_capacity(size as usize + 1);
+            io::Read::read_to_end(&mut source, &mut text)?;
+            let head = &text[..text.len().min(HEAD)];
+            if decompress::compression_of(head) == decompress::Compression::None && Shape::of(head) == Shape::Lines {
+                return Ok(jsonl::whole_file(file, text));
+            }
+            let (source, _) = decompress::decompress(Box::new(io::Cursor::new(text)))?;
+            return FileReader::from_source(file, source, options);
+        }
+        let (source, _) = decompress::decompress(Box::new(source))?;
         FileReader::from_source(file, source, options)
     }
 
@@ -326,34 +382,14 @@ impl FileReader {
     pub fn from_source(file: usize, source: Source, options: &ReadOptions) -> io::Result<FileReader> {
         let chunk_size = options.chunk_size;
         // Enough bytes to see past a BOM and leading white space in any sane export.
-        let (head, source) = decompress::peek(source, 64 * 1024)?;
+        let (head, source) = decompress::peek(source, HEAD)?;
         let bom = crate::encoding::bom_len(&head);
-        let Some(first) = head[bom..]
-            .iter()
-            .position(|b| !b.is_ascii_whitespace())
-            .map(|p| p + bom)
-        else {
-            return Ok(if head.len() < 64 * 1024 {
-                FileReader::Empty
-            } else {
-                FileReader::Lines(jsonl::LinesReader::new(file, source, bom, chunk_size))
-            });
-        };
-        let whole = match head[first] {
-            b'[' => starts_adx_frames(&head[first..]),
-            b'{' => !first_line_is_a_row(&head[first..]),
-            _ => false,
-        };
-        if whole {
-            return read_whole(file, source, bom, chunk_size);
-        }
-        if !matches!(head[first], b'{' | b'[') && csv::looks_like_csv(&head[bom..]) {
-            return Ok(FileReader::Csv(built::CsvFileReader::new(file, source, options)));
-        }
-        Ok(if head[first] == b'[' {
-            FileReader::Array(json_array::ArrayReader::new(file, source, bom, chunk_size))
-        } else {
-            FileReader::Lines(jsonl::LinesReader::new(file, source, bom, chunk_size))
+        Ok(match Shape::of(&head) {
+            Shape::Empty => FileReader::Empty,
+            Shape::Document => return read_whole(file, source, bom, chunk_size),
+            Shape::Csv => FileReader::Csv(built::CsvFileReader::new(file, source, options)),
+            Shape::Array => FileReader::Array(json_array::ArrayReader::new(file, source, bom, chunk_size)),
+            Shape::Lines => FileReader::Lines(jsonl::LinesReader::new(file, source, bom, chunk_size)),
         })
     }
 
@@ -361,6 +397,8 @@ impl FileReader {
     pub fn next_item(&mut self, spare: Vec<u8>) -> Option<io::Result<Item>> {
         match self {
             FileReader::Lines(r) => r.next_item(spare),
+            FileReader::Mapped(r) => r.next_item(),
+            FileReader::Whole(unit, _) => unit.take().map(|unit| Ok(Item::Unit(unit))),
             FileReader::Array(r) => r.next_item(spare),
             FileReader::Built(r) => r.next_item(spare),
             FileReader::Csv(r) => r.next_item(spare),
@@ -373,11 +411,59 @@ impl FileReader {
     pub fn bytes_read(&self) -> u64 {
         match self {
             FileReader::Lines(r) => r.bytes_read(),
+            FileReader::Mapped(r) => r.bytes_read(),
+            FileReader::Whole(_, bytes) => *bytes,
             FileReader::Array(r) => r.bytes_read(),
             FileReader::Built(r) => r.bytes_read(),
             FileReader::Csv(r) => r.bytes_read(),
             FileReader::Memory(r) => r.bytes_read(),
             FileReader::Empty => 0,
+        }
+    }
+}
+
+/// How many bytes of a file's head tell its shape.
+const HEAD: usize = 64 * 1024;
+
+/// What a file holds, told from its first [`HEAD`] bytes (or all of them, if fewer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    /// Nothing but white space.
+    Empty,
+    /// One JSON document: an API response, an Event Hub message, ADX frames, a pretty-printed
+    /// file.
+    Document,
+    Csv,
+    /// A JSON array of rows.
+    Array,
+    /// JSON lines.
+    Lines,
+}
+
+impl Shape {
+    fn of(head: &[u8]) -> Shape {
+        let bom = crate::encoding::bom_len(head);
+        let Some(first) = head[bom..]
+            .iter()
+            .position(|b| !b.is_ascii_whitespace())
+            .map(|p| p + bom)
+        else {
+            // White space all through the head: empty if that was the whole file.
+            return if head.len() < HEAD { Shape::Empty } else { Shape::Lines };
+        };
+        let whole = match head[first] {
+            b'[' => starts_adx_frames(&head[first..]),
+            b'{' => !first_line_is_a_row(&head[first..]),
+            _ => false,
+        };
+        if whole {
+            Shape::Document
+        } else if !matches!(head[first], b'{' | b'[') && csv::looks_like_csv(&head[bom..]) {
+            Shape::Csv
+        } else if head[first] == b'[' {
+            Shape::Array
+        } else {
+            Shape::Lines
         }
     }
 }
@@ -396,7 +482,17 @@ fn first_line_is_a_row(text: &[u8]) -> bool {
     let Some(end) = memchr::memchr(b'\n', text) else {
         return false;
     };
-    match serde_json::from_slice::<serde_json::Value>(&text[..end]) {
+    let line = &text[..end];
+    // A document is told by its top-level keys (documents::shape_of). A line that spells none
+    // of them, escaped or not, is a row if it is JSON at all: checked without building it.
+    let document_signs: [&[u8]; 5] = [b"\"records\"", b"\"Results\"", b"\"results\"", b"\"tables\"", b"\\u"];
+    if !document_signs
+        .iter()
+        .any(|sign| memchr::memmem::find(line, sign).is_some())
+    {
+        return serde_json::from_slice::<serde::de::IgnoredAny>(line).is_ok();
+    }
+    match serde_json::from_slice::<serde_json::Value>(line) {
         Ok(value) => value.is_object() && documents::shape_of(&value).is_none(),
         // A malformed first line of a JSON-lines file is that file's problem to report, line
         // by line; a document would not parse line by line either, so try it whole.

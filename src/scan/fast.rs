@@ -1,19 +1,22 @@
-//! The fast path: a record's few tested fields read from its raw bytes ([`fields::walk`]), the
+//! The fast path: a record's few tested fields read from its raw bytes ([`FieldWalker`]), the
 //! prefilter's column tests run on them, and the record skipped, without being parsed, when no
 //! pipeline can match it. A skipped record is accounted for exactly as the parsed path would
 //! account for it (its table, its validity); anything the walk is unsure of goes to the parser.
+//! A record that pipelines without a column test must see is given the fields they read from
+//! the walk too, when it captured them all ([`RawCheck::walked_fields`]).
 
 use std::ops::Range;
 
 use super::unit::{count_table, fingerprint, UnitScan};
 use super::UNKNOWN_TABLE;
 use crate::input::documents;
-use crate::input::fields::{self, FieldValue, Walk};
+use crate::input::fields::{FieldValue, FieldWalker, Walk};
 use crate::input::table::{self, TableOf};
 use crate::input::{RawRecord, Unit};
 use crate::plan::prefilter::{ColumnTests, Matcher, Prefilter};
 use crate::plan::text::IndexKey;
 use crate::schema::Table;
+use serde_json::{Map, Value as Json};
 
 /// The fast path's per-record check, built once per scan from the plan's prefilter.
 pub(super) struct RawCheck<'p> {
@@ -26,10 +29,14 @@ pub(super) struct RawCheck<'p> {
     /// its table in the second.
     envelope_key: usize,
     category_key: usize,
+    /// When every pipeline says which fields it reads: those fields' keys (their index among
+    /// `keys`, and their name), so that a record the pipelines must see can be given them from
+    /// the walk instead of being parsed.
+    wanted: Option<Vec<(usize, &'p str)>>,
 }
 
 impl<'p> RawCheck<'p> {
-    pub(super) fn new(prefilter: &Prefilter<'p>) -> RawCheck<'p> {
+    pub(super) fn new(prefilter: &Prefilter<'p>, wanted: Option<&'p [String]>) -> RawCheck<'p> {
         let columns = prefilter.by_column();
         let mut keys: Vec<&'p str> = columns.iter().map(|c| c.column).collect();
         let mut key = |name: &'p str| {
@@ -39,13 +46,54 @@ impl<'p> RawCheck<'p> {
             })
         };
         let (type_key, envelope_key, category_key) = (key("Type"), key("properties"), key("category"));
+        let wanted = wanted.map(|names| names.iter().map(|name| (key(name), name.as_str())).collect());
         RawCheck {
             keys,
             columns,
             type_key,
             envelope_key,
             category_key,
+            wanted,
         }
+    }
+
+    /// The fields the pipelines read, as the parser would give them, from the walk's values;
+    /// `None` when one of them is not a string or null (its value is not captured) or the
+    /// pipelines did not say what they read.
+    fn walked_fields(&self, values: &[Option<FieldValue<'_>>]) -> Option<Map<String, Json>> {
+        let mut fields = Map::new();
+        for &(key, name) in self.wanted.as_ref()? {
+            match &values[key] {
+                None => {}
+                Some(FieldValue::Null) => {
+                    fields.insert(name.to_string(), Json::Null);
+                }
+                Some(FieldValue::Str(text)) => {
+                    fields.insert(name.to_string(), Json::String(text.to_string()));
+                }
+                Some(FieldValue::Other | FieldValue::Object(_)) => return None,
+            }
+        }
+        Some(fields)
+    }
+
+    /// Runs the pipelines (all, or `only`) on a well-formed record: with the fields taken from
+    /// the walk when that can be done (the record is its own row, not an envelope's, and its
+    /// table is known before parsing), else parsed.
+    fn run(
+        &self,
+        scan: &mut UnitScan<'_>,
+        raw: RawRecord<'_>,
+        values: &[Option<FieldValue<'_>>],
+        own_row: bool,
+        only: Option<&[usize]>,
+    ) {
+        if own_row && scan.takes_walked(&raw) {
+            if let Some(fields) = self.walked_fields(values) {
+                return scan.scan_walked(raw, &fields, only);
+            }
+        }
+        scan.scan_record(raw, only)
     }
 
     /// The row and table of a Defender storage-account envelope (`"category":
@@ -120,6 +168,7 @@ impl RawCheck<'_> {
         const ON_STACK: usize = 8;
         let keys = self.keys.len();
         let mut scratch = Scratch::default();
+        let walker = FieldWalker::new(&self.keys);
         // Without `--table` or a table in the path, a record without `Type` can only be placed
         // by its columns: the walk lists its keys for that.
         let by_columns = scan.context.chosen.is_none() && scan.context.path_table.is_none();
@@ -136,42 +185,43 @@ impl RawCheck<'_> {
             let (values, row_values) = buffer.split_at_mut(keys);
             scratch.key_ranges.clear();
             let walked = if by_columns && raw.table.is_none() {
-                fields::walk_keys(raw.bytes, &self.keys, values, &mut scratch.key_ranges)
+                walker.walk_keys(raw.bytes, values, &mut scratch.key_ranges)
             } else {
-                fields::walk(raw.bytes, &self.keys, values)
+                walker.walk(raw.bytes, values)
             };
             if walked != Walk::Valid {
                 return scan.scan_record(raw, None);
             }
             let Some((row, table)) = self.envelope(values) else {
-                return self.record(scan, raw, values, raw.table, &mut scratch);
+                return self.record(scan, raw, values, None, &mut scratch);
             };
             // The listed keys are the envelope's, not its row's.
             scratch.key_ranges.clear();
             // A Defender envelope (storage-account export): its row is the `properties` object,
             // walked in turn with the same keys.
-            if fields::walk(row, &self.keys, row_values) != Walk::Valid {
+            if walker.walk(row, row_values) != Walk::Valid {
                 return scan.scan_record(raw, None);
             }
-            let named = raw.table.or(Some(table));
-            self.record(scan, raw, row_values, named, &mut scratch);
+            self.record(scan, raw, row_values, Some(table), &mut scratch);
         });
     }
 
     /// The verdict on a well-formed record whose row's captured `values` are known: skipped,
-    /// or parsed and run through the pipelines that can match it. `named` is the table the file
-    /// or the envelope names for the record.
+    /// or run through the pipelines that can match it. `envelope` is the table a Defender
+    /// envelope names for its row (`values` are then the row's).
     fn record(
         &self,
         scan: &mut UnitScan<'_>,
         raw: RawRecord<'_>,
         values: &[Option<FieldValue<'_>>],
-        named: Option<&str>,
+        envelope: Option<&str>,
         scratch: &mut Scratch,
     ) {
+        let own_row = envelope.is_none();
+        let named = raw.table.or(envelope);
         match self.candidates(values, &mut scratch.candidates) {
-            Candidates::Skip => self.skip_record(scan, raw, values, named, scratch),
-            Candidates::Listed => scan.scan_record(raw, Some(&scratch.candidates)),
+            Candidates::Skip => self.skip_record(scan, raw, values, named, own_row, scratch),
+            Candidates::Listed => self.run(scan, raw, values, own_row, Some(&scratch.candidates)),
             Candidates::Every => scan.scan_record(raw, None),
         }
     }
@@ -184,6 +234,7 @@ impl RawCheck<'_> {
         raw: RawRecord<'_>,
         values: &[Option<FieldValue<'_>>],
         named: Option<&str>,
+        own_row: bool,
         scratch: &mut Scratch,
     ) {
         let context = scan.context;
@@ -213,8 +264,8 @@ impl RawCheck<'_> {
             None => return scan.scan_record(raw, Some(&[])),
         };
         if context.always_tables.iter().any(|t| std::ptr::eq(*t, table)) {
-            // A pipeline without a column test reads this table: parse, and run only those.
-            return scan.scan_record(raw, Some(&[]));
+            // A pipeline without a column test reads this table: run only those.
+            return self.run(scan, raw, values, own_row, Some(&[]));
         }
         scan.result.records += 1;
         count_table(context, &mut scan.result, &table.name, Some(table));
@@ -253,7 +304,7 @@ impl TablesByKeys {
                     .scan(0, |start, (range, &end)| {
                         let name = &names[*start..end];
                         *start = end;
-                        Some(&record[range.clone()] == name)
+                        Some(same_bytes(&record[range.clone()], name))
                     })
                     .all(|same| same)
         };
@@ -276,6 +327,22 @@ impl TablesByKeys {
         }
         table
     }
+}
+
+/// Whether two keys are the same bytes, compared a word at a time: keys are short, and a
+/// record has dozens, each compared with the memo's (a call to memcmp per key cost more than
+/// the comparing).
+#[inline]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let (mut a_words, mut b_words) = (a.chunks_exact(8), b.chunks_exact(8));
+    let words_equal = a_words.by_ref().zip(b_words.by_ref()).all(|(x, y)| {
+        let word = |bytes: &[u8]| u64::from_le_bytes(bytes.try_into().unwrap_or_default());
+        word(x) == word(y)
+    });
+    words_equal && a_words.remainder().iter().zip(b_words.remainder()).all(|(x, y)| x == y)
 }
 
 /// What the fast path learns of a record before parsing it.

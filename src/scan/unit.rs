@@ -13,6 +13,7 @@ use crate::plan::query::expr::Context as Evaluation;
 use crate::plan::query::groups::Groups;
 use crate::plan::{Plan, Position};
 use crate::schema::Table;
+use serde_json::{Map, Value as Json};
 
 /// What every record of a unit is scanned with.
 pub(super) struct Context<'a> {
@@ -67,7 +68,6 @@ impl UnitScan<'_> {
     pub(super) fn scan_record(&mut self, raw: RawRecord<'_>, only: Option<&[usize]>) {
         let context = self.context;
         let result = &mut self.result;
-        let plan = context.plan;
         result.records += 1;
         let position = Position {
             file: self.file,
@@ -99,11 +99,45 @@ impl UnitScan<'_> {
                 return;
             }
         };
+        self.run_pipelines(raw, position, &fields, only);
+    }
+
+    /// Whether a record's fields may be read by the fast path's walk instead of the parser
+    /// ([`UnitScan::scan_walked`]): every pipeline says which fields it reads, and the record's
+    /// table is known before parsing (as for parsing only those fields).
+    pub(super) fn takes_walked(&self, raw: &RawRecord<'_>) -> bool {
+        let context = self.context;
+        context.wanted.is_some() && (context.chosen.is_some() || raw.table.is_some() || context.path_table.is_some())
+    }
+
+    /// [`UnitScan::scan_record`] for a record the walk found well-formed, with the fields the
+    /// pipelines read (`wanted`, as the parser would have read them) already taken from it.
+    pub(super) fn scan_walked(&mut self, raw: RawRecord<'_>, fields: &Map<String, Json>, only: Option<&[usize]>) {
+        self.result.records += 1;
+        let position = Position {
+            file: self.file,
+            offset: raw.offset,
+            line: raw.line,
+        };
+        self.run_pipelines(raw, position, fields, only);
+    }
+
+    /// Accounts for a parsed record under its table and runs the pipelines of its table on it.
+    fn run_pipelines(
+        &mut self,
+        raw: RawRecord<'_>,
+        position: Position,
+        fields: &Map<String, Json>,
+        only: Option<&[usize]>,
+    ) {
+        let context = self.context;
+        let result = &mut self.result;
+        let plan = context.plan;
         // The storage-account form of the Defender streaming API: the row is the envelope's
         // `properties`, its table the envelope's `category`.
-        let (fields, envelope_table) = match documents::unwrap_streaming_record(&fields) {
+        let (fields, envelope_table) = match documents::unwrap_streaming_record(fields) {
             Some((row, table)) => (row, Some(table)),
-            None => (&fields, None),
+            None => (fields, None),
         };
         let (name, table) =
             match table::table_of(fields, context.chosen, raw.table.or(envelope_table), context.path_table) {
