@@ -136,28 +136,8 @@ impl Predicate {
     pub fn eval<R: Row + ?Sized>(&self, row: &R) -> Option<bool> {
         match self {
             Predicate::Const(b) => Some(*b),
-            Predicate::And(parts) => {
-                let mut result = Some(true);
-                for part in parts {
-                    match part.eval(row) {
-                        Some(false) => return Some(false),
-                        None => result = None,
-                        Some(true) => {}
-                    }
-                }
-                result
-            }
-            Predicate::Or(parts) => {
-                let mut result = Some(false);
-                for part in parts {
-                    match part.eval(row) {
-                        Some(true) => return Some(true),
-                        None => result = None,
-                        Some(false) => {}
-                    }
-                }
-                result
-            }
+            Predicate::And(parts) => all_of(parts.iter().map(|part| part.eval(row))),
+            Predicate::Or(parts) => any_of(parts.iter().map(|part| part.eval(row))),
             Predicate::Not(inner) => inner.eval(row).map(|b| !b),
             Predicate::Compare { left, op, right } => compare(&left.eval(row), *op, &right.eval(row)),
             Predicate::Terms {
@@ -268,4 +248,31 @@ pub fn order_values(x: &Value, y: &Value, descending: bool, nulls_first: bool) -
             }
         }
     }
+}
+/// Kusto's three-valued `and` over `values`, evaluated lazily: `false` as soon as one is
+/// false, else null if any is null, else `true`.
+pub fn all_of(values: impl IntoIterator<Item = Option<bool>>) -> Option<bool> {
+    let mut result = Some(true);
+    for value in values {
+        match value {
+            Some(false) => return Some(false),
+            None => result = None,
+            Some(true) => {}
+        }
+    }
+    result
+}
+
+/// Kusto's three-valued `or`: `true` as soon as one is true, else null if any is null, else
+/// `false`.
+pub fn any_of(values: impl IntoIterator<Item = Option<bool>>) -> Option<bool> {
+    let mut result = Some(false);
+    for value in values {
+        match value {
+            Some(true) => return Some(true),
+            None => result = None,
+            Some(false) => {}
+        }
+    }
+    result
 }

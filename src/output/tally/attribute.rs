@@ -26,6 +26,7 @@ use std::collections::HashMap;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
+use crate::plan::eval::{all_of, any_of};
 use crate::plan::text::on_term_boundaries;
 use crate::plan::{Pipeline, Predicate, Row, Scalar, Stage};
 use crate::rules::feeds::rules::IocLookup;
@@ -204,28 +205,8 @@ impl<'p> PipelineIocs<'p> {
     /// The predicate with every IOC leaf restricted to `ioc`, in Kusto's three-valued logic.
     fn restricted(&self, predicate: &Predicate, row: &dyn Row, ioc: usize) -> Option<bool> {
         match predicate {
-            Predicate::And(parts) => {
-                let mut result = Some(true);
-                for part in parts {
-                    match self.restricted(part, row, ioc) {
-                        Some(false) => return Some(false),
-                        None => result = None,
-                        Some(true) => {}
-                    }
-                }
-                result
-            }
-            Predicate::Or(parts) => {
-                let mut result = Some(false);
-                for part in parts {
-                    match self.restricted(part, row, ioc) {
-                        Some(true) => return Some(true),
-                        None => result = None,
-                        Some(false) => {}
-                    }
-                }
-                result
-            }
+            Predicate::And(parts) => all_of(parts.iter().map(|part| self.restricted(part, row, ioc))),
+            Predicate::Or(parts) => any_of(parts.iter().map(|part| self.restricted(part, row, ioc))),
             Predicate::Not(inner) => self.restricted(inner, row, ioc).map(|b| !b),
             _ => match self.leaves.iter().find(|l| std::ptr::eq(l.predicate, predicate)) {
                 Some(leaf) => {
