@@ -145,6 +145,23 @@ pub const DUPLICATES_TRACKED: usize = 4_000_000;
 
 pub const UNKNOWN_TABLE: &str = "(unknown table)";
 
+/// The scan's hits as the rows [`Plan::finish`] takes, pipeline by pipeline: a row of a record
+/// keeps where the record is; a row of a pipeline's `summarize` groups has no single place.
+pub fn engine_rows(plan: &Plan, hits: Vec<Vec<Hit>>) -> Vec<Vec<crate::plan::query::Row>> {
+    hits.into_iter()
+        .zip(&plan.pipelines)
+        .map(|(rows, pipeline)| {
+            let summarized = pipeline.summarize.is_some();
+            rows.into_iter()
+                .map(|hit| crate::plan::query::Row {
+                    values: hit.row,
+                    origin: (!summarized).then_some(hit.position),
+                })
+                .collect()
+        })
+        .collect()
+}
+
 /// Scans `files` with every rule of `plan`. Returns each rule's result rows (after its tail:
 /// ordered, limited) and the statistics.
 pub fn scan(plan: &Plan, files: &[LogFile], options: &ScanOptions) -> (Vec<Vec<Hit>>, Stats) {

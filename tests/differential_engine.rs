@@ -25,7 +25,7 @@ use loghunt::input::LogFile;
 use loghunt::plan::query::{External, Row, Rows, RunError};
 use loghunt::plan::Plan;
 use loghunt::rules::load_text;
-use loghunt::scan::{scan, Position, ScanOptions};
+use loghunt::scan::{engine_rows, scan, Position, ScanOptions};
 use loghunt::time::parse_datetime;
 use loghunt::value::Value;
 use oracle::{Cell, Pred, Rng};
@@ -496,19 +496,7 @@ fn run(pool: &rayon::ThreadPool, plan: &Plan, files: &[LogFile], chunk_size: usi
         .iter()
         .map(|rows| rows.iter().map(|h| (h.position, h.row.clone())).collect())
         .collect();
-    let collected = hits
-        .into_iter()
-        .zip(&plan.pipelines)
-        .map(|(rows, pipeline)| {
-            let summarized = pipeline.summarize.is_some();
-            rows.into_iter()
-                .map(|hit| Row {
-                    values: hit.row,
-                    origin: (!summarized).then_some(hit.position),
-                })
-                .collect()
-        })
-        .collect();
+    let collected = engine_rows(plan, hits);
     let results = plan
         .finish(collected, &mut no_externals, now(), usize::MAX)
         .unwrap_or_else(|(rule, e)| panic!("rule {rule} failed to run: {e}"));

@@ -254,20 +254,7 @@ fn run_scan(source: RuleSource, paths: Vec<PathBuf>, args: RunArgs) -> Result<Ou
     if let Some(report) = &stats.memory_exceeded {
         return Err(Error::Run(report.clone()));
     }
-    // Rows of records keep where the records are; a pipeline's `summarize` groups have no place.
-    let collected = hits
-        .into_iter()
-        .zip(&plan.pipelines)
-        .map(|(rows, pipeline)| {
-            let summarized = pipeline.summarize.is_some();
-            rows.into_iter()
-                .map(|hit| plan::query::Row {
-                    values: hit.row,
-                    origin: (!summarized).then_some(hit.position),
-                })
-                .collect()
-        })
-        .collect();
+    let collected = scan::engine_rows(&plan, hits);
     let mut results = plan
         .finish(collected, &mut |_, external| externals.load(external), now, max_memory)
         .map_err(|(rule, e)| Error::Run(format!("rule {rule}: {e}")))?;

@@ -7,7 +7,7 @@
 use super::hashes::DOTNET_EPOCH_OFFSET;
 use super::{arg, datetime_arg, datetime_type, first_type, function, long, long_type, real};
 use super::{text, timespan_arg, timespan_type, Context, Function};
-use crate::time::{civil_from_days, days_from_civil, ticks_from_parts, TICKS_PER_SECOND};
+use crate::time::{civil_from_days, days_from_civil, days_in_month, ticks_from_parts, TICKS_PER_SECOND};
 use crate::value::Value;
 
 pub(super) const TICKS_PER_DAY: i64 = 86_400 * TICKS_PER_SECOND;
@@ -89,15 +89,6 @@ pub(super) fn civil(ticks: i64) -> Civil {
 /// 0 for Sunday .. 6 for Saturday (1970-01-01 was a Thursday).
 pub(super) fn weekday(days: i64) -> i64 {
     (days + 4).rem_euclid(7)
-}
-
-fn days_in_month(year: i64, month: u32) -> u32 {
-    match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        _ if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
-        _ => 28,
-    }
 }
 
 /// Datetimes Kusto can hold: years 1 to 9999.
