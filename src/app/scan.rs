@@ -12,7 +12,7 @@ use super::{color_choice, load_feed, load_plan_with, now_ticks, Error, Outcome};
 use crate::cli::{FormatArg, ProgressArg, QueryArgs, RunArgs, ScanArgs};
 use crate::input::csv::CsvOptions;
 use crate::input::ReadOptions;
-use crate::output::report::{Report, ReportExclusion, ReportFile, ReportIoc, RuleInfo};
+use crate::output::report::{Report, ReportExclusion, ReportFile, RuleInfo};
 use crate::output::tally::{self, RuleIocs, TallyInput};
 use crate::output::{self, ColorChoice, Format, Results, Style};
 use crate::plan::exclude::{self, Exclusions};
@@ -323,7 +323,6 @@ fn run_scan(source: RuleSource, paths: Vec<PathBuf>, args: RunArgs) -> Result<Ou
         let arguments = std::env::args_os().skip(1).map(|a| a.to_string_lossy().into_owned());
         let command: Vec<String> = std::iter::once("loghunt".to_string()).chain(arguments).collect();
         let path = file.path().display().to_string();
-        let iocs: Option<Vec<ReportIoc>> = tallies.as_ref().map(report_iocs);
         let suppressed: Option<Vec<ReportExclusion>> =
             (!exclusions.exclusions.is_empty()).then(|| report_exclusions(&excluded));
         file.write(&Report {
@@ -337,7 +336,7 @@ fn run_scan(source: RuleSource, paths: Vec<PathBuf>, args: RunArgs) -> Result<Ou
             command: &command,
             now,
             generated: now_ticks(None)?,
-            iocs: iocs.as_deref(),
+            iocs: tallies.as_ref().map(|t| t.iocs.as_slice()),
             exclusions: suppressed.as_deref(),
         })?;
         if !args.quiet {
@@ -464,25 +463,6 @@ fn rule_iocs<'a>(
             }),
             (_, Some(lookup)) if lookup.indicators().is_some() => Some(RuleIocs::Feed(lookup)),
             _ => None,
-        })
-        .collect()
-}
-
-/// The tallies as the report shows them.
-fn report_iocs(tallies: &tally::Tallies) -> Vec<ReportIoc> {
-    tallies
-        .iocs
-        .iter()
-        .map(|t| ReportIoc {
-            rule: t.rule.clone(),
-            family: t.family.clone(),
-            kind: t.kind.clone(),
-            value: t.value.clone(),
-            hits: t.hits,
-            suppressed: t.suppressed,
-            first: t.first,
-            last: t.last,
-            devices: t.devices.len() as u64,
         })
         .collect()
 }

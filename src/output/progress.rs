@@ -4,7 +4,6 @@
 //! ([`crate::scan::progress`]), so the scan workers never wait on it, and it is cleared before
 //! the results and the summary are printed.
 
-use super::thousands;
 use std::io::{self, IsTerminal, Write};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::Arc;
@@ -13,6 +12,7 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle, TermLike};
 
+use super::thousands;
 use crate::scan::progress::{Progress, Snapshot};
 
 /// How often the bar is redrawn: often enough to look alive, rarely enough to cost nothing.

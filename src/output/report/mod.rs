@@ -12,7 +12,6 @@
 
 mod timeline;
 
-use super::thousands;
 use std::borrow::Cow;
 use std::fmt;
 use std::fs::File;
@@ -22,7 +21,8 @@ use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
-use super::{cell, Results, IOC_COLUMNS};
+use super::tally::IocTally;
+use super::{cell, thousands, Results, IOC_COLUMNS};
 use crate::input::InputError;
 use crate::plan::query::Col;
 use crate::plan::RuleResult;
@@ -77,26 +77,6 @@ impl From<Rule> for RuleInfo {
     }
 }
 
-/// One IOC's tally (`--stats`): how often, when and on how many devices it was hit. IOCs with
-/// no hit are listed too (`hits` 0, no times).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReportIoc {
-    /// The rule (or feed rule) the IOC belongs to.
-    pub rule: String,
-    pub family: Option<String>,
-    /// `sha256`, `domain`, `ip:port`, ...
-    pub kind: String,
-    pub value: String,
-    pub hits: u64,
-    /// Result rows of the IOC that an exclusion suppressed (not in `hits`).
-    pub suppressed: u64,
-    /// First and last hit, in 100 ns ticks since the Unix epoch.
-    pub first: Option<i64>,
-    pub last: Option<i64>,
-    /// Distinct devices among the hits.
-    pub devices: u64,
-}
-
 /// One exclusion (`--exclude`) and the hits it suppressed; 0 shows a stale allowlist entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReportExclusion {
@@ -129,7 +109,7 @@ pub struct Report<'a> {
     pub now: i64,
     pub generated: i64,
     /// Per-IOC tallies, when the scan made them (`--stats`).
-    pub iocs: Option<&'a [ReportIoc]>,
+    pub iocs: Option<&'a [IocTally]>,
     /// Exclusions and what each suppressed, when `--exclude` was given.
     pub exclusions: Option<&'a [ReportExclusion]>,
 }
@@ -496,7 +476,7 @@ fn column_type(column: &Col, rule: &RuleResult, at: usize) -> &'static str {
     }
 }
 
-fn write_iocs(out: &mut impl Write, iocs: Option<&[ReportIoc]>) -> io::Result<()> {
+fn write_iocs(out: &mut impl Write, iocs: Option<&[IocTally]>) -> io::Result<()> {
     out.write_all(b"<section id=\"iocs\">\n<h2>IOC tallies</h2>\n")?;
     let Some(iocs) = iocs else {
         out.write_all(
@@ -546,7 +526,7 @@ fn write_iocs(out: &mut impl Write, iocs: Option<&[ReportIoc]>) -> io::Result<()
                 Some(ioc.suppressed.to_string()),
                 ioc.first.map(format_datetime),
                 ioc.last.map(format_datetime),
-                Some(ioc.devices.to_string()),
+                Some(ioc.devices.len().to_string()),
             ]
             .into_iter()
             .map(Datum::from)

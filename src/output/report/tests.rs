@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::*;
 use crate::input::LogFile;
+use crate::output::tally::IocTally;
 use crate::plan::query::{Position, Row};
 use crate::scan::FileStats;
 use crate::time::parse_datetime;
@@ -68,7 +69,7 @@ fn render(
     rules: &[RuleResult],
     infos: &[RuleInfo],
     warnings: &[String],
-    iocs: Option<&[ReportIoc]>,
+    iocs: Option<&[IocTally]>,
     exclusions: Option<&[ReportExclusion]>,
 ) -> String {
     let files = vec![LogFile::on_disk(PathBuf::from("logs/a.json"), 1234)];
@@ -132,16 +133,18 @@ fn hostile_text_stays_text() {
             filter: Some(HOSTILE.to_string()),
         }],
     };
-    let iocs = [ReportIoc {
+    let iocs = [IocTally {
         rule: HOSTILE.to_string(),
         family: Some(HOSTILE.to_string()),
         kind: "domain".to_string(),
         value: HOSTILE.to_string(),
+        feed: None,
+        id: None,
         hits: 1,
         suppressed: 0,
         first: Some(t("2026-06-20T10:00:00Z")),
         last: Some(t("2026-06-20T10:00:00Z")),
-        devices: 1,
+        devices: vec![HOSTILE.to_string()],
     }];
     let exclusions = [ReportExclusion {
         scope: HOSTILE.to_string(),
@@ -253,16 +256,18 @@ fn tallies_and_exclusions_when_given_and_a_hint_when_not() {
     assert!(html.contains("no <code>--exclude</code> file was given"));
     assert!(!html.contains("id=\"iocs-data\""));
 
-    let ioc = |value: &str, hits, suppressed, first: Option<&str>, devices| ReportIoc {
+    let ioc = |value: &str, hits, suppressed, first: Option<&str>, devices: usize| IocTally {
         rule: "000_rule".to_string(),
         family: Some("Nanocore RAT".to_string()),
         kind: "sha256".to_string(),
         value: value.to_string(),
+        feed: None,
+        id: None,
         hits,
         suppressed,
         first: first.map(t),
         last: first.map(|_| t("2026-06-20T12:00:00.5Z")),
-        devices,
+        devices: (0..devices).map(|d| format!("device-{d}")).collect(),
     };
     let iocs = [
         ioc("aa", 3, 0, Some("2026-06-20T10:00:00Z"), 2),
