@@ -19,18 +19,7 @@ use loghunt::rules::Rule;
 use serde_json::{json, Map, Value};
 
 fn rule(query: &str) -> Rule {
-    Rule {
-        id: "r".into(),
-        source: "r.kql".into(),
-        title: None,
-        family: None,
-        table: None,
-        query: query.into(),
-        query_line: 1,
-        indicators: Vec::new(),
-        declared_total: None,
-        scenarios: Vec::new(),
-    }
+    Rule::of_query("r", "r.kql", query)
 }
 
 /// A small deterministic generator (xorshift), so that the records are the same every run.

@@ -445,18 +445,11 @@ fn parse_predicate(text: &str) -> Result<Expr, (usize, String)> {
 
 /// Compiles an exclusion against a result's columns.
 fn compile(exclusion: &Exclusion, rule: &str, columns: &[Col], now: i64) -> Result<Scalar, ExcludeError> {
-    let source = Rule {
-        id: rule.to_string(),
-        source: exclusion.source.clone(),
-        title: None,
-        family: None,
-        table: None,
-        query: format!("{PREFIX}{}", exclusion.predicate),
-        query_line: 1,
-        indicators: Vec::new(),
-        declared_total: None,
-        scenarios: Vec::new(),
-    };
+    let source = Rule::of_query(
+        rule,
+        exclusion.source.clone(),
+        format!("{PREFIX}{}", exclusion.predicate),
+    );
     let error = |column: u32, message: String| ExcludeError {
         path: exclusion.source.clone(),
         line: exclusion.line,

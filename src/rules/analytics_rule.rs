@@ -57,16 +57,9 @@ pub fn parse_analytics_rule(id: &str, path: &Path, text: &str) -> Result<Rule, R
         ));
     };
     Ok(Rule {
-        id: id.to_string(),
-        source: path.to_path_buf(),
         title: title.filter(|t| !t.is_empty()),
-        family: None,
-        table: None,
-        query,
         query_line,
-        indicators: Vec::new(),
-        declared_total: None,
-        scenarios: Vec::new(),
+        ..Rule::of_query(id, path, query)
     })
 }
 

@@ -40,6 +40,25 @@ pub struct Rule {
     pub scenarios: Vec<Scenario>,
 }
 
+impl Rule {
+    /// A rule that is only a query: no title, IOC table or scenarios, the query from line 1 of
+    /// `source` (a `.kql` file, a feed's generated query, an exclusion, a test).
+    pub fn of_query(id: impl Into<String>, source: impl Into<PathBuf>, query: impl Into<String>) -> Rule {
+        Rule {
+            id: id.into(),
+            source: source.into(),
+            title: None,
+            family: None,
+            table: None,
+            query: query.into(),
+            query_line: 1,
+            indicators: Vec::new(),
+            declared_total: None,
+            scenarios: Vec::new(),
+        }
+    }
+}
+
 /// One row of a document's IOC table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Indicator {
@@ -277,18 +296,7 @@ pub fn load_text(path: &Path, text: &str) -> Result<(Rule, Vec<Warning>), RuleEr
                 message: "the .kql file is empty".into(),
             });
         }
-        let rule = Rule {
-            id,
-            source: path.to_path_buf(),
-            title: None,
-            family: None,
-            table: None,
-            query: text.to_string(),
-            query_line: 1,
-            indicators: Vec::new(),
-            declared_total: None,
-            scenarios: Vec::new(),
-        };
+        let rule = Rule::of_query(id, path, text);
         return Ok((rule, Vec::new()));
     }
     let is_yaml = path

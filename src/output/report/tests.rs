@@ -456,18 +456,11 @@ fn timeline_keeps_the_busiest_devices_and_merges_the_rest() {
 #[test]
 fn a_long_query_is_kept_only_in_part() {
     let iocs: Vec<String> = (0..5000).map(|i| format!("\"{i:064x}\"")).collect();
-    let rule = Rule {
-        id: "big".to_string(),
-        source: PathBuf::from("rules/big.kql"),
-        title: None,
-        family: None,
-        table: None,
-        query: format!("DeviceFileEvents | where SHA256 in ({})", iocs.join(", ")),
-        query_line: 1,
-        indicators: Vec::new(),
-        declared_total: None,
-        scenarios: Vec::new(),
-    };
+    let rule = Rule::of_query(
+        "big",
+        "rules/big.kql",
+        format!("DeviceFileEvents | where SHA256 in ({})", iocs.join(", ")),
+    );
     let total = rule.query.chars().count();
     let info = RuleInfo::from(rule);
     assert_eq!(info.query.chars().count(), QUERY_SHOWN);

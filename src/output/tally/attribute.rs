@@ -400,18 +400,7 @@ mod tests {
     use crate::rules::Rule;
 
     fn rule(query: &str) -> Rule {
-        Rule {
-            id: "r".into(),
-            source: "r.kql".into(),
-            title: None,
-            family: None,
-            table: None,
-            query: query.into(),
-            query_line: 1,
-            indicators: Vec::new(),
-            declared_total: None,
-            scenarios: Vec::new(),
-        }
+        Rule::of_query("r", "r.kql", query)
     }
 
     fn fields(record: Json) -> Map<String, Json> {

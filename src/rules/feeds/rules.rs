@@ -280,19 +280,15 @@ pub fn feed_rules(feed: &Feed) -> Vec<FeedRule> {
         .into_iter()
         .map(|hunt| FeedRule {
             rule: Rule {
-                id: format!("{stem}.{}", hunt.name),
-                source: feed.path.clone(),
                 title: Some(format!("{stem}: {} ({})", hunt.what, feed.format)),
-                family: None,
-                table: None,
-                query: format!(
-                    "{}\n| where {}\n| order by {} desc",
-                    hunt.table, hunt.predicate, hunt.time
-                ),
-                query_line: 1,
-                indicators: Vec::new(),
-                declared_total: None,
-                scenarios: Vec::new(),
+                ..Rule::of_query(
+                    format!("{stem}.{}", hunt.name),
+                    feed.path.clone(),
+                    format!(
+                        "{}\n| where {}\n| order by {} desc",
+                        hunt.table, hunt.predicate, hunt.time
+                    ),
+                )
             },
             lookup: hunt.lookup,
         })
