@@ -110,25 +110,6 @@ normalize() {
     esac | sort
 }
 
-measure() {
-    local runs=$1 out=$2 i status t m peak=0 times=()
-    shift 2
-    for ((i = 0; i < runs; i++)); do
-        status=0
-        /usr/bin/time -f "%e %M" -o "$TIMEF" "$@" >"$out" 2>"$out.err" || status=$?
-        if ((status > 1)); then
-            echo "FAIL: $* exited with status $status:" >&2
-            cat "$out.err" >&2
-            exit 1
-        fi
-        read -r t m < <(tail -n1 "$TIMEF")
-        times+=("$t")
-        if ((m > peak)); then peak=$m; fi
-    done
-    MED=$(printf '%s\n' "${times[@]}" | median)
-    RSS=$((peak / 1024))
-}
-
 ROWS=()
 row() { # SCENARIO WHAT SECONDS BYTES RECORDS RSS RESULT_ROWS CHECK
     local line

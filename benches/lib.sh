@@ -30,3 +30,25 @@ bytes_of() {
 }
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+# measure RUNS OUT CMD...: runs CMD RUNS times with stdout to OUT (stderr to OUT.err), timed by
+# /usr/bin/time into the file $TIMEF; sets MED (median wall seconds) and RSS (peak resident MB
+# over the runs). Exit status 1 is "found something"; anything above fails the script.
+measure() {
+    local runs=$1 out=$2 i status t m peak=0 times=()
+    shift 2
+    for ((i = 0; i < runs; i++)); do
+        status=0
+        /usr/bin/time -f "%e %M" -o "$TIMEF" "$@" >"$out" 2>"$out.err" || status=$?
+        if ((status > 1)); then
+            echo "FAIL: $* exited with status $status:" >&2
+            cat "$out.err" >&2
+            exit 1
+        fi
+        read -r t m < <(tail -n1 "$TIMEF")
+        times+=("$t")
+        if ((m > peak)); then peak=$m; fi
+    done
+    MED=$(printf '%s\n' "${times[@]}" | median)
+    RSS=$((peak / 1024))
+}
