@@ -54,36 +54,42 @@ pub fn walk_keys<'a>(
     FieldWalker::new(keys).walk_keys(record, values, all_keys)
 }
 
-/// The walk of many records for the same keys, prepared once.
+/// The walk of many records for the same keys, prepared once. It remembers the key sequence
+/// of the last records it walked ([`KeyMemo`]), so give each stream of like records its own.
 pub struct FieldWalker<'k> {
     keys: Keys<'k>,
+    memo: KeyMemo,
 }
 
 impl<'k> FieldWalker<'k> {
     pub fn new(keys: &'k [&'k str]) -> FieldWalker<'k> {
-        FieldWalker { keys: Keys::new(keys) }
+        FieldWalker {
+            keys: Keys::new(keys),
+            memo: KeyMemo::default(),
+        }
     }
 
     /// [`walk`] with this walker's keys.
-    pub fn walk<'a>(&self, record: &'a [u8], values: &mut [Option<FieldValue<'a>>]) -> Walk {
-        walk_into(record, &self.keys, values, None)
+    pub fn walk<'a>(&mut self, record: &'a [u8], values: &mut [Option<FieldValue<'a>>]) -> Walk {
+        walk_into(record, &self.keys, &mut self.memo, values, None)
     }
 
     /// [`walk_keys`] with this walker's keys.
     pub fn walk_keys<'a>(
-        &self,
+        &mut self,
         record: &'a [u8],
         values: &mut [Option<FieldValue<'a>>],
         all_keys: &mut Vec<Range<usize>>,
     ) -> Walk {
         all_keys.clear();
-        walk_into(record, &self.keys, values, Some(all_keys))
+        walk_into(record, &self.keys, &mut self.memo, values, Some(all_keys))
     }
 }
 
 fn walk_into<'a>(
     record: &'a [u8],
     keys: &Keys<'_>,
+    memo: &mut KeyMemo,
     values: &mut [Option<FieldValue<'a>>],
     all_keys: Option<&mut Vec<Range<usize>>>,
 ) -> Walk {
@@ -94,7 +100,7 @@ fn walk_into<'a>(
     // UTF-8 is checked string by string, where bytes above 0x7f turn up: outside strings the
     // grammar refuses them anyway.
     let mut walker = Walker { bytes: record, at: 0 };
-    match walker.object_fields(keys, values, all_keys) {
+    match walker.object_fields(keys, memo, values, all_keys) {
         Some(()) => {
             walker.space();
             if walker.at == record.len() {
@@ -104,6 +110,79 @@ fn walk_into<'a>(
             }
         }
         None => Walk::Unsure,
+    }
+}
+
+/// The top-level keys of the last record walked, by position, each as the bytes `"Key":` it
+/// was written with. An export writes the same keys in the same order on every line: a key
+/// that is the same bytes as the last record's at its position is known without being read
+/// (a string checked, then looked up among the wanted keys) — one compare instead.
+#[derive(Default)]
+struct KeyMemo {
+    entries: Vec<MemoKey>,
+}
+
+/// One remembered key: its bytes from the opening quote through the colon (no escapes, no
+/// space before the colon), zero-padded to whole 16-byte windows, and which wanted key it is.
+#[derive(Clone)]
+struct MemoKey {
+    bytes: [u8; MemoKey::CAPACITY],
+    len: usize,
+    wanted: Option<usize>,
+}
+
+impl MemoKey {
+    /// Keys longer than this, quotes and colon included, are not remembered.
+    const CAPACITY: usize = 64;
+
+    /// Whether `record[at..]` begins with this key's bytes.
+    #[inline]
+    fn is_at(&self, record: &[u8], at: usize) -> bool {
+        if self.len > Self::CAPACITY {
+            return false;
+        }
+        let windows = self.len.div_ceil(16);
+        let Some(found) = record.get(at..at + 16 * windows) else {
+            return record.get(at..at + self.len) == Some(&self.bytes[..self.len]);
+        };
+        let mut equal = true;
+        for window in 0..windows {
+            let range = 16 * window..16 * window + 16;
+            let (Some(found), Some(memo)) = (found[range.clone()].first_chunk(), self.bytes[range].first_chunk())
+            else {
+                return false;
+            };
+            let wanted = if 16 * window + 16 <= self.len {
+                0xffff
+            } else {
+                (1u32 << (self.len - 16 * window)) - 1
+            };
+            equal &= equal16(found, memo) & wanted == wanted;
+        }
+        equal
+    }
+}
+
+impl KeyMemo {
+    /// Remembers `key` (its bytes from the opening quote through the colon) at `position`.
+    /// A key too long to remember holds its place with an entry no bytes match.
+    fn remember(&mut self, position: usize, key: &[u8], wanted: Option<usize>) {
+        if position > self.entries.len() {
+            return;
+        }
+        let mut entry = MemoKey {
+            bytes: [0; MemoKey::CAPACITY],
+            len: usize::MAX,
+            wanted,
+        };
+        if key.len() <= MemoKey::CAPACITY {
+            entry.bytes[..key.len()].copy_from_slice(key);
+            entry.len = key.len();
+        }
+        match self.entries.get_mut(position) {
+            Some(slot) => *slot = entry,
+            None => self.entries.push(entry),
+        }
     }
 }
 
@@ -172,6 +251,7 @@ impl<'a> Walker<'a> {
     fn object_fields(
         &mut self,
         keys: &Keys<'_>,
+        memo: &mut KeyMemo,
         values: &mut [Option<FieldValue<'a>>],
         mut all_keys: Option<&mut Vec<Range<usize>>>,
     ) -> Option<()> {
@@ -181,19 +261,38 @@ impl<'a> Walker<'a> {
             self.at += 1;
             return Some(());
         }
+        let mut position = 0;
         loop {
             self.space();
-            let (key, escaped) = self.string()?;
-            if escaped {
-                return None;
-            }
-            if let Some(all) = all_keys.as_deref_mut() {
-                // The key's body ends just before its closing quote.
-                all.push(self.at - 1 - key.len()..self.at - 1);
-            }
-            self.eat(b':')?;
+            let wanted = match memo.entries.get(position) {
+                Some(known) if known.is_at(self.bytes, self.at) => {
+                    if let Some(all) = all_keys.as_deref_mut() {
+                        all.push(self.at + 1..self.at + known.len - 2);
+                    }
+                    self.at += known.len;
+                    known.wanted
+                }
+                _ => {
+                    let quote = self.at;
+                    let (key, escaped) = self.string()?;
+                    if escaped {
+                        return None;
+                    }
+                    if let Some(all) = all_keys.as_deref_mut() {
+                        // The key's body ends just before its closing quote.
+                        all.push(self.at - 1 - key.len()..self.at - 1);
+                    }
+                    let wanted = keys.find(key);
+                    if self.bytes.get(self.at) == Some(&b':') {
+                        memo.remember(position, &self.bytes[quote..=self.at], wanted);
+                    }
+                    self.eat(b':')?;
+                    wanted
+                }
+            };
+            position += 1;
             self.space();
-            match keys.find(key) {
+            match wanted {
                 Some(i) => values[i] = Some(self.captured_value()?),
                 None => self.value(1)?,
             }
@@ -216,8 +315,10 @@ impl<'a> Walker<'a> {
                 let text = if escaped {
                     Cow::Owned(decode_escaped(raw)?)
                 } else {
-                    // The whole record was checked to be UTF-8.
-                    Cow::Borrowed(std::str::from_utf8(raw).ok()?)
+                    // SAFETY: `string` answers only for a body that is valid UTF-8 (checked
+                    // where it has bytes above 0x7f, ASCII elsewhere). Checking again cost a
+                    // tenth of the fast path's time.
+                    Cow::Borrowed(unsafe { std::str::from_utf8_unchecked(raw) })
                 };
                 Some(FieldValue::Str(text))
             }
@@ -238,21 +339,53 @@ impl<'a> Walker<'a> {
     }
 
     /// A string starting at the opening quote: its raw body and whether it has escapes. Checks
-    /// what serde_json checks: valid escapes, no control characters, UTF-8.
+    /// what serde_json checks: valid escapes, no control characters, UTF-8; so the body is
+    /// valid UTF-8 whenever this answers.
+    #[inline(always)]
     fn string(&mut self) -> Option<(&'a [u8], bool)> {
         if self.bytes.get(self.at) != Some(&b'"') {
             return None;
         }
         let start = self.at + 1;
+        // The usual string: a run of 16-byte windows up to its closing quote, with no backslash
+        // or control character before it. Told by the masks alone, without reading the byte
+        // the first special one is (that branch mispredicts on every path's `\\`).
         let mut at = start;
-        let mut escaped = false;
         // Whether a byte above 0x7f was seen: then the string's UTF-8 is checked.
         let mut high = false;
+        while let Some(chunk) = self.bytes.get(at..at + 16).and_then(|c| c.first_chunk::<16>()) {
+            let (quotes, others, above) = masks16(chunk);
+            let through_quote = quotes ^ quotes.wrapping_sub(1); // all bits when there is none
+            if others & through_quote != 0 {
+                break;
+            }
+            high |= above & through_quote != 0;
+            if quotes != 0 {
+                let end = at + quotes.trailing_zeros() as usize;
+                self.at = end + 1;
+                let body = &self.bytes[start..end];
+                if high {
+                    std::str::from_utf8(body).ok()?;
+                }
+                return Some((body, false));
+            }
+            at += 16;
+        }
+        self.long_string(start, at, high)
+    }
+
+    /// [`Walker::string`] from `at` on, where an escape or a control character is, or the
+    /// record ends, within 16 bytes: `start` is just past the opening quote, and `high` tells
+    /// whether a byte above 0x7f came before `at`.
+    #[inline(never)]
+    fn long_string(&mut self, start: usize, mut at: usize, mut high: bool) -> Option<(&'a [u8], bool)> {
+        let mut escaped = false;
         'window: loop {
             // The special bytes of the next 16, visited in order: a path's `\\` separators
             // cost a bit operation each, not a new search.
-            let (mut special, above, width) = specials(self.bytes, at);
+            let (mut quotes, mut others, above, width) = specials(self.bytes, at);
             loop {
+                let special = quotes | others;
                 if special == 0 {
                     if width < 16 {
                         return None; // the record ends inside the string
@@ -263,19 +396,18 @@ impl<'a> Walker<'a> {
                 }
                 let first = special.trailing_zeros() as usize;
                 let next = at + first;
-                match self.bytes[next] {
-                    b'"' => {
-                        high |= above & ((1 << first) - 1) != 0;
-                        self.at = next + 1;
-                        let body = &self.bytes[start..next];
-                        // Escapes are ASCII, so the raw body is UTF-8 exactly when the string is.
-                        if high {
-                            std::str::from_utf8(body).ok()?;
-                        }
-                        return Some((body, escaped));
+                if quotes & 1 << first != 0 {
+                    high |= above & ((1 << first) - 1) != 0;
+                    self.at = next + 1;
+                    let body = &self.bytes[start..next];
+                    // Escapes are ASCII, so the raw body is UTF-8 exactly when the string is.
+                    if high {
+                        std::str::from_utf8(body).ok()?;
                     }
-                    b'\\' => {}
-                    _ => return None, // a control character
+                    return Some((body, escaped));
+                }
+                if self.bytes[next] != b'\\' {
+                    return None; // a control character
                 }
                 escaped = true;
                 match self.bytes.get(next + 1)? {
@@ -283,7 +415,8 @@ impl<'a> Walker<'a> {
                         // The escaped byte is plain: drop it and the backslash from the window.
                         let skip = first + 2;
                         if skip < width {
-                            special &= !0 << skip;
+                            quotes &= !0 << skip;
+                            others &= !0 << skip;
                             continue;
                         }
                         high |= above != 0;
@@ -417,27 +550,27 @@ impl<'a> Walker<'a> {
     }
 }
 
-/// The bytes of `bytes[at..at + 16]` that end or interrupt a string's plain run (`"`, `\\`, or a
-/// control character) as bits, the bytes above 0x7f as bits, and how many bytes there were (16
-/// but at the end of the record).
+/// The masks of `bytes[at..at + 16]` ([`masks16`]) and how many bytes there were (16 but at
+/// the end of the record).
 #[inline]
-fn specials(bytes: &[u8], at: usize) -> (u32, u32, usize) {
+fn specials(bytes: &[u8], at: usize) -> (u32, u32, u32, usize) {
     if let Some(chunk) = bytes.get(at..at + 16).and_then(|c| c.first_chunk::<16>()) {
-        let (special, above) = specials16(chunk);
-        return (special, above, 16);
+        let (quotes, others, above) = masks16(chunk);
+        return (quotes, others, above, 16);
     }
     let rest = bytes.get(at..).unwrap_or_default();
     let mut chunk = [b' '; 16];
     chunk[..rest.len()].copy_from_slice(rest);
-    let (special, above) = specials16(&chunk);
+    let (quotes, others, above) = masks16(&chunk);
     let valid = (1u32 << rest.len()) - 1;
-    (special & valid, above & valid, rest.len())
+    (quotes & valid, others & valid, above & valid, rest.len())
 }
 
-/// [`specials`] of 16 bytes, with SSE2 (part of every x86_64 processor).
+/// Of 16 bytes, as bits: the quotes; the other bytes that interrupt a string's plain run (`\\`
+/// and control characters); the bytes above 0x7f. With SSE2 (part of every x86_64 processor).
 #[cfg(target_arch = "x86_64")]
 #[inline]
-fn specials16(chunk: &[u8; 16]) -> (u32, u32) {
+fn masks16(chunk: &[u8; 16]) -> (u32, u32, u32) {
     use std::arch::x86_64::*;
     // SAFETY: SSE2 is in the x86_64 baseline, so these instructions exist on every processor
     // this code runs on; the load reads the 16 bytes of `chunk`.
@@ -448,26 +581,54 @@ fn specials16(chunk: &[u8; 16]) -> (u32, u32) {
         // Below 0x20: the unsigned maximum with 0x1f is 0x1f.
         let low = _mm_set1_epi8(0x1f);
         let control = _mm_cmpeq_epi8(_mm_max_epu8(v, low), low);
-        let special = _mm_or_si128(_mm_or_si128(quote, backslash), control);
-        (_mm_movemask_epi8(special) as u32, _mm_movemask_epi8(v) as u32)
+        (
+            _mm_movemask_epi8(quote) as u32,
+            _mm_movemask_epi8(_mm_or_si128(backslash, control)) as u32,
+            _mm_movemask_epi8(v) as u32,
+        )
     }
 }
 
-/// [`specials`] of 16 bytes, a byte at a time: elsewhere, and the reference for the SSE2 one.
+/// The bytes where two 16-byte windows are equal, as bits (SSE2).
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn equal16(a: &[u8; 16], b: &[u8; 16]) -> u32 {
+    use std::arch::x86_64::*;
+    // SAFETY: SSE2 is in the x86_64 baseline; the loads read the 16 bytes of `a` and `b`.
+    unsafe {
+        let equal = _mm_cmpeq_epi8(_mm_loadu_si128(a.as_ptr().cast()), _mm_loadu_si128(b.as_ptr().cast()));
+        _mm_movemask_epi8(equal) as u32
+    }
+}
+
+/// [`equal16`] a byte at a time: elsewhere, and its reference.
 #[cfg_attr(target_arch = "x86_64", allow(dead_code))]
 #[cfg_attr(not(target_arch = "x86_64"), inline)]
-fn specials16_bytewise(chunk: &[u8; 16]) -> (u32, u32) {
-    chunk.iter().enumerate().fold((0, 0), |(special, above), (i, &byte)| {
-        let is_special = byte == b'"' || byte == b'\\' || byte < 0x20;
-        (
-            special | u32::from(is_special) << i,
-            above | u32::from(byte > 0x7f) << i,
-        )
-    })
+fn equal16_bytewise(a: &[u8; 16], b: &[u8; 16]) -> u32 {
+    (0..16).fold(0, |bits, i| bits | u32::from(a[i] == b[i]) << i)
 }
 
 #[cfg(not(target_arch = "x86_64"))]
-use specials16_bytewise as specials16;
+use equal16_bytewise as equal16;
+
+/// [`masks16`] a byte at a time: elsewhere, and the reference for the SSE2 one.
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+#[cfg_attr(not(target_arch = "x86_64"), inline)]
+fn masks16_bytewise(chunk: &[u8; 16]) -> (u32, u32, u32) {
+    chunk
+        .iter()
+        .enumerate()
+        .fold((0, 0, 0), |(quotes, others, above), (i, &byte)| {
+            (
+                quotes | u32::from(byte == b'"') << i,
+                others | u32::from(byte == b'\\' || byte < 0x20) << i,
+                above | u32::from(byte > 0x7f) << i,
+            )
+        })
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+use masks16_bytewise as masks16;
 
 /// Decodes a JSON string body (between the quotes) that has escapes; `None` if it is not a
 /// well-formed string (a lone surrogate, say).
@@ -634,11 +795,12 @@ mod tests {
                 state ^= state << 17;
                 *byte = alphabet[(state % alphabet.len() as u64) as usize];
             }
-            assert_eq!(specials16(&chunk), specials16_bytewise(&chunk), "{chunk:?}");
+            assert_eq!(masks16(&chunk), masks16_bytewise(&chunk), "{chunk:?}");
         }
         // Past the end of the record nothing is special.
-        assert_eq!(specials(b"ab\"", 1), (0b10, 0, 2));
-        assert_eq!(specials(b"ab", 2), (0, 0, 0));
+        assert_eq!(specials(b"ab\"", 1), (0b10, 0, 0, 2));
+        assert_eq!(specials(b"a\\\xc3\"", 1), (0b100, 0b1, 0b10, 3));
+        assert_eq!(specials(b"ab", 2), (0, 0, 0, 0));
     }
 
     /// Strings of every length around the 16-byte windows, with escapes and multi-byte
@@ -674,6 +836,58 @@ mod tests {
             let (walk, _) = walked(record, &[]);
             assert_eq!(walk, Walk::Valid, "{record}");
             assert!(serde_json::from_str::<serde_json::Value>(record).is_ok(), "{record}");
+        }
+    }
+
+    /// One walker over records whose keys change, at every position, in the ways that must not
+    /// fool its memo of the last keys: a longer or shorter key with the same start, a space
+    /// before the colon, an escaped spelling, keys longer than the memo holds, a wanted key
+    /// moved, a record ending where a remembered key would be read. Each walk agrees with a
+    /// fresh walker's (no memo), and with the key ranges it lists.
+    #[test]
+    fn remembered_keys_never_change_a_walk() {
+        let long = "K".repeat(70);
+        let longer = "K".repeat(61); // `"` + 61 + `":` is 64 bytes: the longest remembered
+        let variants: Vec<String> = vec![
+            r#"{"Name":"a.com","Type":"DnsEvents","X":1}"#.into(),
+            r#"{"Name":"b.com","Type":"DnsEvents","X":2}"#.into(),
+            r#"{"Namex":"a.com","Type":"DnsEvents","X":1}"#.into(),
+            r#"{"Nam":"a.com","Type":"DnsEvents","X":1}"#.into(),
+            r#"{"Name" :"a.com","Type":"DnsEvents","X":1}"#.into(),
+            r#"{"N\u0061me":"a.com","Type":"DnsEvents","X":1}"#.into(),
+            r#"{"Type":"DnsEvents","Name":"c.com","X":1}"#.into(),
+            r#"{"X":1,"Name":"d.com"}"#.into(),
+            r#"{"Name":"a.com","Type":"#.into(),
+            r#"{"Name":"a.com","Type""#.into(),
+            r#"{"Name":"a.com"}"#.into(),
+            r#"{}"#.into(),
+            format!(r#"{{"{long}":1,"Name":"e.com","Type":"T"}}"#),
+            format!(r#"{{"{longer}":1,"Name":"f.com","Type":"T"}}"#),
+            format!(r#"{{"{longer}x":1,"Name":"g.com","Type":"T"}}"#),
+            format!(r#"{{"{longer}":1,"Name":"h.com","Type":"T","{long}":2}}"#),
+        ];
+        let keys = ["Name", "Type"];
+        let mut walker = FieldWalker::new(&keys);
+        let mut state = 0x1234_5678_u64;
+        for step in 0..4000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let record = variants[(state % variants.len() as u64) as usize].as_bytes();
+            let (mut remembered, mut fresh) = ([None, None], [None, None]);
+            let (mut remembered_keys, mut fresh_keys) = (Vec::new(), Vec::new());
+            let walk = if step % 2 == 0 {
+                walker.walk_keys(record, &mut remembered, &mut remembered_keys)
+            } else {
+                walker.walk(record, &mut remembered)
+            };
+            let expected = walk_keys(record, &keys, &mut fresh, &mut fresh_keys);
+            let text = String::from_utf8_lossy(record);
+            assert_eq!(walk, expected, "step {step}: {text}");
+            assert_eq!(remembered, fresh, "step {step}: {text}");
+            if step % 2 == 0 && walk == Walk::Valid {
+                assert_eq!(remembered_keys, fresh_keys, "step {step}: {text}");
+            }
         }
     }
 }

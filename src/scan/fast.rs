@@ -99,8 +99,8 @@ impl<'p> RawCheck<'p> {
     /// The row and table of a Defender storage-account envelope (`"category":
     /// "AdvancedHunting-<table>"` with the row in `"properties"`), exactly when the parsed path
     /// unwraps it ([`documents::unwrap_streaming_record`]).
-    fn envelope<'v>(&self, values: &'v [Option<FieldValue<'_>>]) -> Option<(&'v [u8], &'v str)> {
-        let Some(FieldValue::Object(row)) = &values[self.envelope_key] else {
+    fn envelope<'v, 'r>(&self, values: &'v [Option<FieldValue<'r>>]) -> Option<(&'r [u8], &'v str)> {
+        let Some(FieldValue::Object(row)) = values[self.envelope_key] else {
             return None;
         };
         let Some(FieldValue::Str(category)) = &values[self.category_key] else {
@@ -163,47 +163,60 @@ impl<'p> RawCheck<'p> {
 impl RawCheck<'_> {
     /// Scans every record of `unit` through the fast path.
     pub(super) fn scan_unit(&self, scan: &mut UnitScan<'_>, unit: &Unit) {
-        // The captured values borrow each record's bytes, so they live per record: on the stack
-        // for the usual handful of keys. The second half takes an envelope's row.
-        const ON_STACK: usize = 8;
         let keys = self.keys.len();
         let mut scratch = Scratch::default();
-        let walker = FieldWalker::new(&self.keys);
-        // Without `--table` or a table in the path, a record without `Type` can only be placed
-        // by its columns: the walk lists its keys for that.
-        let by_columns = scan.context.chosen.is_none() && scan.context.path_table.is_none();
+        let mut walkers = Walkers {
+            record: FieldWalker::new(&self.keys),
+            // An envelope's row has keys of its own: a walker of its own remembers them.
+            row: FieldWalker::new(&self.keys),
+            // Without `--table` or a table in the path, a record without `Type` can only be
+            // placed by its columns: the walk lists its keys for that.
+            by_columns: scan.context.chosen.is_none() && scan.context.path_table.is_none(),
+        };
+        // The captured values borrow each record's bytes, so they live per record; their
+        // buffer is handed from record to record instead (an allocation, or the stack's dozens
+        // of values set and dropped, per record cost more than the lookups). The second half
+        // takes an envelope's row.
+        let mut spare: Vec<Option<FieldValue<'static>>> = Vec::with_capacity(2 * keys);
         unit.for_each_record(|raw| {
             scan.result.fingerprints.push(fingerprint(raw.bytes));
-            let mut stack: [Option<FieldValue<'_>>; 2 * ON_STACK] = Default::default();
-            let mut heap = Vec::new();
-            let buffer = if keys <= ON_STACK {
-                &mut stack[..2 * keys]
-            } else {
-                heap.resize(2 * keys, None);
-                &mut heap[..]
-            };
-            let (values, row_values) = buffer.split_at_mut(keys);
-            scratch.key_ranges.clear();
-            let walked = if by_columns && raw.table.is_none() {
-                walker.walk_keys(raw.bytes, values, &mut scratch.key_ranges)
-            } else {
-                walker.walk(raw.bytes, values)
-            };
-            if walked != Walk::Valid {
-                return scan.scan_record(raw, None);
-            }
-            let Some((row, table)) = self.envelope(values) else {
-                return self.record(scan, raw, values, None, &mut scratch);
-            };
-            // The listed keys are the envelope's, not its row's.
-            scratch.key_ranges.clear();
-            // A Defender envelope (storage-account export): its row is the `properties` object,
-            // walked in turn with the same keys.
-            if walker.walk(row, row_values) != Walk::Valid {
-                return scan.scan_record(raw, None);
-            }
-            self.record(scan, raw, row_values, Some(table), &mut scratch);
+            let mut buffer = recycle(std::mem::take(&mut spare));
+            buffer.resize(2 * keys, None);
+            self.one_record(scan, raw, &mut buffer, &mut walkers, &mut scratch);
+            spare = recycle(buffer);
         });
+    }
+
+    /// The fast path of one record: walked, then skipped or scanned.
+    fn one_record<'r>(
+        &self,
+        scan: &mut UnitScan<'_>,
+        raw: RawRecord<'r>,
+        buffer: &mut [Option<FieldValue<'r>>],
+        walkers: &mut Walkers<'_>,
+        scratch: &mut Scratch,
+    ) {
+        let (values, row_values) = buffer.split_at_mut(self.keys.len());
+        scratch.key_ranges.clear();
+        let walked = if walkers.by_columns && raw.table.is_none() {
+            walkers.record.walk_keys(raw.bytes, values, &mut scratch.key_ranges)
+        } else {
+            walkers.record.walk(raw.bytes, values)
+        };
+        if walked != Walk::Valid {
+            return scan.scan_record(raw, None);
+        }
+        let Some((row, table)) = self.envelope(values) else {
+            return self.record(scan, raw, values, None, scratch);
+        };
+        // The listed keys are the envelope's, not its row's.
+        scratch.key_ranges.clear();
+        // A Defender envelope (storage-account export): its row is the `properties` object,
+        // walked in turn with the same keys.
+        if walkers.row.walk(row, row_values) != Walk::Valid {
+            return scan.scan_record(raw, None);
+        }
+        self.record(scan, raw, row_values, Some(table), scratch);
     }
 
     /// The verdict on a well-formed record whose row's captured `values` are known: skipped,
@@ -270,6 +283,20 @@ impl RawCheck<'_> {
         scan.result.records += 1;
         count_table(context, &mut scan.result, &table.name, Some(table));
     }
+}
+
+/// The walkers of one unit's records and of their envelopes' rows.
+struct Walkers<'k> {
+    record: FieldWalker<'k>,
+    row: FieldWalker<'k>,
+    by_columns: bool,
+}
+
+/// An emptied buffer of captured values, its allocation kept for values of another lifetime
+/// (the collect reuses it in place: same type but for the lifetime).
+fn recycle<'b>(mut buffer: Vec<Option<FieldValue<'_>>>) -> Vec<Option<FieldValue<'b>>> {
+    buffer.clear();
+    buffer.into_iter().map(|_| None).collect()
 }
 
 /// Buffers and memos the fast path keeps across the records of one unit.
