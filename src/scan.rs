@@ -236,25 +236,42 @@ pub fn scan(plan: &Plan, files: &[LogFile], options: &ScanOptions) -> (Vec<Vec<H
     };
     let mut batch = reader.next_batch();
     let mut held = 0usize;
+    // The results of the batch before, merged (in input order) while the pool works on the
+    // next: merging is serial (the duplicate count's set above all), and would idle the pool.
+    let mut pending: Vec<UnitResult> = Vec::new();
     while !batch.is_empty() {
         // Read the next batch while the pool works on this one.
-        let (results, next) = rayon::join(|| evaluate(&batch), || reader.next_batch());
-        for mut result in results {
-            for (pipeline, partial) in result.groups.drain(..) {
-                groups[pipeline].merge(partial);
-            }
-            held += result.hits.iter().map(|(_, hit)| hit_bytes(hit)).sum::<usize>();
-            merge(&mut stats, &mut hits, result);
-        }
+        let (results, next) = rayon::join(
+            || evaluate(&batch),
+            || {
+                merge_batch(
+                    &mut stats,
+                    &mut hits,
+                    &mut groups,
+                    &mut held,
+                    std::mem::take(&mut pending),
+                );
+                // Stop before the machine does: what the queries hold is bounded by
+                // --max-memory.
+                within(options.max_memory, held, &groups).then(|| reader.next_batch())
+            },
+        );
+        let Some(next) = next else {
+            // Over after the batch before this one: this one's results are let go, as if the
+            // scan had stopped before it.
+            stats.memory_exceeded = Some(memory_report(plan, &hits, &groups, options.max_memory));
+            break;
+        };
+        pending = results;
         reader
             .spares
             .extend(batch.into_iter().filter_map(|unit| unit.data.into_buffer()));
         batch = next;
-        // Stop before the machine does: what the queries hold is bounded by --max-memory.
-        let grouped: usize = groups.iter().map(Groups::memory).sum();
-        if held + grouped > options.max_memory {
+    }
+    if stats.memory_exceeded.is_none() {
+        merge_batch(&mut stats, &mut hits, &mut groups, &mut held, pending);
+        if !within(options.max_memory, held, &groups) {
             stats.memory_exceeded = Some(memory_report(plan, &hits, &groups, options.max_memory));
-            break;
         }
     }
     absorb_reader_stats(&mut stats, reader.stats);
@@ -340,6 +357,28 @@ fn memory_report(plan: &Plan, hits: &[Vec<Hit>], groups: &[Groups], limit: usize
         human_bytes(bytes),
         human_bytes(limit)
     )
+}
+
+/// Whether the rows `held` and the `groups` built fit in `max_memory` bytes.
+fn within(max_memory: usize, held: usize, groups: &[Groups]) -> bool {
+    held + groups.iter().map(Groups::memory).sum::<usize>() <= max_memory
+}
+
+/// Merges a batch's unit results, in input order.
+fn merge_batch(
+    stats: &mut Stats,
+    hits: &mut [Vec<Hit>],
+    groups: &mut [Groups],
+    held: &mut usize,
+    results: Vec<UnitResult>,
+) {
+    for mut result in results {
+        for (pipeline, partial) in result.groups.drain(..) {
+            groups[pipeline].merge(partial);
+        }
+        *held += result.hits.iter().map(|(_, hit)| hit_bytes(hit)).sum::<usize>();
+        merge(stats, hits, result);
+    }
 }
 
 fn merge(stats: &mut Stats, hits: &mut [Vec<Hit>], result: UnitResult) {

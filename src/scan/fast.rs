@@ -173,17 +173,21 @@ impl RawCheck<'_> {
             // placed by its columns: the walk lists its keys for that.
             by_columns: scan.context.chosen.is_none() && scan.context.path_table.is_none(),
         };
-        // The captured values borrow each record's bytes, so they live per record; their
-        // buffer is handed from record to record instead (an allocation, or the stack's dozens
-        // of values set and dropped, per record cost more than the lookups). The second half
-        // takes an envelope's row.
-        let mut spare: Vec<Option<FieldValue<'static>>> = Vec::with_capacity(2 * keys);
+        // The captured values borrow each record's bytes, so they live per record: on the
+        // stack for up to a dozen and a half keys (an allocation per record cost more than the
+        // lookups). The second half takes an envelope's row.
+        const ON_STACK: usize = 18;
         unit.for_each_record(|raw| {
             scan.result.fingerprints.push(fingerprint(raw.bytes));
-            let mut buffer = recycle(std::mem::take(&mut spare));
-            buffer.resize(2 * keys, None);
-            self.one_record(scan, raw, &mut buffer, &mut walkers, &mut scratch);
-            spare = recycle(buffer);
+            let mut stack: [Option<FieldValue<'_>>; 2 * ON_STACK] = [const { None }; 2 * ON_STACK];
+            let mut heap = Vec::new();
+            let buffer = if keys <= ON_STACK {
+                &mut stack[..2 * keys]
+            } else {
+                heap.resize(2 * keys, None);
+                &mut heap[..]
+            };
+            self.one_record(scan, raw, buffer, &mut walkers, &mut scratch);
         });
     }
 
@@ -290,13 +294,6 @@ struct Walkers<'k> {
     record: FieldWalker<'k>,
     row: FieldWalker<'k>,
     by_columns: bool,
-}
-
-/// An emptied buffer of captured values, its allocation kept for values of another lifetime
-/// (the collect reuses it in place: same type but for the lifetime).
-fn recycle<'b>(mut buffer: Vec<Option<FieldValue<'_>>>) -> Vec<Option<FieldValue<'b>>> {
-    buffer.clear();
-    buffer.into_iter().map(|_| None).collect()
 }
 
 /// Buffers and memos the fast path keeps across the records of one unit.
