@@ -326,7 +326,11 @@ impl<V> StringMap<V> {
         } else {
             fold(value)
         };
-        if self.screen.as_ref().is_some_and(|screen| screen.rules_out(value.as_bytes())) {
+        if self
+            .screen
+            .as_ref()
+            .is_some_and(|screen| screen.rules_out(value.as_bytes()))
+        {
             return Key::Absent;
         }
         let decoded = match value.len() {
@@ -683,9 +687,13 @@ mod tests {
             state
         };
         let mut hex = |digits: usize| -> String {
-            (0..digits).map(|_| char::from(b"0123456789abcdef"[(next() % 16) as usize])).collect()
+            (0..digits)
+                .map(|_| char::from(b"0123456789abcdef"[(next() % 16) as usize]))
+                .collect()
         };
-        for (digests, case_sensitive, odd_keys) in [(20, true, false), (20, false, true), (600, true, true), (3, true, true)] {
+        for (digests, case_sensitive, odd_keys) in
+            [(20, true, false), (20, false, true), (600, true, true), (3, true, true)]
+        {
             let mut values: Vec<String> = (0..digests).map(|i| hex([32, 40, 64][i % 3])).collect();
             if odd_keys {
                 values.push(format!("g{}", hex(39))); // not hex, SHA-1 length
@@ -694,7 +702,13 @@ mod tests {
             let set = StringSet::new(&values, case_sensitive);
             let sets = [&set];
             let index = SetIndex::new(&sets, case_sensitive);
-            let folded = |v: &str| if case_sensitive { v.to_string() } else { v.to_ascii_lowercase() };
+            let folded = |v: &str| {
+                if case_sensitive {
+                    v.to_string()
+                } else {
+                    v.to_ascii_lowercase()
+                }
+            };
             let members: std::collections::HashSet<String> = values.iter().map(|v| folded(v)).collect();
             let mut probes: Vec<String> = Vec::new();
             for value in &values {
@@ -713,8 +727,17 @@ mod tests {
             }
             for probe in &probes {
                 let expected = members.contains(&folded(probe));
-                assert_eq!(set.contains(probe), expected, "{probe} in a set of {digits} digests", digits = digests);
-                assert_eq!(index.owners(probe) == [0], expected, "{probe} in an index of {digests} digests");
+                assert_eq!(
+                    set.contains(probe),
+                    expected,
+                    "{probe} in a set of {digits} digests",
+                    digits = digests
+                );
+                assert_eq!(
+                    index.owners(probe) == [0],
+                    expected,
+                    "{probe} in an index of {digests} digests"
+                );
             }
         }
     }
