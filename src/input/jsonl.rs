@@ -232,7 +232,7 @@ pub fn whole_file(file: usize, mut text: Vec<u8>) -> super::FileReader {
 }
 
 /// Calls `f` for each non-blank line of `data` (a trailing `\r` is not part of the record).
-pub fn for_each_line(data: &[u8], offset: u64, first_line: u64, f: &mut impl FnMut(RawRecord<'_>)) {
+pub fn for_each_line<'d>(data: &'d [u8], offset: u64, first_line: u64, f: &mut impl FnMut(RawRecord<'d>)) {
     let mut start = 0;
     let mut line = first_line;
     while start < data.len() {

@@ -271,7 +271,7 @@ impl Unit {
     }
 
     /// Calls `f` on each record of the unit, in order.
-    pub fn for_each_record(&self, mut f: impl FnMut(RawRecord<'_>)) {
+    pub fn for_each_record<'u>(&'u self, mut f: impl FnMut(RawRecord<'u>)) {
         match &self.framing {
             Framing::Lines => jsonl::for_each_line(&self.data, self.offset, self.line, &mut f),
             Framing::Ranges(ranges) => {

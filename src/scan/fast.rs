@@ -173,21 +173,12 @@ impl RawCheck<'_> {
             // placed by its columns: the walk lists its keys for that.
             by_columns: scan.context.chosen.is_none() && scan.context.path_table.is_none(),
         };
-        // The captured values borrow each record's bytes, so they live per record: on the
-        // stack for up to a dozen and a half keys (an allocation per record cost more than the
-        // lookups). The second half takes an envelope's row.
-        const ON_STACK: usize = 18;
+        // The captured values of each record in turn (the walk clears them first); the
+        // second half takes an envelope's row.
+        let mut buffer: Vec<Option<FieldValue<'_>>> = vec![None; 2 * keys];
         unit.for_each_record(|raw| {
             scan.result.fingerprints.push(fingerprint(raw.bytes));
-            let mut stack: [Option<FieldValue<'_>>; 2 * ON_STACK] = [const { None }; 2 * ON_STACK];
-            let mut heap = Vec::new();
-            let buffer = if keys <= ON_STACK {
-                &mut stack[..2 * keys]
-            } else {
-                heap.resize(2 * keys, None);
-                &mut heap[..]
-            };
-            self.one_record(scan, raw, buffer, &mut walkers, &mut scratch);
+            self.one_record(scan, raw, &mut buffer, &mut walkers, &mut scratch);
         });
     }
 
