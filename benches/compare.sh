@@ -52,7 +52,9 @@ install_tools() {
     if [[ -z ${RG:-} ]]; then
         RG=rg
         local major
-        major=$(rg --version | head -n1 | awk '{ split($2, v, "."); print v[1] }')
+        # awk, not head: head would close the pipe early, and under pipefail rg's "broken
+        # pipe" would end the script now and then.
+        major=$(rg --version | awk 'NR == 1 { split($2, v, "."); print v[1] }')
         if ((major < 14)); then
             if [[ ! -x $WORKDIR/tools/bin/rg ]]; then
                 echo "rg $major is old; building the current ripgrep into $WORKDIR/tools (once)"
@@ -380,7 +382,7 @@ scenario_duckdb() {
 install_tools
 echo "machine: $(nproc) cores,$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2)," \
     "$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) memory; load average $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "tools:   $("$RG" --version | head -n1) ($RG), $(jq --version), $(gzip --version | head -n1), loghunt $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+echo "tools:   $("$RG" --version | sed -n 1p) ($RG), $(jq --version), $(gzip --version | sed -n 1p), loghunt $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
 echo "knobs:   SIZE=$SIZE DNS_SIZE=$DNS_SIZE FILES=$FILES FILE_SIZE=$FILE_SIZE KQL_SIZE=$KQL_SIZE HITS=$HITS RUNS=$RUNS" \
     "JQ_RUNS=$JQ_RUNS RG_RUNS_C=$RG_RUNS_C JQ_SLICE=$JQ_SLICE SCENARIOS='$SCENARIOS' WORKDIR=$WORKDIR"
 
