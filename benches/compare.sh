@@ -211,9 +211,26 @@ scenario() {
 
     local rule_args=() r threads out
     for r in "${rules[@]}"; do rule_args+=(--rules "$r"); done
+    iocs_of "${rules[@]}" >"$WORKDIR/out/$name-iocs.txt"
+    local rg_runs=$RUNS
+    if [[ $name == c ]]; then rg_runs=$RG_RUNS_C; fi
+    local rg_flags=(--no-ignore -c -F)
+    # Domain IOCs are case-insensitive terms: rg's nearest is -i.
+    if [[ $name == n ]]; then rg_flags+=(-i); fi
+    # loghunt at one and two threads and rg, a run of each per round (measure_rounds); rg apart
+    # when it runs a different number of times ((c): minutes per run).
+    local -a cmd_t1 cmd_t2 cmd_rg rounds=(t1 t2)
+    local out_t1=$WORKDIR/out/$name-t1.jsonl out_t2=$WORKDIR/out/$name-t2.jsonl out_rg=$WORKDIR/out/$name-rg.txt
+    for threads in 1 2; do
+        local -n run_cmd="cmd_t$threads"
+        run_cmd=("$LOGHUNT" scan "${rule_args[@]}" --format jsonl -q --threads "$threads" "${paths[@]}")
+        unset -n run_cmd
+    done
+    cmd_rg=("$RG" "${rg_flags[@]}" -f "$WORKDIR/out/$name-iocs.txt" "${paths[@]}")
+    if ((rg_runs == RUNS)); then rounds+=(rg); fi
+    measure_rounds "$RUNS" "${rounds[@]}"
     for threads in 1 2; do
         out=$WORKDIR/out/$name-t$threads.jsonl
-        measure "$RUNS" "$out" "$LOGHUNT" scan "${rule_args[@]}" --format jsonl -q --threads "$threads" "${paths[@]}"
         local got
         got=$(jq -r .rule "$out" | sort | uniq -c | awk '{ print $2, $1 }')
         if [[ $got != "$want" ]]; then
@@ -221,8 +238,8 @@ scenario() {
             diff <(echo "$want") <(echo "$got") >&2 || true
             exit 1
         fi
-        declare -g "T$threads=$MED"
-        declare -g "R$threads=$RSS"
+        declare -g "T$threads=${MEDS[t$threads]}"
+        declare -g "R$threads=${PEAKS[t$threads]}"
     done
     SECONDS_T2[$name]=$T2
     case $name in
@@ -230,17 +247,15 @@ scenario() {
         c) R2C=$R2 ;;
     esac
 
-    iocs_of "${rules[@]}" >"$WORKDIR/out/$name-iocs.txt"
-    local rg_runs=$RUNS
-    if [[ $name == c ]]; then rg_runs=$RG_RUNS_C; fi
     local rg_time=0 rg_rss=0 rg_lines=skipped
-    if ((rg_runs > 0)); then
-        local rg_flags=(--no-ignore -c -F)
-        # Domain IOCs are case-insensitive terms: rg's nearest is -i.
-        if [[ $name == n ]]; then rg_flags+=(-i); fi
-        measure "$rg_runs" "$WORKDIR/out/$name-rg.txt" "$RG" "${rg_flags[@]}" -f "$WORKDIR/out/$name-iocs.txt" "${paths[@]}"
+    if ((rg_runs == RUNS)); then
+        rg_time=${MEDS[rg]} rg_rss=${PEAKS[rg]}
+    elif ((rg_runs > 0)); then
+        measure "$rg_runs" "$out_rg" "${cmd_rg[@]}"
         rg_time=$MED rg_rss=$RSS
-        rg_lines=$(awk -F: '{ s += $NF } END { print s + 0 }' "$WORKDIR/out/$name-rg.txt")
+    fi
+    if ((rg_runs > 0)); then
+        rg_lines=$(awk -F: '{ s += $NF } END { print s + 0 }' "$out_rg")
     fi
 
     local target1 target2 ratio2 per_core

@@ -29,6 +29,34 @@ bytes_of() {
     numfmt --from=iec "${s^^}"
 }
 
+# measure_rounds RUNS NAME...: like `measure`, for several commands taken in turn, one run of
+# each per round, so that a machine that drifts (another tenant, a CPU clocking down) weighs on
+# every command alike instead of on whichever ran then. Each NAME has its command in the array
+# `cmd_NAME` and its output file in `out_NAME`; sets MEDS[NAME] and PEAKS[NAME] (MB).
+declare -A MEDS=() PEAKS=()
+measure_rounds() {
+    local runs=$1 i name
+    shift
+    local -A times=()
+    for name in "$@"; do
+        times[$name]=""
+        PEAKS[$name]=0
+    done
+    for ((i = 0; i < runs; i++)); do
+        for name in "$@"; do
+            local -n run_cmd="cmd_$name" run_out="out_$name"
+            measure 1 "$run_out" "${run_cmd[@]}"
+            times[$name]+="$MED "
+            if ((RSS > PEAKS[$name])); then PEAKS[$name]=$RSS; fi
+            unset -n run_cmd run_out
+        done
+    done
+    for name in "$@"; do
+        # shellcheck disable=SC2086 # the times are words
+        MEDS[$name]=$(printf '%s\n' ${times[$name]} | median)
+    done
+}
+
 median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 # measure RUNS OUT CMD...: runs CMD RUNS times with stdout to OUT (stderr to OUT.err), timed by
