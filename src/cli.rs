@@ -139,7 +139,7 @@ pub struct RunArgs {
     /// Bytes of log a worker takes at a time; big files are cut into newline-aligned chunks of
     /// this size. Memory for log data is about 8 × threads × chunk size (two batches of four
     /// chunks per thread: one being scanned, one being read).
-    #[arg(long, value_name = "BYTES", default_value_t = 2 * 1024 * 1024)]
+    #[arg(long, value_name = "BYTES", default_value_t = 1024 * 1024)]
     pub chunk_size: usize,
 
     /// Do not print the summary on stderr.
