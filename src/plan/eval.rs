@@ -249,6 +249,7 @@ pub fn order_values(x: &Value, y: &Value, descending: bool, nulls_first: bool) -
         }
     }
 }
+
 /// Kusto's three-valued `and` over `values`, evaluated lazily: `false` as soon as one is
 /// false, else null if any is null, else `true`.
 pub fn all_of(values: impl IntoIterator<Item = Option<bool>>) -> Option<bool> {
@@ -264,15 +265,7 @@ pub fn all_of(values: impl IntoIterator<Item = Option<bool>>) -> Option<bool> {
 }
 
 /// Kusto's three-valued `or`: `true` as soon as one is true, else null if any is null, else
-/// `false`.
+/// `false` — `not all_of(not ...)`, as in Kleene's logic.
 pub fn any_of(values: impl IntoIterator<Item = Option<bool>>) -> Option<bool> {
-    let mut result = Some(false);
-    for value in values {
-        match value {
-            Some(true) => return Some(true),
-            None => result = None,
-            Some(false) => {}
-        }
-    }
-    result
+    all_of(values.into_iter().map(|value| value.map(|b| !b))).map(|b| !b)
 }
