@@ -145,17 +145,17 @@ impl MemoKey {
         let Some(found) = record.get(at..at + 16 * self.len.div_ceil(16)) else {
             return record.get(at..at + self.len) == Some(&self.bytes[..self.len]);
         };
-        let word = |bytes: &[u8]| u128::from_le_bytes(bytes.try_into().unwrap_or_default());
-        found
-            .chunks_exact(16)
-            .zip(self.bytes.chunks_exact(16))
-            .enumerate()
-            .all(|(window, (found, memo))| {
-                // The bytes of this window that are the key's (at least one).
-                let mine = self.len - 16 * window;
-                let mask = if mine >= 16 { u128::MAX } else { (1 << (8 * mine)) - 1 };
-                (word(found) ^ word(memo)) & mask == 0
-            })
+        let word = |window: usize| {
+            let at = 16 * window;
+            let found = u128::from_le_bytes(found[at..at + 16].try_into().unwrap_or_default());
+            let memo = u128::from_le_bytes(self.bytes[at..at + 16].try_into().unwrap_or_default());
+            found ^ memo
+        };
+        // Indexed windows, not `chunks_exact().zip()`: the zip's length is two divisions,
+        // which were a sixth of the walk's time.
+        let whole = self.len / 16;
+        let tail = self.len % 16;
+        (0..whole).all(|window| word(window) == 0) && (tail == 0 || word(whole) & ((1 << (8 * tail)) - 1) == 0)
     }
 }
 
