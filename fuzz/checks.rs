@@ -10,7 +10,7 @@ use std::path::Path;
 
 use loghunt::input::csv::{CsvOptions, CsvReader};
 use loghunt::input::fields::{self, FieldValue, Walk};
-use loghunt::input::{documents, jsonl, BuiltRecord, FileReader, Issue, Item, RawRecord, ReadOptions};
+use loghunt::input::{documents, jsonl, BuiltRecord, FileReader, Issue, Item, LineCount, RawRecord, ReadOptions};
 use loghunt::time::locale::DateOrder;
 use serde_json::{Map, Value};
 
@@ -99,11 +99,14 @@ fn drain(mut reader: FileReader, file: &[u8]) {
     let mut records: Vec<(u64, u64, Vec<u8>)> = Vec::new();
     let mut broken: Vec<u64> = Vec::new();
     let mut issues = 0;
+    let mut lines_before = LineCount::default();
     while let Some(item) = reader.next_item(Vec::new()) {
         match item.expect("reading memory cannot fail") {
             Item::Unit(unit) => {
                 let before = records.len();
-                unit.for_each_record(|r: RawRecord<'_>| records.push((r.offset, r.line, r.bytes.to_vec())));
+                lines_before.for_each_record(&unit, |r: RawRecord<'_>| {
+                    records.push((r.offset, r.line, r.bytes.to_vec()))
+                });
                 if !lines {
                     assert!(records.len() > before, "a unit without records");
                 }
@@ -406,7 +409,9 @@ pub fn decompress(data: &[u8]) {
     };
     while let Some(item) = reader.next_item(Vec::new()) {
         match item {
-            Ok(Item::Unit(unit)) => unit.for_each_record(|r| walk(r.bytes)),
+            Ok(Item::Unit(unit)) => {
+                unit.for_each_record(|r| walk(r.bytes));
+            }
             Ok(_) => {}
             Err(_) => break,
         }

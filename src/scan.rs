@@ -104,6 +104,8 @@ pub struct Stats {
     pub duplicates_capped: bool,
     /// Fingerprints of the records seen, for `duplicates`.
     seen: FxHashSet<u64>,
+    /// Per file, the newlines of its units merged so far.
+    newlines: Vec<u64>,
     /// Set when the rows or groups a query collects outgrew `ScanOptions::max_memory`: the scan
     /// stopped there, and this says which rule and what it was holding.
     pub memory_exceeded: Option<String>,
@@ -137,6 +139,11 @@ struct UnitResult {
     fingerprints: Vec<u64>,
     /// Partial `summarize` groups of the pipelines that end in one, over this unit's records.
     groups: Vec<(usize, Groups)>,
+    /// The newlines in the unit's bytes, and whether its lines were numbered from 1 for want
+    /// of knowing them ([`crate::input::Unit::line`]): the merge then moves them on by the
+    /// newlines of the file's units before it.
+    newlines: u64,
+    lines_follow: bool,
 }
 
 /// Distinct records whose fingerprints are kept for duplicate counting (about 16 bytes each),
@@ -373,11 +380,34 @@ fn merge_batch(
     results: Vec<UnitResult>,
 ) {
     for mut result in results {
+        number_lines(stats, &mut result);
         for (pipeline, partial) in result.groups.drain(..) {
             groups[pipeline].merge(partial);
         }
         *held += result.hits.iter().map(|(_, hit)| hit_bytes(hit)).sum::<usize>();
         merge(stats, hits, result);
+    }
+}
+
+/// Gives the lines of a unit numbered from 1 their place in the file: past the newlines of the
+/// file's units before it (merged in order, so all counted by now).
+fn number_lines(stats: &mut Stats, result: &mut UnitResult) {
+    if stats.newlines.len() <= result.file {
+        stats.newlines.resize(result.file + 1, 0);
+    }
+    let before = stats.newlines[result.file];
+    stats.newlines[result.file] += result.newlines;
+    if !result.lines_follow || before == 0 {
+        return;
+    }
+    for (_, hit) in &mut result.hits {
+        hit.position.line += before;
+    }
+    for malformed in &mut result.malformed {
+        malformed.position.line += before;
+    }
+    for (_, partial) in &mut result.groups {
+        partial.shift_lines(before);
     }
 }
 

@@ -18,7 +18,8 @@ pub struct LinesReader {
     /// Bytes read past the last newline of the previous unit.
     carry: Vec<u8>,
     offset: u64,
-    line: u64,
+    /// Where the first unit starts (past a BOM): the unit whose first line is line 1.
+    start: u64,
     done: bool,
     skip: usize,
     /// A read error, reported after the lines read before it.
@@ -33,7 +34,7 @@ impl LinesReader {
             chunk_size: chunk_size.max(1),
             carry: Vec::new(),
             offset: bom as u64,
-            line: 1,
+            start: bom as u64,
             done: false,
             skip: bom,
             error: None,
@@ -99,12 +100,12 @@ impl LinesReader {
         let unit = Unit {
             file: self.file,
             offset: self.offset,
-            line: self.line,
+            // The first unit starts at line 1; the scan numbers the lines of the others.
+            line: (self.offset == self.start).then_some(1),
             data: UnitData::Read(data),
             framing: Framing::Lines,
         };
         self.offset += unit.data.len() as u64;
-        self.line += memchr::memchr_iter(b'\n', &unit.data).count() as u64;
         Some(Ok(Item::Unit(unit)))
     }
 }
@@ -120,7 +121,8 @@ pub struct MappedLinesReader {
     chunk_size: usize,
     /// Where the next unit starts, and its line.
     offset: u64,
-    line: u64,
+    /// Where the first unit starts (past a BOM): the unit whose first line is line 1.
+    start: u64,
 }
 
 /// Files smaller than this are read: mapping and unmapping cost more than copying them.
@@ -149,7 +151,7 @@ impl MappedLinesReader {
             len,
             chunk_size: chunk_size.max(1),
             offset: crate::encoding::bom_len(&head) as u64,
-            line: 1,
+            start: crate::encoding::bom_len(&head) as u64,
         }))
     }
 
@@ -188,12 +190,12 @@ impl MappedLinesReader {
         let unit = Unit {
             file: self.file,
             offset: self.offset,
-            line: self.line,
+            // The first unit starts at line 1; the scan numbers the lines of the others.
+            line: (self.offset == self.start).then_some(1),
             framing: Framing::Lines,
             data: UnitData::Mapped(map, used),
         };
         self.offset += unit.data.len() as u64;
-        self.line += memchr::memchr_iter(b'\n', &unit.data).count() as u64;
         Some(Ok(Item::Unit(unit)))
     }
 
@@ -224,19 +226,27 @@ pub fn whole_file(file: usize, mut text: Vec<u8>) -> super::FileReader {
     let unit = (!text.is_empty()).then(|| Unit {
         file,
         offset: bom as u64,
-        line: 1,
+        line: Some(1),
         data: UnitData::Read(text),
         framing: Framing::Lines,
     });
     super::FileReader::Whole(unit, bytes)
 }
 
-/// Calls `f` for each non-blank line of `data` (a trailing `\r` is not part of the record).
-pub fn for_each_line<'d>(data: &'d [u8], offset: u64, first_line: u64, f: &mut impl FnMut(RawRecord<'d>)) {
+/// Calls `f` for each non-blank line of `data` (a trailing `\r` is not part of the record),
+/// numbering them from `first_line`, and returns how many newlines `data` holds.
+pub fn for_each_line<'d>(data: &'d [u8], offset: u64, first_line: u64, f: &mut impl FnMut(RawRecord<'d>)) -> u64 {
     let mut start = 0;
     let mut line = first_line;
+    let mut newlines = 0;
     while start < data.len() {
-        let end = memchr::memchr(b'\n', &data[start..]).map_or(data.len(), |p| start + p);
+        let end = match memchr::memchr(b'\n', &data[start..]) {
+            Some(p) => {
+                newlines += 1;
+                start + p
+            }
+            None => data.len(),
+        };
         let mut bytes = &data[start..end];
         if let [rest @ .., b'\r'] = bytes {
             bytes = rest;
@@ -252,6 +262,7 @@ pub fn for_each_line<'d>(data: &'d [u8], offset: u64, first_line: u64, f: &mut i
         start = end + 1;
         line += 1;
     }
+    newlines
 }
 
 #[cfg(test)]
@@ -269,11 +280,14 @@ mod tests {
         };
         let mut reader = FileReader::open(0, &path, &options).unwrap();
         let mut out = Vec::new();
+        let mut lines = crate::input::LineCount::default();
         while let Some(item) = reader.next_item(Vec::new()) {
             let Item::Unit(unit) = item.unwrap() else {
                 panic!("no issues expected")
             };
-            unit.for_each_record(|r| out.push((r.offset, r.line, String::from_utf8_lossy(r.bytes).into_owned())));
+            lines.for_each_record(&unit, |r| {
+                out.push((r.offset, r.line, String::from_utf8_lossy(r.bytes).into_owned()))
+            });
         }
         out
     }
@@ -321,13 +335,14 @@ mod mapped_tests {
     /// was mapped.
     fn records(mut reader: FileReader) -> (Vec<(u64, u64, Vec<u8>)>, bool) {
         let mut out = Vec::new();
+        let mut lines = crate::input::LineCount::default();
         let mut mapped = true;
         while let Some(item) = reader.next_item(Vec::new()) {
             let Item::Unit(unit) = item.expect("reading a file") else {
                 panic!("no issues expected")
             };
             mapped &= matches!(unit.data, UnitData::Mapped(..));
-            unit.for_each_record(|r| out.push((r.offset, r.line, r.bytes.to_vec())));
+            lines.for_each_record(&unit, |r| out.push((r.offset, r.line, r.bytes.to_vec())));
         }
         (out, mapped)
     }

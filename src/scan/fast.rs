@@ -161,8 +161,9 @@ impl<'p> RawCheck<'p> {
 }
 
 impl RawCheck<'_> {
-    /// Scans every record of `unit` through the fast path.
-    pub(super) fn scan_unit(&self, scan: &mut UnitScan<'_>, unit: &Unit) {
+    /// Scans every record of `unit` through the fast path; returns the newlines it passed
+    /// ([`Unit::for_each_record`]).
+    pub(super) fn scan_unit(&self, scan: &mut UnitScan<'_>, unit: &Unit) -> u64 {
         let keys = self.keys.len();
         let mut scratch = Scratch::default();
         let mut walkers = Walkers {
@@ -179,7 +180,7 @@ impl RawCheck<'_> {
         unit.for_each_record(|raw| {
             scan.result.fingerprints.push(fingerprint(raw.bytes));
             self.one_record(scan, raw, &mut buffer, &mut walkers, &mut scratch);
-        });
+        })
     }
 
     /// The fast path of one record: walked, then skipped or scanned.

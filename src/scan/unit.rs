@@ -52,13 +52,15 @@ pub(super) fn scan_unit(context: &Context<'_>, unit: &Unit) -> UnitResult {
             ..UnitResult::default()
         },
     };
-    match context.fast {
+    let newlines = match context.fast {
         Some(fast) => fast.scan_unit(&mut scan, unit),
         None => unit.for_each_record(|raw| {
             scan.result.fingerprints.push(fingerprint(raw.bytes));
             scan.scan_record(raw, None)
         }),
-    }
+    };
+    scan.result.newlines = newlines;
+    scan.result.lines_follow = unit.line.is_none();
     scan.result
 }
 

@@ -83,6 +83,14 @@ impl Groups {
         self.groups.is_empty()
     }
 
+    /// Moves every group's origin `lines` lines on: the groups of a unit whose lines were
+    /// numbered from 1 before the scan knew how many came before it.
+    pub fn shift_lines(&mut self, lines: u64) {
+        for origin in self.groups.iter_mut().filter_map(|group| group.2.as_mut()) {
+            origin.line += lines;
+        }
+    }
+
     /// Adds a row (that came from the record at `origin`, if any).
     pub fn add(&mut self, summarize: &Summarize, row: &[Value], origin: Option<Position>, context: &Context<'_>) {
         self.rows += 1;
