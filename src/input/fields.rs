@@ -13,12 +13,27 @@ use std::ops::Range;
 pub enum FieldValue<'a> {
     /// A string, decoded if it had escapes.
     Str(Cow<'a, str>),
+    /// A string with escapes, of a key the walker was told not to decode
+    /// ([`FieldWalker::decoding`]): its raw body, checked, to be decoded by [`FieldValue::text`]
+    /// if it is ever read.
+    Escaped(&'a [u8]),
     Null,
     /// An object: its bytes, from `{` to `}`, already checked like the rest of the record (a
     /// Defender envelope's `properties` row is walked in turn).
     Object(&'a [u8]),
     /// A number, bool or array.
     Other,
+}
+
+impl FieldValue<'_> {
+    /// The text of a string value, decoded if it has escapes; `None` for any other value.
+    pub fn text(&self) -> Option<Cow<'_, str>> {
+        match self {
+            FieldValue::Str(text) => Some(Cow::Borrowed(text.as_ref())),
+            FieldValue::Escaped(raw) => decode_escaped(raw).map(Cow::Owned),
+            _ => None,
+        }
+    }
 }
 
 /// The outcome of a walk.
@@ -67,6 +82,14 @@ impl<'k> FieldWalker<'k> {
             keys: Keys::new(keys),
             memo: KeyMemo::default(),
         }
+    }
+
+    /// Decodes the escaped strings of the first `keys` keys only; the others are captured as
+    /// [`FieldValue::Escaped`]. For keys whose values are seldom read: a path's `\\` would
+    /// otherwise cost an allocation and a copy on every record.
+    pub fn decoding(mut self, keys: usize) -> FieldWalker<'k> {
+        self.keys.decoded = keys;
+        self
     }
 
     /// [`walk`] with this walker's keys.
@@ -186,6 +209,8 @@ impl KeyMemo {
 /// of keys, a walk wants a handful) and its first eight bytes.
 struct Keys<'k> {
     names: &'k [&'k str],
+    /// Escaped strings of the keys before this one are decoded; of the others, kept raw.
+    decoded: usize,
     /// Bit `n` set: some wanted key is `n` bytes long (63 and up share bit 63).
     lengths: u64,
     /// Per wanted key, its first (up to) eight bytes as a little-endian word.
@@ -196,6 +221,7 @@ impl<'k> Keys<'k> {
     fn new(names: &'k [&'k str]) -> Keys<'k> {
         Keys {
             names,
+            decoded: names.len(),
             lengths: names.iter().fold(0, |bits, name| bits | 1 << name.len().min(63)),
             prefixes: names.iter().map(|name| prefix(name.as_bytes())).collect(),
         }
@@ -289,7 +315,7 @@ impl<'a> Walker<'a> {
             position += 1;
             self.space();
             match wanted {
-                Some(i) => values[i] = Some(self.captured_value()?),
+                Some(i) => values[i] = Some(self.captured_value(i < keys.decoded)?),
                 None => self.value(1)?,
             }
             self.space();
@@ -304,10 +330,13 @@ impl<'a> Walker<'a> {
         }
     }
 
-    fn captured_value(&mut self) -> Option<FieldValue<'a>> {
+    fn captured_value(&mut self, decode: bool) -> Option<FieldValue<'a>> {
         match self.bytes.get(self.at)? {
             b'"' => {
                 let (raw, escaped) = self.string()?;
+                if escaped && !decode {
+                    return Some(FieldValue::Escaped(raw));
+                }
                 let text = if escaped {
                     Cow::Owned(decode_escaped(raw)?)
                 } else {
@@ -858,6 +887,25 @@ mod tests {
             }
         }
         assert!(sure > 5_000 && broken > 5_000, "{sure} well-formed, {broken} broken");
+    }
+
+    /// Keys past [`FieldWalker::decoding`]'s count keep their escaped strings raw; `text`
+    /// decodes them as the parser does, and plain strings are captured as before.
+    #[test]
+    fn undecoded_keys_keep_their_escapes_for_later() {
+        let record = r#"{"Tested":"a\\b","Path":"C:\\Users\\\u00e9\"x\"","Plain":"c:/x"}"#;
+        let keys = ["Tested", "Path", "Plain"];
+        let mut values = vec![None; 3];
+        let mut walker = FieldWalker::new(&keys).decoding(1);
+        assert_eq!(walker.walk(record.as_bytes(), &mut values), Walk::Valid);
+        let parsed: serde_json::Value = serde_json::from_str(record).unwrap();
+        assert_eq!(values[0], s(r"a\b"));
+        assert!(matches!(values[1], Some(FieldValue::Escaped(_))), "{:?}", values[1]);
+        assert_eq!(values[2], s("c:/x"));
+        for (value, key) in values.iter().zip(keys) {
+            let text = value.as_ref().and_then(FieldValue::text);
+            assert_eq!(text.as_deref(), parsed[key].as_str(), "{key}");
+        }
     }
 
     #[test]

@@ -33,6 +33,10 @@ pub(super) struct RawCheck<'p> {
     /// `keys`, and their name), so that a record the pipelines must see can be given them from
     /// the walk instead of being parsed.
     wanted: Option<Vec<(usize, &'p str)>>,
+    /// The keys before this one are the tests' columns and the table's clues, read for every
+    /// record: their escaped strings are decoded by the walk. The rest are only `wanted`, read
+    /// for the few records that run, and decoded then.
+    decoded: usize,
 }
 
 impl<'p> RawCheck<'p> {
@@ -46,6 +50,11 @@ impl<'p> RawCheck<'p> {
             })
         };
         let (type_key, envelope_key, category_key) = (key("Type"), key("properties"), key("category"));
+        // The keys so far: the columns', then those three where they were not among them.
+        let decoded = [columns.len(), type_key + 1, envelope_key + 1, category_key + 1]
+            .into_iter()
+            .max()
+            .unwrap_or(0);
         let wanted = wanted.map(|names| names.iter().map(|name| (key(name), name.as_str())).collect());
         RawCheck {
             keys,
@@ -54,6 +63,7 @@ impl<'p> RawCheck<'p> {
             envelope_key,
             category_key,
             wanted,
+            decoded,
         }
     }
 
@@ -70,6 +80,9 @@ impl<'p> RawCheck<'p> {
                 }
                 Some(FieldValue::Str(text)) => {
                     fields.insert(name.to_string(), Json::String(text.to_string()));
+                }
+                Some(escaped @ FieldValue::Escaped(_)) => {
+                    fields.insert(name.to_string(), Json::String(escaped.text()?.into_owned()));
                 }
                 Some(FieldValue::Other | FieldValue::Object(_)) => return None,
             }
@@ -147,8 +160,12 @@ impl<'p> RawCheck<'p> {
                         matcher.rules_on_prepared(text, key, out);
                     }
                 }
-                // Not a string: its text is a rendering the tests did not see.
-                Some(FieldValue::Object(_) | FieldValue::Other) => out.extend_from_slice(&column.rules),
+                // Not a string: its text is a rendering the tests did not see. (A tested
+                // column's strings are decoded by the walk, never left `Escaped`; if one were,
+                // every rule testing it would have to look.)
+                Some(FieldValue::Object(_) | FieldValue::Other | FieldValue::Escaped(_)) => {
+                    out.extend_from_slice(&column.rules)
+                }
             }
         }
         if out.is_empty() {
@@ -167,9 +184,9 @@ impl RawCheck<'_> {
         let keys = self.keys.len();
         let mut scratch = Scratch::default();
         let mut walkers = Walkers {
-            record: FieldWalker::new(&self.keys),
+            record: FieldWalker::new(&self.keys).decoding(self.decoded),
             // An envelope's row has keys of its own: a walker of its own remembers them.
-            row: FieldWalker::new(&self.keys),
+            row: FieldWalker::new(&self.keys).decoding(self.decoded),
             // Without `--table` or a table in the path, a record without `Type` can only be
             // placed by its columns: the walk lists its keys for that.
             by_columns: scan.context.chosen.is_none() && scan.context.path_table.is_none(),
