@@ -316,6 +316,11 @@ impl<'a> Walker<'a> {
             self.space();
             match wanted {
                 Some(i) => values[i] = Some(self.captured_value(i < keys.decoded)?),
+                // Most skipped values are strings: read here, without the call and dispatch
+                // of `value`.
+                None if self.bytes.get(self.at) == Some(&b'"') => {
+                    self.string()?;
+                }
                 None => self.value(1)?,
             }
             self.space();
