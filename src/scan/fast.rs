@@ -78,11 +78,8 @@ impl<'p> RawCheck<'p> {
                 Some(FieldValue::Null) => {
                     fields.insert(name.to_string(), Json::Null);
                 }
-                Some(FieldValue::Str(text)) => {
-                    fields.insert(name.to_string(), Json::String(text.to_string()));
-                }
-                Some(escaped @ FieldValue::Escaped(_)) => {
-                    fields.insert(name.to_string(), Json::String(escaped.text()?.into_owned()));
+                Some(string @ (FieldValue::Str(_) | FieldValue::Escaped(_))) => {
+                    fields.insert(name.to_string(), Json::String(string.text()?.into_owned()));
                 }
                 Some(FieldValue::Other | FieldValue::Object(_)) => return None,
             }
