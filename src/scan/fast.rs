@@ -43,19 +43,13 @@ impl<'p> RawCheck<'p> {
     pub(super) fn new(prefilter: &Prefilter<'p>, wanted: Option<&'p [String]>) -> RawCheck<'p> {
         let columns = prefilter.by_column();
         let mut keys: Vec<&'p str> = columns.iter().map(|c| c.column).collect();
-        let mut key = |name: &'p str| {
-            keys.iter().position(|k| *k == name).unwrap_or_else(|| {
-                keys.push(name);
-                keys.len() - 1
-            })
-        };
-        let (type_key, envelope_key, category_key) = (key("Type"), key("properties"), key("category"));
-        // The keys so far: the columns', then those three where they were not among them.
-        let decoded = [columns.len(), type_key + 1, envelope_key + 1, category_key + 1]
-            .into_iter()
-            .max()
-            .unwrap_or(0);
-        let wanted = wanted.map(|names| names.iter().map(|name| (key(name), name.as_str())).collect());
+        let (type_key, envelope_key, category_key) = (
+            key(&mut keys, "Type"),
+            key(&mut keys, "properties"),
+            key(&mut keys, "category"),
+        );
+        let decoded = keys.len();
+        let wanted = wanted.map(|names| names.iter().map(|name| (key(&mut keys, name), name.as_str())).collect());
         RawCheck {
             keys,
             columns,
@@ -293,6 +287,14 @@ impl RawCheck<'_> {
         scan.result.records += 1;
         count_table(context, &mut scan.result, &table.name, Some(table));
     }
+}
+
+/// The index of `name` among `keys`, added at the end if it is not there yet.
+fn key<'p>(keys: &mut Vec<&'p str>, name: &'p str) -> usize {
+    keys.iter().position(|k| *k == name).unwrap_or_else(|| {
+        keys.push(name);
+        keys.len() - 1
+    })
 }
 
 /// The walkers of one unit's records and of their envelopes' rows.
