@@ -181,6 +181,7 @@ pub fn scan(plan: &Plan, files: &[LogFile], options: &ScanOptions) -> (Vec<Vec<H
                 ..FileStats::default()
             })
             .collect(),
+        newlines: vec![0; files.len()],
         ..Stats::default()
     };
     let mut hits: Vec<Vec<Hit>> = plan.pipelines.iter().map(|_| Vec::new()).collect();
@@ -251,16 +252,18 @@ pub fn scan(plan: &Plan, files: &[LogFile], options: &ScanOptions) -> (Vec<Vec<H
         let (results, next) = rayon::join(
             || evaluate(&batch),
             || {
-                merge_batch(
+                // Stop before the machine does: what the queries hold is bounded by
+                // --max-memory.
+                let pending = std::mem::take(&mut pending);
+                merge_within(
                     &mut stats,
                     &mut hits,
                     &mut groups,
                     &mut held,
-                    std::mem::take(&mut pending),
-                );
-                // Stop before the machine does: what the queries hold is bounded by
-                // --max-memory.
-                within(options.max_memory, held, &groups).then(|| reader.next_batch())
+                    pending,
+                    options.max_memory,
+                )
+                .then(|| reader.next_batch())
             },
         );
         let Some(next) = next else {
@@ -275,11 +278,17 @@ pub fn scan(plan: &Plan, files: &[LogFile], options: &ScanOptions) -> (Vec<Vec<H
             .extend(batch.into_iter().filter_map(|unit| unit.data.into_buffer()));
         batch = next;
     }
-    if stats.memory_exceeded.is_none() {
-        merge_batch(&mut stats, &mut hits, &mut groups, &mut held, pending);
-        if !within(options.max_memory, held, &groups) {
-            stats.memory_exceeded = Some(memory_report(plan, &hits, &groups, options.max_memory));
-        }
+    if stats.memory_exceeded.is_none()
+        && !merge_within(
+            &mut stats,
+            &mut hits,
+            &mut groups,
+            &mut held,
+            pending,
+            options.max_memory,
+        )
+    {
+        stats.memory_exceeded = Some(memory_report(plan, &hits, &groups, options.max_memory));
     }
     absorb_reader_stats(&mut stats, reader.stats);
 
@@ -366,19 +375,16 @@ fn memory_report(plan: &Plan, hits: &[Vec<Hit>], groups: &[Groups], limit: usize
     )
 }
 
-/// Whether the rows `held` and the `groups` built fit in `max_memory` bytes.
-fn within(max_memory: usize, held: usize, groups: &[Groups]) -> bool {
-    held + groups.iter().map(Groups::memory).sum::<usize>() <= max_memory
-}
-
-/// Merges a batch's unit results, in input order.
-fn merge_batch(
+/// Merges a batch's unit results, in input order, and tells whether the rows `held` and the
+/// `groups` built still fit in `max_memory` bytes.
+fn merge_within(
     stats: &mut Stats,
     hits: &mut [Vec<Hit>],
     groups: &mut [Groups],
     held: &mut usize,
     results: Vec<UnitResult>,
-) {
+    max_memory: usize,
+) -> bool {
     for mut result in results {
         number_lines(stats, &mut result);
         for (pipeline, partial) in result.groups.drain(..) {
@@ -387,14 +393,12 @@ fn merge_batch(
         *held += result.hits.iter().map(|(_, hit)| hit_bytes(hit)).sum::<usize>();
         merge(stats, hits, result);
     }
+    *held + groups.iter().map(Groups::memory).sum::<usize>() <= max_memory
 }
 
 /// Gives the lines of a unit numbered from 1 their place in the file: past the newlines of the
 /// file's units before it (merged in order, so all counted by now).
 fn number_lines(stats: &mut Stats, result: &mut UnitResult) {
-    if stats.newlines.len() <= result.file {
-        stats.newlines.resize(result.file + 1, 0);
-    }
     let before = stats.newlines[result.file];
     stats.newlines[result.file] += result.newlines;
     if !result.lines_follow || before == 0 {
