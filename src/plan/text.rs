@@ -249,13 +249,13 @@ enum Key<'v> {
     Absent,
 }
 
-/// A quick no for most lookups of a map of a few digests: the first 16 hex digits of each
-/// digest key (with its length) as one bit of 4,096, and the lengths of the keys that are not
-/// digests. A value of digest length whose first 16 characters are not lower-case hex, or are
-/// but their bit is clear, equals no key, if no other key has its length: then it is neither a
-/// digest key (whose first digits would set the bit) nor an other key. A scan looks up three
-/// digest columns of every record against sets of a score of IOCs; decoding 64 digits and
-/// hashing 32 bytes to learn "no" was a tenth of its time.
+/// A quick no for most lookups of a map of a few digests: the first 16 characters of each
+/// digest key's text (with its length) as one bit of 4,096, and the lengths of the keys that
+/// are not digests. A value equal to a digest key begins with the key's first 16 hex digits,
+/// so a value of digest length whose first 16 bytes give a clear bit equals no digest key, and
+/// no other key either if none has its length. The bytes are hashed as they are, not decoded:
+/// a scan looks up three digest columns of every record against sets of a score of IOCs, and
+/// decoding 64 digits (then 16) to learn "no" was a tenth of its time (then a twentieth).
 #[derive(Debug)]
 struct Screen {
     bits: [u64; 64],
@@ -276,8 +276,13 @@ impl Screen {
             other_lengths: map.other.keys().fold(0, |bits, key| bits | 1 << key.len().min(63)),
         };
         let mut set = |digest: &[u8]| {
-            let first = u64::from_be_bytes(digest[..8].try_into().unwrap_or_default());
-            let bit = Self::bit(first, 2 * digest.len());
+            // The key's text begins with its first eight bytes in lower-case hex.
+            let mut first = [0u8; 16];
+            for (pair, byte) in first.chunks_exact_mut(2).zip(digest) {
+                pair[0] = HEX_DIGITS[usize::from(byte >> 4)];
+                pair[1] = HEX_DIGITS[usize::from(byte & 0x0f)];
+            }
+            let bit = Self::bit(&first, 2 * digest.len());
             screen.bits[bit / 64] |= 1 << (bit % 64);
         };
         map.md5.keys().for_each(|k| set(k));
@@ -286,27 +291,31 @@ impl Screen {
         Some(Box::new(screen))
     }
 
-    /// The bit of a digest whose first eight bytes are `first` (big-endian: the digits in
-    /// order), written with `digits` hex digits.
+    /// The bit of a text of `len` bytes that begins with `first`.
     #[inline]
-    fn bit(first: u64, digits: usize) -> usize {
-        ((first ^ digits as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 52) as usize
+    fn bit(first: &[u8; 16], len: usize) -> usize {
+        let (low, high) = first.split_at(8);
+        let word = |bytes: &[u8]| u64::from_le_bytes(bytes.try_into().unwrap_or_default());
+        let mixed = word(low) ^ word(high).rotate_left(29) ^ len as u64;
+        (mixed.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 52) as usize
     }
 
     /// Whether the (folded) `value` surely equals no key.
     #[inline]
     fn rules_out(&self, value: &[u8]) -> bool {
-        let digits = value.len();
-        if !matches!(digits, 32 | 40 | 64) || self.other_lengths & 1 << digits.min(63) != 0 {
+        let len = value.len();
+        if !matches!(len, 32 | 40 | 64) || self.other_lengths & 1 << len.min(63) != 0 {
             return false;
         }
-        let Some(first) = decode_lower_hex::<8>(&value[..16]) else {
-            return true; // not a digest, and no other key is this long
+        let Some(first) = value.first_chunk::<16>() else {
+            return false;
         };
-        let bit = Self::bit(u64::from_be_bytes(first), digits);
+        let bit = Self::bit(first, len);
         self.bits[bit / 64] & 1 << (bit % 64) == 0
     }
 }
+
+const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
 
 impl<V> StringMap<V> {
     fn empty(case_sensitive: bool) -> StringMap<V> {
