@@ -24,7 +24,16 @@ pub struct Test<'p> {
 impl Test<'_> {
     /// Whether the leaf holds when its column has this (decoded) text.
     pub fn holds_on(&self, text: &str) -> bool {
-        self.leaf.holds(&OneColumn(text))
+        match self.leaf {
+            // The usual test, asked of three columns of every record: the lookup `eval` makes,
+            // without its row and dispatch.
+            Predicate::InStrings {
+                operand: Scalar::Column(_),
+                set,
+                negated,
+            } => set.contains(text) != *negated,
+            leaf => leaf.holds(&OneColumn(text)),
+        }
     }
 }
 

@@ -37,6 +37,8 @@ pub(super) struct RawCheck<'p> {
     /// record: their escaped strings are decoded by the walk. The rest are only `wanted`, read
     /// for the few records that run, and decoded then.
     decoded: usize,
+    /// Whether some column has a merged index, whose lookups are prepared together.
+    merged_sets: bool,
 }
 
 impl<'p> RawCheck<'p> {
@@ -49,6 +51,9 @@ impl<'p> RawCheck<'p> {
             key(&mut keys, "category"),
         );
         let decoded = keys.len();
+        let merged_sets = columns
+            .iter()
+            .any(|c| c.matchers.iter().any(|m| matches!(m, Matcher::Strings { .. })));
         let wanted = wanted.map(|names| names.iter().map(|name| (key(&mut keys, name), name.as_str())).collect());
         RawCheck {
             keys,
@@ -56,6 +61,7 @@ impl<'p> RawCheck<'p> {
             type_key,
             envelope_key,
             category_key,
+            merged_sets,
             wanted,
             decoded,
         }
@@ -125,6 +131,9 @@ impl<'p> RawCheck<'p> {
         // Every value a merged index will be asked about is decoded first, and the lookups
         // follow with nothing between them: with a million IOCs they miss the cache (gigabytes
         // stream past it), and back to back the processor overlaps their waits.
+        if !self.merged_sets {
+            return self.candidates_unprepared(values, out);
+        }
         const PREPARED: usize = 8;
         let mut keys: [Option<IndexKey<'_>>; PREPARED] = Default::default();
         let mut prepared = 0;
@@ -159,6 +168,28 @@ impl<'p> RawCheck<'p> {
                 }
             }
         }
+        Self::listed(out)
+    }
+
+    /// [`RawCheck::candidates`] when no column has a merged index: nothing to prepare.
+    fn candidates_unprepared(&self, values: &[Option<FieldValue<'_>>], out: &mut Vec<usize>) -> Candidates {
+        for (column, value) in self.columns.iter().zip(values) {
+            match value {
+                None | Some(FieldValue::Null) => out.extend_from_slice(&column.on_empty),
+                Some(FieldValue::Str(text)) => {
+                    for matcher in &column.matchers {
+                        matcher.rules_on(text, out);
+                    }
+                }
+                Some(FieldValue::Object(_) | FieldValue::Other | FieldValue::Escaped(_)) => {
+                    out.extend_from_slice(&column.rules)
+                }
+            }
+        }
+        Self::listed(out)
+    }
+
+    fn listed(out: &mut Vec<usize>) -> Candidates {
         if out.is_empty() {
             return Candidates::Skip;
         }
