@@ -24,6 +24,7 @@ use crate::schema::Table;
 use crate::value::Value;
 
 mod fast;
+mod fingerprint;
 pub mod progress;
 mod unit;
 

@@ -7,7 +7,8 @@
 
 use std::ops::Range;
 
-use super::unit::{count_table, fingerprint, UnitScan};
+use super::fingerprint::fingerprint;
+use super::unit::{count_table, UnitScan};
 use super::UNKNOWN_TABLE;
 use crate::input::documents;
 use crate::input::fields::{FieldValue, FieldWalker, Walk};

@@ -2,11 +2,9 @@
 //! fingerprint for duplicates), parsed and run through the pipelines of its table, unless the
 //! fast path ([`super::fast`]) shows from its raw bytes that no pipeline can match it.
 
-use std::hash::Hasher;
-
 use super::fast::RawCheck;
+use super::fingerprint::fingerprint;
 use super::{Hit, Malformed, UnitResult, MALFORMED_SHOWN, UNKNOWN_TABLE};
-use crate::hashing::FxHasher;
 use crate::input::table::{self, TableOf};
 use crate::input::{documents, record, RawRecord, Unit};
 use crate::plan::query::expr::Context as Evaluation;
@@ -205,25 +203,4 @@ pub(super) fn count_table<'c>(
     count.records += 1;
     count.scanned += !rules.is_empty() as u64;
     rules
-}
-
-/// A record's identity for duplicate counting: a 64-bit hash of its bytes (a false duplicate
-/// among ten million records has odds of about one in 300,000). Four independent lanes keep
-/// the multiplies from waiting on each other: every byte of the input passes through here.
-pub(super) fn fingerprint(bytes: &[u8]) -> u64 {
-    let mut lanes = [1u64, 2, 3, 4];
-    let mut blocks = bytes.chunks_exact(32);
-    for block in &mut blocks {
-        for (lane, word) in lanes.iter_mut().zip(block.chunks_exact(8)) {
-            let word = u64::from_le_bytes(word.try_into().unwrap_or_default());
-            *lane = (lane.rotate_left(5) ^ word).wrapping_mul(crate::hashing::SEED);
-        }
-    }
-    let mut hasher = FxHasher::default();
-    for lane in lanes {
-        hasher.write_u64(lane);
-    }
-    hasher.write(blocks.remainder());
-    hasher.write_usize(bytes.len());
-    hasher.finish()
 }
