@@ -11,8 +11,8 @@ pub struct FxHasher {
     hash: u64,
 }
 
-/// The multiplier of the Fx hash (also of the scan's record fingerprints).
-pub const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+/// The multiplier of the Fx hash.
+const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
 
 impl FxHasher {
     #[inline]
