@@ -315,7 +315,7 @@ impl<'a> Walker<'a> {
             position += 1;
             self.space();
             match wanted {
-                Some(i) => values[i] = Some(self.captured_value(i < keys.decoded)?),
+                Some(i) => self.capture(&mut values[i], i < keys.decoded)?,
                 // Most skipped values are strings: read here, without the call and dispatch
                 // of `value`.
                 None if self.bytes.get(self.at) == Some(&b'"') => {
@@ -335,37 +335,39 @@ impl<'a> Walker<'a> {
         }
     }
 
-    fn captured_value(&mut self, decode: bool) -> Option<FieldValue<'a>> {
+    /// Reads the value at the cursor into `slot`. (Written in place, not returned: a value
+    /// returned went through the stack, and reading it back whole, just after it was written
+    /// in parts, stalled on every captured field.)
+    fn capture(&mut self, slot: &mut Option<FieldValue<'a>>, decode: bool) -> Option<()> {
         match self.bytes.get(self.at)? {
             b'"' => {
                 let (raw, escaped) = self.string()?;
-                if escaped && !decode {
-                    return Some(FieldValue::Escaped(raw));
-                }
-                let text = if escaped {
-                    Cow::Owned(decode_escaped(raw)?)
-                } else {
+                *slot = Some(if !escaped {
                     // SAFETY: `string` answers only for a body that is valid UTF-8 (checked
                     // where it has bytes above 0x7f, ASCII elsewhere). Checking again cost a
                     // tenth of the fast path's time.
-                    Cow::Borrowed(unsafe { std::str::from_utf8_unchecked(raw) })
-                };
-                Some(FieldValue::Str(text))
+                    FieldValue::Str(Cow::Borrowed(unsafe { std::str::from_utf8_unchecked(raw) }))
+                } else if decode {
+                    FieldValue::Str(Cow::Owned(decode_escaped(raw)?))
+                } else {
+                    FieldValue::Escaped(raw)
+                });
             }
             b'n' => {
                 self.literal(b"null")?;
-                Some(FieldValue::Null)
+                *slot = Some(FieldValue::Null);
             }
             b'{' => {
                 let start = self.at;
                 self.value(1)?;
-                Some(FieldValue::Object(&self.bytes[start..self.at]))
+                *slot = Some(FieldValue::Object(&self.bytes[start..self.at]));
             }
             _ => {
                 self.value(1)?;
-                Some(FieldValue::Other)
+                *slot = Some(FieldValue::Other);
             }
         }
+        Some(())
     }
 
     /// A string starting at the opening quote: its raw body and whether it has escapes. Checks
