@@ -186,12 +186,12 @@ pub struct Unit {
 }
 
 /// A unit's bytes: read into a buffer, or a window of a plain file mapped into memory
-/// ([`jsonl::MappedLinesReader`]) of which the first so many bytes are the unit's, unmapped
-/// when the unit is dropped.
+/// ([`jsonl::MappedLinesReader`], [`jsonl::mapped_whole_file`]) of which a range of bytes is
+/// the unit's, unmapped when the unit is dropped.
 #[derive(Debug)]
 pub enum UnitData {
     Read(Vec<u8>),
-    Mapped(memmap2::Mmap, usize),
+    Mapped(memmap2::Mmap, Range<usize>),
 }
 
 impl UnitData {
@@ -210,7 +210,7 @@ impl std::ops::Deref for UnitData {
     fn deref(&self) -> &[u8] {
         match self {
             UnitData::Read(buffer) => buffer,
-            UnitData::Mapped(map, len) => &map[..*len],
+            UnitData::Mapped(map, range) => &map[range.clone()],
         }
     }
 }
@@ -373,11 +373,18 @@ impl FileReader {
             Ok(mapped) => return Ok(FileReader::Mapped(mapped)),
             Err(source) => source,
         };
-        // A file that fits in one unit is read whole, in one go: exports come as thousands of
+        // A file that fits in one unit is taken whole, in one go: exports come as thousands of
         // small files, and peeking at the head, then reading it again through the peek, cost
-        // as much per file as scanning it.
-        let size = source.metadata()?.len();
+        // as much per file as scanning it. A plain file of JSON lines is mapped (copying it
+        // from the page cache cost more than mapping it); any other is read.
+        let metadata = source.metadata()?;
+        let size = metadata.len();
         if size <= options.chunk_size as u64 {
+            if metadata.is_file() {
+                if let Some(reader) = jsonl::mapped_whole_file(file, &source, size) {
+                    return Ok(reader);
+                }
+            }
             let mut text = Vec::with_capacity(size as usize + 1);
             io::Read::read_to_end(&mut source, &mut text)?;
             let head = &text[..text.len().min(HEAD)];
