@@ -171,7 +171,7 @@ ROWS=()
 # row SCENARIO TOOL SECONDS BYTES RECORDS RSS_MB MATCHES RATIO TARGET
 row() {
     local line
-    line=$(printf '%-3s %-22s %9.2f %9.0f %12.0f %8s %9s %10s  %s' "$1" "$2" "$3" \
+    line=$(printf '%-3s %-22s %9.3f %9.0f %12.0f %8s %9s %10s  %s' "$1" "$2" "$3" \
         "$(awk -v b="$4" -v s="$3" 'BEGIN { print (s > 0 ? b / s / 1e6 : 0) }')" \
         "$(awk -v r="$5" -v s="$3" 'BEGIN { print (s > 0 ? r / s : 0) }')" "$6" "$7" "$8" "$9")
     echo "$line"

@@ -5,7 +5,8 @@
 //!
 //! This file drives the scan (reading, batches, merging, statistics, memory); `unit.rs` is a
 //! worker's pass over one unit (parse, account, run the pipelines); `fast.rs` is the fast path
-//! that skips records on their raw bytes.
+//! that skips records on their raw bytes; `fingerprint.rs` hashes each record for the count of
+//! duplicates.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
