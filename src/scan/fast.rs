@@ -129,12 +129,12 @@ impl<'p> RawCheck<'p> {
         if values[self.envelope_key].is_some() {
             return Candidates::Every;
         }
-        // Every value a merged index will be asked about is decoded first, and the lookups
-        // follow with nothing between them: with a million IOCs they miss the cache (gigabytes
-        // stream past it), and back to back the processor overlaps their waits.
         if !self.merged_sets {
             return self.candidates_unprepared(values, out);
         }
+        // Every value a merged index will be asked about is decoded first, and the lookups
+        // follow with nothing between them: with a million IOCs they miss the cache (gigabytes
+        // stream past it), and back to back the processor overlaps their waits.
         const PREPARED: usize = 8;
         let mut keys: [Option<IndexKey<'_>>; PREPARED] = Default::default();
         let mut prepared = 0;
@@ -190,6 +190,7 @@ impl<'p> RawCheck<'p> {
         Self::listed(out)
     }
 
+    /// The verdict on the rules listed in `out`: none, or these (sorted, each once).
     fn listed(out: &mut Vec<usize>) -> Candidates {
         if out.is_empty() {
             return Candidates::Skip;
