@@ -444,7 +444,9 @@ mod mapped_tests {
         }
     }
 
-    /// Small files, compressed files and other shapes are read, not mapped.
+    /// Only big plain files of JSON lines are read in mapped windows: small files (which
+    /// `FileReader::open` maps whole instead, above), compressed files and other shapes are
+    /// left to the other readers.
     #[test]
     fn only_big_plain_json_lines_are_mapped() {
         let dir = tempfile::tempdir().expect("a temporary directory");
