@@ -186,8 +186,11 @@ pub fn scan(plan: &Plan, files: &[LogFile], options: &ScanOptions) -> (Vec<Vec<H
         newlines: vec![0; files.len()],
         ..Stats::default()
     };
-    let mut hits: Vec<Vec<Hit>> = plan.pipelines.iter().map(|_| Vec::new()).collect();
-    let mut groups: Vec<Groups> = plan.pipelines.iter().map(|_| Groups::default()).collect();
+    let mut collected = Collected {
+        hits: plan.pipelines.iter().map(|_| Vec::new()).collect(),
+        groups: plan.pipelines.iter().map(|_| Groups::default()).collect(),
+        held: 0,
+    };
     // Several units per thread per batch, so that one slow unit does not idle the others.
     let budget = 4 * options.threads.max(1) * options.chunk_size.max(1);
     let mut reader = BatchReader {
@@ -245,7 +248,6 @@ pub fn scan(plan: &Plan, files: &[LogFile], options: &ScanOptions) -> (Vec<Vec<H
         batch.par_iter().map(scan).collect()
     };
     let mut batch = reader.next_batch();
-    let mut held = 0usize;
     // The results of the batch before, merged (in input order) while the pool works on the
     // next: merging is serial (the duplicate count's set above all), and would idle the pool.
     let mut pending: Vec<UnitResult> = Vec::new();
@@ -257,21 +259,15 @@ pub fn scan(plan: &Plan, files: &[LogFile], options: &ScanOptions) -> (Vec<Vec<H
                 // Stop before the machine does: what the queries hold is bounded by
                 // --max-memory.
                 let pending = std::mem::take(&mut pending);
-                merge_within(
-                    &mut stats,
-                    &mut hits,
-                    &mut groups,
-                    &mut held,
-                    pending,
-                    options.max_memory,
-                )
-                .then(|| reader.next_batch())
+                collected
+                    .merge_within(&mut stats, pending, options.max_memory)
+                    .then(|| reader.next_batch())
             },
         );
         let Some(next) = next else {
             // Over after the batch before this one: this one's results are let go, as if the
             // scan had stopped before it.
-            stats.memory_exceeded = Some(memory_report(plan, &hits, &groups, options.max_memory));
+            stats.memory_exceeded = Some(collected.memory_report(plan, options.max_memory));
             break;
         };
         pending = results;
@@ -280,18 +276,10 @@ pub fn scan(plan: &Plan, files: &[LogFile], options: &ScanOptions) -> (Vec<Vec<H
             .extend(batch.into_iter().filter_map(|unit| unit.data.into_buffer()));
         batch = next;
     }
-    if stats.memory_exceeded.is_none()
-        && !merge_within(
-            &mut stats,
-            &mut hits,
-            &mut groups,
-            &mut held,
-            pending,
-            options.max_memory,
-        )
-    {
-        stats.memory_exceeded = Some(memory_report(plan, &hits, &groups, options.max_memory));
+    if stats.memory_exceeded.is_none() && !collected.merge_within(&mut stats, pending, options.max_memory) {
+        stats.memory_exceeded = Some(collected.memory_report(plan, options.max_memory));
     }
+    let Collected { mut hits, groups, .. } = collected;
     absorb_reader_stats(&mut stats, reader.stats);
 
     stats.malformed_shown.sort_by_key(|m| m.position);
@@ -349,53 +337,62 @@ fn hit_bytes(hit: &Hit) -> usize {
     std::mem::size_of::<Hit>() + values_bytes(&hit.row)
 }
 
-/// Which rule's pipeline holds the most, and what: for the error when --max-memory is reached.
-fn memory_report(plan: &Plan, hits: &[Vec<Hit>], groups: &[Groups], limit: usize) -> String {
-    let held: Vec<(usize, usize)> = (0..plan.pipelines.len())
-        .map(|i| (i, hits[i].iter().map(hit_bytes).sum::<usize>() + groups[i].memory()))
-        .collect();
-    let (index, bytes) = held.into_iter().max_by_key(|(_, b)| *b).unwrap_or((0, 0));
-    let pipeline = &plan.pipelines[index];
-    let what = if pipeline.summarize.is_some() {
-        format!(
-            "`summarize` over {} holds {} groups",
-            pipeline.table.name,
-            groups[index].len()
-        )
-    } else {
-        format!(
-            "the rows of {} it keeps for the operators after the scan number {}",
-            pipeline.table.name,
-            hits[index].len()
-        )
-    };
-    format!(
-        "rule {}: {what} (about {}), over --max-memory ({}); narrow the query's leading `where`, or raise --max-memory",
-        pipeline.id,
-        human_bytes(bytes),
-        human_bytes(limit)
-    )
+/// What the scan has collected for the pipelines so far, in input order: each one's rows, its
+/// `summarize` groups, and about how many bytes the rows hold.
+struct Collected {
+    hits: Vec<Vec<Hit>>,
+    groups: Vec<Groups>,
+    held: usize,
 }
 
-/// Merges a batch's unit results, in input order, and tells whether the rows `held` and the
-/// `groups` built still fit in `max_memory` bytes.
-fn merge_within(
-    stats: &mut Stats,
-    hits: &mut [Vec<Hit>],
-    groups: &mut [Groups],
-    held: &mut usize,
-    results: Vec<UnitResult>,
-    max_memory: usize,
-) -> bool {
-    for mut result in results {
-        number_lines(stats, &mut result);
-        for (pipeline, partial) in result.groups.drain(..) {
-            groups[pipeline].merge(partial);
+impl Collected {
+    /// Merges a batch's unit results, in input order, and tells whether the rows and groups
+    /// still fit in `max_memory` bytes.
+    fn merge_within(&mut self, stats: &mut Stats, results: Vec<UnitResult>, max_memory: usize) -> bool {
+        for mut result in results {
+            number_lines(stats, &mut result);
+            for (pipeline, partial) in result.groups.drain(..) {
+                self.groups[pipeline].merge(partial);
+            }
+            self.held += result.hits.iter().map(|(_, hit)| hit_bytes(hit)).sum::<usize>();
+            merge(stats, &mut self.hits, result);
         }
-        *held += result.hits.iter().map(|(_, hit)| hit_bytes(hit)).sum::<usize>();
-        merge(stats, hits, result);
+        self.held + self.groups.iter().map(Groups::memory).sum::<usize>() <= max_memory
     }
-    *held + groups.iter().map(Groups::memory).sum::<usize>() <= max_memory
+
+    /// Which rule's pipeline holds the most, and what: for the error when --max-memory is
+    /// reached.
+    fn memory_report(&self, plan: &Plan, limit: usize) -> String {
+        let held: Vec<(usize, usize)> = (0..plan.pipelines.len())
+            .map(|i| {
+                (
+                    i,
+                    self.hits[i].iter().map(hit_bytes).sum::<usize>() + self.groups[i].memory(),
+                )
+            })
+            .collect();
+        let (index, bytes) = held.into_iter().max_by_key(|(_, b)| *b).unwrap_or((0, 0));
+        let pipeline = &plan.pipelines[index];
+        let what = if pipeline.summarize.is_some() {
+            format!(
+                "`summarize` over {} holds {} groups",
+                pipeline.table.name,
+                self.groups[index].len()
+            )
+        } else {
+            format!(
+                "the rows of {} it keeps for the operators after the scan number {}",
+                pipeline.table.name,
+                self.hits[index].len()
+            )
+        };
+        format!(
+            "rule {}: {what} (about {}), over --max-memory ({}); narrow the query's leading `where`, or raise --max-memory",
+            pipeline.id,
+            human_bytes(bytes),
+            human_bytes(limit)
+        )
+    }
 }
 
 /// Gives the lines of a unit numbered from 1 their place in the file: past the newlines of the
