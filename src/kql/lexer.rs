@@ -208,6 +208,23 @@ impl Lexer<'_> {
 
     fn skip_trivia(&mut self) {
         loop {
+            // ASCII first, a byte at a time: between the values of a list of thousands there is
+            // only `, `. The rest (Unicode spaces, comments) goes by characters.
+            match self.src.as_bytes().get(self.pos) {
+                Some(b' ' | b'\t' | b'\r') => {
+                    self.pos += 1;
+                    self.column += 1;
+                    continue;
+                }
+                Some(b'\n') => {
+                    self.pos += 1;
+                    self.line += 1;
+                    self.column = 1;
+                    continue;
+                }
+                Some(b) if b.is_ascii() && *b != b'/' && *b != 0x0b && *b != 0x0c => return,
+                _ => {}
+            }
             match self.peek() {
                 Some(c) if is_space(c) => {
                     self.bump();
@@ -223,6 +240,20 @@ impl Lexer<'_> {
     }
 
     fn token(&mut self, c: char, start: Mark) -> Result<TokenKind, ParseError> {
+        // The tokens of a long list, without the look-ahead the others need.
+        match c {
+            '"' => {
+                self.pos += 1;
+                self.column += 1;
+                return self.quoted(start, c).map(TokenKind::Str);
+            }
+            ',' => {
+                self.pos += 1;
+                self.column += 1;
+                return Ok(TokenKind::Punct(Punct::Comma));
+            }
+            _ => {}
+        }
         let next = self.peek_nth(1);
         let is_quote = |c: Option<char>| matches!(c, Some('"' | '\''));
         match c {

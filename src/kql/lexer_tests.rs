@@ -201,6 +201,43 @@ fn spans_count_lines_and_characters_across_crlf() {
     assert_eq!(positions, expected);
 }
 
+/// The byte-at-a-time paths (spaces, tabs, `\r`, `,`, `"` between the values of a long list)
+/// keep the same positions as the character-at-a-time ones (vertical tab, form feed, Unicode).
+#[test]
+fn spans_after_list_separators_and_odd_spaces() {
+    let query = "dynamic([\"a\",\t\"bé\" ,\r\n  \"c\",\u{b}\"d\",\u{c}\u{a0}\"e\"])";
+    let tokens = tokenize(query).unwrap_or_default();
+    let positions: Vec<(u32, u32, &str)> = tokens
+        .iter()
+        .map(|t| (t.span.line, t.span.column, &query[t.span.start..t.span.end]))
+        .collect();
+    let expected = vec![
+        (1, 1, "dynamic"),
+        (1, 8, "("),
+        (1, 9, "["),
+        (1, 10, "\"a\""),
+        (1, 13, ","),
+        (1, 15, "\"bé\""),
+        (1, 20, ","),
+        (2, 3, "\"c\""),
+        (2, 6, ","),
+        (2, 8, "\"d\""),
+        (2, 11, ","),
+        (2, 14, "\"e\""),
+        (2, 17, "]"),
+        (2, 18, ")"),
+        (2, 19, ""),
+    ];
+    assert_eq!(positions, expected);
+    let strings: Vec<TokenKind> = tokens
+        .into_iter()
+        .map(|t| t.kind)
+        .filter(|k| matches!(k, TokenKind::Str(_)))
+        .collect();
+    let expected: Vec<TokenKind> = ["a", "bé", "c", "d", "e"].map(|s| TokenKind::Str(s.to_string())).into();
+    assert_eq!(strings, expected);
+}
+
 #[test]
 fn malformed_tokens_are_errors_at_their_position() {
     let cases = [

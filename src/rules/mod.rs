@@ -113,7 +113,15 @@ impl IndicatorKind {
             ("url", IndicatorKind::Url),
         ];
         let name = name.trim();
-        // Called once per IOC row: compared in place rather than lower-cased into a new string.
+        // Called once per IOC row: the usual spellings are matched exactly first, then the rest
+        // compared in place rather than lower-cased into a new string.
+        match name {
+            "sha256_hash" => return IndicatorKind::Sha256,
+            "sha1_hash" => return IndicatorKind::Sha1,
+            "md5_hash" => return IndicatorKind::Md5,
+            "domain" => return IndicatorKind::Domain,
+            _ => {}
+        }
         KINDS
             .iter()
             .find(|(known, _)| known.eq_ignore_ascii_case(name))

@@ -53,10 +53,14 @@ pub(super) fn source_comment(query: &[&str]) -> Option<String> {
 /// Whether a query starts on line `index`: a statement start (see [`is_statement_start`]), or
 /// a block of `//` comment lines directly above one, since those comments belong to the query.
 pub(super) fn query_starts_at(lines: &[&str], index: usize) -> bool {
-    let Some(line) = lines.get(index) else {
+    let Some(line) = lines.get(index).map(|line| trim(line)) else {
         return false;
     };
-    if !line.trim().starts_with("//") {
+    // A table row (asked of every IOC row): no statement starts with a pipe.
+    if line.starts_with('|') {
+        return false;
+    }
+    if !line.starts_with("//") {
         return is_statement_start(lines, index);
     }
     let after_comments = lines
@@ -254,16 +258,24 @@ pub(super) fn split_cells_into<'l>(line: &'l str, cells: &mut Vec<Cow<'l, str>>)
         Some(rest) if !rest.ends_with('\\') => rest,
         _ => line,
     };
-    let escaped_pipe = memchr::memchr_iter(b'\\', line.as_bytes()).any(|at| line.as_bytes().get(at + 1) == Some(&b'|'));
-    if !escaped_pipe {
-        let mut start = 0;
-        for pipe in memchr::memchr_iter(b'|', line.as_bytes()) {
-            cells.push(Cow::Borrowed(trim(&line[start..pipe])));
-            start = pipe + 1;
+    // One pass finds the pipes and any `\|`; a row with one is split again, the slow way.
+    let bytes = line.as_bytes();
+    let mut start = 0;
+    let mut escaped_pipe = false;
+    for at in memchr::memchr2_iter(b'|', b'\\', bytes) {
+        if bytes[at] == b'|' {
+            cells.push(Cow::Borrowed(trim(&line[start..at])));
+            start = at + 1;
+        } else if bytes.get(at + 1) == Some(&b'|') {
+            escaped_pipe = true;
+            break;
         }
+    }
+    if !escaped_pipe {
         cells.push(Cow::Borrowed(trim(&line[start..])));
         return;
     }
+    cells.clear();
     let mut cell = String::new();
     let mut chars = line.chars().peekable();
     while let Some(c) = chars.next() {
@@ -283,8 +295,9 @@ pub(super) fn split_cells_into<'l>(line: &'l str, cells: &mut Vec<Cow<'l, str>>)
 pub(super) fn trim(text: &str) -> &str {
     let trimmed = text.trim_ascii();
     let bytes = trimmed.as_bytes();
-    if bytes.first().is_some_and(|b| !b.is_ascii()) || bytes.last().is_some_and(|b| !b.is_ascii()) {
-        // Possibly Unicode whitespace, which `trim_ascii` leaves.
+    // `trim_ascii` leaves Unicode whitespace, and the vertical tab, which `str::trim` takes.
+    let other_space = |b: &u8| !b.is_ascii() || *b == 0x0b;
+    if bytes.first().is_some_and(other_space) || bytes.last().is_some_and(other_space) {
         return trimmed.trim();
     }
     trimmed

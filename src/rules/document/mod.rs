@@ -204,7 +204,7 @@ impl<'a> Parser<'a> {
     /// section without being consumed: the state is then `Prose`, which reads it again (and
     /// always consumes it, so this cannot loop).
     fn step(&mut self, index: usize) -> bool {
-        let Some(line) = self.lines.get(index).map(|line| line.trim()) else {
+        let Some(line) = self.lines.get(index).map(|line| trim(line)) else {
             return true;
         };
         match self.state {

@@ -477,6 +477,14 @@ fn quick_cell_helpers_agree_with_the_plain_definitions() {
         "tttype",
         "\u{feff}type",
         "sha256_hash | T",
+        "\u{b}x\u{b}",
+        "x\u{b}",
+        "\u{c} y \u{b}\t",
+        "| a \\ b | c |",
+        "\\|a|",
+        "| a | b \\|",
+        "| \\\\| b |",
+        "a\\",
     ];
     for text in texts {
         assert_eq!(trim(text), text.trim(), "trim {text:?}");
