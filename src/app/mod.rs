@@ -193,6 +193,24 @@ pub(crate) fn load_plan<T: Send>(
 /// [`load_plan`], with `extra` rules (made from IOC feeds) after those of `paths`; `paths` may
 /// then be empty. Rule ids must be unique across both. Returns the warnings' texts too, for the
 /// report.
+/// Hands the memory the allocator holds free back to the system. Loading a million IOCs
+/// allocates and frees the documents, tokens and syntax trees between the sets it keeps, and
+/// glibc's allocator keeps those freed pages (~80 MB of a 1M-IOC scan's ~190 MB peak); the
+/// scan after it would never reuse most of them. Elsewhere a no-op.
+pub(crate) fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        extern "C" {
+            fn malloc_trim(pad: usize) -> std::ffi::c_int;
+        }
+        // SAFETY: `malloc_trim` only returns free memory of glibc's heaps to the system; it
+        // touches no memory in use, and any thread may call it at any time.
+        unsafe {
+            malloc_trim(0);
+        }
+    }
+}
+
 pub(crate) fn load_plan_with<T: Send>(
     paths: &[PathBuf],
     extra: Vec<Rule>,

@@ -219,6 +219,8 @@ fn run_scan(source: RuleSource, paths: Vec<PathBuf>, args: RunArgs) -> Result<Ou
             (vec![iocs], plan)
         }
     };
+    // The documents, tokens and syntax trees of the rules are freed; what stays is the plan.
+    super::release_freed_memory();
     // Before the logs: an exclusion that cannot apply fails at once.
     let exclusions = exclusions.bind(&plan, now).map_err(|e| Error::Usage(e.to_string()))?;
 
