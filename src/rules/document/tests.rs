@@ -521,6 +521,35 @@ fn quick_cell_helpers_agree_with_the_plain_definitions() {
     }
 }
 
+#[test]
+fn split_lines_agrees_with_str_lines() {
+    let texts = [
+        "",
+        "\n",
+        "\n\n",
+        "a",
+        "a\n",
+        "a\nb",
+        "a\r\nb\r\n",
+        "a\r",
+        "a\r\r\n",
+        "a\rb\n",
+        "\r",
+        "\r\n",
+        "\r\r",
+        "x\n\r\n\ry",
+        "é\r\nü",
+        "| a | b |\r\n|---|---|\r\n| c | d |",
+    ];
+    for text in texts {
+        let plain: Vec<&str> = text
+            .lines()
+            .map(|line| line.strip_suffix('\r').unwrap_or(line))
+            .collect();
+        assert_eq!(super::split_lines(text), plain, "{text:?}");
+    }
+}
+
 /// The columns `loghunt feed` adds (`IOC ID`, `Reference`, `Feed`) are read in any order, empty
 /// cells are absent, and a table without them (the seeds') leaves them `None`.
 #[test]
