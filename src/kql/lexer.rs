@@ -89,6 +89,33 @@ pub(crate) fn tokenize(query: &str) -> Result<Vec<Token>, ParseError> {
     loop {
         lexer.skip_trivia();
         let start = lexer.mark();
+        // The tokens of a long list are pushed here, not returned from `token`: its result,
+        // written in parts and read back whole, waited on the parts (store forwarding) at
+        // every token of a million-value list.
+        match lexer.src.as_bytes().get(lexer.pos) {
+            Some(b',') => {
+                lexer.pos += 1;
+                lexer.column += 1;
+                let span = lexer.span_from(start);
+                tokens.push(Token {
+                    kind: TokenKind::Punct(Punct::Comma),
+                    span,
+                });
+                continue;
+            }
+            Some(b'"') => {
+                lexer.pos += 1;
+                lexer.column += 1;
+                let value = lexer.quoted(start, '"')?;
+                let span = lexer.span_from(start);
+                tokens.push(Token {
+                    kind: TokenKind::Str(value),
+                    span,
+                });
+                continue;
+            }
+            _ => {}
+        }
         let Some(c) = lexer.peek() else {
             tokens.push(Token {
                 kind: TokenKind::Eof,
@@ -240,20 +267,6 @@ impl Lexer<'_> {
     }
 
     fn token(&mut self, c: char, start: Mark) -> Result<TokenKind, ParseError> {
-        // The tokens of a long list, without the look-ahead the others need.
-        match c {
-            '"' => {
-                self.pos += 1;
-                self.column += 1;
-                return self.quoted(start, c).map(TokenKind::Str);
-            }
-            ',' => {
-                self.pos += 1;
-                self.column += 1;
-                return Ok(TokenKind::Punct(Punct::Comma));
-            }
-            _ => {}
-        }
         let next = self.peek_nth(1);
         let is_quote = |c: Option<char>| matches!(c, Some('"' | '\''));
         match c {

@@ -487,15 +487,53 @@ impl Parser<'_> {
         self.nested(|p| {
             let open = p.bump();
             let mut elements = Vec::with_capacity(p.items_ahead());
+            let mut depth = 0;
             if !p.at_punct(Punct::RBracket) {
-                elements.push(p.dynamic_value()?);
-                while p.eat_punct(Punct::Comma) {
-                    elements.push(p.dynamic_value()?);
+                loop {
+                    // A lone string (each of the thousands of IOCs of a feed's list) goes from
+                    // its token into the list as it is, not through a node and a `Result`.
+                    match p.lone_string() {
+                        Some(expr) => {
+                            depth = depth.max(1);
+                            elements.push(expr);
+                        }
+                        None => {
+                            let node = p.dynamic_value()?;
+                            depth = depth.max(node.depth);
+                            elements.push(node.expr);
+                        }
+                    }
+                    if !p.eat_punct(Punct::Comma) {
+                        break;
+                    }
                 }
             }
             let close = format!("`,` or `]` to close `[` opened at {}", open.span);
             p.expect_punct(Punct::RBracket, &close)?;
-            p.list_node(elements, p.span_since(open.span))
+            let span = p.span_since(open.span);
+            Ok(Node {
+                expr: Expr {
+                    kind: ExprKind::List(elements),
+                    span,
+                },
+                depth: deeper(depth, span)?,
+            })
         })
+    }
+
+    /// The string literal at the cursor as an expression, if it is one on its own (not the
+    /// first of adjacent literals, which [`Parser::string`] joins); `None` moves nothing.
+    fn lone_string(&mut self) -> Option<Expr> {
+        if !matches!(self.peek().kind, TokenKind::Str(_)) || matches!(self.nth(1).kind, TokenKind::Str(_)) {
+            return None;
+        }
+        let token = self.bump();
+        match token.kind {
+            TokenKind::Str(text) => Some(Expr {
+                kind: ExprKind::Literal(Literal::String(text)),
+                span: token.span,
+            }),
+            _ => None,
+        }
     }
 }

@@ -301,6 +301,17 @@ fn dynamic_arrays_nest() {
         sexpr(let_expr(&query.lets[0].value)),
         r#"[String("a"), Long(1), Long(-2), Real(1.5), Bool(true), Null, [], [String("b"), [TimeSpan(2592000000000)]]]"#
     );
+    // Adjacent literals join, whether or not a lone one comes before or after them; each
+    // element keeps its own span.
+    let source = r#"let x = dynamic(["a" 'b', "c", h"d", "e" "f"]); T"#;
+    let query = parse_ok(source);
+    let list = let_expr(&query.lets[0].value);
+    assert_eq!(sexpr(list), r#"[String("ab"), String("c"), String("d"), String("ef")]"#);
+    let ExprKind::List(items) = &list.kind else {
+        panic!("{list:?}")
+    };
+    let spans: Vec<&str> = items.iter().map(|i| &source[i.span.start..i.span.end]).collect();
+    assert_eq!(spans, [r#""a" 'b'"#, r#""c""#, r#"h"d""#, r#""e" "f""#]);
     let scalar = parse_ok("let n = 5; let s = 'x'; let t = ago(1h); let c = n; T");
     let values: Vec<String> = scalar.lets.iter().map(|l| sexpr(let_expr(&l.value))).collect();
     assert_eq!(values, ["Long(5)", r#"String("x")"#, "ago(TimeSpan(36000000000))", "n"]);
