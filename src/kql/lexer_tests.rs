@@ -18,6 +18,15 @@ fn single(query: &str) -> TokenKind {
     }
 }
 
+/// Each token's line, column and text.
+fn positions(query: &str) -> Vec<(u32, u32, &str)> {
+    let tokens = tokenize(query).unwrap_or_else(|e| panic!("{query:?}: {e}"));
+    tokens
+        .iter()
+        .map(|t| (t.span.line, t.span.column, &query[t.span.start..t.span.end]))
+        .collect()
+}
+
 fn word(w: &str) -> TokenKind {
     TokenKind::Word(w.to_string())
 }
@@ -179,11 +188,7 @@ fn comments_and_odd_whitespace_are_skipped() {
 #[test]
 fn spans_count_lines_and_characters_across_crlf() {
     let query = "let x = 1;\r\n// é comment\r\nTé\r\n| where é == \"ü\"";
-    let tokens = tokenize(query).unwrap_or_default();
-    let positions: Vec<(u32, u32, &str)> = tokens
-        .iter()
-        .map(|t| (t.span.line, t.span.column, &query[t.span.start..t.span.end]))
-        .collect();
+    let positions = positions(query);
     let expected = vec![
         (1, 1, "let"),
         (1, 5, "x"),
@@ -206,11 +211,7 @@ fn spans_count_lines_and_characters_across_crlf() {
 #[test]
 fn spans_after_list_separators_and_odd_spaces() {
     let query = "dynamic([\"a\",\t\"bé\" ,\r\n  \"c\",\u{b}\"d\",\u{c}\u{a0}\"e\"])";
-    let tokens = tokenize(query).unwrap_or_default();
-    let positions: Vec<(u32, u32, &str)> = tokens
-        .iter()
-        .map(|t| (t.span.line, t.span.column, &query[t.span.start..t.span.end]))
-        .collect();
+    let positions = positions(query);
     let expected = vec![
         (1, 1, "dynamic"),
         (1, 8, "("),
@@ -229,9 +230,8 @@ fn spans_after_list_separators_and_odd_spaces() {
         (2, 19, ""),
     ];
     assert_eq!(positions, expected);
-    let strings: Vec<TokenKind> = tokens
+    let strings: Vec<TokenKind> = kinds(query)
         .into_iter()
-        .map(|t| t.kind)
         .filter(|k| matches!(k, TokenKind::Str(_)))
         .collect();
     let expected: Vec<TokenKind> = ["a", "bé", "c", "d", "e"].map(|s| TokenKind::Str(s.to_string())).into();
