@@ -235,7 +235,7 @@ pub struct StringMap<V> {
     other: FxHashMap<Box<str>, V>,
     case_sensitive: bool,
     /// Rules most digest-length values out before they are decoded whole; `None` while the map
-    /// is built, and for maps of many digests (whose lookups it would only slow).
+    /// is built, and for sets of many digests (see [`Screen::MOST_DIGESTS_OF_A_SET`]).
     screen: Option<Box<Screen>>,
 }
 
@@ -249,30 +249,47 @@ enum Key<'v> {
     Absent,
 }
 
-/// A quick no for most lookups of a map of a few digests: the first 16 characters of each
-/// digest key's text (with its length) as one bit of 4,096, and the lengths of the keys that
-/// are not digests. A value equal to a digest key begins with the key's first 16 hex digits,
-/// so a value of digest length whose first 16 bytes give a clear bit equals no digest key, and
-/// no other key either if none has its length. The bytes are hashed as they are, not decoded:
-/// a scan looks up three digest columns of every record against sets of a score of IOCs, and
-/// decoding 64 digits (then 16) to learn "no" was a tenth of its time (then a twentieth).
+/// A quick no for most lookups of a map of digests: the first 16 characters of each digest
+/// key's text (with its length) as one bit of an array of 16 per key (at least 4,096), and the
+/// lengths of the keys that are not digests. A value equal to a digest key begins with the
+/// key's first 16 hex digits, so a value of digest length whose first 16 bytes give a clear bit
+/// equals no digest key, and no other key either if none has its length. The bytes are hashed
+/// as they are, not decoded: a scan looks up three digest columns of every record, and
+/// decoding 64 digits (then 16) to learn "no" was a tenth of its time (then a twentieth) with
+/// a score of IOCs. With a million, in a [`SetIndex`], each "no" also spares a probe of tables
+/// of tens of megabytes, which miss the cache; the bits (2 MB) mostly do not. About one value
+/// in 16 that is no key finds its bit set, and is decoded and looked up as before.
 #[derive(Debug)]
 struct Screen {
-    bits: [u64; 64],
+    bits: Box<[u64]>,
+    /// 64 less the log2 of the number of bits: a hash's top bits pick the bit.
+    shift: u32,
     /// Bit `n` set: some key that is not a digest is `n` bytes long (63 and up share bit 63).
     other_lengths: u64,
 }
 
 impl Screen {
-    /// Digest keys past this make the bits too full to say no often.
-    const MOST_DIGESTS: usize = 512;
+    /// Bits per digest key: about one miss in 16 finds its bit set.
+    const BITS_PER_DIGEST: usize = 16;
+    /// 4,096 bits (512 bytes) at least, 2^27 (16 MB) at most: past 8 million digests the bits
+    /// fill up, and say no less often (never wrongly).
+    const FEWEST_BITS: usize = 1 << 12;
+    const MOST_BITS: usize = 1 << 27;
+    /// Digests past which a [`StringSet`] has no screen (a [`SetIndex`] always has one).
+    const MOST_DIGESTS_OF_A_SET: usize = 512;
 
-    fn new<V>(map: &StringMap<V>) -> Option<Box<Screen>> {
-        if map.md5.len() + map.sha1.len() + map.sha256.len() > Self::MOST_DIGESTS {
+    /// The screen of `map`'s keys; `None` if it has more than `most` digests.
+    fn new<V>(map: &StringMap<V>, most: Option<usize>) -> Option<Box<Screen>> {
+        let digests = map.md5.len() + map.sha1.len() + map.sha256.len();
+        if most.is_some_and(|most| digests > most) {
             return None;
         }
+        let size = (digests.saturating_mul(Self::BITS_PER_DIGEST))
+            .next_power_of_two()
+            .clamp(Self::FEWEST_BITS, Self::MOST_BITS);
         let mut screen = Screen {
-            bits: [0; 64],
+            bits: vec![0; size / 64].into_boxed_slice(),
+            shift: 64 - size.trailing_zeros(),
             other_lengths: map.other.keys().fold(0, |bits, key| bits | 1 << key.len().min(63)),
         };
         let mut set = |digest: &[u8]| {
@@ -282,7 +299,7 @@ impl Screen {
                 pair[0] = HEX_DIGITS[usize::from(byte >> 4)];
                 pair[1] = HEX_DIGITS[usize::from(byte & 0x0f)];
             }
-            let bit = Self::bit(&first, 2 * digest.len());
+            let bit = screen.bit(&first, 2 * digest.len());
             screen.bits[bit / 64] |= 1 << (bit % 64);
         };
         map.md5.keys().for_each(|k| set(k));
@@ -293,11 +310,16 @@ impl Screen {
 
     /// The bit of a text of `len` bytes that begins with `first`.
     #[inline]
-    fn bit(first: &[u8; 16], len: usize) -> usize {
+    fn bit(&self, first: &[u8; 16], len: usize) -> usize {
         let (low, high) = first.split_at(8);
         let word = |bytes: &[u8]| u64::from_le_bytes(bytes.try_into().unwrap_or_default());
         let mixed = word(low) ^ word(high).rotate_left(29) ^ len as u64;
-        (mixed.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 52) as usize
+        (mixed.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> self.shift) as usize
+    }
+
+    /// The bytes the bits take.
+    fn memory(&self) -> usize {
+        self.bits.len() * 8
     }
 
     /// Whether the (folded) `value` surely equals no key.
@@ -310,7 +332,7 @@ impl Screen {
         let Some(first) = value.first_chunk::<16>() else {
             return false;
         };
-        let bit = Self::bit(first, len);
+        let bit = self.bit(first, len);
         self.bits[bit / 64] & 1 << (bit % 64) == 0
     }
 }
@@ -383,11 +405,17 @@ impl<V> StringMap<V> {
         [self.md5.len(), self.sha1.len(), self.sha256.len(), self.other.len()]
     }
 
-    /// Approximate bytes held (for `loghunt explain`): the hash tables' buckets, and the text of
-    /// the values that are not digests.
+    /// Approximate bytes held (for `loghunt explain`): the hash tables' buckets, the screen's
+    /// bits, and the text of the values that are not digests.
     pub fn memory(&self) -> usize {
         let text: usize = self.other.keys().map(|k| k.len()).sum();
-        table_bytes(&self.md5) + table_bytes(&self.sha1) + table_bytes(&self.sha256) + table_bytes(&self.other) + text
+        let screen = self.screen.as_ref().map_or(0, |screen| screen.memory());
+        table_bytes(&self.md5)
+            + table_bytes(&self.sha1)
+            + table_bytes(&self.sha256)
+            + table_bytes(&self.other)
+            + text
+            + screen
     }
 }
 
@@ -418,7 +446,10 @@ impl StringSet {
                 Key::Absent => None,
             };
         }
-        set.screen = Screen::new(&set);
+        // A rule's own set is looked up on every record only when no other rule shares its
+        // column; a big one is mostly asked by the rules' evaluation, of the few records the
+        // merged index let through, and its screen would cost more to build than it spares.
+        set.screen = Screen::new(&set, Some(Screen::MOST_DIGESTS_OF_A_SET));
         set
     }
 
@@ -463,7 +494,7 @@ impl SetIndex {
             case_sensitive,
             screen: None,
         };
-        map.screen = Screen::new(&map);
+        map.screen = Screen::new(&map, None);
         SetIndex {
             map,
             shared: [md5_lists, sha1_lists, sha256_lists, other_lists],
@@ -683,7 +714,8 @@ mod tests {
     }
 
     /// The screen's quick "no" against plain string equality: sets of few digests (screened)
-    /// and of many (not), with and without keys of digest length that are not hex, looked up
+    /// and of many (not; their index is, with a screen sized to them), with and without keys
+    /// of digest length that are not hex, looked up
     /// with their own values, near misses at the first and last digit, upper-case spellings,
     /// and non-hex at every position.
     #[test]
@@ -700,9 +732,13 @@ mod tests {
                 .map(|_| char::from(b"0123456789abcdef"[(next() % 16) as usize]))
                 .collect()
         };
-        for (digests, case_sensitive, odd_keys) in
-            [(20, true, false), (20, false, true), (600, true, true), (3, true, true)]
-        {
+        for (digests, case_sensitive, odd_keys) in [
+            (20, true, false),
+            (20, false, true),
+            (600, true, true),
+            (3, true, true),
+            (20_000, true, false),
+        ] {
             let mut values: Vec<String> = (0..digests).map(|i| hex([32, 40, 64][i % 3])).collect();
             if odd_keys {
                 values.push(format!("g{}", hex(39))); // not hex, SHA-1 length
