@@ -289,8 +289,12 @@ fn merge<'p>(column: &'p str, tests: Vec<Test<'p>>, unions: &mut Unions) -> Colu
     for (case_sensitive, sets) in [false, true].into_iter().zip(strings) {
         match sets.as_slice() {
             [] => {}
-            // A set no other rule shares the column with is used as it is, without a copy.
-            [(_, test)] => matchers.push(Matcher::Leaf(*test)),
+            // A set no other rule shares the column with is used as it is, without a copy; it
+            // is asked about every record, so it gets a screen whatever its size.
+            [(set, test)] => {
+                set.screen_every_lookup();
+                matchers.push(Matcher::Leaf(*test));
+            }
             _ => matchers.push(Matcher::Strings {
                 index: union_of(&mut unions.strings, &sets, case_sensitive, || {
                     let members: Vec<&StringSet> = sets.iter().map(|(s, _)| s.as_ref()).collect();

@@ -4,6 +4,7 @@
 
 use std::borrow::Cow;
 use std::mem::size_of;
+use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
@@ -234,9 +235,10 @@ pub struct StringMap<V> {
     sha256: FxHashMap<[u8; 32], V>,
     other: FxHashMap<Box<str>, V>,
     case_sensitive: bool,
-    /// Rules most digest-length values out before they are decoded whole; `None` while the map
-    /// is built, and for sets of many digests (see [`Screen::MOST_DIGESTS_OF_A_SET`]).
-    screen: Option<Box<Screen>>,
+    /// Rules most digest-length values out before they are decoded whole. Not set while the
+    /// map is built, nor for a set of many digests (see [`Screen::MOST_DIGESTS_OF_A_SET`])
+    /// until the scan asks every record of it ([`StringSet::screen_every_lookup`]).
+    screen: OnceLock<Box<Screen>>,
 }
 
 /// A value as a [`StringMap`] keys it.
@@ -278,12 +280,15 @@ impl Screen {
     /// Digests past which a [`StringSet`] has no screen (a [`SetIndex`] always has one).
     const MOST_DIGESTS_OF_A_SET: usize = 512;
 
-    /// The screen of `map`'s keys; `None` if it has more than `most` digests.
-    fn new<V>(map: &StringMap<V>, most: Option<usize>) -> Option<Box<Screen>> {
+    /// The screen of `map`'s keys, if it has at most `most` digests.
+    fn at_most<V>(map: &StringMap<V>, most: usize) -> Option<Box<Screen>> {
         let digests = map.md5.len() + map.sha1.len() + map.sha256.len();
-        if most.is_some_and(|most| digests > most) {
-            return None;
-        }
+        (digests <= most).then(|| Screen::new(map))
+    }
+
+    /// The screen of `map`'s keys.
+    fn new<V>(map: &StringMap<V>) -> Box<Screen> {
+        let digests = map.md5.len() + map.sha1.len() + map.sha256.len();
         let size = (digests.saturating_mul(Self::BITS_PER_DIGEST))
             .next_power_of_two()
             .clamp(Self::FEWEST_BITS, Self::MOST_BITS);
@@ -305,7 +310,7 @@ impl Screen {
         map.md5.keys().for_each(|k| set(k));
         map.sha1.keys().for_each(|k| set(k));
         map.sha256.keys().for_each(|k| set(k));
-        Some(Box::new(screen))
+        Box::new(screen)
     }
 
     /// The bit of a text of `len` bytes that begins with `first`.
@@ -347,7 +352,7 @@ impl<V> StringMap<V> {
             sha256: FxHashMap::default(),
             other: FxHashMap::default(),
             case_sensitive,
-            screen: None,
+            screen: OnceLock::new(),
         }
     }
 
@@ -359,7 +364,7 @@ impl<V> StringMap<V> {
         };
         if self
             .screen
-            .as_ref()
+            .get()
             .is_some_and(|screen| screen.rules_out(value.as_bytes()))
         {
             return Key::Absent;
@@ -409,7 +414,7 @@ impl<V> StringMap<V> {
     /// bits, and the text of the values that are not digests.
     pub fn memory(&self) -> usize {
         let text: usize = self.other.keys().map(|k| k.len()).sum();
-        let screen = self.screen.as_ref().map_or(0, |screen| screen.memory());
+        let screen = self.screen.get().map_or(0, |screen| screen.memory());
         table_bytes(&self.md5)
             + table_bytes(&self.sha1)
             + table_bytes(&self.sha256)
@@ -449,8 +454,17 @@ impl StringSet {
         // A rule's own set is looked up on every record only when no other rule shares its
         // column; a big one is mostly asked by the rules' evaluation, of the few records the
         // merged index let through, and its screen would cost more to build than it spares.
-        set.screen = Screen::new(&set, Some(Screen::MOST_DIGESTS_OF_A_SET));
+        if let Some(screen) = Screen::at_most(&set, Screen::MOST_DIGESTS_OF_A_SET) {
+            set.screen = OnceLock::from(screen);
+        }
         set
+    }
+
+    /// Gives the set a screen if it has none, for a scan that looks up a column of every record
+    /// in it (a rule that no other shares the column with): a set of many digests has none
+    /// until then.
+    pub fn screen_every_lookup(&self) {
+        self.screen.get_or_init(|| Screen::new(self));
     }
 
     pub fn contains(&self, value: &str) -> bool {
@@ -492,9 +506,9 @@ impl SetIndex {
             sha256,
             other,
             case_sensitive,
-            screen: None,
+            screen: OnceLock::new(),
         };
-        map.screen = Screen::new(&map, None);
+        map.screen = OnceLock::from(Screen::new(&map));
         SetIndex {
             map,
             shared: [md5_lists, sha1_lists, sha256_lists, other_lists],
@@ -714,8 +728,8 @@ mod tests {
     }
 
     /// The screen's quick "no" against plain string equality: sets of few digests (screened)
-    /// and of many (not; their index is, with a screen sized to them), with and without keys
-    /// of digest length that are not hex, looked up
+    /// and of many (screened once a scan asks; their index always, with a screen sized to
+    /// them), with and without keys of digest length that are not hex, looked up
     /// with their own values, near misses at the first and last digit, upper-case spellings,
     /// and non-hex at every position.
     #[test]
@@ -770,19 +784,24 @@ mod tests {
             for digits in [32, 40, 64, 39] {
                 probes.extend((0..50).map(|_| hex(digits)));
             }
-            for probe in &probes {
-                let expected = members.contains(&folded(probe));
-                assert_eq!(
-                    set.contains(probe),
-                    expected,
-                    "{probe} in a set of {digits} digests",
-                    digits = digests
-                );
-                assert_eq!(
-                    index.owners(probe) == [0],
-                    expected,
-                    "{probe} in an index of {digests} digests"
-                );
+            // A big set has no screen until a scan asks for one: both ways must agree.
+            for screened in [false, true] {
+                if screened {
+                    set.screen_every_lookup();
+                }
+                for probe in &probes {
+                    let expected = members.contains(&folded(probe));
+                    assert_eq!(
+                        set.contains(probe),
+                        expected,
+                        "{probe} in a set of {digests} digests, screened: {screened}"
+                    );
+                    assert_eq!(
+                        index.owners(probe) == [0],
+                        expected,
+                        "{probe} in an index of {digests} digests"
+                    );
+                }
             }
         }
     }
