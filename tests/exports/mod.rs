@@ -1199,6 +1199,14 @@ pub fn ioc_shaped_pred(rng: &mut Rng, vocab: &Vocab, table: &TableSpec) -> Pred 
             let len = *rng.pick(&[64, 40, 32]);
             needles.push(random_hex(rng, len));
         }
+        // Now and then a feed's worth: past 512 digests a set's screen is sized to it (built
+        // for a lone rule's set, always for a merged index), and must still find the few above.
+        if rng.percent(10) {
+            for _ in 0..rng.range(513, 700) {
+                let len = *rng.pick(&[64, 40, 32]);
+                needles.push(random_hex(rng, len));
+            }
+        }
         rng.shuffle(&mut needles);
         let (op, cs) = match rng.below(10) {
             0..=6 => (Test::In, true),
