@@ -190,12 +190,9 @@ pub(crate) fn load_plan<T: Send>(
     Ok((kept, plan, warnings.len()))
 }
 
-/// [`load_plan`], with `extra` rules (made from IOC feeds) after those of `paths`; `paths` may
-/// then be empty. Rule ids must be unique across both. Returns the warnings' texts too, for the
-/// report.
 /// Hands the memory the allocator holds free back to the system. Loading a million IOCs
 /// allocates and frees the documents, tokens and syntax trees between the sets it keeps, and
-/// glibc's allocator keeps those freed pages (~80 MB of a 1M-IOC scan's ~190 MB peak); the
+/// glibc's allocator keeps those freed pages (~70 MB of a 1M-IOC scan's ~195 MB peak); the
 /// scan after it would never reuse most of them. Elsewhere a no-op.
 pub(crate) fn release_freed_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
@@ -211,6 +208,9 @@ pub(crate) fn release_freed_memory() {
     }
 }
 
+/// [`load_plan`], with `extra` rules (made from IOC feeds) after those of `paths`; `paths` may
+/// then be empty. Rule ids must be unique across both. Returns the warnings' texts too, for the
+/// report.
 pub(crate) fn load_plan_with<T: Send>(
     paths: &[PathBuf],
     extra: Vec<Rule>,
