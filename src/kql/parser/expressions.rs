@@ -137,27 +137,19 @@ impl Parser<'_> {
     /// element may be a tabular subquery (`in ((T | project c))`, `in (T | project c)`).
     pub(super) fn list(&mut self, op: BinaryOp) -> Result<Node, ParseError> {
         let open = self.expect_punct(Punct::LParen, &format!("`(` after `{op}`"))?;
-        let mut elements = Vec::new();
+        let (mut elements, mut deepest) = (Vec::new(), 0);
         if !self.at_punct(Punct::RParen) {
-            elements.push(self.argument()?);
-            while self.eat_punct(Punct::Comma) {
-                elements.push(self.argument()?);
+            loop {
+                let node = self.argument()?;
+                deepest = deepest.max(node.depth);
+                elements.push(node.expr);
+                if !self.eat_punct(Punct::Comma) {
+                    break;
+                }
             }
         }
         self.close_paren(open.span, "`,` or `)`")?;
-        self.list_node(elements, self.span_since(open.span))
-    }
-
-    pub(super) fn list_node(&self, elements: Vec<Node>, span: Span) -> Result<Node, ParseError> {
-        let depth = deeper(elements.iter().map(|e| e.depth).max().unwrap_or(0), span)?;
-        let elements = elements.into_iter().map(|e| e.expr).collect();
-        Ok(Node {
-            expr: Expr {
-                kind: ExprKind::List(elements),
-                span,
-            },
-            depth,
-        })
+        list_node(elements, deepest, self.span_since(open.span))
     }
 
     /// A leading `-`/`+`: folded into a number or timespan literal, else a negation.
@@ -510,14 +502,7 @@ impl Parser<'_> {
             }
             let close = format!("`,` or `]` to close `[` opened at {}", open.span);
             p.expect_punct(Punct::RBracket, &close)?;
-            let span = p.span_since(open.span);
-            Ok(Node {
-                expr: Expr {
-                    kind: ExprKind::List(elements),
-                    span,
-                },
-                depth: deeper(depth, span)?,
-            })
+            list_node(elements, depth, p.span_since(open.span))
         })
     }
 
@@ -536,4 +521,15 @@ impl Parser<'_> {
             _ => None,
         }
     }
+}
+
+/// A list of `elements`, the deepest of them `deepest` levels deep, spanning `span`.
+fn list_node(elements: Vec<Expr>, deepest: u32, span: Span) -> Result<Node, ParseError> {
+    Ok(Node {
+        expr: Expr {
+            kind: ExprKind::List(elements),
+            span,
+        },
+        depth: deeper(deepest, span)?,
+    })
 }
