@@ -148,40 +148,40 @@ impl<'p> RawCheck<'p> {
             }
         }
         let mut next = 0;
+        self.collect(values, out, |matcher, text, out| {
+            let mut key = None;
+            if let Matcher::Strings { .. } = matcher {
+                key = keys.get(next).and_then(Option::as_ref);
+                next += 1;
+            }
+            matcher.rules_on_prepared(text, key, out);
+        })
+    }
+
+    /// [`RawCheck::candidates`] when no column has a merged index: nothing to prepare.
+    fn candidates_unprepared(&self, values: &[Option<FieldValue<'_>>], out: &mut Vec<usize>) -> Candidates {
+        self.collect(values, out, |matcher, text, out| matcher.rules_on(text, out))
+    }
+
+    /// Adds to `out` the rules each column's value leaves possible, `ask` putting those of each
+    /// matcher of a string, and gives the verdict.
+    fn collect(
+        &self,
+        values: &[Option<FieldValue<'_>>],
+        out: &mut Vec<usize>,
+        mut ask: impl FnMut(&Matcher<'_>, &str, &mut Vec<usize>),
+    ) -> Candidates {
         for (column, value) in self.columns.iter().zip(values) {
             match value {
                 None | Some(FieldValue::Null) => out.extend_from_slice(&column.on_empty),
                 Some(FieldValue::Str(text)) => {
                     for matcher in &column.matchers {
-                        let mut key = None;
-                        if let Matcher::Strings { .. } = matcher {
-                            key = keys.get(next).and_then(Option::as_ref);
-                            next += 1;
-                        }
-                        matcher.rules_on_prepared(text, key, out);
+                        ask(matcher, text, out);
                     }
                 }
                 // Not a string: its text is a rendering the tests did not see. (A tested
                 // column's strings are decoded by the walk, never left `Escaped`; if one were,
                 // every rule testing it would have to look.)
-                Some(FieldValue::Object(_) | FieldValue::Other | FieldValue::Escaped(_)) => {
-                    out.extend_from_slice(&column.rules)
-                }
-            }
-        }
-        Self::listed(out)
-    }
-
-    /// [`RawCheck::candidates`] when no column has a merged index: nothing to prepare.
-    fn candidates_unprepared(&self, values: &[Option<FieldValue<'_>>], out: &mut Vec<usize>) -> Candidates {
-        for (column, value) in self.columns.iter().zip(values) {
-            match value {
-                None | Some(FieldValue::Null) => out.extend_from_slice(&column.on_empty),
-                Some(FieldValue::Str(text)) => {
-                    for matcher in &column.matchers {
-                        matcher.rules_on(text, out);
-                    }
-                }
                 Some(FieldValue::Object(_) | FieldValue::Other | FieldValue::Escaped(_)) => {
                     out.extend_from_slice(&column.rules)
                 }
