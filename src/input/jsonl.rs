@@ -141,8 +141,7 @@ impl MappedLinesReader {
         }
         let mut head = Vec::with_capacity(HEAD);
         (&source).take(HEAD as u64).read_to_end(&mut head)?;
-        let compressed = decompress::compression_of(&head) != decompress::Compression::None;
-        if compressed || Shape::of(&head) != Shape::Lines {
+        if !plain_lines(&head) {
             source.seek(io::SeekFrom::Start(0))?;
             return Ok(Err(source));
         }
@@ -203,19 +202,29 @@ impl MappedLinesReader {
     /// The bytes from the next unit's start to `end`, mapped.
     fn map(&self, end: u64) -> io::Result<memmap2::Mmap> {
         let len = usize::try_from(end - self.offset).map_err(io::Error::other)?;
-        // SAFETY: the mapping is read-only and private to this process, but the file is
-        // shared: if another process truncated it while it is scanned, reading the lost pages
-        // would fault. Exports under investigation are not being written; ripgrep makes the
-        // same trade for single big files. The page tables are filled here (populate), in the
-        // reading thread, rather than a fault at a time by the workers.
-        unsafe {
-            memmap2::MmapOptions::new()
-                .offset(self.offset)
-                .len(len)
-                .populate()
-                .map(&self.source)
-        }
+        map(&self.source, self.offset, len)
     }
+}
+
+/// `len` bytes of `source` from `offset`, mapped into memory.
+fn map(source: &File, offset: u64, len: usize) -> io::Result<memmap2::Mmap> {
+    // SAFETY: the mapping is read-only and private to this process, but the file is shared: if
+    // another process truncated it while it is scanned, reading the lost pages would fault.
+    // Exports under investigation are not being written; ripgrep makes the same trade for
+    // single big files. The page tables are filled here (populate), in the reading thread,
+    // rather than a fault at a time by the workers.
+    unsafe {
+        memmap2::MmapOptions::new()
+            .offset(offset)
+            .len(len)
+            .populate()
+            .map(source)
+    }
+}
+
+/// Whether a file beginning with `head` is plain (uncompressed) JSON lines: the files mapped.
+fn plain_lines(head: &[u8]) -> bool {
+    decompress::compression_of(head) == decompress::Compression::None && Shape::of(head) == Shape::Lines
 }
 
 /// A reader of a whole file of JSON lines already in memory: one unit, after the BOM, as
@@ -239,10 +248,9 @@ pub fn whole_file(file: usize, mut text: Vec<u8>) -> super::FileReader {
 /// or cannot be mapped: the caller reads it instead.
 pub fn mapped_whole_file(file: usize, source: &File, size: u64) -> Option<super::FileReader> {
     let len = usize::try_from(size).ok().filter(|&len| len > 0)?;
-    // SAFETY: as in `MappedLinesReader::map`.
-    let map = unsafe { memmap2::MmapOptions::new().len(len).populate().map(source) }.ok()?;
+    let map = map(source, 0, len).ok()?;
     let head = &map[..len.min(HEAD)];
-    if decompress::compression_of(head) != decompress::Compression::None || Shape::of(head) != Shape::Lines {
+    if !plain_lines(head) {
         return None;
     }
     let bom = crate::encoding::bom_len(head);
