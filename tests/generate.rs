@@ -142,7 +142,7 @@ fn planted_rows_and_near_misses_are_in_the_data() {
             let field = |c: &str| row[c].as_str().unwrap_or_default().to_string();
             let name = field("Name");
             for rule in &loaded.rules {
-                let mut iocs = rule.indicators.iter().map(|i| i.value.as_str());
+                let mut iocs = rule.indicators.values();
                 let (hit, miss) = match table {
                     LogTable::DeviceFileEvents => (
                         iocs.clone()

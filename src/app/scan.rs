@@ -178,10 +178,10 @@ fn run_scan(source: RuleSource, paths: Vec<PathBuf>, args: RunArgs) -> Result<Ou
     // the rules are dropped once compiled. `--stats` keeps each rule document's IOC table.
     let mut warnings = Vec::new();
     let mut kept_rules = Vec::new();
-    let keep_rule = |mut rule: Rule| {
+    let keep_rule = |rule: Rule| {
         let iocs = args
             .stats
-            .then(|| (rule.family.clone(), std::mem::take(&mut rule.indicators)));
+            .then(|| (rule.family.clone(), rule.indicators.to_indicators()));
         (args.report.is_some().then(|| RuleInfo::from(rule)), iocs)
     };
     let (kept, plan) = match source {

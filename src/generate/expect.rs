@@ -176,11 +176,10 @@ impl Targets {
             }
         }
         // Plant what the document's IOC table lists, where the query looks for it.
-        let plant: Vec<(String, usize)> = (rule.indicators.iter())
-            .filter_map(|indicator| {
-                let value = &indicator.value;
+        let plant: Vec<(String, usize)> = (rule.indicators.kinds_and_values())
+            .filter_map(|(kind, value)| {
                 let bytes = value.as_bytes();
-                let column = match indicator.kind {
+                let column = match kind {
                     IndicatorKind::Sha256 => 0,
                     IndicatorKind::Sha1 => 1,
                     IndicatorKind::Md5 => 2,
@@ -188,19 +187,19 @@ impl Targets {
                 };
                 let ok = match table {
                     LogTable::DeviceFileEvents => {
-                        indicator.kind.hash_length() == Some(bytes.len())
+                        kind.hash_length() == Some(bytes.len())
                             && bytes.iter().all(u8::is_ascii_hexdigit)
                             && (self.hashes.get(bytes).into_iter().flatten())
                                 .any(|&(r, mask)| r == index && mask & (1 << column) != 0)
                     }
                     LogTable::DnsEvents => {
-                        indicator.kind == IndicatorKind::Domain
+                        *kind == IndicatorKind::Domain
                             && (self.needles.0.get(&bytes.to_ascii_lowercase()))
                                 .is_some_and(|rules| rules.contains(&index))
                     }
                     LogTable::DeviceProcessEvents | LogTable::DeviceNetworkEvents => false,
                 };
-                ok.then(|| (value.clone(), column))
+                ok.then(|| (value.to_string(), column))
             })
             .collect();
         if !plant.is_empty() {

@@ -241,8 +241,8 @@ mod tests {
         assert_eq!(total, 12_041);
         let kinds: HashSet<String> = rules
             .iter()
-            .flat_map(|r| &r.indicators)
-            .map(|i| format!("{:?}", i.kind))
+            .flat_map(|r| r.indicators.kinds_and_values())
+            .map(|(kind, _)| format!("{kind:?}"))
             .collect();
         assert_eq!(kinds.len(), 4, "sha256, sha1, md5 and domains: {kinds:?}");
         let plan = Plan::compile(&rules, 0).unwrap();

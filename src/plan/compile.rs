@@ -645,17 +645,12 @@ impl Compiler<'_> {
         }
         // Feeds write the table and the list from one array, in one order: then the two agree
         // without hashing a million values.
-        if listed.len() == rule.indicators.len() && listed.iter().zip(&rule.indicators).all(|(l, i)| *l == i.value) {
+        if listed.len() == rule.indicators.len() && listed.iter().zip(rule.indicators.values()).all(|(l, v)| *l == v) {
             return warnings;
         }
         let in_query: FxHashSet<&str> = listed.iter().copied().collect();
-        let in_table: FxHashSet<&str> = rule.indicators.iter().map(|i| i.value.as_str()).collect();
-        let only_table: Vec<&str> = rule
-            .indicators
-            .iter()
-            .map(|i| i.value.as_str())
-            .filter(|v| !in_query.contains(v))
-            .collect();
+        let in_table: FxHashSet<&str> = rule.indicators.values().collect();
+        let only_table: Vec<&str> = rule.indicators.values().filter(|v| !in_query.contains(v)).collect();
         let only_query: Vec<&str> = listed.iter().copied().filter(|v| !in_table.contains(v)).collect();
         if !only_table.is_empty() {
             warn(format!(

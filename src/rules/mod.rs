@@ -14,7 +14,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 pub use analytics_rule::parse_analytics_rule;
-pub use document::parse_document;
+pub use document::{parse_document, IocTable};
 
 /// One hunting rule, as its source states it.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,7 +34,7 @@ pub struct Rule {
     /// can be reported as a position in the file.
     pub query_line: u32,
     /// Rows of the IOC table.
-    pub indicators: Vec<Indicator>,
+    pub indicators: IocTable,
     /// `Total IOCs:` as the summary states it.
     pub declared_total: Option<usize>,
     pub scenarios: Vec<Scenario>,
@@ -52,7 +52,7 @@ impl Rule {
             table: None,
             query: query.into(),
             query_line: 1,
-            indicators: Vec::new(),
+            indicators: IocTable::default(),
             declared_total: None,
             scenarios: Vec::new(),
         }

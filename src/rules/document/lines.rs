@@ -303,6 +303,14 @@ pub(super) fn trim(text: &str) -> &str {
     trimmed
 }
 
+/// The text of a row's cell `column` ([`clean_cell`]), if the row has it and it is not empty.
+pub(super) fn cell_text<'c>(cells: &'c [Cow<'_, str>], column: Option<usize>) -> Option<&'c str> {
+    column
+        .and_then(|column| cells.get(column))
+        .map(|cell| clean_cell(cell))
+        .filter(|cell| !cell.is_empty())
+}
+
 /// A cell's text without markdown decoration: surrounding `**` and backticks.
 pub(super) fn clean_cell(cell: &str) -> &str {
     let cell = trim(cell);

@@ -20,15 +20,14 @@
 
 use std::borrow::Cow;
 use std::path::Path;
-use std::sync::Arc;
-
-use crate::hashing::FxHashMap;
 
 mod lines;
+mod table;
 
 use lines::*;
+pub use table::IocTable;
 
-use super::{Indicator, IndicatorKind, Rule, RuleError, Scenario, Warning};
+use super::{IndicatorKind, Rule, RuleError, Scenario, Warning};
 
 /// KQL tabular operators: a line `| <one of these> ...` is a query line, not a markdown table
 /// row. Both start with a pipe, and this is what tells them apart.
@@ -120,14 +119,14 @@ enum State {
 }
 
 /// Which cell of an IOC table row holds what, from the table's header.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 struct Columns {
     kind: usize,
     value: usize,
     threat_type: Option<usize>,
     first_seen: Option<usize>,
     confidence: Option<usize>,
-    /// The columns `loghunt feed` adds (see [`Indicator::id`]).
+    /// The columns `loghunt feed` adds (see [`crate::rules::Indicator::id`]).
     id: Option<usize>,
     reference: Option<usize>,
     feed: Option<usize>,
@@ -153,45 +152,16 @@ struct Parser<'a> {
     ioc_types: Option<String>,
     saw_ioc_table: bool,
     ioc_rows: usize,
-    indicators: Vec<Indicator>,
+    indicators: IocTable,
     /// Line indices `start..end` of the query, once it is complete.
     query: Option<(usize, usize)>,
     table: Option<String>,
     scenarios: Vec<Scenario>,
     /// The scenario field that a wrapped line would continue (see [`Parser::prose`]).
     continuation: Option<Field>,
-    /// The IOC rows' threat types, dates, confidences, references and feeds: a few distinct
-    /// texts, each kept once.
-    interned: [Interner; 5],
     /// The cells of the IOC row being read, a buffer reused from row to row.
     cells: Vec<Cow<'a, str>>,
     warnings: Vec<Warning>,
-}
-
-/// Each distinct text once, shared. A column often repeats the row above, which is checked
-/// before the map.
-#[derive(Default)]
-struct Interner {
-    seen: FxHashMap<Box<str>, Arc<str>>,
-    last: Option<Arc<str>>,
-}
-
-impl Interner {
-    fn get(&mut self, text: &str) -> Arc<str> {
-        let shared = match &self.last {
-            Some(last) if **last == *text => return Arc::clone(last),
-            _ => match self.seen.get(text) {
-                Some(shared) => Arc::clone(shared),
-                None => {
-                    let shared: Arc<str> = Arc::from(text);
-                    self.seen.insert(text.into(), Arc::clone(&shared));
-                    shared
-                }
-            },
-        };
-        self.last = Some(Arc::clone(&shared));
-        shared
-    }
 }
 
 impl<'a> Parser<'a> {
@@ -318,7 +288,8 @@ impl<'a> Parser<'a> {
                 self.continuation = None;
                 self.saw_ioc_table = true;
                 // The summary's total sizes the list (within reason: it may be wrong).
-                self.indicators.reserve(self.declared_total.unwrap_or(0).min(1 << 16));
+                let rows = self.declared_total.unwrap_or(0).min(1 << 16);
+                self.indicators.start(columns, rows);
                 self.state = State::IocTable(columns);
                 return;
             }
@@ -484,12 +455,7 @@ impl<'a> Parser<'a> {
     }
 
     fn read_ioc_row(&mut self, line_number: usize, line: &str, cells: &[Cow<'_, str>], columns: Columns) {
-        let cell = |column: Option<usize>| {
-            column
-                .and_then(|column| cells.get(column))
-                .map(|cell| clean_cell(cell))
-                .filter(|cell| !cell.is_empty())
-        };
+        let cell = |column: Option<usize>| cell_text(cells, column);
         let Some(value) = cell(Some(columns.value)) else {
             self.warn(format!(
                 "IOC table row on line {line_number} has no value, so it is skipped: `{}`",
@@ -535,19 +501,8 @@ impl<'a> Parser<'a> {
                 ));
             }
         }
-        let [threat_type, first_seen, confidence, reference, feed] = &mut self.interned;
-        let indicator = Indicator {
-            kind,
-            value: value.to_string(),
-            threat_type: cell(columns.threat_type).map(|text| threat_type.get(text)),
-            first_seen: cell(columns.first_seen).map(|text| first_seen.get(text)),
-            confidence: cell(columns.confidence).map(|text| confidence.get(text)),
-            // Ids are unique per row: nothing to share.
-            id: cell(columns.id).map(Arc::from),
-            reference: cell(columns.reference).map(|text| reference.get(text)),
-            feed: cell(columns.feed).map(|text| feed.get(text)),
-        };
-        self.indicators.push(indicator);
+        // The other cells are read when someone asks for them (`IocTable::get`).
+        self.indicators.push(kind, line, value);
     }
 
     /// Compares the summary with the IOC table, once the whole document has been read.

@@ -1,5 +1,6 @@
 //! Tests of `document`.
 use super::*;
+use crate::rules::Indicator;
 
 const SEED_000: &str = include_str!("../../../rules/000_4a715f3ed2ee4353.txt");
 const SEED_001: &str = include_str!("../../../rules/001_84b55028b3ede4ab.txt");
@@ -61,7 +62,7 @@ fn seed_000() {
     assert_eq!(rule.declared_total, Some(18));
     assert_eq!(rule.indicators.len(), 18);
     assert_eq!(
-        rule.indicators[0],
+        rule.indicators.get(0).unwrap(),
         indicator(
             IndicatorKind::Sha256,
             "ef0e9301403d58a4729aaa9cd81abf942b1c8a301a651b1512bc2b5d9e599303",
@@ -71,7 +72,7 @@ fn seed_000() {
         )
     );
     assert_eq!(
-        rule.indicators[17],
+        rule.indicators.get(17).unwrap(),
         indicator(
             IndicatorKind::Sha1,
             "9c9b962deead54c4364d378324e1f4ec603ab81c",
@@ -80,7 +81,7 @@ fn seed_000() {
             "95%"
         )
     );
-    assert_eq!(rule.indicators[2].kind, IndicatorKind::Md5);
+    assert_eq!(rule.indicators.get(2).unwrap().kind, IndicatorKind::Md5);
     let query: Vec<&str> = rule.query.lines().collect();
     assert_eq!(query.len(), 7);
     assert_eq!(query[0], "// Hunt for files matching known malicious hashes");
@@ -130,7 +131,7 @@ fn seed_001() {
     assert_eq!(rule.declared_total, Some(4));
     assert_eq!(rule.indicators.len(), 4);
     assert_eq!(
-        rule.indicators[0],
+        rule.indicators.get(0).unwrap(),
         indicator(
             IndicatorKind::Domain,
             "www.mobile1.com",
@@ -140,7 +141,7 @@ fn seed_001() {
         )
     );
     assert_eq!(
-        rule.indicators[3],
+        rule.indicators.get(3).unwrap(),
         indicator(IndicatorKind::Domain, "moocow.my", "botnet_cc", "2026-05-26", "75%")
     );
     assert!(rule
@@ -580,12 +581,71 @@ fn optional_feed_columns() {
     ];
     for (table, expected) in cases {
         let rule = parse_clean(table, &format!("IOC Summary\nTotal IOCs: 2\n{table}{query}"));
-        let got: Vec<Extra> = rule
-            .indicators
-            .iter()
+        let rows = rule.indicators.to_indicators();
+        let got: Vec<Extra> = (rows.iter())
             .map(|i| (i.id.as_deref(), i.reference.as_deref(), i.feed.as_deref()))
             .collect();
         assert_eq!(got, expected, "{table}");
-        assert_eq!(rule.indicators[1].value, "b.example");
+        assert_eq!(rule.indicators.get(1).unwrap().value, "b.example");
     }
+}
+
+/// The IOC table keeps its rows as text and reads their other cells when asked: each row by the
+/// header of its own table (a document may have two, laid out differently), a value with an
+/// escaped pipe as the cell reads, and row by row as the whole table reads at once.
+#[test]
+fn ioc_table_rows_read_on_demand() {
+    let text = "IOC Summary\nTotal IOCs: 4\n\
+        | Type | Value | Threat Type | First Seen | Confidence |\n|---|---|---|---|---|\n\
+        | md5_hash | 5971ab7bdecc7a230266cd4a0f3e4915 | payload | 2026-02-11 | 75% |\n\
+        | url | `http://x.example/a\\|b` | payload_delivery | 2026-02-12 | 50% |\n\
+        \n\
+        | Confidence | Value | Type | Feed |\n|---|---|---|---|\n\
+        | 90% | a.example | domain | threatfox |\n\
+        80% | b.example | domain | misp\n\
+        \n\
+        DnsEvents\n| where Name has_any (\"a.example\", \"b.example\")\n";
+    let rule = parse_clean("two tables", text);
+    let table = &rule.indicators;
+    assert_eq!(table.len(), 4);
+    let values: Vec<&str> = table.values().collect();
+    assert_eq!(
+        values,
+        [
+            "5971ab7bdecc7a230266cd4a0f3e4915",
+            "http://x.example/a|b",
+            "a.example",
+            "b.example"
+        ]
+    );
+    let kinds: Vec<&IndicatorKind> = table.kinds_and_values().map(|(kind, _)| kind).collect();
+    use IndicatorKind::*;
+    assert_eq!(kinds, [&Md5, &Url, &Domain, &Domain]);
+    assert!(table.has_feed_column());
+    let all = table.to_indicators();
+    assert_eq!(all.len(), 4);
+    for (index, row) in all.iter().enumerate() {
+        assert_eq!(table.get(index).as_ref(), Some(row), "row {index}");
+        assert_eq!(row.value, values[index]);
+    }
+    assert_eq!(table.get(4), None);
+    let cells = |row: &Indicator| {
+        [&row.threat_type, &row.first_seen, &row.confidence, &row.feed].map(|cell| cell.as_deref().map(str::to_string))
+    };
+    let some = |text: &str| Some(text.to_string());
+    assert_eq!(
+        cells(&all[1]),
+        [some("payload_delivery"), some("2026-02-12"), some("50%"), None]
+    );
+    assert_eq!(cells(&all[2]), [None, None, some("90%"), some("threatfox")]);
+    // A row that lost its outer pipes, under the second header.
+    assert_eq!(cells(&all[3]), [None, None, some("80%"), some("misp")]);
+    // Repeated cells share one allocation.
+    let one_table = parse_clean("one table", SEED_000);
+    assert!(!one_table.indicators.has_feed_column());
+    let seed = one_table.indicators.to_indicators();
+    assert!(std::sync::Arc::ptr_eq(
+        seed[0].threat_type.as_ref().unwrap(),
+        seed[1].threat_type.as_ref().unwrap()
+    ));
 }

@@ -414,9 +414,12 @@ fn scenarios(hunts: &[Hunt]) -> Vec<(&'static str, &'static str, &'static str)> 
 pub fn document_lookup(rule: &Rule) -> Option<IocLookup> {
     let source = Location::Object(format!("{} IOC table", rule.source.display()));
     let family: Option<Arc<str>> = rule.family.as_deref().map(Arc::from);
-    let indicators: Vec<FeedIndicator> = rule
-        .indicators
-        .iter()
+    // Only a document `loghunt feed` wrote has the column; reading every row of any other
+    // to find none would undo what keeping the rows as text saves.
+    if !rule.indicators.has_feed_column() {
+        return None;
+    }
+    let indicators: Vec<FeedIndicator> = (rule.indicators.to_indicators().iter())
         .filter_map(|row| {
             let feed = row.feed.clone()?;
             let kind = match row.kind {

@@ -88,7 +88,7 @@ fn documents_read_back_as_the_feed_wrote_them() {
             .filter(|i| i.family.as_deref() == doc.family.as_deref())
             .collect();
         assert_eq!(rule.indicators.len(), expected.len());
-        for (row, indicator) in rule.indicators.iter().zip(expected) {
+        for (row, indicator) in rule.indicators.to_indicators().iter().zip(expected) {
             assert_eq!(row.kind, indicator.kind.indicator_kind());
             assert_eq!(row.value, value_text(indicator));
             assert_eq!(row.id.as_deref(), indicator.id.as_deref());
