@@ -486,6 +486,11 @@ fn quick_cell_helpers_agree_with_the_plain_definitions() {
         "| a | b \\|",
         "| \\\\| b |",
         "a\\",
+        // Longer than a word, with an escaped pipe across the boundary of two.
+        "| sha256_hash | 3e4f08f3673934852dd0428379578f6d64cc033f89c55a451796fefb3e03fecb | payload |",
+        "| url | http://x.example/abc\\|d | payload |",
+        "|1234567\\|9|",
+        "1234567|\\|x|",
     ];
     for text in texts {
         assert_eq!(trim(text), text.trim(), "trim {text:?}");
