@@ -166,14 +166,11 @@ pub fn compute(input: &TallyInput<'_>) -> Tallies {
     // Per rule with IOCs: where its tallies start in the list, and its attributor.
     let mut tallies = Tallies::default();
     let mut starts: HashMap<usize, usize> = HashMap::new();
-    let mut attributors: HashMap<usize, Attributor<'_>> = HashMap::new();
     for (index, (rule, iocs)) in plan.rules.iter().zip(input.iocs).enumerate() {
         let Some(iocs) = iocs else { continue };
         starts.insert(index, tallies.iocs.len());
-        let pipelines = &plan.pipelines[rule.first..rule.first + rule.count];
         match iocs {
             RuleIocs::Document { family, indicators } => {
-                attributors.insert(index, Attributor::spelled(&spellings(indicators), pipelines));
                 tallies.iocs.extend(indicators.iter().map(|indicator| IocTally {
                     rule: rule.id.clone(),
                     kind: kind_name(&indicator.kind),
@@ -186,7 +183,6 @@ pub fn compute(input: &TallyInput<'_>) -> Tallies {
                 }));
             }
             RuleIocs::Feed(lookup) => {
-                attributors.insert(index, Attributor::Feed(lookup));
                 tallies
                     .iocs
                     .extend(lookup.indicators().unwrap_or_default().iter().map(|indicator| {
@@ -207,9 +203,10 @@ pub fn compute(input: &TallyInput<'_>) -> Tallies {
     }
 
     let rule_of = |result: usize| shapes.get(result).map(|s| s.rule);
+    let has_iocs = |rule: usize| starts.contains_key(&rule);
     let mut pending: Vec<Pending<'_>> = Vec::new();
     for (result, rows) in input.results.iter().enumerate() {
-        if rule_of(result).is_some_and(|r| attributors.contains_key(&r)) {
+        if rule_of(result).is_some_and(has_iocs) {
             pending.extend(rows.rows.iter().map(|row| Pending {
                 result,
                 row,
@@ -218,13 +215,31 @@ pub fn compute(input: &TallyInput<'_>) -> Tallies {
         }
     }
     for suppressed in input.suppressed {
-        if rule_of(suppressed.result).is_some_and(|r| attributors.contains_key(&r)) {
+        if rule_of(suppressed.result).is_some_and(has_iocs) {
             pending.push(Pending {
                 result: suppressed.result,
                 row: &suppressed.row,
                 suppressed: true,
             });
         }
+    }
+
+    // An attributor per rule with rows to attribute, and only those: with a million IOCs,
+    // the lookups of every rule's IOC tests (most of which never hit) took seconds and
+    // gigabytes before the first row.
+    let mut attributors: HashMap<usize, Attributor<'_>> = HashMap::new();
+    for item in &pending {
+        let rule = rule_of(item.result).expect("only rows of rules with IOCs are pending");
+        attributors.entry(rule).or_insert_with(|| {
+            let spec = &plan.rules[rule];
+            match input.iocs[rule].expect("only rows of rules with IOCs are pending") {
+                RuleIocs::Document { indicators, .. } => {
+                    let pipelines = &plan.pipelines[spec.first..spec.first + spec.count];
+                    Attributor::spelled(&spellings(indicators), pipelines)
+                }
+                RuleIocs::Feed(lookup) => Attributor::Feed(lookup),
+            }
+        });
     }
 
     // Each row's evidence: from the row itself, or its record read again.
@@ -579,6 +594,8 @@ impl Row for NamedRow<'_> {
 /// The tallies as a table on stderr: a heading with the totals, one line per IOC, and per rule
 /// the rows that credited no IOC and why.
 pub fn write_table(out: &mut impl Write, tallies: &Tallies, style: Style) -> io::Result<()> {
+    // A line per IOC: with a feed of a million, unbuffered stderr took a system call per cell.
+    let mut out = io::BufWriter::new(out);
     let hit = tallies.iocs.iter().filter(|t| t.hits > 0).count();
     let only_suppressed = tallies.iocs.iter().filter(|t| t.hits == 0 && t.suppressed > 0).count();
     let never = tallies.iocs.len() - hit - only_suppressed;
@@ -593,14 +610,8 @@ pub fn write_table(out: &mut impl Write, tallies: &Tallies, style: Style) -> io:
     }
     writeln!(out, "{}", style.heading(&heading))?;
     if tallies.iocs.is_empty() {
-        return Ok(());
+        return out.flush();
     }
-    let time = |t: Option<i64>| t.map_or_else(|| "-".to_string(), format_datetime);
-    let devices = |t: &IocTally| match t.devices.len() {
-        0 => "0".to_string(),
-        n if n <= 3 => format!("{n} ({})", t.devices.join(", ")),
-        n => format!("{n} ({}, ...)", t.devices[..3].join(", ")),
-    };
     let header = [
         "rule",
         "kind",
@@ -610,45 +621,31 @@ pub fn write_table(out: &mut impl Write, tallies: &Tallies, style: Style) -> io:
         "first",
         "last",
         "devices",
-    ];
-    let rows: Vec<[String; 8]> = tallies
-        .iocs
-        .iter()
-        .map(|t| {
-            [
-                t.rule.clone(),
-                t.kind.clone(),
-                t.value.clone(),
-                t.hits.to_string(),
-                t.suppressed.to_string(),
-                time(t.first),
-                time(t.last),
-                devices(t),
-            ]
-        })
-        .collect();
-    let mut widths = header.map(|h| h.chars().count());
-    for row in &rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
+    ]
+    .map(Cow::Borrowed);
+    let mut widths = header.clone().map(|h| h.chars().count());
+    for tally in &tallies.iocs {
+        for (width, cell) in widths.iter_mut().zip(table_cells(tally)) {
             *width = (*width).max(cell.chars().count());
         }
     }
-    let line = |cells: &[String]| -> String {
-        let mut text = String::new();
+    let mut line = String::new();
+    let mut write_line = |out: &mut io::BufWriter<_>, cells: &[Cow<'_, str>]| -> io::Result<()> {
+        line.clear();
         for (i, (cell, width)) in cells.iter().zip(&widths).enumerate() {
             if i > 0 {
-                text.push_str("  ");
+                line.push_str("  ");
             }
-            text.push_str(cell);
+            line.push_str(cell);
             if i + 1 < cells.len() {
-                text.extend(std::iter::repeat_n(' ', width - cell.chars().count()));
+                line.extend(std::iter::repeat_n(' ', width - cell.chars().count()));
             }
         }
-        text.trim_end().to_string()
+        writeln!(out, "  {}", line.trim_end())
     };
-    writeln!(out, "  {}", line(&header.map(str::to_string)))?;
-    for row in &rows {
-        writeln!(out, "  {}", line(row))?;
+    write_line(&mut out, &header)?;
+    for tally in &tallies.iocs {
+        write_line(&mut out, &table_cells(tally))?;
     }
     for account in &tallies.rules {
         let missing = account.not_attributed_total();
@@ -664,7 +661,28 @@ pub fn write_table(out: &mut impl Write, tallies: &Tallies, style: Style) -> io:
             writeln!(out, "    {count}: {reason}")?;
         }
     }
-    Ok(())
+    out.flush()
+}
+
+/// The cells of an IOC's line of [`write_table`], made twice (for the widths, then to print)
+/// rather than kept: the line of an IOC that never hit allocates only its two counts.
+fn table_cells(t: &IocTally) -> [Cow<'_, str>; 8] {
+    let time = |t: Option<i64>| t.map_or(Cow::Borrowed("-"), |t| Cow::Owned(format_datetime(t)));
+    let devices = match t.devices.len() {
+        0 => Cow::Borrowed("0"),
+        n if n <= 3 => Cow::Owned(format!("{n} ({})", t.devices.join(", "))),
+        n => Cow::Owned(format!("{n} ({}, ...)", t.devices[..3].join(", "))),
+    };
+    [
+        Cow::Borrowed(t.rule.as_str()),
+        Cow::Borrowed(t.kind.as_str()),
+        Cow::Borrowed(t.value.as_str()),
+        Cow::Owned(t.hits.to_string()),
+        Cow::Owned(t.suppressed.to_string()),
+        time(t.first),
+        time(t.last),
+        devices,
+    ]
 }
 
 /// The tallies as JSON lines: `{"stats":{...}}` per IOC, then `{"stats_rule":{...}}` per rule
