@@ -18,6 +18,10 @@ pub(crate) enum TokenKind {
     Word(String),
     /// A string literal, escapes resolved.
     Str(String),
+    /// The list of a `dynamic([...])` that holds only string literals, from its `[` through its
+    /// `]`: each string, escapes resolved, with its span. A feed's list of a million IOCs is then
+    /// one token, not two million (see [`Lexer::string_list`]).
+    StrList(Vec<(String, Span)>),
     /// An integer literal; unsigned because a leading `-` is a separate token.
     Int(u64),
     Real(f64),
@@ -77,6 +81,17 @@ pub(crate) enum Punct {
 /// Splits `query` into tokens ending with [`TokenKind::Eof`]; the first malformed token (an
 /// unterminated string, a bad escape, an invalid datetime...) is an error at its position.
 pub(crate) fn tokenize(query: &str) -> Result<Vec<Token>, ParseError> {
+    tokenize_with(query, true)
+}
+
+/// [`tokenize`] without [`TokenKind::StrList`]: every list token by token, the reference the
+/// whole-list reading is tested against.
+#[cfg(test)]
+pub(crate) fn tokenize_each(query: &str) -> Result<Vec<Token>, ParseError> {
+    tokenize_with(query, false)
+}
+
+fn tokenize_with(query: &str, whole_lists: bool) -> Result<Vec<Token>, ParseError> {
     let mut lexer = Lexer {
         src: query,
         pos: 0,
@@ -124,10 +139,30 @@ pub(crate) fn tokenize(query: &str) -> Result<Vec<Token>, ParseError> {
             return Ok(tokens);
         };
         let kind = lexer.token(c, start)?;
+        if whole_lists && kind == TokenKind::Punct(Punct::LBracket) && opens_dynamic(&tokens) {
+            if let Some(list) = lexer.string_list() {
+                tokens.push(Token {
+                    kind: TokenKind::StrList(list),
+                    span: lexer.span_from(start),
+                });
+                continue;
+            }
+        }
         tokens.push(Token {
             kind,
             span: lexer.span_from(start),
         });
+    }
+}
+
+/// Whether the tokens so far end with `dynamic (`: a `[` after them opens a dynamic array.
+fn opens_dynamic(tokens: &[Token]) -> bool {
+    match tokens {
+        [.., keyword, open] => {
+            open.kind == TokenKind::Punct(Punct::LParen)
+                && matches!(&keyword.kind, TokenKind::Word(w) if w == "dynamic")
+        }
+        _ => false,
     }
 }
 
@@ -479,6 +514,39 @@ impl Lexer<'_> {
     fn digits(&mut self) {
         while self.peek().is_some_and(|c| c.is_ascii_digit()) {
             self.bump();
+        }
+    }
+
+    /// The rest of a `dynamic([` list, through its `]`, when it is one or more `"..."` literals
+    /// separated by commas (comments and spaces aside): each string and its span. Anything else
+    /// (another kind of value, adjacent literals, a trailing comma, a malformed string) gives
+    /// `None` and leaves the lexer where it was, to read the list token by token as usual — so
+    /// that what the parser makes of it, or the error it reports, does not change.
+    fn string_list(&mut self) -> Option<Vec<(String, Span)>> {
+        let (pos, line, column) = (self.pos, self.line, self.column);
+        let list = self.string_list_items();
+        if list.is_none() {
+            (self.pos, self.line, self.column) = (pos, line, column);
+        }
+        list
+    }
+
+    fn string_list_items(&mut self) -> Option<Vec<(String, Span)>> {
+        let mut items = Vec::new();
+        loop {
+            self.skip_trivia();
+            let start = self.mark();
+            if !self.eat('"') {
+                return None;
+            }
+            let value = self.quoted(start, '"').ok()?;
+            items.push((value, self.span_from(start)));
+            self.skip_trivia();
+            match self.bump()? {
+                ',' => {}
+                ']' => return Some(items),
+                _ => return None,
+            }
         }
     }
 

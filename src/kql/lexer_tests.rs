@@ -20,7 +20,11 @@ fn single(query: &str) -> TokenKind {
 
 /// Each token's line, column and text.
 fn positions(query: &str) -> Vec<(u32, u32, &str)> {
-    let tokens = tokenize(query).unwrap_or_else(|e| panic!("{query:?}: {e}"));
+    positions_of(query, tokenize(query))
+}
+
+fn positions_of(query: &str, tokens: Result<Vec<Token>, ParseError>) -> Vec<(u32, u32, &str)> {
+    let tokens = tokens.unwrap_or_else(|e| panic!("{query:?}: {e}"));
     tokens
         .iter()
         .map(|t| (t.span.line, t.span.column, &query[t.span.start..t.span.end]))
@@ -211,7 +215,7 @@ fn spans_count_lines_and_characters_across_crlf() {
 #[test]
 fn spans_after_list_separators_and_odd_spaces() {
     let query = "dynamic([\"a\",\t\"bé\" ,\r\n  \"c\",\u{b}\"d\",\u{c}\u{a0}\"e\"])";
-    let positions = positions(query);
+    let positions = positions_of(query, tokenize_each(query));
     let expected = vec![
         (1, 1, "dynamic"),
         (1, 8, "("),
@@ -230,12 +234,29 @@ fn spans_after_list_separators_and_odd_spaces() {
         (2, 19, ""),
     ];
     assert_eq!(positions, expected);
-    let strings: Vec<TokenKind> = kinds(query)
-        .into_iter()
-        .filter(|k| matches!(k, TokenKind::Str(_)))
+    let each = tokenize_each(query).unwrap();
+    let strings: Vec<(TokenKind, Span)> = (each.iter())
+        .filter(|t| matches!(t.kind, TokenKind::Str(_)))
+        .map(|t| (t.kind.clone(), t.span))
         .collect();
+    let texts: Vec<TokenKind> = strings.iter().map(|(kind, _)| kind.clone()).collect();
     let expected: Vec<TokenKind> = ["a", "bé", "c", "d", "e"].map(|s| TokenKind::Str(s.to_string())).into();
-    assert_eq!(strings, expected);
+    assert_eq!(texts, expected);
+    // Read whole, the list is one token from `[` through `]`, its strings with the same spans.
+    let whole = tokenize(query).unwrap();
+    let [_, _, list, close, _] = whole.as_slice() else {
+        panic!("{whole:?}")
+    };
+    assert_eq!((list.span.line, list.span.column), (1, 9));
+    assert_eq!(&query[list.span.start..list.span.end], &query[8..query.len() - 1]);
+    assert_eq!(close.kind, TokenKind::Punct(Punct::RParen));
+    let TokenKind::StrList(items) = &list.kind else {
+        panic!("{list:?}")
+    };
+    let read: Vec<(TokenKind, Span)> = (items.iter())
+        .map(|(text, span)| (TokenKind::Str(text.clone()), *span))
+        .collect();
+    assert_eq!(read, strings);
 }
 
 #[test]

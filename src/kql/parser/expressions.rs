@@ -424,6 +424,9 @@ impl Parser<'_> {
         if matches!(self.peek().kind, TokenKind::Str(_)) {
             return Ok(self.string());
         }
+        if matches!(self.peek().kind, TokenKind::StrList(_)) {
+            return self.string_list();
+        }
         let token = self.peek().clone();
         match &token.kind {
             TokenKind::Punct(Punct::LBracket) => self.dynamic_array(),
@@ -503,6 +506,26 @@ impl Parser<'_> {
             let close = format!("`,` or `]` to close `[` opened at {}", open.span);
             p.expect_punct(Punct::RBracket, &close)?;
             list_node(elements, depth, p.span_since(open.span))
+        })
+    }
+
+    /// The list of string literals the lexer read whole ([`TokenKind::StrList`]): the node
+    /// [`Parser::dynamic_array`] makes of the same list read token by token.
+    fn string_list(&mut self) -> Result<Node, ParseError> {
+        // As deep as `dynamic_array` would go, so that the nesting limit falls where it did.
+        self.nested(|p| {
+            let token = p.bump();
+            let TokenKind::StrList(items) = token.kind else {
+                return Err(Self::error(token.span, "expected a list of strings"));
+            };
+            let elements = items
+                .into_iter()
+                .map(|(text, span)| Expr {
+                    kind: ExprKind::Literal(Literal::String(text)),
+                    span,
+                })
+                .collect();
+            list_node(elements, 1, token.span)
         })
     }
 

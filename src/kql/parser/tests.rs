@@ -656,3 +656,88 @@ DeviceFileEvents
 | summarize Total = count() by FileType
 | render piechart with(title="FileTypes used")
 "##;
+
+/// A `dynamic([...])` of string literals is read by the lexer as one token; the parser must make
+/// of it exactly what it makes of the list read token by token: the same tree and spans, or the
+/// same error at the same place. Lists the lexer does not take whole (other values, adjacent
+/// literals, a trailing comma, broken strings) fall back to the tokens, with the same outcome.
+#[test]
+fn string_lists_read_whole_parse_as_token_by_token() {
+    let by_tokens = |query: &str| -> Result<Query, ParseError> {
+        let tokens = lexer::tokenize_each(query)?;
+        Parser::new(query, tokens).parse_query()
+    };
+    let whole = |query: &str| {
+        lexer::tokenize(query).map(|tokens| tokens.iter().any(|t| matches!(t.kind, TokenKind::StrList(_))))
+    };
+    let cases: &[(&str, bool)] = &[
+        (r#"let x = dynamic(["a", "b"]); T | where A in (x)"#, true),
+        (r#"let x = dynamic(["a"]); T"#, true),
+        (
+            "let x = dynamic(\r\n  [\"a\",\r\n   \"b\\\"q\", // a comment\r\n   \"\\u00e9\\t\" ]\r\n); T",
+            true,
+        ),
+        (r#"let x = dynamic([ "é", "日本", "" ,"x"]); T"#, true),
+        (
+            r#"T | where A in (dynamic(["a", "b"])) | where B has_any (dynamic(["c"]))"#,
+            true,
+        ),
+        (r#"let x = dynamic([]); T"#, false),
+        (r#"let x = dynamic(["a", 1]); T"#, false),
+        (r#"let x = dynamic(["a" "b", "c"]); T"#, false),
+        (r#"let x = dynamic(["a", 'b']); T"#, false),
+        (r#"let x = dynamic(["a", h"b"]); T"#, false),
+        (r#"let x = dynamic(["a", @"b\"]); T"#, false),
+        (r#"let x = dynamic(["a", ["b"]]); T"#, false),
+        (r#"let x = dynamic(["a",]); T"#, false),
+        (r#"let x = dynamic(["a" "b"]); T"#, false),
+        (r#"let x = dynamic(["a", "b"); T"#, false),
+        ("let x = dynamic([\"a\", \"b\n\"]); T", false),
+        (r#"let x = dynamic(["a\q", "b"]); T"#, false),
+        (r#"let x = dynamic(["a", "b"]; T"#, true),
+        (r#"let x = dynamic(["a", "b"], 1); T"#, true),
+        (r#"let x = dynamic(["a", "b"]["c", "d"]); T"#, true),
+        (r#"let x = dynamic(["a", "b"]) ["c", "d"]; T"#, true),
+        (r#"let x = pack_array(["a", "b"]); T"#, false),
+        (r#"let x = Dynamic(["a", "b"]); T"#, false),
+        (r#"datatable(a: string) ["a", "b"]"#, false),
+        (r#"T | extend y = dynamic({"k": ["a", "b"]})"#, false),
+    ];
+    for &(query, taken_whole) in cases {
+        assert_eq!(parse(query), by_tokens(query), "{query}");
+        if let Ok(listed) = whole(query) {
+            assert_eq!(listed, taken_whole, "{query}");
+        }
+    }
+    // Many random lists of strings with escapes, spaces, newlines and comments between them.
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = |n: u64| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % n
+    };
+    let pieces = ["a", "é", "\\\"", "\\\\", "\\n", "\\u0041", "|", "'", "//", " ", "0f"];
+    let gaps = ["", " ", "\n", "\r\n  ", " // note\n", "\t"];
+    for _ in 0..500 {
+        let mut list = String::new();
+        for item in 0..1 + next(6) {
+            if item > 0 {
+                list.push_str(gaps[next(gaps.len() as u64) as usize]);
+                list.push(',');
+            }
+            list.push_str(gaps[next(gaps.len() as u64) as usize]);
+            list.push('"');
+            for _ in 0..next(5) {
+                list.push_str(pieces[next(pieces.len() as u64) as usize]);
+            }
+            list.push('"');
+        }
+        let query = format!(
+            "let x = dynamic([{list}{}]);\nT | where A in (x)",
+            gaps[next(gaps.len() as u64) as usize]
+        );
+        assert_eq!(parse(&query), by_tokens(&query), "{query}");
+        assert_eq!(whole(&query), Ok(true), "{query}");
+    }
+}
