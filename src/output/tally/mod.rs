@@ -163,7 +163,8 @@ struct Pending<'a> {
 pub fn compute(input: &TallyInput<'_>) -> Tallies {
     let plan = input.plan;
     let shapes = result_shapes(plan);
-    // Per rule with IOCs: where its tallies start in the list, and its attributor.
+    // Per rule with IOCs: where its tallies start in the list. (Its attributor is built below,
+    // if it has rows to attribute.)
     let mut tallies = Tallies::default();
     let mut starts: HashMap<usize, usize> = HashMap::new();
     for (index, (rule, iocs)) in plan.rules.iter().zip(input.iocs).enumerate() {
