@@ -94,14 +94,8 @@ impl IocTable {
     /// share one allocation.
     pub fn to_indicators(&self) -> Vec<Indicator> {
         let mut interned = Default::default();
-        let mut layout = 0;
         (self.rows.iter().enumerate())
-            .map(|(index, row)| {
-                while self.layouts.get(layout + 1).is_some_and(|(first, _)| *first <= index) {
-                    layout += 1;
-                }
-                self.read(row, &self.layouts[layout].1, &mut interned)
-            })
+            .map(|(index, row)| self.read(row, self.layout(index), &mut interned))
             .collect()
     }
 
