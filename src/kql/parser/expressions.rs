@@ -520,10 +520,7 @@ impl Parser<'_> {
             };
             let elements = items
                 .into_iter()
-                .map(|(text, span)| Expr {
-                    kind: ExprKind::Literal(Literal::String(text)),
-                    span,
-                })
+                .map(|(text, span)| string_literal(text, span))
                 .collect();
             list_node(elements, 1, token.span)
         })
@@ -537,12 +534,17 @@ impl Parser<'_> {
         }
         let token = self.bump();
         match token.kind {
-            TokenKind::Str(text) => Some(Expr {
-                kind: ExprKind::Literal(Literal::String(text)),
-                span: token.span,
-            }),
+            TokenKind::Str(text) => Some(string_literal(text, token.span)),
             _ => None,
         }
+    }
+}
+
+/// A string literal's expression: an element of a list of strings, read token by token or whole.
+fn string_literal(text: String, span: Span) -> Expr {
+    Expr {
+        kind: ExprKind::Literal(Literal::String(text)),
+        span,
     }
 }
 
