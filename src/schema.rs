@@ -4,8 +4,9 @@
 //! columns, the Advanced Hunting type winning where the two disagree, so that a record of either
 //! shape reads as a row of it; each column also remembers which variants have it, and as what.
 
-use std::collections::HashMap;
 use std::sync::OnceLock;
+
+use crate::hashing::FxHashMap;
 
 /// A Kusto column type. `guid` reads as a string; `int` and `long` are both 64-bit here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -91,7 +92,7 @@ pub struct Table {
     /// The union of the variants' columns: the Advanced Hunting ones in their documented order,
     /// then those only Log Analytics has, then [`STREAMING_EXTRAS`] where they apply.
     pub columns: Vec<Column>,
-    index: HashMap<String, usize>,
+    index: FxHashMap<String, usize>,
     /// The variants that exist, in [`Variant::ALL`] order.
     variants: Vec<Variant>,
     /// Per column of `columns`: its type in each variant (by [`Variant::slot`]), `None` where the
@@ -124,7 +125,7 @@ impl Table {
         Table {
             name: name.to_string(),
             columns: Vec::new(),
-            index: HashMap::new(),
+            index: FxHashMap::default(),
             variants: Vec::new(),
             types_in: Vec::new(),
         }
@@ -280,61 +281,99 @@ fn parse_line(line: &str) -> Option<(&str, ColumnType)> {
     Some((column, ColumnType::from_kusto(ty).unwrap_or(ColumnType::Dynamic)))
 }
 
-fn build() -> Vec<Table> {
-    // Advanced Hunting first within each table, so that its types win in the union.
-    let mut sources: Vec<&(&str, Variant, &str, &str)> = SOURCES.iter().collect();
-    sources.sort_by_key(|(table, variant, _, _)| (*table, *variant));
-    let mut tables: Vec<Table> = Vec::new();
-    for (name, variant, _, csv) in sources {
-        if tables.last().is_none_or(|t| t.name != *name) {
-            tables.push(Table::new(name));
-        }
-        let Some(table) = tables.last_mut() else {
-            continue;
+/// The schema sources of each table, and each table built from them when first asked for: a
+/// scan reads one or two of the hundred-odd tables, and building them all (five thousand
+/// columns) was a third of a small scan's start.
+struct Catalog {
+    /// Every table's name, sorted (ordinal, so `ASim...` before `AgentsInfo`).
+    names: Vec<&'static str>,
+    /// Per table, its source files, Advanced Hunting first (its types win in the union).
+    sources: Vec<Vec<&'static (&'static str, Variant, &'static str, &'static str)>>,
+    built: Vec<OnceLock<Table>>,
+}
+
+fn catalog() -> &'static Catalog {
+    static CATALOG: OnceLock<Catalog> = OnceLock::new();
+    CATALOG.get_or_init(|| {
+        let mut sources: Vec<&(&str, Variant, &str, &str)> = SOURCES.iter().collect();
+        sources.sort_by_key(|(table, variant, _, _)| (*table, *variant));
+        let mut catalog = Catalog {
+            names: Vec::new(),
+            sources: Vec::new(),
+            built: Vec::new(),
         };
+        for source in sources {
+            if catalog.names.last() != Some(&source.0) {
+                catalog.names.push(source.0);
+                catalog.sources.push(Vec::new());
+                catalog.built.push(OnceLock::new());
+            }
+            if let Some(of_table) = catalog.sources.last_mut() {
+                of_table.push(source);
+            }
+        }
+        catalog
+    })
+}
+
+/// One table from its sources (the union of its variants, see the module's documentation).
+fn build(name: &str, sources: &[&(&str, Variant, &str, &str)]) -> Table {
+    let mut table = Table::new(name);
+    for (_, variant, _, csv) in sources {
         for (column, ty) in csv.lines().filter_map(parse_line) {
             table.add(*variant, column, ty);
         }
     }
-    for table in tables
-        .iter_mut()
-        .filter(|t| STREAMED_DEVICE_TABLES.contains(&t.name.as_str()))
-    {
+    if STREAMED_DEVICE_TABLES.contains(&name) {
         for (column, ty) in STREAMING_EXTRAS {
             table.add(Variant::AdvancedHunting, column, *ty);
         }
     }
-    for table in tables
-        .iter_mut()
-        .filter(|t| !t.variants.contains(&Variant::LogAnalytics))
-    {
+    if !table.variants.contains(&Variant::LogAnalytics) {
         for (column, ty) in LOG_ANALYTICS_STANDARD {
             table.add_undocumented(column, *ty);
         }
     }
-    tables
+    table
 }
 
-/// Every known table, sorted by name (ordinal, so `ASim...` before `AgentsInfo`).
-pub fn tables() -> &'static [Table] {
-    static TABLES: OnceLock<Vec<Table>> = OnceLock::new();
-    TABLES.get_or_init(build)
+/// Every known table's name, sorted (ordinal, so `ASim...` before `AgentsInfo`): the order of
+/// [`tables`] and the positions [`table_at`] takes.
+pub fn names() -> &'static [&'static str] {
+    &catalog().names
+}
+
+/// The table at `index` of [`names`].
+pub fn table_at(index: usize) -> Option<&'static Table> {
+    (index < names().len()).then(|| built(index))
+}
+
+/// Table `index` of the catalog, which has it.
+fn built(index: usize) -> &'static Table {
+    let catalog = catalog();
+    catalog.built[index].get_or_init(|| build(catalog.names[index], &catalog.sources[index]))
+}
+
+/// Every known table, sorted by name (ordinal, so `ASim...` before `AgentsInfo`). Builds them
+/// all: [`names`] and [`table`] do not.
+pub fn tables() -> impl ExactSizeIterator<Item = &'static Table> + Clone {
+    (0..names().len()).map(built)
 }
 
 /// The table of that name (case-sensitive, as Kusto's table names are).
 pub fn table(name: &str) -> Option<&'static Table> {
-    let tables = tables();
-    tables
-        .binary_search_by(|t| t.name.as_str().cmp(name))
-        .ok()
-        .map(|i| &tables[i])
+    let index = names().binary_search(&name).ok()?;
+    table_at(index)
 }
 
 /// The tables a `union` wildcard names, such as `Device*`, `*Events` or `Device*Events`: `*`
 /// stands for any run of characters (none too), anywhere and any number of times; the rest is
 /// case-sensitive. Sorted by name, like [`tables`]; a pattern without `*` names at most one table.
 pub fn tables_matching(pattern: &str) -> Vec<&'static Table> {
-    tables().iter().filter(|t| wildcard_matches(pattern, &t.name)).collect()
+    (names().iter().enumerate())
+        .filter(|(_, name)| wildcard_matches(pattern, name))
+        .filter_map(|(index, _)| table_at(index))
+        .collect()
 }
 
 fn wildcard_matches(pattern: &str, name: &str) -> bool {

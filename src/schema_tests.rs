@@ -90,17 +90,20 @@ fn kusto_types_map_as_before() {
 
 #[test]
 fn tables_are_sorted_unique_and_found_by_exact_name() {
-    let all = tables();
+    let all: Vec<&Table> = tables().collect();
     assert_eq!(all.len(), 104, "65 + 65 files, 26 tables in both variants");
+    assert_eq!(super::names(), all.iter().map(|t| t.name.as_str()).collect::<Vec<_>>());
     assert!(
         all.windows(2).all(|w| w[0].name < w[1].name),
         "sorted by name, no repeats"
     );
-    for t in all {
+    for (index, &t) in all.iter().enumerate() {
         assert!(std::ptr::eq(table(&t.name).unwrap(), t), "{}", t.name);
+        assert!(std::ptr::eq(table_at(index).unwrap(), t), "{}", t.name);
         assert!(!t.variants().is_empty() && t.variants().windows(2).all(|w| w[0] < w[1]));
     }
     assert!(table("dnsevents").is_none() && table("DnsEvents ").is_none() && table("").is_none());
+    assert!(table_at(all.len()).is_none());
     let both = all.iter().filter(|t| t.variants().len() == 2).count();
     assert_eq!(both, 26);
 }

@@ -72,7 +72,7 @@ fn generate_logs(dir: &Path) {
         "user@contoso.com",
         "ws-17.contoso.local",
     ];
-    for (t, table) in schema::tables().iter().enumerate() {
+    for (t, table) in schema::tables().enumerate() {
         let folder = dir.join(&table.name);
         std::fs::create_dir_all(&folder).unwrap();
         let mut file = std::fs::File::create(folder.join("part.jsonl")).unwrap();

@@ -110,7 +110,7 @@ impl Settings {
         let table = match &args.table {
             None => None,
             Some(name) => Some(schema::table(name).ok_or_else(|| {
-                let known: Vec<&str> = schema::tables().iter().map(|t| t.name.as_str()).collect();
+                let known = schema::names();
                 Error::Usage(format!("--table: unknown table `{name}` (known: {})", known.join(", ")))
             })?),
         };

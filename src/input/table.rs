@@ -33,8 +33,8 @@ pub enum TableOf<'a> {
 /// `SecurityEvent` over `Event`), then the one further right (the file over its folders).
 pub fn from_path(path: &Path) -> Option<&'static Table> {
     let text = path.to_string_lossy();
-    let (names, tables) = table_names();
-    let mut best: Option<((usize, usize), &'static Table)> = None;
+    let names = table_names();
+    let mut best: Option<((usize, usize), usize)> = None;
     // Every occurrence of every name, in one pass (a search per table per file was most of
     // the cost of many small files).
     for found in names.find_overlapping_iter(text.as_bytes()) {
@@ -44,10 +44,11 @@ pub fn from_path(path: &Path) -> Option<&'static Table> {
             && word_boundary(text.as_bytes(), end)
             && best.is_none_or(|(best, _)| rank > best)
         {
-            best = Some((rank, tables[found.pattern().as_usize()]));
+            best = Some((rank, found.pattern().as_usize()));
         }
     }
-    best.map(|(_, table)| table)
+    // Pattern `i` is the name of table `i` (`schema::names`).
+    best.and_then(|(_, table)| schema::table_at(table))
 }
 
 /// Whether a table name may start or end at byte `at` of the path: not inside a run of letters,
@@ -62,21 +63,19 @@ fn word_boundary(text: &[u8], at: usize) -> bool {
     }
 }
 
-/// Every known table's name, ASCII case ignored, as one automaton, and the tables by pattern
-/// number, for [`from_path`].
-fn table_names() -> &'static (AhoCorasick, Vec<&'static Table>) {
-    static NAMES: OnceLock<(AhoCorasick, Vec<&'static Table>)> = OnceLock::new();
+/// Every known table's name, ASCII case ignored, as one automaton whose pattern numbers are
+/// the names' positions in [`schema::names`], for [`from_path`].
+fn table_names() -> &'static AhoCorasick {
+    static NAMES: OnceLock<AhoCorasick> = OnceLock::new();
     NAMES.get_or_init(|| {
-        let tables: Vec<&'static Table> = schema::tables().iter().collect();
-        let names = AhoCorasickBuilder::new()
+        AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
-            .build(tables.iter().map(|t| t.name.as_str()))
-            .unwrap_or_else(|e| unreachable!("table names are short literals: {e}"));
-        (names, tables)
+            .build(schema::names())
+            .unwrap_or_else(|e| unreachable!("table names are short literals: {e}"))
     })
 }
 
-/// Per column name, the known tables holding it, as a bit set over [`schema::tables`]. The keys
+/// Per column name, the known tables holding it, as a bit set over [`schema::names`]. The keys
 /// are the schemas' column names and records only look them up, so the fast hasher is safe.
 struct ColumnOwners {
     words: usize,
@@ -86,10 +85,9 @@ struct ColumnOwners {
 fn column_owners() -> &'static ColumnOwners {
     static OWNERS: OnceLock<ColumnOwners> = OnceLock::new();
     OWNERS.get_or_init(|| {
-        let tables = schema::tables();
-        let words = tables.len().div_ceil(64);
+        let words = schema::names().len().div_ceil(64);
         let mut by_column: FxHashMap<&'static str, Vec<u64>> = FxHashMap::default();
-        for (i, table) in tables.iter().enumerate() {
+        for (i, table) in schema::tables().enumerate() {
             for column in &table.columns {
                 let set = by_column.entry(column.name.as_str()).or_insert_with(|| vec![0; words]);
                 set[i / 64] |= 1 << (i % 64);
@@ -128,7 +126,6 @@ pub fn from_column_names<'n>(names: impl IntoIterator<Item = &'n str>) -> Option
     if !any_name {
         return None;
     }
-    let tables = schema::tables();
     // (columns, table, tied): the fewest columns so far, and whether another table has as few.
     let mut best: Option<(usize, &'static Table, bool)> = None;
     for (w, &word) in fits.iter().enumerate() {
@@ -136,7 +133,7 @@ pub fn from_column_names<'n>(names: impl IntoIterator<Item = &'n str>) -> Option
         while word != 0 {
             let i = w * 64 + word.trailing_zeros() as usize;
             word &= word - 1;
-            let Some(table) = tables.get(i) else {
+            let Some(table) = schema::table_at(i) else {
                 continue;
             };
             let columns = table.columns.len();

@@ -414,10 +414,10 @@ fn parse_scope(text: &str) -> Result<Scope, String> {
         return match schema::table(name) {
             Some(table) => Ok(Scope::Table(table.name.clone())),
             None => {
-                let hint = schema::tables()
+                let hint = schema::names()
                     .iter()
-                    .find(|t| t.name.eq_ignore_ascii_case(name))
-                    .map(|t| format!(" (did you mean `{}`? table names are case-sensitive)", t.name))
+                    .find(|known| known.eq_ignore_ascii_case(name))
+                    .map(|known| format!(" (did you mean `{known}`? table names are case-sensitive)"))
                     .unwrap_or_default();
                 Err(format!("unknown table `{name}`{hint}"))
             }

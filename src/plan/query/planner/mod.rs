@@ -509,10 +509,10 @@ impl Planner<'_> {
     }
 
     fn unknown_table(&self, name: &Ident) -> CompileError {
-        let hint = schema::tables()
+        let hint = schema::names()
             .iter()
-            .find(|t| t.name.eq_ignore_ascii_case(&name.name))
-            .map(|t| format!(" (did you mean `{}`? table names are case-sensitive)", t.name))
+            .find(|known| known.eq_ignore_ascii_case(&name.name))
+            .map(|known| format!(" (did you mean `{known}`? table names are case-sensitive)"))
             .unwrap_or_default();
         self.error(
             name.span,

@@ -359,7 +359,7 @@ impl Planner<'_> {
             match &leg.source {
                 Source::Name(name) if name.name.contains('*') && !scope.names.contains_key(&name.name) => {
                     let mut found = false;
-                    for table in schema::tables().iter().filter(|t| wildcard_match(&name.name, &t.name)) {
+                    for table in schema::tables_matching(&name.name) {
                         let narrowed = self.narrowing;
                         let (node, columns, _, _) = self.pipeline(table, &[], scope, narrowed)?;
                         legs.push((node, columns, Some(table.name.clone())));
