@@ -14,7 +14,6 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::hashing::FxHashSet;
 use crate::input::csv::CsvOptions;
 use crate::input::{table, FileReader, Item, LogFile, ReadOptions, Unit};
 use crate::plan::prefilter::Prefilter;
@@ -23,6 +22,7 @@ use crate::plan::query::{human_bytes, values_bytes};
 use crate::plan::Plan;
 use crate::schema::Table;
 use crate::value::Value;
+use fingerprint::Copies;
 
 mod fast;
 mod fingerprint;
@@ -102,10 +102,10 @@ pub struct Stats {
     /// Records that are byte-for-byte copies of an earlier record (Log Analytics exports
     /// deliver some twice). They are scanned like any other: Sentinel would return them too.
     pub duplicates: u64,
-    /// Whether `duplicates` stopped counting at [`DUPLICATES_TRACKED`] distinct records.
+    /// Whether `duplicates` counted the first [`DUPLICATES_TRACKED`] records only.
     pub duplicates_capped: bool,
     /// Fingerprints of the records seen, for `duplicates`.
-    seen: FxHashSet<u64>,
+    copies: Copies,
     /// Per file, the newlines of its units merged so far.
     newlines: Vec<u64>,
     /// Set when the rows or groups a query collects outgrew `ScanOptions::max_memory`: the scan
@@ -148,9 +148,9 @@ struct UnitResult {
     lines_follow: bool,
 }
 
-/// Distinct records whose fingerprints are kept for duplicate counting (about 16 bytes each),
-/// so that memory stays bounded whatever the size of the input.
-pub const DUPLICATES_TRACKED: usize = 4_000_000;
+/// Records whose fingerprints are kept for duplicate counting (8 bytes each), so that memory
+/// stays bounded whatever the size of the input: copies are counted among the first this many.
+pub const DUPLICATES_TRACKED: usize = fingerprint::TRACKED;
 
 pub const UNKNOWN_TABLE: &str = "(unknown table)";
 
@@ -280,6 +280,7 @@ pub fn scan(plan: &Plan, files: &[LogFile], options: &ScanOptions) -> (Vec<Vec<H
         stats.memory_exceeded = Some(collected.memory_report(plan, options.max_memory));
     }
     let Collected { mut hits, groups, .. } = collected;
+    (stats.duplicates, stats.duplicates_capped) = std::mem::take(&mut stats.copies).count();
     absorb_reader_stats(&mut stats, reader.stats);
 
     stats.malformed_shown.sort_by_key(|m| m.position);
@@ -415,15 +416,7 @@ fn number_lines(stats: &mut Stats, result: &mut UnitResult) {
 }
 
 fn merge(stats: &mut Stats, hits: &mut [Vec<Hit>], result: UnitResult) {
-    for fingerprint in result.fingerprints {
-        if stats.seen.len() >= DUPLICATES_TRACKED {
-            stats.duplicates_capped = true;
-            break;
-        }
-        if !stats.seen.insert(fingerprint) {
-            stats.duplicates += 1;
-        }
-    }
+    stats.copies.add(&result.fingerprints);
     stats.records += result.records;
     stats.matched += result.matched;
     stats.malformed += result.malformed_count;

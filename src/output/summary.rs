@@ -52,7 +52,7 @@ pub fn write_summary(
     if stats.duplicates > 0 {
         let among = if stats.duplicates_capped {
             format!(
-                " (counted among the first {} distinct records only)",
+                " (counted among the first {} records only)",
                 crate::scan::DUPLICATES_TRACKED
             )
         } else {

@@ -605,9 +605,12 @@ fn write_accounting(out: &mut impl Write, report: &Report<'_>) -> io::Result<()>
             "<p>{} records are exact copies of an earlier record (kept and scanned, as Sentinel would){}.</p>",
             thousands(stats.duplicates),
             if stats.duplicates_capped {
-                " — counted among the first distinct records only"
+                format!(
+                    " — counted among the first {} records only",
+                    thousands(crate::scan::DUPLICATES_TRACKED as u64)
+                )
             } else {
-                ""
+                String::new()
             }
         )?;
     }
