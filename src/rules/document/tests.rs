@@ -492,29 +492,46 @@ fn quick_cell_helpers_agree_with_the_plain_definitions() {
         "|1234567\\|9|",
         "1234567|\\|x|",
     ];
-    for text in texts {
-        assert_eq!(trim(text), text.trim(), "trim {text:?}");
-        let plain: Vec<String> = {
-            let line = text.trim();
-            let line = line.strip_prefix('|').unwrap_or(line);
-            let line = match line.strip_suffix('|') {
-                Some(rest) if !rest.ends_with('\\') => rest,
-                _ => line,
-            };
-            let mut cells = vec![String::new()];
-            let mut chars = line.chars().peekable();
-            while let Some(c) = chars.next() {
-                match c {
-                    '\\' if chars.peek() == Some(&'|') => {
-                        chars.next();
-                        cells.last_mut().expect("one cell").push('|');
-                    }
-                    '|' => cells.push(String::new()),
-                    c => cells.last_mut().expect("one cell").push(c),
-                }
-            }
-            cells.iter().map(|cell| cell.trim().to_string()).collect()
+    let plain_cells = |text: &str| -> Vec<String> {
+        let line = text.trim();
+        let line = line.strip_prefix('|').unwrap_or(line);
+        let line = match line.strip_suffix('|') {
+            Some(rest) if !rest.ends_with('\\') => rest,
+            _ => line,
         };
+        let mut cells = vec![String::new()];
+        let mut chars = line.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' if chars.peek() == Some(&'|') => {
+                    chars.next();
+                    cells.last_mut().expect("one cell").push('|');
+                }
+                '|' => cells.push(String::new()),
+                c => cells.last_mut().expect("one cell").push(c),
+            }
+        }
+        cells.iter().map(|cell| cell.trim().to_string()).collect()
+    };
+    // Rows of pipes, backslashes and other characters (multi-byte ones too) at every offset of
+    // the splitter's 16-byte windows, and across their edges.
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut random = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let alphabet = ['|', '\\', 'a', ' ', 'é', '\t', '0'];
+    let generated: Vec<String> = (0..2_000)
+        .map(|_| {
+            let len = random() as usize % 70;
+            (0..len).map(|_| alphabet[random() as usize % alphabet.len()]).collect()
+        })
+        .collect();
+    for text in texts.iter().copied().chain(generated.iter().map(String::as_str)) {
+        assert_eq!(trim(text), text.trim(), "trim {text:?}");
+        let plain = plain_cells(text);
         let quick: Vec<String> = split_cells(text).into_iter().map(Cow::into_owned).collect();
         assert_eq!(quick, plain, "split_cells {text:?}");
         for needle in ["type", "sentinel table", "t"] {
