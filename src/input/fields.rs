@@ -412,14 +412,16 @@ impl<'a> Walker<'a> {
             }
             at += 16;
         }
-        self.long_string(start, at, high)
+        let (body, escaped) = self.long_string(start, at, high)?;
+        self.at = start + body.len() + 1;
+        Some((body, escaped))
     }
 
     /// [`Walker::string`] from `at` on, where an escape or a control character is, or the
     /// record ends, within 16 bytes: `start` is just past the opening quote, and `high` tells
     /// whether a byte above 0x7f came before `at`.
     #[inline(never)]
-    fn long_string(&mut self, start: usize, mut at: usize, mut high: bool) -> Option<(&'a [u8], bool)> {
+    fn long_string(&self, start: usize, mut at: usize, mut high: bool) -> Option<(&'a [u8], bool)> {
         let mut escaped = false;
         'window: loop {
             // The special bytes of the next 16, visited in order: a path's `\\` separators
@@ -439,7 +441,6 @@ impl<'a> Walker<'a> {
                 let next = at + first;
                 if quotes & 1 << first != 0 {
                     high |= above & ((1 << first) - 1) != 0;
-                    self.at = next + 1;
                     let body = &self.bytes[start..next];
                     // Escapes are ASCII, so the raw body is UTF-8 exactly when the string is.
                     if high {
@@ -499,10 +500,25 @@ impl<'a> Walker<'a> {
         (found == word).then(|| self.at += N)
     }
 
+    /// Skips any value, checking it ([`Walker::skip_value`]), on a copy of the walker: a call
+    /// given this one would keep its cursor in memory, to be read back wherever the paths
+    /// meet again (after every field), while the copy leaves it in a register.
+    #[inline(always)]
+    fn value(&mut self, depth: usize) -> Option<()> {
+        let mut walker = Walker {
+            bytes: self.bytes,
+            at: self.at,
+        };
+        walker.skip_value(depth)?;
+        self.at = walker.at;
+        Some(())
+    }
+
     /// Skips any value, checking it. The object and array loops here and in `object_fields` are
     /// spelled out on purpose: sharing them through a closure measured 5–7 % slower in
     /// `cargo bench --bench matchers -- walk_record_fields`, on the fast path's hottest loop.
-    fn value(&mut self, depth: usize) -> Option<()> {
+    #[inline(never)]
+    fn skip_value(&mut self, depth: usize) -> Option<()> {
         if depth > MAX_DEPTH {
             return None;
         }
@@ -520,7 +536,7 @@ impl<'a> Walker<'a> {
                     self.string()?;
                     self.eat(b':')?;
                     self.space();
-                    self.value(depth + 1)?;
+                    self.skip_value(depth + 1)?;
                     self.space();
                     match self.bytes.get(self.at)? {
                         b',' => self.at += 1,
@@ -541,7 +557,7 @@ impl<'a> Walker<'a> {
                 }
                 loop {
                     self.space();
-                    self.value(depth + 1)?;
+                    self.skip_value(depth + 1)?;
                     self.space();
                     match self.bytes.get(self.at)? {
                         b',' => self.at += 1,
@@ -563,31 +579,42 @@ impl<'a> Walker<'a> {
 
     /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?`. Exponents and very long numbers are left to the parser,
     /// which may find them out of range.
+    #[inline(always)]
     fn number(&mut self) -> Option<()> {
+        self.at = self.number_end()?;
+        Some(())
+    }
+
+    /// Where the number at the cursor ends ([`Walker::number`]). Out of line, and reading the
+    /// walker without changing it, so that the cursor stays in a register across the call.
+    #[inline(never)]
+    fn number_end(&self) -> Option<usize> {
+        let bytes = self.bytes;
         let start = self.at;
-        if self.bytes[self.at] == b'-' {
-            self.at += 1;
+        let mut at = start;
+        if bytes[at] == b'-' {
+            at += 1;
         }
-        let digits = |w: &mut Self| {
-            let from = w.at;
-            while w.bytes.get(w.at).is_some_and(u8::is_ascii_digit) {
-                w.at += 1;
+        let digits = |at: &mut usize| {
+            let from = *at;
+            while bytes.get(*at).is_some_and(u8::is_ascii_digit) {
+                *at += 1;
             }
-            w.at - from
+            *at - from
         };
-        let first = *self.bytes.get(self.at)?;
-        let integer = digits(self);
+        let first = *bytes.get(at)?;
+        let integer = digits(&mut at);
         if integer == 0 || (first == b'0' && integer > 1) {
             return None;
         }
-        if self.bytes.get(self.at) == Some(&b'.') {
-            self.at += 1;
-            if digits(self) == 0 {
+        if bytes.get(at) == Some(&b'.') {
+            at += 1;
+            if digits(&mut at) == 0 {
                 return None;
             }
         }
-        let done = !matches!(self.bytes.get(self.at), Some(b'e' | b'E'));
-        (done && self.at - start <= 18).then_some(())
+        let done = !matches!(bytes.get(at), Some(b'e' | b'E'));
+        (done && at - start <= 18).then_some(at)
     }
 }
 
