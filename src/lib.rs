@@ -30,3 +30,6 @@ pub mod scan;
 pub mod schema;
 pub mod time;
 pub mod value;
+
+#[cfg(test)]
+mod testing;

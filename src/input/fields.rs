@@ -831,15 +831,12 @@ mod tests {
     /// Agreement with serde_json on what it accepts, for records the walk is sure of.
     #[test]
     fn specials_are_quotes_backslashes_and_control_bytes_and_high_bytes_are_told() {
-        let mut state = 0x5eed_u64;
+        let mut random = crate::testing::XorShift::new(0x5eed);
         let alphabet = b"\"\\ \t\n\x00\x1f\x20aZ0\x7f\x80\xbf\xc3\xff";
         for _ in 0..5000 {
             let mut chunk = [0u8; 16];
             for byte in &mut chunk {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                *byte = alphabet[(state % alphabet.len() as u64) as usize];
+                *byte = alphabet[random.below(alphabet.len())];
             }
             assert_eq!(masks16(&chunk), masks16_bytewise(&chunk), "{chunk:?}");
         }
@@ -899,13 +896,8 @@ mod tests {
             "€",
             "xxxxxxxxxxxxxxx",
         ];
-        let mut seed = 0x853c_49e6_748f_ea9bu64;
-        let mut next = move |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n as u64) as usize
-        };
+        let mut random = crate::testing::XorShift::new(0x853c_49e6_748f_ea9b);
+        let mut next = move |n: usize| random.below(n);
         let (mut sure, mut broken) = (0, 0);
         for _ in 0..40_000 {
             let mut body = "p".repeat(next(20));
@@ -995,12 +987,9 @@ mod tests {
         ];
         let keys = ["Name", "Type"];
         let mut walker = FieldWalker::new(&keys);
-        let mut state = 0x1234_5678_u64;
+        let mut random = crate::testing::XorShift::new(0x1234_5678);
         for step in 0..4000 {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            let record = variants[(state % variants.len() as u64) as usize].as_bytes();
+            let record = variants[random.below(variants.len())].as_bytes();
             let (mut remembered, mut fresh) = ([None, None], [None, None]);
             let (mut remembered_keys, mut fresh_keys) = (Vec::new(), Vec::new());
             let walk = if step % 2 == 0 {

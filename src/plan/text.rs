@@ -734,13 +734,8 @@ mod tests {
     /// and non-hex at every position.
     #[test]
     fn the_screen_never_says_no_to_a_member() {
-        let mut state = 0x9e37_79b9_u64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut random = crate::testing::XorShift::new(0x9e37_79b9);
+        let mut next = move || random.next_u64();
         let mut hex = |digits: usize| -> String {
             (0..digits)
                 .map(|_| char::from(b"0123456789abcdef"[(next() % 16) as usize]))

@@ -241,13 +241,8 @@ mod tests {
     /// however they arrive, against a plain set; past the limit, only the first are counted.
     #[test]
     fn copies_are_counted_as_a_set_would() {
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut random = crate::testing::XorShift::new(0x9e37_79b9_7f4a_7c15);
+        let mut next = || random.next_u64();
         for (records, distinct) in [
             (0, 1),
             (1, 1),

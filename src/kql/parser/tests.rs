@@ -710,13 +710,8 @@ fn string_lists_read_whole_parse_as_token_by_token() {
         }
     }
     // Many random lists of strings with escapes, spaces, newlines and comments between them.
-    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
-    let mut next = |n: u64| {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state % n
-    };
+    let mut random = crate::testing::XorShift::new(0x9e37_79b9_7f4a_7c15);
+    let mut next = |n: u64| random.next_u64() % n;
     let pieces = ["a", "é", "\\\"", "\\\\", "\\n", "\\u0041", "|", "'", "//", " ", "0f"];
     let gaps = ["", " ", "\n", "\r\n  ", " // note\n", "\t"];
     for _ in 0..500 {

@@ -515,18 +515,12 @@ fn quick_cell_helpers_agree_with_the_plain_definitions() {
     };
     // Rows of pipes, backslashes and other characters (multi-byte ones too) at every offset of
     // the splitter's 16-byte windows, and across their edges.
-    let mut state = 0x2545_f491_4f6c_dd1du64;
-    let mut random = || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
+    let mut random = crate::testing::XorShift::new(0x2545_f491_4f6c_dd1d);
     let alphabet = ['|', '\\', 'a', ' ', 'é', '\t', '0'];
     let generated: Vec<String> = (0..2_000)
         .map(|_| {
-            let len = random() as usize % 70;
-            (0..len).map(|_| alphabet[random() as usize % alphabet.len()]).collect()
+            let len = random.below(70);
+            (0..len).map(|_| alphabet[random.below(alphabet.len())]).collect()
         })
         .collect();
     for text in texts.iter().copied().chain(generated.iter().map(String::as_str)) {

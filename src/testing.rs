@@ -1,0 +1,25 @@
+//! Helpers shared by the unit tests: a small seeded random generator for the tests that build
+//! many random inputs (strings, rows, lists, fingerprints), so that each run sees the same ones.
+
+/// Marsaglia's xorshift64: fast, seeded, and the same sequence on every machine.
+pub(crate) struct XorShift(u64);
+
+impl XorShift {
+    /// A generator started at `seed` (not zero: zero stays zero).
+    pub(crate) fn new(seed: u64) -> XorShift {
+        assert_ne!(seed, 0, "xorshift needs a seed that is not zero");
+        XorShift(seed)
+    }
+
+    pub(crate) fn next_u64(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    /// A number below `n` (not zero).
+    pub(crate) fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n as u64) as usize
+    }
+}
