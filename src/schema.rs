@@ -376,7 +376,9 @@ pub fn tables_matching(pattern: &str) -> Vec<&'static Table> {
         .collect()
 }
 
-fn wildcard_matches(pattern: &str, name: &str) -> bool {
+/// Whether `name` matches `pattern`, whose `*` stands for any run of characters (see
+/// [`tables_matching`]); the rest is compared exactly, case included.
+pub fn wildcard_matches(pattern: &str, name: &str) -> bool {
     let mut parts = pattern.split('*');
     // `split` yields at least one part; the first is anchored at the start.
     let first = parts.next().unwrap_or("");

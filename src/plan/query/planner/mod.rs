@@ -185,30 +185,8 @@ pub(crate) fn convert(value: Value, ty: Option<ColumnType>) -> Value {
     }
 }
 
-/// Whether `name` matches a pattern with `*` wildcards.
-pub(crate) fn wildcard_match(pattern: &str, name: &str) -> bool {
-    let parts: Vec<&str> = pattern.split('*').collect();
-    if parts.len() == 1 {
-        return pattern == name;
-    }
-    let mut rest = name;
-    for (i, part) in parts.iter().enumerate() {
-        if i == 0 {
-            match rest.strip_prefix(part) {
-                Some(r) => rest = r,
-                None => return false,
-            }
-        } else if i == parts.len() - 1 {
-            return rest.ends_with(part);
-        } else {
-            match rest.find(part) {
-                Some(at) => rest = &rest[at + part.len()..],
-                None => return false,
-            }
-        }
-    }
-    true
-}
+/// Whether a column or table name matches a pattern with `*` wildcards.
+pub(crate) use crate::schema::wildcard_matches as wildcard_match;
 
 /// The name Kusto gives an unnamed column: a column keeps its name, `bin(Col, 1h)` and other
 /// calls the name of their first argument's column, `d.a.b` becomes `d_a_b`.
