@@ -1,18 +1,16 @@
-//! The scan: files are read in order into batches of [`Unit`]s, each batch is evaluated by the
-//! rayon pool while the next one is read, and the results are merged in input order. Memory is
-//! bounded by two batches (4 × threads × chunk size each), not by the size of the input. Every
-//! record ends up counted exactly once: matched, not matched, or malformed.
+//! The scan: files are read in order into [`Unit`]s, each unit is evaluated by the rayon pool
+//! as soon as it is read, and the results are merged in input order. Memory is bounded by the
+//! units read and not yet merged (8 × threads × chunk size), not by the size of the input.
+//! Every record ends up counted exactly once: matched, not matched, or malformed.
 //!
-//! This file drives the scan (reading, batches, merging, statistics, memory); `unit.rs` is a
+//! This file drives the scan (reading, the pipeline, merging, statistics, memory); `unit.rs` is a
 //! worker's pass over one unit (parse, account, run the pipelines); `fast.rs` is the fast path
 //! that skips records on their raw bytes; `fingerprint.rs` hashes each record for the count of
 //! duplicates.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::path::PathBuf;
-use std::sync::Arc;
-
-use rayon::prelude::*;
+use std::sync::{mpsc, Arc};
 
 use crate::input::csv::CsvOptions;
 use crate::input::{table, FileReader, Item, LogFile, ReadOptions, Unit};
@@ -191,9 +189,9 @@ pub fn scan(plan: &Plan, files: &[LogFile], options: &ScanOptions) -> (Vec<Vec<H
         groups: plan.pipelines.iter().map(|_| Groups::default()).collect(),
         held: 0,
     };
-    // Several units per thread per batch, so that one slow unit does not idle the others.
-    let budget = 4 * options.threads.max(1) * options.chunk_size.max(1);
-    let mut reader = BatchReader {
+    // The bytes of units read and not yet merged: eight units per thread.
+    let window = 8 * options.threads.max(1) * options.chunk_size.max(1);
+    let mut reader = UnitReader {
         files,
         next_file: 0,
         current: None,
@@ -201,7 +199,6 @@ pub fn scan(plan: &Plan, files: &[LogFile], options: &ScanOptions) -> (Vec<Vec<H
             chunk_size: options.chunk_size,
             csv: options.csv,
         },
-        budget,
         stats: Stats {
             files: stats.files.clone(),
             ..Stats::default()
@@ -225,60 +222,95 @@ pub fn scan(plan: &Plan, files: &[LogFile], options: &ScanOptions) -> (Vec<Vec<H
     let always_tables: Vec<&'static Table> = always.iter().map(|&p| plan.pipelines[p].table).collect();
     let fast = prefilter.map(|p| RawCheck::new(&p, wanted.as_deref()));
     let rules_by_table = plan.pipelines_by_table();
-    let evaluate = |batch: &[Unit]| -> Vec<UnitResult> {
-        let context = |unit: &Unit| Context {
-            plan,
-            rules_by_table: &rules_by_table,
-            // `--table` is for log files: records built in memory name their own tables.
-            chosen: options.table.filter(|_| files[unit.file].memory.is_none()),
-            path_table: path_tables[unit.file],
-            fast: fast.as_ref(),
-            now: options.now,
-            always: &always,
-            always_tables: &always_tables,
-            wanted: wanted.as_deref(),
-        };
-        let scan = |unit: &Unit| {
-            let result = scan_unit(&context(unit), unit);
-            if let Some(progress) = &options.progress {
-                progress.records_done(result.records, result.matched);
-            }
-            result
-        };
-        batch.par_iter().map(scan).collect()
+    let context = |unit: &Unit| Context {
+        plan,
+        rules_by_table: &rules_by_table,
+        // `--table` is for log files: records built in memory name their own tables.
+        chosen: options.table.filter(|_| files[unit.file].memory.is_none()),
+        path_table: path_tables[unit.file],
+        fast: fast.as_ref(),
+        now: options.now,
+        always: &always,
+        always_tables: &always_tables,
+        wanted: wanted.as_deref(),
     };
-    let mut batch = reader.next_batch();
-    // The results of the batch before, merged (in input order) while the pool works on the
-    // next: merging is serial (the duplicate count's set above all), and would idle the pool.
-    let mut pending: Vec<UnitResult> = Vec::new();
-    while !batch.is_empty() {
-        // Read the next batch while the pool works on this one.
-        let (results, next) = rayon::join(
-            || evaluate(&batch),
-            || {
+    let evaluate = |unit: &Unit| {
+        let result = scan_unit(&context(unit), unit);
+        if let Some(progress) = &options.progress {
+            progress.records_done(result.records, result.matched);
+        }
+        result
+    };
+    // Units go to the pool as soon as they are read, in jobs of about a chunk's bytes (a small
+    // file is a unit of its own, and a job per unit cost its spawn and message in each of
+    // 2,000 small files), while fewer than `window` bytes are read and not merged; the results
+    // are merged in input order as they come. (Batches of units, each evaluated whole before
+    // the next began, idled a thread at the end of every batch while the other finished its
+    // last unit: 4-6 % of a 20-IOC scan on two threads.)
+    let job_bytes = options.chunk_size.max(1);
+    let (sender, finished) = mpsc::channel::<(usize, Vec<UnitResult>, Vec<Vec<u8>>)>();
+    rayon::in_place_scope(|scope| {
+        // Jobs spawned (`spawned`) and merged (`merged`) so far; the bytes of those in
+        // between, and their sum.
+        let (mut spawned, mut merged) = (0, 0);
+        let (mut sizes, mut unmerged) = (VecDeque::new(), 0);
+        let mut waiting: BTreeMap<usize, Vec<UnitResult>> = BTreeMap::new();
+        let mut stopped = false;
+        loop {
+            while !stopped && unmerged < window {
+                let (mut job, mut bytes) = (Vec::new(), 0);
+                while bytes < job_bytes {
+                    let Some(unit) = reader.next_unit() else {
+                        stopped = true;
+                        break;
+                    };
+                    bytes += unit.data.len();
+                    job.push(unit);
+                }
+                if job.is_empty() {
+                    break;
+                }
+                sizes.push_back(bytes);
+                unmerged += bytes;
+                let (sender, number, evaluate) = (sender.clone(), spawned, &evaluate);
+                spawned += 1;
+                scope.spawn(move |_| {
+                    let results = job.iter().map(evaluate).collect();
+                    let buffers = job.into_iter().filter_map(|unit| unit.data.into_buffer()).collect();
+                    // The receiver is gone only if the scan is over: nothing to tell.
+                    let _ = sender.send((number, results, buffers));
+                });
+            }
+            if merged == spawned {
+                break;
+            }
+            let (number, results, buffers) = match finished.try_recv() {
+                Ok(done) => done,
+                // Nothing finished yet: evaluate a waiting job on this thread, or else wait
+                // (every job is then being evaluated elsewhere, or finished).
+                Err(_) => match rayon::yield_now() {
+                    Some(rayon::Yield::Executed) => continue,
+                    _ => match finished.recv() {
+                        Ok(done) => done,
+                        Err(_) => break,
+                    },
+                },
+            };
+            reader.spares.extend(buffers);
+            waiting.insert(number, results);
+            while let Some(results) = waiting.remove(&merged) {
+                merged += 1;
+                unmerged -= sizes.pop_front().unwrap_or_default();
                 // Stop before the machine does: what the queries hold is bounded by
-                // --max-memory.
-                let pending = std::mem::take(&mut pending);
-                collected
-                    .merge_within(&mut stats, pending, options.max_memory)
-                    .then(|| reader.next_batch())
-            },
-        );
-        let Some(next) = next else {
-            // Over after the batch before this one: this one's results are let go, as if the
-            // scan had stopped before it.
-            stats.memory_exceeded = Some(collected.memory_report(plan, options.max_memory));
-            break;
-        };
-        pending = results;
-        reader
-            .spares
-            .extend(batch.into_iter().filter_map(|unit| unit.data.into_buffer()));
-        batch = next;
-    }
-    if stats.memory_exceeded.is_none() && !collected.merge_within(&mut stats, pending, options.max_memory) {
-        stats.memory_exceeded = Some(collected.memory_report(plan, options.max_memory));
-    }
+                // --max-memory. The jobs after the one that went over are let go, as if the
+                // scan had stopped there.
+                if stats.memory_exceeded.is_none() && !collected.merge_within(&mut stats, results, options.max_memory) {
+                    stats.memory_exceeded = Some(collected.memory_report(plan, options.max_memory));
+                    stopped = true;
+                }
+            }
+        }
+    });
     let Collected { mut hits, groups, .. } = collected;
     (stats.duplicates, stats.duplicates_capped) = std::mem::take(&mut stats.copies).count();
     absorb_reader_stats(&mut stats, reader.stats);
@@ -451,13 +483,12 @@ fn absorb_reader_stats(stats: &mut Stats, side: Stats) {
     stats.malformed_shown.extend(side.malformed_shown);
 }
 
-/// Reads files in order, cutting them into batches of units.
-struct BatchReader<'f> {
+/// Reads files in order, cutting them into units.
+struct UnitReader<'f> {
     files: &'f [LogFile],
     next_file: usize,
     current: Option<(usize, FileReader)>,
     read: ReadOptions,
-    budget: usize,
     /// What the reader itself saw: bytes, file problems, records it found broken.
     stats: Stats,
     /// Buffers of scanned units, to be filled again.
@@ -465,16 +496,14 @@ struct BatchReader<'f> {
     progress: Option<Arc<progress::Progress>>,
 }
 
-impl BatchReader<'_> {
-    fn next_batch(&mut self) -> Vec<Unit> {
-        let mut batch = Vec::new();
-        let mut bytes = 0;
-        while bytes < self.budget {
+impl UnitReader<'_> {
+    /// The next unit of the input, after any warnings and broken records before it (counted in
+    /// the reader's own statistics); `None` at the end of the last file.
+    fn next_unit(&mut self) -> Option<Unit> {
+        loop {
             self.open_next_file();
             let stats = &mut self.stats;
-            let Some((file, reader)) = self.current.as_mut() else {
-                break;
-            };
+            let (file, reader) = self.current.as_mut()?;
             let file = *file;
             let spare = self.spares.pop().unwrap_or_default();
             match reader.next_item(spare) {
@@ -492,10 +521,7 @@ impl BatchReader<'_> {
                     self.current = None;
                     self.file_done(file);
                 }
-                Some(Ok(Item::Unit(unit))) => {
-                    bytes += unit.data.len();
-                    batch.push(unit);
-                }
+                Some(Ok(Item::Unit(unit))) => return Some(unit),
                 Some(Ok(Item::Warning(warning))) => stats.files[file].warnings.push(warning),
                 Some(Ok(Item::Issue(issue))) => {
                     let position = Position {
@@ -524,7 +550,6 @@ impl BatchReader<'_> {
                 }
             }
         }
-        batch
     }
 
     fn open_next_file(&mut self) {
