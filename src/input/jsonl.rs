@@ -125,8 +125,8 @@ pub struct MappedLinesReader {
     start: u64,
 }
 
-/// Files smaller than this are not read in mapped windows: those of one unit are mapped whole
-/// ([`mapped_whole_file`]), the others read.
+/// Files smaller than this are not read in mapped windows, but read (those of one unit whole,
+/// by `FileReader::open`).
 const MAPPED_MIN: u64 = 4 << 20;
 
 impl MappedLinesReader {
@@ -241,27 +241,6 @@ pub fn whole_file(file: usize, mut text: Vec<u8>) -> super::FileReader {
         framing: Framing::Lines,
     });
     super::FileReader::Whole(unit, bytes)
-}
-
-/// A plain file of JSON lines of `size` bytes (at most a unit's), mapped whole as its one unit,
-/// after its BOM; `None` when it is empty, holds anything else (compressed, CSV, a document),
-/// or cannot be mapped: the caller reads it instead.
-pub fn mapped_whole_file(file: usize, source: &File, size: u64) -> Option<super::FileReader> {
-    let len = usize::try_from(size).ok().filter(|&len| len > 0)?;
-    let map = map(source, 0, len).ok()?;
-    let head = &map[..len.min(HEAD)];
-    if !plain_lines(head) {
-        return None;
-    }
-    let bom = crate::encoding::bom_len(head);
-    let unit = Unit {
-        file,
-        offset: bom as u64,
-        line: Some(1),
-        data: UnitData::Mapped(map, bom..len),
-        framing: Framing::Lines,
-    };
-    Some(super::FileReader::Whole(Some(unit), size))
 }
 
 /// Calls `f` for each non-blank line of `data` (a trailing `\r` is not part of the record),
@@ -411,11 +390,10 @@ mod mapped_tests {
         }
     }
 
-    /// A file of one unit of JSON lines is mapped whole, and reads exactly as the read one: the
-    /// same records at the same offsets and lines (a BOM, CRLF, blank lines, no final
-    /// newline, a malformed line). Files of other shapes, compressed or empty are read.
+    /// A file of one unit is read whole, and reads exactly as when streamed: the same records at the same offsets and lines (a BOM, CRLF,
+    /// blank lines, no final newline, a malformed line), whatever its shape or compression.
     #[test]
-    fn a_small_file_is_mapped_whole_and_reads_as_a_read_one() {
+    fn a_small_file_is_read_whole_and_reads_as_a_streamed_one() {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let options = ReadOptions {
             chunk_size: 1 << 20,
@@ -424,37 +402,35 @@ mod mapped_tests {
         let plain = b"{\"a\":1}\n{\"a\":2}\n".to_vec();
         let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
         io::Write::write_all(&mut gzip, &plain).expect("compress");
-        // A name, the file's bytes, the bytes they stand for, and whether they are mapped.
-        let cases: [(&str, Vec<u8>, Vec<u8>, bool); 8] = [
-            ("lines.jsonl", plain.clone(), plain.clone(), true),
+        // A name, the file's bytes, and the bytes they stand for.
+        let cases: [(&str, Vec<u8>, Vec<u8>); 8] = [
+            ("lines.jsonl", plain.clone(), plain.clone()),
             (
                 "bom.jsonl",
                 b"\xEF\xBB\xBF{\"a\":1}\r\n\r\n  \n{\"a\":[2,\n{\"b\":3}".to_vec(),
                 Vec::new(),
-                true,
             ),
-            ("lead.jsonl", b"\n\n  {\"a\":1}\n".to_vec(), Vec::new(), true),
-            ("rows.csv", b"a,b\n1,2\n".to_vec(), Vec::new(), false),
-            ("array.json", b"[{\"a\":1},{\"a\":2}]".to_vec(), Vec::new(), false),
-            ("gz.jsonl", gzip.finish().expect("compress"), plain, false),
-            ("bom-only.jsonl", b"\xEF\xBB\xBF".to_vec(), Vec::new(), false),
-            ("empty.jsonl", Vec::new(), Vec::new(), false),
+            ("lead.jsonl", b"\n\n  {\"a\":1}\n".to_vec(), Vec::new()),
+            ("rows.csv", b"a,b\n1,2\n".to_vec(), Vec::new()),
+            ("array.json", b"[{\"a\":1},{\"a\":2}]".to_vec(), Vec::new()),
+            ("gz.jsonl", gzip.finish().expect("compress"), plain),
+            ("bom-only.jsonl", b"\xEF\xBB\xBF".to_vec(), Vec::new()),
+            ("empty.jsonl", Vec::new(), Vec::new()),
         ];
-        for (name, bytes, meaning, expected) in cases {
+        for (name, bytes, meaning) in cases {
             let path = dir.path().join(name);
             std::fs::write(&path, &bytes).expect("write the file");
             let (opened, mapped) = records(FileReader::open(0, &path, &options).expect("open"));
             let meaning = if meaning.is_empty() { bytes } else { meaning };
             let source: Source = Box::new(io::Cursor::new(meaning));
             let (read, _) = records(FileReader::from_source(0, source, &options).expect("open"));
-            assert_eq!(mapped && !opened.is_empty(), expected, "{name}: mapped");
+            assert!(!mapped || opened.is_empty(), "{name}: a small file is read, not mapped");
             assert!(opened == read, "{name}: {opened:?} against {read:?}");
         }
     }
 
-    /// Only big plain files of JSON lines are read in mapped windows: small files (which
-    /// `FileReader::open` maps whole instead, above), compressed files and other shapes are
-    /// left to the other readers.
+    /// Only big plain files of JSON lines are read in mapped windows: small files (read whole,
+    /// above), compressed files and other shapes are left to the other readers.
     #[test]
     fn only_big_plain_json_lines_are_mapped() {
         let dir = tempfile::tempdir().expect("a temporary directory");
