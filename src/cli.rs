@@ -137,8 +137,8 @@ pub struct RunArgs {
     pub now: Option<String>,
 
     /// Bytes of log a worker takes at a time; big files are cut into newline-aligned chunks of
-    /// this size. Memory for log data is about 8 × threads × chunk size (two batches of four
-    /// chunks per thread: one being scanned, one being read).
+    /// this size. Memory for log data is about 8 × threads × chunk size (the chunks read and
+    /// not yet merged, whether being scanned or waiting their turn).
     #[arg(long, value_name = "BYTES", default_value_t = 1024 * 1024)]
     pub chunk_size: usize,
 

@@ -17,7 +17,7 @@ pub const TRACKED: usize = 4_000_000;
 /// buckets by their top byte as they come: one store each. The copies are counted at the end,
 /// a bucket at a time and in parallel, each bucket's set small enough to stay in cache. (A set
 /// of every fingerprint, probed as each record was merged, missed the cache on nearly every
-/// probe: 5 % of a 20-IOC scan, on the thread that also reads the next batch.)
+/// probe: 5 % of a 20-IOC scan, on the thread that also reads the input.)
 pub(super) struct Copies {
     buckets: Vec<Vec<u64>>,
     tracked: usize,
