@@ -1,6 +1,7 @@
-//! The scan: files are read in order into [`Unit`]s, each unit is evaluated by the rayon pool
-//! as soon as it is read, and the results are merged in input order. Memory is bounded by the
-//! units read and not yet merged (8 × threads × chunk size), not by the size of the input.
+//! The scan: files are read in order into [`Unit`]s, handed to the rayon pool as soon as they
+//! are read (in jobs of about a chunk's bytes), and the results are merged in input order.
+//! Memory is bounded by the units read and not yet merged (8 × threads × chunk size), not by
+//! the size of the input.
 //! Every record ends up counted exactly once: matched, not matched, or malformed.
 //!
 //! This file drives the scan (reading, the pipeline, merging, statistics, memory); `unit.rs` is a
@@ -189,7 +190,7 @@ pub fn scan(plan: &Plan, files: &[LogFile], options: &ScanOptions) -> (Vec<Vec<H
         groups: plan.pipelines.iter().map(|_| Groups::default()).collect(),
         held: 0,
     };
-    // The bytes of units read and not yet merged: eight units per thread.
+    // The bytes of units read and not yet merged: about eight chunks per thread.
     let window = 8 * options.threads.max(1) * options.chunk_size.max(1);
     let mut reader = UnitReader {
         files,

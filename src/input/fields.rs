@@ -419,7 +419,9 @@ impl<'a> Walker<'a> {
 
     /// [`Walker::string`] from `at` on, where an escape or a control character is, or the
     /// record ends, within 16 bytes: `start` is just past the opening quote, and `high` tells
-    /// whether a byte above 0x7f came before `at`.
+    /// whether a byte above 0x7f came before `at`. It does not move the cursor (the caller puts
+    /// it past the closing quote): handed the walker to change, the call kept the cursor in
+    /// memory for the whole walk.
     #[inline(never)]
     fn long_string(&self, start: usize, mut at: usize, mut high: bool) -> Option<(&'a [u8], bool)> {
         let mut escaped = false;
