@@ -1,7 +1,8 @@
 //! What one line of a rule document is: the clues the parser (`mod.rs`) reads a document by —
 //! where a query starts and ends, IOC and Sentinel table rows and their cells, labelled lines
 //! (`Scenario:`, `Filter/Exclusion:`), headings and fences — and the small text helpers they
-//! share. Pure functions of the line (and its neighbours), each tested through the parser.
+//! share. Pure functions of the line (and its neighbours), each tested through the parser (the
+//! SSE2 pipe mask also against its byte-at-a-time reference).
 
 use std::borrow::Cow;
 
@@ -463,4 +464,24 @@ pub(super) fn shown(text: &str) -> String {
     let mut short: String = text.chars().take(SHOWN_CHARS - 1).collect();
     short.push('…');
     short
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The SSE2 mask of pipes and backslashes against the byte-at-a-time one, on random
+    /// windows of the bytes that matter and their neighbours.
+    #[test]
+    fn pipe_mask_agrees_with_the_bytewise_reference() {
+        let mut random = crate::testing::XorShift::new(0x7c3d);
+        let alphabet = b"|\\ a{}\"\t\x00\x7f\x80\xfc\xdc";
+        for _ in 0..5000 {
+            let mut chunk = [0u8; 16];
+            for byte in &mut chunk {
+                *byte = alphabet[random.below(alphabet.len())];
+            }
+            assert_eq!(pipe_mask(&chunk), pipe_mask_bytewise(&chunk), "{chunk:?}");
+        }
+    }
 }
