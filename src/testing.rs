@@ -22,4 +22,9 @@ impl XorShift {
     pub(crate) fn below(&mut self, n: usize) -> usize {
         (self.next_u64() % n as u64) as usize
     }
+
+    /// `N` bytes, each drawn from `alphabet` (not empty).
+    pub(crate) fn bytes_from<const N: usize>(&mut self, alphabet: &[u8]) -> [u8; N] {
+        std::array::from_fn(|_| alphabet[self.below(alphabet.len())])
+    }
 }

@@ -836,10 +836,7 @@ mod tests {
         let mut random = crate::testing::XorShift::new(0x5eed);
         let alphabet = b"\"\\ \t\n\x00\x1f\x20aZ0\x7f\x80\xbf\xc3\xff";
         for _ in 0..5000 {
-            let mut chunk = [0u8; 16];
-            for byte in &mut chunk {
-                *byte = alphabet[random.below(alphabet.len())];
-            }
+            let chunk = random.bytes_from(alphabet);
             assert_eq!(masks16(&chunk), masks16_bytewise(&chunk), "{chunk:?}");
         }
         // Past the end of the record nothing is special.

@@ -477,10 +477,7 @@ mod tests {
         let mut random = crate::testing::XorShift::new(0x7c3d);
         let alphabet = b"|\\ a{}\"\t\x00\x7f\x80\xfc\xdc";
         for _ in 0..5000 {
-            let mut chunk = [0u8; 16];
-            for byte in &mut chunk {
-                *byte = alphabet[random.below(alphabet.len())];
-            }
+            let chunk = random.bytes_from(alphabet);
             assert_eq!(pipe_mask(&chunk), pipe_mask_bytewise(&chunk), "{chunk:?}");
         }
     }
