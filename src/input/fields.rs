@@ -830,7 +830,8 @@ mod tests {
         assert_eq!(walk(b"{\"Name\":\"\xff\"}", &["Name"], &mut [None]), Walk::Unsure);
     }
 
-    /// Agreement with serde_json on what it accepts, for records the walk is sure of.
+    /// The SSE2 masks against the byte-at-a-time ones, on random windows of the special bytes
+    /// and their neighbours; and the last window of a record, padded.
     #[test]
     fn specials_are_quotes_backslashes_and_control_bytes_and_high_bytes_are_told() {
         let mut random = crate::testing::XorShift::new(0x5eed);
@@ -942,6 +943,7 @@ mod tests {
         }
     }
 
+    /// Agreement with serde_json on what it accepts, for records the walk is sure of.
     #[test]
     fn agrees_with_the_parser() {
         let records = [
