@@ -28,3 +28,18 @@ impl XorShift {
         std::array::from_fn(|_| alphabet[self.below(alphabet.len())])
     }
 }
+
+/// Checks a SIMD classification of 16-byte windows against its byte-at-a-time reference, on
+/// 5,000 windows drawn from `alphabet` (the bytes that matter and their neighbours).
+pub(crate) fn windows_agree<T: PartialEq + std::fmt::Debug>(
+    seed: u64,
+    alphabet: &[u8],
+    fast: impl Fn(&[u8; 16]) -> T,
+    reference: impl Fn(&[u8; 16]) -> T,
+) {
+    let mut random = XorShift::new(seed);
+    for _ in 0..5000 {
+        let window = random.bytes_from(alphabet);
+        assert_eq!(fast(&window), reference(&window), "{window:?}");
+    }
+}
