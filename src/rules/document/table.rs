@@ -4,12 +4,13 @@
 //! query's lists); a table of a million rows read into a million `Indicator`s, each cell
 //! shared or allocated and then dropped, was a fifth of loading them.
 
+use std::borrow::Cow;
 use std::ops::Range;
 use std::sync::Arc;
 
 use crate::hashing::FxHashMap;
 
-use super::lines::{cell_text, split_cells};
+use super::lines::{cell_text, split_cells_into};
 use super::Columns;
 use crate::rules::{Indicator, IndicatorKind};
 
@@ -87,15 +88,15 @@ impl IocTable {
     /// Row `index` with all its cells.
     pub fn get(&self, index: usize) -> Option<Indicator> {
         let row = self.rows.get(index)?;
-        Some(self.read(row, self.layout(index), &mut Default::default()))
+        Some(self.read(row, self.layout(index), &mut Default::default(), &mut Vec::new()))
     }
 
     /// Every row with all its cells, in order. A column's repeated texts (a threat type, a date)
-    /// share one allocation.
+    /// share one allocation, and the rows are split into one reused buffer of cells.
     pub fn to_indicators(&self) -> Vec<Indicator> {
-        let mut interned = Default::default();
+        let (mut interned, mut cells) = (Default::default(), Vec::new());
         (self.rows.iter().enumerate())
-            .map(|(index, row)| self.read(row, self.layout(index), &mut interned))
+            .map(|(index, row)| self.read(row, self.layout(index), &mut interned, &mut cells))
             .collect()
     }
 
@@ -105,9 +106,15 @@ impl IocTable {
         &self.layouts[after.saturating_sub(1)].1
     }
 
-    fn read(&self, row: &Row, columns: &Columns, interned: &mut [Interner; 5]) -> Indicator {
-        let cells = split_cells(&self.text[row.line.clone()]);
-        let cell = |column: Option<usize>| cell_text(&cells, column);
+    fn read<'t>(
+        &'t self,
+        row: &Row,
+        columns: &Columns,
+        interned: &mut [Interner; 5],
+        cells: &mut Vec<Cow<'t, str>>,
+    ) -> Indicator {
+        split_cells_into(&self.text[row.line.clone()], cells);
+        let cell = |column: Option<usize>| cell_text(cells, column);
         let [threat_type, first_seen, confidence, reference, feed] = interned;
         Indicator {
             kind: row.kind.clone(),
