@@ -725,7 +725,8 @@ const H: &str = "a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9
 
 /// Records that each defeat one shortcut a raw-byte prefilter could take: needle characters
 /// written as `\u` escapes, `\/`, `\\`, case, escaped keys and table names, keys of nested
-/// objects, duplicate keys, numbers read as text, malformed lines without any needle. Each
+/// objects, duplicate keys, numbers read as text, malformed lines without any needle, a record
+/// broken over two lines (whose halves would be valid JSON together). Each
 /// rule lists the `(file, line)` of the records it must return, worked out by hand from the
 /// README's semantics.
 #[test]
@@ -752,6 +753,11 @@ fn records_that_hide_or_fake_matches_in_their_raw_bytes() {
         r#"{"Type":"DnsEvents","Name":"MOOCOW.MY"}"#,
         r#"{ "Type" : "DnsEvents" , "Name" : "moocow.my" }"#,
         r#"{"Type":"DnsEvents","Properties":{"Name":"benign.example"},"Name":"moocow.my"}"#,
+        "{\"Type\":\"DnsEvents\",\"Name\":\"moocow.my\"} \t",
+        // One record over the last two lines (the file ends without a newline): valid JSON
+        // together, two malformed lines apart.
+        r#"{"Type":"DnsEvents","#,
+        r#""Name":"moocow.my"}"#,
     ];
     let dfe_lines = [
         format!(r#"{{"SHA256":"{H}","FileName":"a.exe"}}"#),
@@ -779,7 +785,7 @@ fn records_that_hide_or_fake_matches_in_their_raw_bytes() {
         GeneratedFile {
             name: "export.jsonl".into(),
             table: FileTable::Dns,
-            bytes: (dns_lines.join("\r\n") + "\r\n").into_bytes(),
+            bytes: dns_lines.join("\r\n").into_bytes(),
         },
         GeneratedFile {
             name: "DeviceFileEvents/traps.jsonl".into(),
@@ -800,15 +806,18 @@ fn records_that_hide_or_fake_matches_in_their_raw_bytes() {
     let cases: Vec<(String, Vec<(usize, u64)>)> = vec![
         (
             r#"DnsEvents | where Name has "moocow.my""#.into(),
-            with(dns(&[1, 2, 3, 4, 5, 9, 12, 13, 16, 18, 19, 20, 21]), &[(2, 3), (2, 5)]),
+            with(
+                dns(&[1, 2, 3, 4, 5, 9, 12, 13, 16, 18, 19, 20, 21, 22]),
+                &[(2, 3), (2, 5)],
+            ),
         ),
         (
             r#"DnsEvents | where Name == "moocow.my""#.into(),
-            with(dns(&[1, 4, 5, 9, 18, 20, 21]), &[(2, 3)]),
+            with(dns(&[1, 4, 5, 9, 18, 20, 21, 22]), &[(2, 3)]),
         ),
         (
             r#"DnsEvents | where Name in~ ("MOOCOW.MY")"#.into(),
-            with(dns(&[1, 2, 4, 5, 9, 18, 19, 20, 21]), &[(2, 3), (2, 5)]),
+            with(dns(&[1, 2, 4, 5, 9, 18, 19, 20, 21, 22]), &[(2, 3), (2, 5)]),
         ),
         (
             r#"DnsEvents | where Name has_cs "MOOCOW.MY""#.into(),
@@ -879,10 +888,11 @@ fn records_that_hide_or_fake_matches_in_their_raw_bytes() {
         let plan = Plan::compile(std::slice::from_ref(&rules[i]), now).expect("the trap rules compile");
         let outcome = scan_every_way(&pools, &plan, &log_files, false, &format!("trap rule t{i:02}"));
         assert_eq!(&lines(&outcome.hits[0]), expected, "trap rule t{i:02}: {text}");
-        // 21 + 10 + 4 records; line 10 of the first file and the third array element are malformed.
+        // 24 + 10 + 4 records; lines 10, 23 and 24 of the first file and the third array element
+        // are malformed.
         assert_eq!(
             (outcome.records, outcome.malformed),
-            (35, 2),
+            (38, 4),
             "trap rule t{i:02}: {text}"
         );
     }

@@ -246,33 +246,90 @@ pub fn whole_file(file: usize, mut text: Vec<u8>) -> super::FileReader {
 /// Calls `f` for each non-blank line of `data` (a trailing `\r` is not part of the record),
 /// numbering them from `first_line`, and returns how many newlines `data` holds.
 pub fn for_each_line<'d>(data: &'d [u8], offset: u64, first_line: u64, f: &mut impl FnMut(RawRecord<'d>)) -> u64 {
+    visit_lines(data, offset, first_line, &mut Each(f))
+}
+
+/// Where a line of a unit of lines starts: at `at` in the unit's bytes, `offset` in the file.
+#[derive(Debug, Clone, Copy)]
+pub struct LineStart {
+    pub at: usize,
+    pub offset: u64,
+    pub line: u64,
+}
+
+/// A pass over the records of a unit ([`super::Unit::visit_records`]) that may take a line of
+/// JSON lines whole, finding where it ends itself, before the bytes are split at newlines.
+pub trait LineVisitor<'d> {
+    /// Takes the line at `start` of `data`, if it can: it is then done with, and this is where
+    /// it ends, the index of its newline (or `data.len()` for the last line without one; no
+    /// newline comes before). `None`: the line is found by its newline and given to
+    /// [`LineVisitor::record`] if it is not blank, as [`for_each_line`] does.
+    fn whole_line(&mut self, data: &'d [u8], start: LineStart) -> Option<usize>;
+
+    /// One record (a line not taken whole, or a framed record).
+    fn record(&mut self, raw: RawRecord<'d>);
+}
+
+/// A visitor that takes no line whole: `f` gets every record.
+pub struct Each<F>(pub F);
+
+impl<'d, F: FnMut(RawRecord<'d>)> LineVisitor<'d> for Each<F> {
+    #[inline]
+    fn whole_line(&mut self, _: &'d [u8], _: LineStart) -> Option<usize> {
+        None
+    }
+
+    #[inline]
+    fn record(&mut self, raw: RawRecord<'d>) {
+        (self.0)(raw)
+    }
+}
+
+/// [`for_each_line`] with a [`LineVisitor`], which may take lines whole.
+pub fn visit_lines<'d>(data: &'d [u8], offset: u64, first_line: u64, visitor: &mut impl LineVisitor<'d>) -> u64 {
     let mut start = 0;
     let mut line = first_line;
     let mut newlines = 0;
     while start < data.len() {
-        let end = match memchr::memchr(b'\n', &data[start..]) {
-            Some(p) => {
-                newlines += 1;
-                start + p
-            }
-            None => data.len(),
+        let at = LineStart {
+            at: start,
+            offset: offset + start as u64,
+            line,
         };
-        let mut bytes = &data[start..end];
-        if let [rest @ .., b'\r'] = bytes {
-            bytes = rest;
-        }
-        if !bytes.iter().all(u8::is_ascii_whitespace) {
-            f(RawRecord {
-                bytes,
-                offset: offset + start as u64,
-                line,
-                table: None,
-            });
-        }
+        let end = match visitor.whole_line(data, at) {
+            Some(end) => {
+                debug_assert!(end == data.len() || data[end] == b'\n');
+                debug_assert!(memchr::memchr(b'\n', &data[start..end]).is_none());
+                end
+            }
+            None => {
+                let end = memchr::memchr(b'\n', &data[start..]).map_or(data.len(), |p| start + p);
+                let bytes = line_record(&data[start..end]);
+                if !bytes.iter().all(u8::is_ascii_whitespace) {
+                    visitor.record(RawRecord {
+                        bytes,
+                        offset: at.offset,
+                        line,
+                        table: None,
+                    });
+                }
+                end
+            }
+        };
+        newlines += u64::from(end < data.len());
         start = end + 1;
         line += 1;
     }
     newlines
+}
+
+/// A line's record: its bytes without the newline and without a trailing `\r`.
+#[inline]
+pub fn line_record(line: &[u8]) -> &[u8] {
+    match line {
+        [rest @ .., b'\r'] => rest,
+        _ => line,
+    }
 }
 
 #[cfg(test)]

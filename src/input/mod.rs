@@ -275,12 +275,18 @@ impl Unit {
 
     /// Calls `f` on each record of the unit, in order, and returns how many newlines its bytes
     /// hold (for a unit of lines; 0 for framed records, whose lines are known).
-    pub fn for_each_record<'u>(&'u self, mut f: impl FnMut(RawRecord<'u>)) -> u64 {
+    pub fn for_each_record<'u>(&'u self, f: impl FnMut(RawRecord<'u>)) -> u64 {
+        self.visit_records(&mut jsonl::Each(f))
+    }
+
+    /// [`Unit::for_each_record`] with a visitor that may take the lines of a unit of lines whole
+    /// ([`LineVisitor::whole_line`]).
+    pub fn visit_records<'u>(&'u self, visitor: &mut impl LineVisitor<'u>) -> u64 {
         match &self.framing {
-            Framing::Lines => jsonl::for_each_line(&self.data, self.offset, self.line.unwrap_or(1), &mut f),
+            Framing::Lines => jsonl::visit_lines(&self.data, self.offset, self.line.unwrap_or(1), visitor),
             Framing::Ranges(ranges) => {
                 for r in ranges {
-                    f(RawRecord {
+                    visitor.record(RawRecord {
                         bytes: &self.data[r.range.clone()],
                         offset: r.offset,
                         line: r.line,
@@ -556,6 +562,7 @@ fn read_whole(file: usize, source: Source, bom: usize, chunk_size: usize) -> io:
 }
 
 pub use decompress::Source;
+pub use jsonl::{LineStart, LineVisitor};
 
 #[cfg(test)]
 mod read_error_tests {

@@ -3,7 +3,9 @@
 //! pipeline can match it. A skipped record is accounted for exactly as the parsed path would
 //! account for it (its table, its validity); anything the walk is unsure of goes to the parser.
 //! A record that pipelines without a column test must see is given the fields they read from
-//! the walk too, when it captured them all ([`RawCheck::walked_fields`]).
+//! the walk too, when it captured them all ([`RawCheck::walked_fields`]). A line of JSON lines
+//! that starts a record is walked where it lies in the unit, the walk finding where it ends
+//! ([`FieldWalker::walk_line`]): the bytes are not split at newlines first.
 
 use std::ops::Range;
 
@@ -13,7 +15,7 @@ use super::UNKNOWN_TABLE;
 use crate::input::documents;
 use crate::input::fields::{FieldValue, FieldWalker, Walk};
 use crate::input::table::{self, TableOf};
-use crate::input::{RawRecord, Unit};
+use crate::input::{jsonl, LineStart, LineVisitor, RawRecord, Unit};
 use crate::plan::prefilter::{ColumnTests, Matcher, Prefilter};
 use crate::plan::text::IndexKey;
 use crate::schema::Table;
@@ -206,22 +208,24 @@ impl RawCheck<'_> {
     /// ([`Unit::for_each_record`]).
     pub(super) fn scan_unit(&self, scan: &mut UnitScan<'_>, unit: &Unit) -> u64 {
         let keys = self.keys.len();
-        let mut scratch = Scratch::default();
-        let mut walkers = Walkers {
-            record: FieldWalker::new(&self.keys).decoding(self.decoded),
-            // An envelope's row has keys of its own: a walker of its own remembers them.
-            row: FieldWalker::new(&self.keys).decoding(self.decoded),
-            // Without `--table` or a table in the path, a record without `Type` can only be
-            // placed by its columns: the walk lists its keys for that.
-            by_columns: scan.context.chosen.is_none() && scan.context.path_table.is_none(),
+        // Without `--table` or a table in the path, a record without `Type` can only be placed
+        // by its columns: the walk lists its keys for that.
+        let by_columns = scan.context.chosen.is_none() && scan.context.path_table.is_none();
+        let mut pass = UnitPass {
+            check: self,
+            scan,
+            walkers: Walkers {
+                record: FieldWalker::new(&self.keys).decoding(self.decoded),
+                // An envelope's row has keys of its own: a walker of its own remembers them.
+                row: FieldWalker::new(&self.keys).decoding(self.decoded),
+                by_columns,
+            },
+            // The captured values of each record in turn (the walk clears them first); the
+            // second half takes an envelope's row.
+            buffer: vec![None; 2 * keys],
+            scratch: Scratch::default(),
         };
-        // The captured values of each record in turn (the walk clears them first); the
-        // second half takes an envelope's row.
-        let mut buffer: Vec<Option<FieldValue<'_>>> = vec![None; 2 * keys];
-        unit.for_each_record(|raw| {
-            scan.result.fingerprints.push(fingerprint(raw.bytes));
-            self.one_record(scan, raw, &mut buffer, &mut walkers, &mut scratch);
-        })
+        unit.visit_records(&mut pass)
     }
 
     /// The fast path of one record: walked, then skipped or scanned.
@@ -243,6 +247,20 @@ impl RawCheck<'_> {
         if walked != Walk::Valid {
             return scan.scan_record(raw, None);
         }
+        self.walked(scan, raw, values, row_values, &mut walkers.row, scratch)
+    }
+
+    /// A well-formed record, walked (its captured `values`): its envelope's row walked in
+    /// turn if it is a Defender envelope, then skipped or scanned.
+    fn walked<'r>(
+        &self,
+        scan: &mut UnitScan<'_>,
+        raw: RawRecord<'r>,
+        values: &[Option<FieldValue<'r>>],
+        row_values: &mut [Option<FieldValue<'r>>],
+        row_walker: &mut FieldWalker<'_>,
+        scratch: &mut Scratch,
+    ) {
         let Some((row, table)) = self.envelope(values) else {
             return self.record(scan, raw, values, None, scratch);
         };
@@ -250,7 +268,7 @@ impl RawCheck<'_> {
         scratch.key_ranges.clear();
         // A Defender envelope (storage-account export): its row is the `properties` object,
         // walked in turn with the same keys.
-        if walkers.row.walk(row, row_values) != Walk::Valid {
+        if row_walker.walk(row, row_values) != Walk::Valid {
             return scan.scan_record(raw, None);
         }
         self.record(scan, raw, row_values, Some(table), scratch);
@@ -328,6 +346,57 @@ fn key<'p>(keys: &mut Vec<&'p str>, name: &'p str) -> usize {
         keys.push(name);
         keys.len() - 1
     })
+}
+
+/// The fast path's pass over one unit: what its records share.
+struct UnitPass<'c, 'k, 's, 'u> {
+    check: &'c RawCheck<'k>,
+    scan: &'c mut UnitScan<'s>,
+    walkers: Walkers<'c>,
+    buffer: Vec<Option<FieldValue<'u>>>,
+    scratch: Scratch,
+}
+
+impl<'u> LineVisitor<'u> for UnitPass<'_, '_, '_, 'u> {
+    /// A line that starts a JSON object is walked as a line: the walk finds where it ends.
+    fn whole_line(&mut self, data: &'u [u8], start: LineStart) -> Option<usize> {
+        if data.get(start.at) != Some(&b'{') {
+            return None;
+        }
+        let check = self.check;
+        let (values, row_values) = self.buffer.split_at_mut(check.keys.len());
+        self.scratch.key_ranges.clear();
+        let all_keys = self.walkers.by_columns.then_some(&mut self.scratch.key_ranges);
+        let (walked, end) = self.walkers.record.walk_line(data, start.at, values, all_keys);
+        let end = match walked {
+            Walk::Valid => end,
+            Walk::Unsure => memchr::memchr(b'\n', &data[start.at..]).map_or(data.len(), |p| start.at + p),
+        };
+        let raw = RawRecord {
+            bytes: jsonl::line_record(&data[start.at..end]),
+            offset: start.offset,
+            line: start.line,
+            table: None,
+        };
+        self.scan.result.fingerprints.push(fingerprint(raw.bytes));
+        match walked {
+            Walk::Valid => check.walked(
+                self.scan,
+                raw,
+                values,
+                row_values,
+                &mut self.walkers.row,
+                &mut self.scratch,
+            ),
+            Walk::Unsure => self.scan.scan_record(raw, None),
+        }
+        Some(end)
+    }
+
+    fn record(&mut self, raw: RawRecord<'u>) {
+        self.scan.result.fingerprints.push(fingerprint(raw.bytes));
+        (self.check).one_record(self.scan, raw, &mut self.buffer, &mut self.walkers, &mut self.scratch);
+    }
 }
 
 /// The walkers of one unit's records and of their envelopes' rows.
