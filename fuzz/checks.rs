@@ -9,7 +9,7 @@ use std::io::Cursor;
 use std::path::Path;
 
 use loghunt::input::csv::{CsvOptions, CsvReader};
-use loghunt::input::fields::{self, FieldValue, Walk};
+use loghunt::input::fields::{self, FieldValue, FieldWalker, Walk};
 use loghunt::input::{documents, jsonl, BuiltRecord, FileReader, Issue, Item, LineCount, RawRecord, ReadOptions};
 use loghunt::time::locale::DateOrder;
 use serde_json::{Map, Value};
@@ -18,9 +18,33 @@ const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// `walk`: the fast path's soundness. When the raw-field walk says a record is certainly
 /// well-formed, serde_json must accept it as an object, and each captured field must be what
-/// the parser reads for that key.
+/// the parser reads for that key. And the walk of each line of the input where it lies (as the
+/// fast path walks JSON lines) is the walk of that line cut out.
 pub fn walk(data: &[u8]) {
     walk_agrees(data, &["Name", "SHA256", "Type"]);
+    line_walks_agree(data, &["Name", "SHA256", "Type"]);
+}
+
+/// Each line of `data` walked in place ([`FieldWalker::walk_line`], one walker for all, as a
+/// unit's lines are) against the walk of the line cut out, without its newline and a trailing
+/// `\r`, as the line split cuts it: the same verdict and values, and, valid, the line's end.
+fn line_walks_agree(data: &[u8], keys: &[&str]) {
+    let mut walker = FieldWalker::new(keys);
+    let mut start = 0;
+    while start < data.len() {
+        let end = data[start..].iter().position(|&b| b == b'\n').map_or(data.len(), |p| start + p);
+        let line = jsonl::line_record(&data[start..end]);
+        let (mut in_place, mut cut_out) = (vec![None; keys.len()], vec![None; keys.len()]);
+        let (walked, walked_to) = walker.walk_line(data, start, &mut in_place, None);
+        let expected = fields::walk(line, keys, &mut cut_out);
+        let text = String::from_utf8_lossy(data);
+        assert_eq!(walked, expected, "the line at {start}, walked in place and cut out: {text:?}");
+        if walked == Walk::Valid {
+            assert_eq!(walked_to, end, "where the line at {start} ends: {text:?}");
+            assert_eq!(in_place, cut_out, "the values of the line at {start}: {text:?}");
+        }
+        start = end + 1;
+    }
 }
 
 fn walk_agrees(data: &[u8], keys: &[&str]) {
