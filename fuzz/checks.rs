@@ -32,13 +32,19 @@ fn line_walks_agree(data: &[u8], keys: &[&str]) {
     let mut walker = FieldWalker::new(keys);
     let mut start = 0;
     while start < data.len() {
-        let end = data[start..].iter().position(|&b| b == b'\n').map_or(data.len(), |p| start + p);
+        let end = data[start..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(data.len(), |p| start + p);
         let line = jsonl::line_record(&data[start..end]);
         let (mut in_place, mut cut_out) = (vec![None; keys.len()], vec![None; keys.len()]);
         let (walked, walked_to) = walker.walk_line(data, start, &mut in_place, None);
         let expected = fields::walk(line, keys, &mut cut_out);
         let text = String::from_utf8_lossy(data);
-        assert_eq!(walked, expected, "the line at {start}, walked in place and cut out: {text:?}");
+        assert_eq!(
+            walked, expected,
+            "the line at {start}, walked in place and cut out: {text:?}"
+        );
         if walked == Walk::Valid {
             assert_eq!(walked_to, end, "where the line at {start} ends: {text:?}");
             assert_eq!(in_place, cut_out, "the values of the line at {start}: {text:?}");

@@ -395,7 +395,8 @@ impl<'u> LineVisitor<'u> for UnitPass<'_, '_, '_, 'u> {
 
     fn record(&mut self, raw: RawRecord<'u>) {
         self.scan.result.fingerprints.push(fingerprint(raw.bytes));
-        (self.check).one_record(self.scan, raw, &mut self.buffer, &mut self.walkers, &mut self.scratch);
+        self.check
+            .one_record(self.scan, raw, &mut self.buffer, &mut self.walkers, &mut self.scratch);
     }
 }
 
