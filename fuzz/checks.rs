@@ -32,10 +32,7 @@ fn line_walks_agree(data: &[u8], keys: &[&str]) {
     let mut walker = FieldWalker::new(keys);
     let mut start = 0;
     while start < data.len() {
-        let end = data[start..]
-            .iter()
-            .position(|&b| b == b'\n')
-            .map_or(data.len(), |p| start + p);
+        let end = jsonl::line_end(data, start);
         let line = jsonl::line_record(&data[start..end]);
         let (mut in_place, mut cut_out) = (vec![None; keys.len()], vec![None; keys.len()]);
         let (walked, walked_to) = walker.walk_line(data, start, &mut in_place, None);

@@ -1107,7 +1107,7 @@ mod tests {
             }
             let mut start = 0;
             while start < data.len() {
-                let end = memchr::memchr(b'\n', &data[start..]).map_or(data.len(), |p| start + p);
+                let end = crate::input::jsonl::line_end(&data, start);
                 let line = crate::input::jsonl::line_record(&data[start..end]);
                 let (mut in_line, mut cut_out) = ([None, None], [None, None]);
                 let (mut line_keys, mut cut_keys) = (Vec::new(), Vec::new());

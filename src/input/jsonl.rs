@@ -303,7 +303,7 @@ pub fn visit_lines<'d>(data: &'d [u8], offset: u64, first_line: u64, visitor: &m
                 end
             }
             None => {
-                let end = memchr::memchr(b'\n', &data[start..]).map_or(data.len(), |p| start + p);
+                let end = line_end(data, start);
                 let bytes = line_record(&data[start..end]);
                 if !bytes.iter().all(u8::is_ascii_whitespace) {
                     visitor.record(RawRecord {
@@ -321,6 +321,12 @@ pub fn visit_lines<'d>(data: &'d [u8], offset: u64, first_line: u64, visitor: &m
         line += 1;
     }
     newlines
+}
+
+/// Where the line of `data` that starts at `start` ends: its newline, or the end of `data`.
+#[inline]
+pub fn line_end(data: &[u8], start: usize) -> usize {
+    memchr::memchr(b'\n', &data[start..]).map_or(data.len(), |p| start + p)
 }
 
 /// A line's record: its bytes without the newline and without a trailing `\r`.

@@ -364,7 +364,7 @@ impl<'u> LineVisitor<'u> for UnitPass<'_, '_, '_, 'u> {
         let (walked, end) = shared.walker.walk_line(data, start.at, values, all_keys);
         let end = match walked {
             Walk::Valid => end,
-            Walk::Unsure => memchr::memchr(b'\n', &data[start.at..]).map_or(data.len(), |p| start.at + p),
+            Walk::Unsure => jsonl::line_end(data, start.at),
         };
         let raw = RawRecord {
             bytes: jsonl::line_record(&data[start.at..end]),
