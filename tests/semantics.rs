@@ -364,6 +364,50 @@ fn in_is_exact_and_case_sensitive() {
     check_cases("DeviceFileEvents", lets, cases);
 }
 
+/// A `dynamic([...])` of strings only is read whole and kept packed into the seed compiler's
+/// sets: bound to a name, aliased, inline, and beside other values of a list, it means what the
+/// same strings written one by one mean.
+#[test]
+fn packed_string_lists_are_the_lists_they_stand_for() {
+    let lets = r#"let packed = dynamic(["a.exe", "B.exe", "", "c d"]); let alias = packed;"#;
+    let cases: Vec<(&str, Value, bool)> = vec![
+        ("FileName in (packed)", json!({"FileName": "a.exe"}), true),
+        ("FileName in (packed)", json!({"FileName": "b.exe"}), false),
+        ("FileName in~ (packed)", json!({"FileName": "b.EXE"}), true),
+        ("FileName !in (packed)", json!({"FileName": "B.exe"}), false),
+        ("FileName in (packed)", json!({"FileName": ""}), true),
+        ("FileName in (alias)", json!({"FileName": "B.exe"}), true),
+        (r#"FileName in (packed, "x.exe")"#, json!({"FileName": "x.exe"}), true),
+        (r#"FileName in ("x.exe", packed)"#, json!({"FileName": "c d"}), true),
+        (
+            r#"FileName in (dynamic(["y.exe", "z.exe"]))"#,
+            json!({"FileName": "z.exe"}),
+            true,
+        ),
+        (
+            r#"FileName in (dynamic(["y.exe"]), "w.exe")"#,
+            json!({"FileName": "w.exe"}),
+            true,
+        ),
+        (
+            r#"FileName in (dynamic(["y.exe"]), "w.exe")"#,
+            json!({"FileName": "a.exe"}),
+            false,
+        ),
+        (
+            r#"FileName has_any (dynamic(["c d", "zz"]))"#,
+            json!({"FileName": "x c d e"}),
+            true,
+        ),
+        (
+            r#"FileName has_any (dynamic(["c d", "zz"]))"#,
+            json!({"FileName": "cd"}),
+            false,
+        ),
+    ];
+    check_cases("DeviceFileEvents", lets, cases);
+}
+
 /// (query, expected error): compile errors name the position within the .kql file.
 #[test]
 fn compile_errors_name_the_rule_and_position() {

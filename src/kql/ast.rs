@@ -382,6 +382,58 @@ pub struct Expr {
     pub span: Span,
 }
 
+/// String literals, escapes resolved, one after another in one buffer, each with its span.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StringList {
+    text: String,
+    /// Each string's end in `text` (it starts where the one before ends) and its span.
+    items: Vec<(usize, Span)>,
+}
+
+impl StringList {
+    /// Adds a string whose text [`StringList::text_mut`] has just appended, spanning `span`.
+    pub(crate) fn push_appended(&mut self, span: Span) {
+        self.items.push((self.text.len(), span));
+    }
+
+    /// The buffer to append the next string's text to, before [`StringList::push_appended`].
+    pub(crate) fn text_mut(&mut self) -> &mut String {
+        &mut self.text
+    }
+
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// The strings with their spans, in order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&str, Span)> + '_ {
+        (0..self.items.len()).map(move |i| {
+            let start = i.checked_sub(1).map_or(0, |before| self.items[before].0);
+            let (end, span) = self.items[i];
+            (&self.text[start..end], span)
+        })
+    }
+
+    /// The strings, in order.
+    pub fn strs(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        self.iter().map(|(text, _)| text)
+    }
+
+    /// The list as the string literals it stands for.
+    pub fn exprs(&self) -> Vec<Expr> {
+        self.iter()
+            .map(|(text, span)| Expr {
+                kind: ExprKind::Literal(Literal::String(text.to_string())),
+                span,
+            })
+            .collect()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum ExprKind {
     Literal(Literal),
@@ -390,6 +442,10 @@ pub enum ExprKind {
     /// `dynamic([...])` (elements may nest) or a parenthesised list on the right of
     /// `in`/`has_any`: `("a", "b")`, `(names)`, `(T | project x)`.
     List(Vec<Expr>),
+    /// `dynamic([...])` of string literals only, kept packed: the same list as a `List` of
+    /// string literals ([`StringList::exprs`]). Only [`crate::kql::parse_packed`] makes it, for
+    /// the seed compiler, so that a feed's million IOCs are not a million `Expr`s.
+    Strings(StringList),
     /// `left op right`.
     Binary {
         op: BinaryOp,

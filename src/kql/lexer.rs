@@ -2,7 +2,7 @@
 //! escapes, numbers, timespan suffixes and the bodies of `datetime(...)` / `timespan(...)` — so the
 //! parser sees values, never raw text. Comments and whitespace are dropped here.
 
-use super::{Literal, ParseError, Span};
+use super::{Literal, ParseError, Span, StringList};
 use crate::time::{parse_datetime_text, timespan_unit_ticks, TICKS_PER_SECOND};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -21,7 +21,7 @@ pub(crate) enum TokenKind {
     /// The list of a `dynamic([...])` that holds only string literals, from its `[` through its
     /// `]`: each string, escapes resolved, with its span. A feed's list of a million IOCs is then
     /// one token, not two million (see [`Lexer::string_list`]).
-    StrList(Vec<(String, Span)>),
+    StrList(StringList),
     /// An integer literal; unsigned because a leading `-` is a separate token.
     Int(u64),
     Real(f64),
@@ -522,7 +522,7 @@ impl Lexer<'_> {
     /// (another kind of value, adjacent literals, a trailing comma, a malformed string) gives
     /// `None` and leaves the lexer where it was, to read the list token by token as usual — so
     /// that what the parser makes of it, or the error it reports, does not change.
-    fn string_list(&mut self) -> Option<Vec<(String, Span)>> {
+    fn string_list(&mut self) -> Option<StringList> {
         let (pos, line, column) = (self.pos, self.line, self.column);
         let list = self.string_list_items();
         if list.is_none() {
@@ -531,16 +531,16 @@ impl Lexer<'_> {
         list
     }
 
-    fn string_list_items(&mut self) -> Option<Vec<(String, Span)>> {
-        let mut items = Vec::new();
+    fn string_list_items(&mut self) -> Option<StringList> {
+        let mut items = StringList::default();
         loop {
             self.skip_trivia();
             let start = self.mark();
             if !self.eat('"') {
                 return None;
             }
-            let value = self.quoted(start, '"').ok()?;
-            items.push((value, self.span_from(start)));
+            self.quoted_into(start, '"', items.text_mut()).ok()?;
+            items.push_appended(self.span_from(start));
             self.skip_trivia();
             match self.bump()? {
                 ',' => {}
@@ -553,6 +553,13 @@ impl Lexer<'_> {
     /// The rest of a `"..."` or `'...'` literal after its opening quote. Kusto strings end at
     /// the line's end; backslash escapes are resolved here.
     fn quoted(&mut self, start: Mark, quote: char) -> Result<String, ParseError> {
+        let mut value = String::new();
+        self.quoted_into(start, quote, &mut value)?;
+        Ok(value)
+    }
+
+    /// [`Lexer::quoted`], appending the literal's text to `value`.
+    fn quoted_into(&mut self, start: Mark, quote: char, value: &mut String) -> Result<(), ParseError> {
         // Most literals (every IOC of a 5,000-value list) hold no escape: find the closing quote
         // in one search instead of a character at a time. Anything else takes the loop below.
         let rest = self.rest().as_bytes();
@@ -560,18 +567,18 @@ impl Lexer<'_> {
             .ok()
             .and_then(|q| memchr::memchr3(q, b'\\', b'\n', rest).filter(|&at| rest[at] == q));
         if let Some(end) = end {
-            let value = &self.src[self.pos..self.pos + end];
-            let chars = if value.is_ascii() {
-                value.len()
+            let text = &self.src[self.pos..self.pos + end];
+            let chars = if text.is_ascii() {
+                text.len()
             } else {
-                value.chars().count()
+                text.chars().count()
             };
             // No newline inside, so only the column moves: by the characters and the quote.
             self.column = self.column.saturating_add(u32::try_from(chars + 1).unwrap_or(u32::MAX));
             self.pos += end + 1;
-            return Ok(value.to_string());
+            value.push_str(text);
+            return Ok(());
         }
-        let mut value = String::new();
         loop {
             let escape_start = self.mark();
             match self.peek() {
@@ -583,7 +590,7 @@ impl Lexer<'_> {
                 Some(c) => {
                     self.bump();
                     if c == quote {
-                        return Ok(value);
+                        return Ok(());
                     }
                     value.push(c);
                 }

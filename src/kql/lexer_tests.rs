@@ -254,7 +254,7 @@ fn spans_after_list_separators_and_odd_spaces() {
         panic!("{list:?}")
     };
     let read: Vec<(TokenKind, Span)> = (items.iter())
-        .map(|(text, span)| (TokenKind::Str(text.clone()), *span))
+        .map(|(text, span)| (TokenKind::Str(text.to_string()), span))
         .collect();
     assert_eq!(read, strings);
 }

@@ -31,3 +31,13 @@ pub fn parse(query: &str) -> Result<Query, ParseError> {
     let tokens = lexer::tokenize(query)?;
     parser::Parser::new(query, tokens).parse_query()
 }
+
+/// [`parse`], with each `dynamic([...])` of string literals kept packed in one
+/// [`ExprKind::Strings`] instead of an `Expr` per string: for the seed compiler, which takes a
+/// feed's million IOCs into its sets straight from the packed text.
+pub fn parse_packed(query: &str) -> Result<Query, ParseError> {
+    let tokens = lexer::tokenize(query)?;
+    let mut parser = parser::Parser::new(query, tokens);
+    parser.packed = true;
+    parser.parse_query()
+}

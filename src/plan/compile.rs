@@ -8,7 +8,9 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use crate::hashing::FxHashSet;
-use crate::kql::{self, BinaryOp, Comparison, Direction, Expr, ExprKind, Literal, Nulls, Operator, Span, StringTest};
+use crate::kql::{
+    self, BinaryOp, Comparison, Direction, Expr, ExprKind, Literal, Nulls, Operator, Span, StringList, StringTest,
+};
 use crate::plan::eval::{Predicate, Scalar, SortKey};
 use crate::plan::text::{StringSet, SubstringKind, SubstringTest, TermSet};
 use crate::plan::{CompileError, CompiledRule, Environment, Output, Pipeline, Stage};
@@ -21,6 +23,9 @@ use crate::value::Value;
 pub(crate) enum Binding {
     Scalar(Value),
     List(Vec<Value>),
+    /// A `dynamic([...])` of strings, packed as the lexer read it ([`ExprKind::Strings`]):
+    /// the same as a `List` of those strings, whose sets are filled from it directly.
+    Strings(StringList),
 }
 
 struct Compiler<'r> {
@@ -49,7 +54,8 @@ pub fn compile_rule_in(
     now: i64,
     environment: &Environment,
 ) -> Result<(CompiledRule, Vec<Warning>), CompileError> {
-    let query = kql::parse(&rule.query).map_err(|e| CompileError::at(rule, e.span, e.message))?;
+    // Packed for the seed compiler; any other query is read again, its lists as expressions.
+    let query = kql::parse_packed(&rule.query).map_err(|e| CompileError::at(rule, e.span, e.message))?;
     if seed_shaped(&query) {
         let seed = compile_seed(rule, query, now);
         match seed {
@@ -71,6 +77,7 @@ pub fn compile_rule_in(
             }
         }
     }
+    let query = kql::parse(&rule.query).map_err(|e| CompileError::at(rule, e.span, e.message))?;
     compile_query(rule, &query, now, environment)
 }
 
@@ -233,6 +240,7 @@ impl Compiler<'_> {
                 self.flatten_owned(items, &mut values)?;
                 Ok(Binding::List(values))
             }
+            ExprKind::Strings(list) => Ok(Binding::Strings(list)),
             ExprKind::Name(ref name) => match self.lets.get(name) {
                 Some(binding) => Ok(binding.clone()),
                 None => Err(self.error(
@@ -251,6 +259,7 @@ impl Compiler<'_> {
             match item.kind {
                 ExprKind::Literal(Literal::String(text)) => out.push(Value::String(text)),
                 ExprKind::List(inner) => self.flatten_owned(inner, out)?,
+                ExprKind::Strings(list) => out.extend(list.strs().map(|s| Value::String(s.to_string()))),
                 _ => {
                     let mut values = Vec::new();
                     self.flatten(std::slice::from_ref(&item), &mut values)?;
@@ -267,7 +276,7 @@ impl Compiler<'_> {
             ExprKind::Literal(literal) => Ok(literal.value()),
             ExprKind::Name(name) => match self.lets.get(name) {
                 Some(Binding::Scalar(value)) => Ok(value.clone()),
-                Some(Binding::List(_)) => {
+                Some(Binding::List(_) | Binding::Strings(_)) => {
                     Err(self.error(expr.span, format!("`{name}` is a list; a single value is needed here")))
                 }
                 None => Err(self.error(expr.span, format!("`{name}` is not a constant"))),
@@ -294,6 +303,7 @@ impl Compiler<'_> {
         for item in items {
             match &item.kind {
                 ExprKind::List(inner) => self.flatten(inner, out)?,
+                ExprKind::Strings(list) => out.extend(strings_as_values(list)),
                 ExprKind::Name(name) if self.column(name).is_some() && !self.lets.contains_key(name) => {
                     return Err(self.error(
                         item.span,
@@ -302,6 +312,7 @@ impl Compiler<'_> {
                 }
                 ExprKind::Name(name) => match self.lets.get(name) {
                     Some(Binding::List(values)) => out.extend(values.iter().map(Cow::Borrowed)),
+                    Some(Binding::Strings(list)) => out.extend(strings_as_values(list)),
                     Some(Binding::Scalar(value)) => out.push(Cow::Borrowed(value)),
                     None => return Err(self.unknown_name(name, item.span)),
                 },
@@ -518,20 +529,38 @@ impl Compiler<'_> {
         let ExprKind::List(items) = &expr.kind else { return None };
         let [item] = items.as_slice() else { return None };
         let ExprKind::Name(name) = &item.kind else { return None };
-        matches!(self.lets.get(name), Some(Binding::List(_))).then(|| name.clone())
+        matches!(self.lets.get(name), Some(Binding::List(_) | Binding::Strings(_))).then(|| name.clone())
     }
 
-    /// The texts of a list's non-null values, borrowed where they are strings.
+    /// The texts of a list's non-null values, borrowed where they are strings. A packed list
+    /// of strings (a feed's thousands of IOCs) lends its texts without becoming values.
     fn texts<'s>(&'s self, expr: &'s Expr) -> Result<Vec<Cow<'s, str>>, CompileError> {
-        let values = self.list(expr)?;
-        Ok(values
-            .into_iter()
-            .filter(|v| !v.is_null())
-            .map(|v| match v {
+        let items = match &expr.kind {
+            ExprKind::List(items) => items.as_slice(),
+            _ => std::slice::from_ref(expr),
+        };
+        let mut texts = Vec::new();
+        for item in items {
+            let packed = match &item.kind {
+                ExprKind::Strings(list) => Some(list),
+                ExprKind::Name(name) => match self.lets.get(name) {
+                    Some(Binding::Strings(list)) => Some(list),
+                    _ => None,
+                },
+                _ => None,
+            };
+            if let Some(list) = packed {
+                texts.extend(list.strs().map(Cow::Borrowed));
+                continue;
+            }
+            let mut values = Vec::new();
+            self.flatten(std::slice::from_ref(item), &mut values)?;
+            texts.extend(values.into_iter().filter(|v| !v.is_null()).map(|v| match v {
                 Cow::Borrowed(v) => v.to_text(),
                 Cow::Owned(v) => Cow::Owned(v.to_text().into_owned()),
-            })
-            .collect())
+            }));
+        }
+        Ok(texts)
     }
 
     fn string_set(&self, list: &Expr, case_sensitive: bool) -> Result<Arc<StringSet>, CompileError> {
@@ -636,11 +665,13 @@ impl Compiler<'_> {
         let mut names: Vec<&String> = self.lets.keys().collect();
         names.sort();
         for name in names {
-            if let Binding::List(values) = &self.lets[name] {
-                listed.extend(values.iter().filter_map(|v| match v {
+            match &self.lets[name] {
+                Binding::List(values) => listed.extend(values.iter().filter_map(|v| match v {
                     Value::String(s) => Some(s.as_str()),
                     _ => None,
-                }));
+                })),
+                Binding::Strings(list) => listed.extend(list.strs()),
+                Binding::Scalar(_) => {}
             }
         }
         // Feeds write the table and the list from one array, in one order: then the two agree
@@ -668,6 +699,11 @@ impl Compiler<'_> {
         }
         warnings
     }
+}
+
+/// A packed list's strings as the values a `List` of them would give.
+fn strings_as_values(list: &StringList) -> impl Iterator<Item = Cow<'_, Value>> + '_ {
+    list.strs().map(|s| Cow::Owned(Value::String(s.to_string())))
 }
 
 /// The set cached under `key`, or a new one from `build`, cached when there is a key.

@@ -474,7 +474,7 @@ fn names_of(expr: &Expr, out: &mut Vec<String>) {
                 out.push(name.clone());
             }
         }
-        ExprKind::Literal(_) | ExprKind::Star | ExprKind::Tabular(_) => {}
+        ExprKind::Literal(_) | ExprKind::Strings(_) | ExprKind::Star | ExprKind::Tabular(_) => {}
         ExprKind::List(items) => items.iter().for_each(|i| names_of(i, out)),
         ExprKind::Binary { left, right, .. } => {
             names_of(left, out);

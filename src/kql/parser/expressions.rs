@@ -515,14 +515,19 @@ impl Parser<'_> {
         // As deep as `dynamic_array` would go, so that the nesting limit falls where it did.
         self.nested(|p| {
             let token = p.bump();
-            let TokenKind::StrList(items) = token.kind else {
+            let TokenKind::StrList(list) = token.kind else {
                 return Err(Self::error(token.span, "expected a list of strings"));
             };
-            let elements = items
-                .into_iter()
-                .map(|(text, span)| string_literal(text, span))
-                .collect();
-            list_node(elements, 1, token.span)
+            if p.packed {
+                return Ok(Node {
+                    expr: Expr {
+                        kind: ExprKind::Strings(list),
+                        span: token.span,
+                    },
+                    depth: deeper(1, token.span)?,
+                });
+            }
+            list_node(list.exprs(), 1, token.span)
         })
     }
 

@@ -171,6 +171,9 @@ pub(crate) struct Parser<'a> {
     /// End offset of the last token consumed, for the spans of multi-token nodes.
     prev_end: usize,
     nesting: u32,
+    /// Whether a list the lexer read whole stays packed ([`ExprKind::Strings`]) or becomes
+    /// string literals ([`ExprKind::List`]).
+    pub(super) packed: bool,
 }
 
 impl<'a> Parser<'a> {
@@ -184,6 +187,7 @@ impl<'a> Parser<'a> {
             pos: 0,
             prev_end: 0,
             nesting: 0,
+            packed: false,
         }
     }
 
@@ -589,6 +593,7 @@ pub(crate) fn json_of(expr: &Expr) -> Option<serde_json::Value> {
     Some(match &expr.kind {
         ExprKind::Literal(literal) => literal.value().to_json(),
         ExprKind::List(items) => Json::Array(items.iter().map(json_of).collect::<Option<_>>()?),
+        ExprKind::Strings(list) => Json::Array(list.strs().map(|s| Json::String(s.to_string())).collect()),
         _ => return None,
     })
 }

@@ -19,6 +19,7 @@ fn sexpr(expr: &Expr) -> String {
         ExprKind::Literal(literal) => format!("{literal:?}"),
         ExprKind::Name(name) => name.clone(),
         ExprKind::List(items) => format!("[{}]", join(items)),
+        ExprKind::Strings(list) => format!("[{}]", join(&list.exprs())),
         ExprKind::Binary { op, left, right } => {
             format!("({op} {} {})", sexpr(left), sexpr(right))
         }
@@ -705,6 +706,7 @@ fn string_lists_read_whole_parse_as_token_by_token() {
     ];
     for &(query, taken_whole) in cases {
         assert_eq!(parse(query), by_tokens(query), "{query}");
+        assert_eq!(crate::kql::parse_packed(query).map(unpacked), parse(query), "{query}");
         if let Ok(listed) = whole(query) {
             assert_eq!(listed, taken_whole, "{query}");
         }
@@ -734,5 +736,43 @@ fn string_lists_read_whole_parse_as_token_by_token() {
         );
         assert_eq!(parse(&query), by_tokens(&query), "{query}");
         assert_eq!(whole(&query), Ok(true), "{query}");
+        let packed = crate::kql::parse_packed(&query).expect("parses");
+        let Some(LetValue::Expr(Expr {
+            kind: ExprKind::Strings(list),
+            ..
+        })) = packed.lets.first().map(|l| &l.value)
+        else {
+            panic!("the list is not packed: {query}");
+        };
+        assert!(!list.is_empty(), "{query}");
+        assert_eq!(Ok(unpacked(packed)), parse(&query), "{query}");
     }
+}
+
+/// A query of `parse_packed` with its packed lists as `parse` gives them, where the cases above
+/// put them: `let` values and `where` predicates (a packed list left elsewhere fails the
+/// comparison).
+fn unpacked(mut query: Query) -> Query {
+    fn expr(e: &mut Expr) {
+        match &mut e.kind {
+            ExprKind::Strings(list) => e.kind = ExprKind::List(list.exprs()),
+            ExprKind::List(items) | ExprKind::Call { args: items, .. } => items.iter_mut().for_each(expr),
+            ExprKind::Binary { left, right, .. } => {
+                expr(left);
+                expr(right);
+            }
+            _ => {}
+        }
+    }
+    for statement in &mut query.lets {
+        if let LetValue::Expr(value) = &mut statement.value {
+            expr(value);
+        }
+    }
+    for operator in &mut query.body.operators {
+        if let Operator::Where { predicate, .. } = operator {
+            expr(predicate);
+        }
+    }
+    query
 }

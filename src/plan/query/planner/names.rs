@@ -183,7 +183,7 @@ pub(super) fn lets_and_body<'q>(
 pub(super) fn nested_tabulars<'q>(expr: &'q Expr, out: &mut Vec<&'q Tabular>) {
     match &expr.kind {
         ExprKind::Tabular(inner) => out.push(inner),
-        ExprKind::Literal(_) | ExprKind::Name(_) | ExprKind::Star => {}
+        ExprKind::Literal(_) | ExprKind::Strings(_) | ExprKind::Name(_) | ExprKind::Star => {}
         ExprKind::List(items) | ExprKind::Call { args: items, .. } => {
             items.iter().for_each(|i| nested_tabulars(i, out))
         }
@@ -208,7 +208,7 @@ pub(super) fn nested_tabulars<'q>(expr: &'q Expr, out: &mut Vec<&'q Tabular>) {
 pub(super) fn contains_star(expr: &Expr) -> bool {
     match &expr.kind {
         ExprKind::Star => true,
-        ExprKind::Literal(_) | ExprKind::Name(_) | ExprKind::Tabular(_) => false,
+        ExprKind::Literal(_) | ExprKind::Strings(_) | ExprKind::Name(_) | ExprKind::Tabular(_) => false,
         ExprKind::List(items) => items.iter().any(contains_star),
         ExprKind::Binary { left, right, .. } => contains_star(left) || contains_star(right),
         ExprKind::Negate(inner) => contains_star(inner),
@@ -224,7 +224,7 @@ pub(super) fn contains_star(expr: &Expr) -> bool {
 pub(super) fn visit_names(expr: &Expr, visit: &mut impl FnMut(&str)) {
     match &expr.kind {
         ExprKind::Name(name) => visit(name),
-        ExprKind::Literal(_) | ExprKind::Star | ExprKind::Tabular(_) => {}
+        ExprKind::Literal(_) | ExprKind::Strings(_) | ExprKind::Star | ExprKind::Tabular(_) => {}
         ExprKind::List(items) => items.iter().for_each(|i| visit_names(i, visit)),
         ExprKind::Binary { left, right, .. } => {
             visit_names(left, visit);

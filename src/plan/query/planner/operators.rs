@@ -733,7 +733,7 @@ pub(super) fn hide_aggregates(expr: &mut Expr, is_aggregate: &dyn Fn(&Expr) -> b
         return;
     }
     match &mut expr.kind {
-        ExprKind::Literal(_) | ExprKind::Name(_) | ExprKind::Star | ExprKind::Tabular(_) => {}
+        ExprKind::Literal(_) | ExprKind::Strings(_) | ExprKind::Name(_) | ExprKind::Star | ExprKind::Tabular(_) => {}
         ExprKind::List(items) => items.iter_mut().for_each(|i| hide_aggregates(i, is_aggregate, hidden)),
         ExprKind::Binary { left, right, .. } => {
             hide_aggregates(left, is_aggregate, hidden);
