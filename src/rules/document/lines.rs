@@ -253,30 +253,17 @@ pub(super) fn split_cells(line: &str) -> Vec<Cow<'_, str>> {
 /// [`split_cells`] into a buffer that is cleared first, so that rows reuse one allocation.
 pub(super) fn split_cells_into<'l>(line: &'l str, cells: &mut Vec<Cow<'l, str>>) {
     cells.clear();
-    let line = trim(line);
-    let line = line.strip_prefix('|').unwrap_or(line);
-    let line = match line.strip_suffix('|') {
-        Some(rest) if !rest.ends_with('\\') => rest,
-        _ => line,
-    };
-    // One pass finds the pipes and any `\|`; a row with one is split again, the slow way.
-    let bytes = line.as_bytes();
+    let line = row_body(line);
     let mut start = 0;
-    let mut escaped_pipe = false;
-    pipes_and_backslashes(bytes, |at| {
-        if bytes[at] == b'|' {
-            cells.push(Cow::Borrowed(trim(&line[start..at])));
-            start = at + 1;
-        } else if bytes.get(at + 1) == Some(&b'|') {
-            escaped_pipe = true;
-            return false;
-        }
-        true
+    let unescaped = cell_pipes(line, |at| {
+        cells.push(Cow::Borrowed(trim(&line[start..at])));
+        start = at + 1;
     });
-    if !escaped_pipe {
+    if unescaped {
         cells.push(Cow::Borrowed(trim(&line[start..])));
         return;
     }
+    // A `\|` is a pipe inside a cell: such a row is split the slow way, its cells unescaped.
     cells.clear();
     let mut cell = String::new();
     let mut chars = line.chars().peekable();
@@ -291,6 +278,56 @@ pub(super) fn split_cells_into<'l>(line: &'l str, cells: &mut Vec<Cow<'l, str>>)
         }
     }
     cells.push(Cow::Owned(cell.trim().to_string()));
+}
+
+/// A table row's text inside its outer pipes, which rows may have lost (a last pipe after a
+/// backslash is an escaped one, and stays).
+fn row_body(line: &str) -> &str {
+    let line = trim(line);
+    let line = line.strip_prefix('|').unwrap_or(line);
+    match line.strip_suffix('|') {
+        Some(rest) if !rest.ends_with('\\') => rest,
+        _ => line,
+    }
+}
+
+/// Where a table row's cells are, without cutting them out: the row's body ([`row_body`]),
+/// with `pipes` set to the positions in it of the pipes between cells — so that an IOC row,
+/// of which two cells are read, is not trimmed and collected cell by cell. `None` if the row
+/// has an escaped pipe (`\|`), whose cells [`split_cells`] unescapes.
+pub(super) fn cell_bounds<'l>(line: &'l str, pipes: &mut Vec<usize>) -> Option<&'l str> {
+    pipes.clear();
+    let body = row_body(line);
+    cell_pipes(body, |at| pipes.push(at)).then_some(body)
+}
+
+/// Calls `pipe` with the position of each pipe between the cells of a row body, in order;
+/// stops and gives `false` at an escaped pipe (`\|`), `true` if the row has none.
+#[inline(always)]
+fn cell_pipes(body: &str, mut pipe: impl FnMut(usize)) -> bool {
+    let bytes = body.as_bytes();
+    let mut escaped_pipe = false;
+    pipes_and_backslashes(bytes, |at| {
+        if bytes[at] == b'|' {
+            pipe(at);
+        } else if bytes.get(at + 1) == Some(&b'|') {
+            escaped_pipe = true;
+            return false;
+        }
+        true
+    });
+    !escaped_pipe
+}
+
+/// Cell `index` (trimmed) of a row body whose pipes are at `pipes` ([`cell_bounds`]); the
+/// row has `pipes.len() + 1` cells.
+pub(super) fn cell_of<'l>(body: &'l str, pipes: &[usize], index: usize) -> Option<&'l str> {
+    let start = match index {
+        0 => 0,
+        _ => *pipes.get(index - 1)? + 1,
+    };
+    let end = pipes.get(index).copied().unwrap_or(body.len());
+    (start <= end).then(|| trim(&body[start..end]))
 }
 
 /// Calls `visit` with the position of each `|` and `\\` of `bytes`, in order, until it

@@ -18,7 +18,6 @@
 //! What a rule cannot do without (some text, a query) is an error; everything else that is
 //! missing is left empty, so that a truncated document still yields what it has.
 
-use std::borrow::Cow;
 use std::path::Path;
 
 mod lines;
@@ -159,8 +158,9 @@ struct Parser<'a> {
     scenarios: Vec<Scenario>,
     /// The scenario field that a wrapped line would continue (see [`Parser::prose`]).
     continuation: Option<Field>,
-    /// The cells of the IOC row being read, a buffer reused from row to row.
-    cells: Vec<Cow<'a, str>>,
+    /// Where the pipes of the IOC row being read are ([`cell_bounds`]), a buffer reused from
+    /// row to row.
+    pipes: Vec<usize>,
     warnings: Vec<Warning>,
 }
 
@@ -448,30 +448,64 @@ impl<'a> Parser<'a> {
     fn ioc_row(&mut self, index: usize, line: &'a str, columns: Columns) {
         self.ioc_rows += 1;
         let line_number = index + 1;
-        let mut cells = std::mem::take(&mut self.cells);
-        split_cells_into(line, &mut cells);
-        self.read_ioc_row(line_number, line, &cells, columns);
-        self.cells = cells;
+        // Only the type and value cells are read: found between the row's pipes, not split out.
+        let mut pipes = std::mem::take(&mut self.pipes);
+        match cell_bounds(line, &mut pipes) {
+            Some(body) => {
+                let cell = |column| cell_of(body, &pipes, column).map(clean_cell).filter(|c| !c.is_empty());
+                let count = pipes.len() + 1;
+                self.read_ioc_row(
+                    line_number,
+                    line,
+                    count,
+                    cell(columns.kind),
+                    cell(columns.value),
+                    columns,
+                );
+            }
+            None => {
+                let cells = split_cells(line);
+                let cell = |column| cell_text(&cells, Some(column));
+                self.read_ioc_row(
+                    line_number,
+                    line,
+                    cells.len(),
+                    cell(columns.kind),
+                    cell(columns.value),
+                    columns,
+                );
+            }
+        }
+        self.pipes = pipes;
     }
 
-    fn read_ioc_row(&mut self, line_number: usize, line: &str, cells: &[Cow<'_, str>], columns: Columns) {
-        let cell = |column: Option<usize>| cell_text(cells, column);
-        let Some(value) = cell(Some(columns.value)) else {
+    /// Checks and adds an IOC row of `count` cells, whose type and value cells read `kind` and
+    /// `value` ([`cell_text`]).
+    fn read_ioc_row(
+        &mut self,
+        line_number: usize,
+        line: &str,
+        count: usize,
+        kind: Option<&str>,
+        value: Option<&str>,
+        columns: Columns,
+    ) {
+        let Some(value) = value else {
             self.warn(format!(
                 "IOC table row on line {line_number} has no value, so it is skipped: `{}`",
                 shown(line)
             ));
             return;
         };
-        if cells.len() < columns.count {
+        if count < columns.count {
             self.warn(format!(
                 "IOC table row on line {line_number} has {} of the header's {} cells: `{}`",
-                cells.len(),
+                count,
                 columns.count,
                 shown(line)
             ));
         }
-        let type_name = cell(Some(columns.kind)).unwrap_or_default();
+        let type_name = kind.unwrap_or_default();
         if type_name.is_empty() {
             self.warn(format!(
                 "IOC table row on line {line_number} gives no type for `{}`",

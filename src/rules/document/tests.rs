@@ -1,4 +1,6 @@
 //! Tests of `document`.
+use std::borrow::Cow;
+
 use super::*;
 use crate::rules::Indicator;
 
@@ -528,6 +530,16 @@ fn quick_cell_helpers_agree_with_the_plain_definitions() {
         let plain = plain_cells(text);
         let quick: Vec<String> = split_cells(text).into_iter().map(Cow::into_owned).collect();
         assert_eq!(quick, plain, "split_cells {text:?}");
+        // The bounds an IOC row's two cells are read by give the same cells, where they apply.
+        let mut pipes = Vec::new();
+        match cell_bounds(text, &mut pipes) {
+            Some(body) => {
+                let cells: Vec<&str> = (0..=pipes.len()).filter_map(|i| cell_of(body, &pipes, i)).collect();
+                assert_eq!(cells, plain, "cell_bounds {text:?}");
+                assert_eq!(cell_of(body, &pipes, pipes.len() + 1), None, "{text:?}");
+            }
+            None => assert!(text.contains("\\|"), "cell_bounds {text:?}"),
+        }
         for needle in ["type", "sentinel table", "t"] {
             let expected = text.to_ascii_lowercase().contains(needle);
             assert_eq!(contains_ignoring_case(text, needle), expected, "{needle:?} in {text:?}");
