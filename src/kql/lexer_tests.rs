@@ -348,3 +348,37 @@ fn string_literals_end_at_the_right_column_with_or_without_escapes() {
     let error = tokenize("\"abc\nx\"").expect_err("a string ends at its line");
     assert!(error.message.contains("unterminated"), "{}", error.message);
 }
+
+/// The SSE2 masks of a literal's quotes and fast-path stops against the byte-at-a-time ones,
+/// for both quotes, on random windows of the bytes that matter and their neighbours.
+#[test]
+fn quote_masks_agree_with_the_bytewise_reference() {
+    let alphabet = b"\"'\\\n\r a0\x00\x7f\x80\xc3\xa9\xff";
+    for quote in [b'"', b'\''] {
+        crate::testing::windows_agree(
+            0x51de + u64::from(quote),
+            alphabet,
+            |w| quote_and_stop_masks(w, quote),
+            |w| quote_and_stop_masks_bytewise(w, quote),
+        );
+    }
+}
+
+/// A plain literal's end is found in one pass, at any length and offset: the same end (or the
+/// same "not plain") as looking byte by byte.
+#[test]
+fn plain_ends_are_found_at_every_length() {
+    let mut random = crate::testing::XorShift::new(0x9a1e);
+    let alphabet = b"\"'\\\na0f \x80";
+    for _ in 0..20_000 {
+        let len = random.below(70);
+        let rest: Vec<u8> = (0..len).map(|_| alphabet[random.below(alphabet.len())]).collect();
+        for quote in [b'"', b'\''] {
+            let expected = rest
+                .iter()
+                .position(|&b| b == quote || b == b'\\' || b == b'\n' || !b.is_ascii())
+                .filter(|&at| rest[at] == quote);
+            assert_eq!(plain_end(&rest, quote), expected, "{rest:?}");
+        }
+    }
+}
