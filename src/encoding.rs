@@ -2,7 +2,30 @@
 //! before exports, rule documents, feeds and watchlists (an encoding artefact, never text: left
 //! in, it would hide a first-line heading, a CSV header's first name or a JSON document), and the
 //! text forms of bytes that both the threat-intel tables (`rules`) and KQL functions (`plan`)
-//! write: base64 and UUIDs.
+//! write: base64 and UUIDs; and the padded 16-byte windows that the SSE2 text classifiers of
+//! both read.
+
+/// Calls `visit` with each 16-byte window of `bytes` and where it starts, in order, until it
+/// returns `false`; the last window is padded with zeros. For the SSE2 classifiers of text
+/// (an IOC row's pipes, a KQL literal's end), which read a window's bytes off one bit mask.
+#[inline(always)]
+pub(crate) fn windows16(bytes: &[u8], mut visit: impl FnMut(usize, &[u8; 16]) -> bool) {
+    let mut base = 0;
+    while base < bytes.len() {
+        let mut padded = [0u8; 16];
+        let window = match bytes.get(base..base + 16).and_then(|w| w.first_chunk::<16>()) {
+            Some(window) => window,
+            None => {
+                padded[..bytes.len() - base].copy_from_slice(&bytes[base..]);
+                &padded
+            }
+        };
+        if !visit(base, window) {
+            return;
+        }
+        base += 16;
+    }
+}
 
 /// The UTF-8 byte order mark.
 pub const BOM: &[u8] = b"\xEF\xBB\xBF";

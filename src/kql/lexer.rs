@@ -159,26 +159,18 @@ fn tokenize_with(query: &str, whole_lists: bool) -> Result<Vec<Token>, ParseErro
 /// plain: no `\\`, newline or byte past ASCII before that quote. `None` also when the quote is
 /// not there: the literal is then read a character at a time, which reports what is wrong.
 fn plain_end(rest: &[u8], quote: u8) -> Option<usize> {
-    let mut base = 0;
-    while base < rest.len() {
-        let mut window = [0u8; 16];
-        let chunk = match rest.get(base..base + 16).and_then(|c| c.first_chunk::<16>()) {
-            Some(chunk) => chunk,
-            None => {
-                // Padded with zeros: a NUL is no stop, and the end is checked below.
-                window[..rest.len() - base].copy_from_slice(&rest[base..]);
-                &window
-            }
-        };
+    let mut end = None;
+    crate::encoding::windows16(rest, |base, chunk| {
         let (quotes, stops) = quote_and_stop_masks(chunk, quote);
-        if quotes | stops != 0 {
-            let first = (quotes | stops).trailing_zeros();
-            let at = base + first as usize;
-            return (quotes & 1 << first != 0 && at < rest.len()).then_some(at);
+        if quotes | stops == 0 {
+            return true;
         }
-        base += 16;
-    }
-    None
+        // The last window's padding (zeros) is neither, so the first bit is within `rest`.
+        let first = (quotes | stops).trailing_zeros();
+        end = (quotes & 1 << first != 0).then_some(base + first as usize);
+        false
+    });
+    end
 }
 
 /// Of 16 bytes, the `quote`s, and the bytes that end a plain literal's fast path (`\\`,

@@ -335,25 +335,16 @@ pub(super) fn cell_of<'l>(body: &'l str, pipes: &[usize], index: usize) -> Optio
 /// has half a dozen pipes in ~140 bytes, and a `memchr2` search restarted after each one
 /// spent more in starting than in searching (two fifths of reading a million-row table).
 fn pipes_and_backslashes(bytes: &[u8], mut visit: impl FnMut(usize) -> bool) {
-    let mut base = 0;
-    while base < bytes.len() {
-        let mut window = [0u8; 16];
-        let chunk = match bytes.get(base..base + 16).and_then(|c| c.first_chunk::<16>()) {
-            Some(chunk) => chunk,
-            None => {
-                window[..bytes.len() - base].copy_from_slice(&bytes[base..]);
-                &window
-            }
-        };
+    crate::encoding::windows16(bytes, |base, chunk| {
         let mut mask = pipe_mask(chunk);
         while mask != 0 {
             if !visit(base + mask.trailing_zeros() as usize) {
-                return;
+                return false;
             }
             mask &= mask - 1;
         }
-        base += 16;
-    }
+        true
+    });
 }
 
 /// Of 16 bytes, the `|` and `\\` as bits. With SSE2 (part of every x86_64 processor).
