@@ -37,7 +37,7 @@ fn main() {
         document += t.elapsed();
         indicators += rule.indicators.len();
         let t = Instant::now();
-        let query = loghunt::kql::parse_packed(&rule.query).expect("the query parses");
+        let (query, _) = loghunt::kql::parse_packed(&rule.query).expect("the query parses");
         parse += t.elapsed();
         drop(query);
         let t = Instant::now();

@@ -34,10 +34,12 @@ pub fn parse(query: &str) -> Result<Query, ParseError> {
 
 /// [`parse`], with each `dynamic([...])` of string literals kept packed in one
 /// [`ExprKind::Strings`] instead of an `Expr` per string: for the seed compiler, which takes a
-/// feed's million IOCs into its sets straight from the packed text.
-pub fn parse_packed(query: &str) -> Result<Query, ParseError> {
+/// feed's million IOCs into its sets straight from the packed text. Also says whether the
+/// query has such a list: if not, the tree is the one [`parse`] gives.
+pub fn parse_packed(query: &str) -> Result<(Query, bool), ParseError> {
     let tokens = lexer::tokenize(query)?;
+    let packs = tokens.iter().any(|t| matches!(t.kind, lexer::TokenKind::StrList(_)));
     let mut parser = parser::Parser::new(query, tokens);
     parser.packed = true;
-    parser.parse_query()
+    parser.parse_query().map(|query| (query, packs))
 }

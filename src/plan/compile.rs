@@ -54,8 +54,9 @@ pub fn compile_rule_in(
     now: i64,
     environment: &Environment,
 ) -> Result<(CompiledRule, Vec<Warning>), CompileError> {
-    // Packed for the seed compiler; any other query is read again, its lists as expressions.
-    let query = kql::parse_packed(&rule.query).map_err(|e| CompileError::at(rule, e.span, e.message))?;
+    // Packed for the seed compiler; any other query with a packed list is read again, its lists
+    // as expressions.
+    let (query, packed) = kql::parse_packed(&rule.query).map_err(|e| CompileError::at(rule, e.span, e.message))?;
     if seed_shaped(&query) {
         let seed = compile_seed(rule, query, now);
         match seed {
@@ -77,7 +78,10 @@ pub fn compile_rule_in(
             }
         }
     }
-    let query = kql::parse(&rule.query).map_err(|e| CompileError::at(rule, e.span, e.message))?;
+    let query = match packed {
+        true => kql::parse(&rule.query).map_err(|e| CompileError::at(rule, e.span, e.message))?,
+        false => query,
+    };
     compile_query(rule, &query, now, environment)
 }
 
@@ -259,7 +263,7 @@ impl Compiler<'_> {
             match item.kind {
                 ExprKind::Literal(Literal::String(text)) => out.push(Value::String(text)),
                 ExprKind::List(inner) => self.flatten_owned(inner, out)?,
-                ExprKind::Strings(list) => out.extend(list.strs().map(|s| Value::String(s.to_string()))),
+                ExprKind::Strings(list) => out.extend(strings_as_values(&list).map(Cow::into_owned)),
                 _ => {
                     let mut values = Vec::new();
                     self.flatten(std::slice::from_ref(&item), &mut values)?;

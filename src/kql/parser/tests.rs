@@ -706,7 +706,11 @@ fn string_lists_read_whole_parse_as_token_by_token() {
     ];
     for &(query, taken_whole) in cases {
         assert_eq!(parse(query), by_tokens(query), "{query}");
-        assert_eq!(crate::kql::parse_packed(query).map(unpacked), parse(query), "{query}");
+        let packed = crate::kql::parse_packed(query);
+        if let Ok((_, false)) = packed {
+            assert_eq!(packed.clone().map(|(q, _)| q), parse(query), "{query}: nothing packed");
+        }
+        assert_eq!(packed.map(|(q, _)| unpacked(q)), parse(query), "{query}");
         if let Ok(listed) = whole(query) {
             assert_eq!(listed, taken_whole, "{query}");
         }
@@ -736,7 +740,8 @@ fn string_lists_read_whole_parse_as_token_by_token() {
         );
         assert_eq!(parse(&query), by_tokens(&query), "{query}");
         assert_eq!(whole(&query), Ok(true), "{query}");
-        let packed = crate::kql::parse_packed(&query).expect("parses");
+        let (packed, packs) = crate::kql::parse_packed(&query).expect("parses");
+        assert!(packs, "{query}");
         let Some(LetValue::Expr(Expr {
             kind: ExprKind::Strings(list),
             ..
