@@ -423,6 +423,11 @@ impl StringList {
         self.iter().map(|(text, _)| text)
     }
 
+    /// The list as the `dynamic` array of strings it is.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::Value::Array(self.strs().map(|s| serde_json::Value::String(s.to_string())).collect())
+    }
+
     /// The list as the string literals it stands for.
     pub fn exprs(&self) -> Vec<Expr> {
         self.iter()

@@ -149,7 +149,7 @@ impl Parser<'_> {
             }
         }
         self.close_paren(open.span, "`,` or `)`")?;
-        list_node(elements, deepest, self.span_since(open.span))
+        list_node(ExprKind::List(elements), deepest, self.span_since(open.span))
     }
 
     /// A leading `-`/`+`: folded into a number or timespan literal, else a negation.
@@ -505,7 +505,7 @@ impl Parser<'_> {
             }
             let close = format!("`,` or `]` to close `[` opened at {}", open.span);
             p.expect_punct(Punct::RBracket, &close)?;
-            list_node(elements, depth, p.span_since(open.span))
+            list_node(ExprKind::List(elements), depth, p.span_since(open.span))
         })
     }
 
@@ -518,16 +518,11 @@ impl Parser<'_> {
             let TokenKind::StrList(list) = token.kind else {
                 return Err(Self::error(token.span, "expected a list of strings"));
             };
-            if p.packed {
-                return Ok(Node {
-                    expr: Expr {
-                        kind: ExprKind::Strings(list),
-                        span: token.span,
-                    },
-                    depth: deeper(1, token.span)?,
-                });
-            }
-            list_node(list.exprs(), 1, token.span)
+            let kind = match p.packed {
+                true => ExprKind::Strings(list),
+                false => ExprKind::List(list.exprs()),
+            };
+            list_node(kind, 1, token.span)
         })
     }
 
@@ -545,7 +540,7 @@ impl Parser<'_> {
     }
 }
 
-/// A string literal's expression: an element of a list of strings, read token by token or whole.
+/// A string literal's expression: an element of a list read token by token.
 fn string_literal(text: String, span: Span) -> Expr {
     Expr {
         kind: ExprKind::Literal(Literal::String(text)),
@@ -553,13 +548,11 @@ fn string_literal(text: String, span: Span) -> Expr {
     }
 }
 
-/// A list of `elements`, the deepest of them `deepest` levels deep, spanning `span`.
-fn list_node(elements: Vec<Expr>, deepest: u32, span: Span) -> Result<Node, ParseError> {
+/// A list (`kind` is `List` or `Strings`), its deepest element `deepest` levels deep, spanning
+/// `span`.
+fn list_node(kind: ExprKind, deepest: u32, span: Span) -> Result<Node, ParseError> {
     Ok(Node {
-        expr: Expr {
-            kind: ExprKind::List(elements),
-            span,
-        },
+        expr: Expr { kind, span },
         depth: deeper(deepest, span)?,
     })
 }

@@ -593,7 +593,7 @@ pub(crate) fn json_of(expr: &Expr) -> Option<serde_json::Value> {
     Some(match &expr.kind {
         ExprKind::Literal(literal) => literal.value().to_json(),
         ExprKind::List(items) => Json::Array(items.iter().map(json_of).collect::<Option<_>>()?),
-        ExprKind::Strings(list) => Json::Array(list.strs().map(|s| Json::String(s.to_string())).collect()),
+        ExprKind::Strings(list) => list.to_json(),
         _ => return None,
     })
 }

@@ -54,10 +54,7 @@ impl Planner<'_> {
                 let array = Json::Array(values.iter().map(Value::to_json).collect());
                 Ok((Scalar::Const(Value::Dynamic(array)), Some(ColumnType::Dynamic)))
             }
-            ExprKind::Strings(list) => {
-                let array = Json::Array(list.strs().map(|s| Json::String(s.to_string())).collect());
-                Ok((Scalar::Const(Value::Dynamic(array)), Some(ColumnType::Dynamic)))
-            }
+            ExprKind::Strings(list) => Ok((Scalar::Const(Value::Dynamic(list.to_json())), Some(ColumnType::Dynamic))),
             ExprKind::Binary { op, left, right } => self.binary(*op, left, right, columns, scope),
             ExprKind::Negate(inner) => {
                 let (inner, ty) = self.scalar(inner, columns, scope)?;
