@@ -327,7 +327,7 @@ pub(super) fn cell_of<'l>(body: &'l str, pipes: &[usize], index: usize) -> Optio
         _ => *pipes.get(index - 1)? + 1,
     };
     let end = pipes.get(index).copied().unwrap_or(body.len());
-    (start <= end).then(|| trim(&body[start..end]))
+    Some(trim(&body[start..end]))
 }
 
 /// Calls `visit` with the position of each `|` and `\\` of `bytes`, in order, until it

@@ -449,33 +449,21 @@ impl<'a> Parser<'a> {
         self.ioc_rows += 1;
         let line_number = index + 1;
         // Only the type and value cells are read: found between the row's pipes, not split out.
+        // A row with an escaped pipe has its cells split out and unescaped.
         let mut pipes = std::mem::take(&mut self.pipes);
-        match cell_bounds(line, &mut pipes) {
+        let unescaped;
+        let (count, kind, value) = match cell_bounds(line, &mut pipes) {
             Some(body) => {
                 let cell = |column| cell_of(body, &pipes, column).map(clean_cell).filter(|c| !c.is_empty());
-                let count = pipes.len() + 1;
-                self.read_ioc_row(
-                    line_number,
-                    line,
-                    count,
-                    cell(columns.kind),
-                    cell(columns.value),
-                    columns,
-                );
+                (pipes.len() + 1, cell(columns.kind), cell(columns.value))
             }
             None => {
-                let cells = split_cells(line);
-                let cell = |column| cell_text(&cells, Some(column));
-                self.read_ioc_row(
-                    line_number,
-                    line,
-                    cells.len(),
-                    cell(columns.kind),
-                    cell(columns.value),
-                    columns,
-                );
+                unescaped = split_cells(line);
+                let cell = |column| cell_text(&unescaped, Some(column));
+                (unescaped.len(), cell(columns.kind), cell(columns.value))
             }
-        }
+        };
+        self.read_ioc_row(line_number, line, count, kind, value, columns);
         self.pipes = pipes;
     }
 
