@@ -14,6 +14,7 @@ use std::path::PathBuf;
 use std::sync::{mpsc, Arc};
 
 use crate::input::csv::CsvOptions;
+use crate::input::region::Regions;
 use crate::input::{table, FileReader, Item, LogFile, ReadOptions, Unit};
 use crate::plan::prefilter::Prefilter;
 use crate::plan::query::groups::Groups;
@@ -205,6 +206,7 @@ pub fn scan(plan: &Plan, files: &[LogFile], options: &ScanOptions) -> (Vec<Vec<H
             ..Stats::default()
         },
         spares: Vec::new(),
+        regions: Regions::new(options.chunk_size),
         progress: options.progress.clone(),
     };
 
@@ -494,6 +496,8 @@ struct UnitReader<'f> {
     stats: Stats,
     /// Buffers of scanned units, to be filled again.
     spares: Vec<Vec<u8>>,
+    /// Where small files are mapped.
+    regions: Regions,
     progress: Option<Arc<progress::Progress>>,
 }
 
@@ -560,7 +564,7 @@ impl UnitReader<'_> {
             self.next_file += 1;
             let opened = match &self.progress {
                 Some(progress) => progress.open(file, log, &self.read),
-                None => FileReader::open_log(file, log, &self.read),
+                None => FileReader::open_log_in(file, log, &self.read, Some(&mut self.regions)),
             };
             match opened {
                 Ok(reader) => self.current = Some((file, reader)),

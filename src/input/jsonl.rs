@@ -3,12 +3,13 @@
 //! and cutting a chunk into records. LF or CRLF; blank lines are not records.
 //!
 //! A big plain file is mapped into memory chunk by chunk ([`MappedLinesReader`]) rather than
-//! copied out of the page cache; pipes, compressed files and small files are read
-//! ([`LinesReader`]).
+//! copied out of the page cache, and a small one whole beside others ([`whole_mapped_file`],
+//! [`super::region`]); pipes and compressed files are read ([`LinesReader`]).
 
 use std::fs::File;
 use std::io::{self, Read, Seek};
 
+use super::region::Region;
 use super::{decompress, Framing, Item, RawRecord, Shape, Source, Unit, UnitData, HEAD};
 
 pub struct LinesReader {
@@ -131,19 +132,23 @@ const MAPPED_MIN: u64 = 4 << 20;
 
 impl MappedLinesReader {
     /// A reader for `source` (the file at `path`, open) if it is a plain (uncompressed) file of
-    /// JSON lines big enough to be worth mapping; otherwise the file back, rewound, for the
-    /// other readers.
-    pub fn open(file: usize, mut source: File, chunk_size: usize) -> io::Result<Result<MappedLinesReader, File>> {
+    /// JSON lines big enough to be worth mapping; otherwise the file back, rewound, with its
+    /// metadata, for the other readers.
+    pub fn open(
+        file: usize,
+        mut source: File,
+        chunk_size: usize,
+    ) -> io::Result<Result<MappedLinesReader, (File, std::fs::Metadata)>> {
         let metadata = source.metadata()?;
         let len = metadata.len();
         if !metadata.is_file() || len < MAPPED_MIN {
-            return Ok(Err(source));
+            return Ok(Err((source, metadata)));
         }
         let mut head = Vec::with_capacity(HEAD);
         (&source).take(HEAD as u64).read_to_end(&mut head)?;
         if !plain_lines(&head) {
             source.seek(io::SeekFrom::Start(0))?;
-            return Ok(Err(source));
+            return Ok(Err((source, metadata)));
         }
         Ok(Ok(MappedLinesReader {
             file,
@@ -233,11 +238,27 @@ pub fn whole_file(file: usize, mut text: Vec<u8>) -> super::FileReader {
     let bytes = text.len() as u64;
     let bom = crate::encoding::bom_len(&text);
     text.drain(..bom);
-    let unit = (!text.is_empty()).then(|| Unit {
+    whole(file, bom, bytes, UnitData::Read(text))
+}
+
+/// [`whole_file`] for a file mapped at `range` of a region ([`super::region`]).
+pub fn whole_mapped_file(
+    file: usize,
+    region: std::sync::Arc<Region>,
+    range: std::ops::Range<usize>,
+) -> super::FileReader {
+    let bytes = range.len() as u64;
+    let bom = crate::encoding::bom_len(region.bytes(range.clone()));
+    whole(file, bom, bytes, UnitData::Region(region, range.start + bom..range.end))
+}
+
+/// The one unit of a whole file of `bytes` bytes: `data`, what follows its BOM.
+fn whole(file: usize, bom: usize, bytes: u64, data: UnitData) -> super::FileReader {
+    let unit = (!data.is_empty()).then(|| Unit {
         file,
         offset: bom as u64,
         line: Some(1),
-        data: UnitData::Read(text),
+        data,
         framing: Framing::Lines,
     });
     super::FileReader::Whole(unit, bytes)
@@ -406,18 +427,23 @@ mod mapped_tests {
 
     /// Every record of `path` (offset, line, bytes), read by `reader`, and whether every unit
     /// was mapped.
-    fn records(mut reader: FileReader) -> (Vec<(u64, u64, Vec<u8>)>, bool) {
+    fn records(reader: FileReader) -> (Vec<(u64, u64, Vec<u8>)>, bool) {
+        records_where(reader, |data| matches!(data, UnitData::Mapped(..)))
+    }
+
+    /// [`records`], and whether every unit's data is as `kind` says.
+    fn records_where(mut reader: FileReader, kind: fn(&UnitData) -> bool) -> (Vec<(u64, u64, Vec<u8>)>, bool) {
         let mut out = Vec::new();
         let mut lines = crate::input::LineCount::default();
-        let mut mapped = true;
+        let mut all = true;
         while let Some(item) = reader.next_item(Vec::new()) {
             let Item::Unit(unit) = item.expect("reading a file") else {
                 panic!("no issues expected")
             };
-            mapped &= matches!(unit.data, UnitData::Mapped(..));
+            all &= kind(&unit.data);
             lines.for_each_record(&unit, |r| out.push((r.offset, r.line, r.bytes.to_vec())));
         }
-        (out, mapped)
+        (out, all)
     }
 
     /// A big plain file is mapped, and read exactly as the buffered reader reads it: the same
@@ -453,10 +479,13 @@ mod mapped_tests {
         }
     }
 
-    /// A file of one unit is read whole, and reads exactly as when streamed: the same records at the same offsets and lines (a BOM, CRLF,
-    /// blank lines, no final newline, a malformed line), whatever its shape or compression.
+    /// A file of one unit is read whole, and reads exactly as when streamed: the same records
+    /// at the same offsets and lines (a BOM, CRLF, blank lines, no final newline, a malformed
+    /// line), whatever its shape or compression; and so when the reader maps small files into
+    /// regions ([`crate::input::region`]), which it does for plain JSON lines only.
     #[test]
     fn a_small_file_is_read_whole_and_reads_as_a_streamed_one() {
+        let mut regions = crate::input::region::Regions::new(1 << 20);
         let dir = tempfile::tempdir().expect("a temporary directory");
         let options = ReadOptions {
             chunk_size: 1 << 20,
@@ -489,6 +518,19 @@ mod mapped_tests {
             let (read, _) = records(FileReader::from_source(0, source, &options).expect("open"));
             assert!(!mapped || opened.is_empty(), "{name}: a small file is read, not mapped");
             assert!(opened == read, "{name}: {opened:?} against {read:?}");
+            let in_region = |data: &UnitData| matches!(data, UnitData::Region(..));
+            let reader = FileReader::open_in(0, &path, &options, Some(&mut regions)).expect("open");
+            let (placed, all_placed) = records_where(reader, in_region);
+            assert!(
+                placed == read,
+                "{name}, mapped into a region: {placed:?} against {read:?}"
+            );
+            let plain_lines = cfg!(target_os = "linux") && ["lines.jsonl", "bom.jsonl", "lead.jsonl"].contains(&name);
+            assert_eq!(
+                all_placed && !placed.is_empty(),
+                plain_lines,
+                "{name}: mapped into a region"
+            );
         }
     }
 

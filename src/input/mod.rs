@@ -4,7 +4,7 @@
 //!
 //! - [`decompress`]: gzip / zstd told by magic bytes, and peeking at a file's head;
 //! - [`jsonl`]: JSON lines in newline-aligned chunks; [`json_array`]: the elements of one big
-//!   array, streamed;
+//!   array, streamed; [`region`]: small files mapped side by side, unmapped together;
 //! - [`documents`]: whole JSON documents (Advanced Hunting and Log Analytics API responses,
 //!   Event Hub messages, Kusto frames, storage-account envelopes) and the rows inside them,
 //!   which [`built`] hands out as units;
@@ -20,6 +20,7 @@ pub mod fields;
 pub mod json_array;
 pub mod jsonl;
 pub mod record;
+pub mod region;
 pub mod table;
 
 use std::io;
@@ -185,13 +186,14 @@ pub struct Unit {
     pub framing: Framing,
 }
 
-/// A unit's bytes: read into a buffer, or a window of a plain file mapped into memory
+/// A unit's bytes: read into a buffer, a window of a plain file mapped into memory
 /// ([`jsonl::MappedLinesReader`]) of which a range of bytes is the unit's, unmapped when the
-/// unit is dropped.
+/// unit is dropped, or a small file mapped beside others ([`region`]).
 #[derive(Debug)]
 pub enum UnitData {
     Read(Vec<u8>),
     Mapped(memmap2::Mmap, Range<usize>),
+    Region(Arc<region::Region>, Range<usize>),
 }
 
 impl UnitData {
@@ -199,7 +201,7 @@ impl UnitData {
     pub fn into_buffer(self) -> Option<Vec<u8>> {
         match self {
             UnitData::Read(buffer) => Some(buffer),
-            UnitData::Mapped(..) => None,
+            UnitData::Mapped(..) | UnitData::Region(..) => None,
         }
     }
 }
@@ -211,6 +213,7 @@ impl std::ops::Deref for UnitData {
         match self {
             UnitData::Read(buffer) => buffer,
             UnitData::Mapped(map, range) => &map[range.clone()],
+            UnitData::Region(region, range) => region.bytes(range.clone()),
         }
     }
 }
@@ -370,28 +373,59 @@ impl FileReader {
     /// reader from its first bytes: JSON lines, a JSON array of rows, a whole JSON document
     /// (an API response, an Event Hub message, ADX frames), or a CSV export.
     pub fn open(file: usize, path: &Path, options: &ReadOptions) -> io::Result<FileReader> {
+        FileReader::open_in(file, path, options, None)
+    }
+
+    /// [`Self::open`], mapping a small plain file of JSON lines into `regions` when given
+    /// (a reader of many files shares them), rather than reading it.
+    pub fn open_in(
+        file: usize,
+        path: &Path,
+        options: &ReadOptions,
+        regions: Option<&mut region::Regions>,
+    ) -> io::Result<FileReader> {
         if decompress::is_stdin(path) {
             let (source, _) = decompress::open(path)?;
             return FileReader::from_source(file, source, options);
         }
         // Opened once: a big plain file of JSON lines is mapped, anything else read from it.
-        let mut source = match jsonl::MappedLinesReader::open(file, std::fs::File::open(path)?, options.chunk_size)? {
-            Ok(mapped) => return Ok(FileReader::Mapped(mapped)),
-            Err(source) => source,
-        };
+        let (mut source, metadata) =
+            match jsonl::MappedLinesReader::open(file, std::fs::File::open(path)?, options.chunk_size)? {
+                Ok(mapped) => return Ok(FileReader::Mapped(mapped)),
+                Err(not_mapped) => not_mapped,
+            };
         // A file that fits in one unit is taken whole, in one go: exports come as thousands of
         // small files, and peeking at the head, then reading it again through the peek, cost
-        // as much per file as scanning it. It is read, not mapped: each file's unmapping
-        // interrupted the other threads to flush their address translations (10 % of the CPU
-        // of 2,000 files of 100 KB on two threads, more than copying the bytes costs).
-        let size = source.metadata()?.len();
+        // as much per file as scanning it. Mapped beside other small files when it can be
+        // ([`region`]), else read.
+        let size = metadata.len();
         if size <= options.chunk_size as u64 {
-            let mut text = Vec::with_capacity(size as usize + 1);
-            io::Read::read_to_end(&mut source, &mut text)?;
-            let head = &text[..text.len().min(HEAD)];
-            if decompress::compression_of(head) == decompress::Compression::None && Shape::of(head) == Shape::Lines {
-                return Ok(jsonl::whole_file(file, text));
-            }
+            let mapped = regions
+                .filter(|_| metadata.is_file())
+                .and_then(|regions| regions.map(&source, size as usize));
+            let text = match mapped {
+                Some((region, range)) => {
+                    let text = region.bytes(range.clone());
+                    let head = &text[..text.len().min(HEAD)];
+                    if decompress::compression_of(head) == decompress::Compression::None
+                        && Shape::of(head) == Shape::Lines
+                    {
+                        return Ok(jsonl::whole_mapped_file(file, region, range));
+                    }
+                    text.to_vec()
+                }
+                None => {
+                    let mut text = Vec::with_capacity(size as usize + 1);
+                    io::Read::read_to_end(&mut source, &mut text)?;
+                    let head = &text[..text.len().min(HEAD)];
+                    if decompress::compression_of(head) == decompress::Compression::None
+                        && Shape::of(head) == Shape::Lines
+                    {
+                        return Ok(jsonl::whole_file(file, text));
+                    }
+                    text
+                }
+            };
             let (source, _) = decompress::decompress(Box::new(io::Cursor::new(text)))?;
             return FileReader::from_source(file, source, options);
         }
@@ -402,6 +436,16 @@ impl FileReader {
     /// Opens what `log` holds: its records when they are built in memory, else its file
     /// ([`Self::open`]).
     pub fn open_log(file: usize, log: &LogFile, options: &ReadOptions) -> io::Result<FileReader> {
+        FileReader::open_log_in(file, log, options, None)
+    }
+
+    /// [`Self::open_log`] with regions for small files ([`Self::open_in`]).
+    pub fn open_log_in(
+        file: usize,
+        log: &LogFile,
+        options: &ReadOptions,
+        regions: Option<&mut region::Regions>,
+    ) -> io::Result<FileReader> {
         match &log.memory {
             Some(source) => Ok(FileReader::Memory(built::MemoryReader::new(
                 file,
@@ -409,7 +453,7 @@ impl FileReader {
                 options.chunk_size,
                 log.size,
             ))),
-            None => FileReader::open(file, &log.path, options),
+            None => FileReader::open_in(file, &log.path, options, regions),
         }
     }
 
