@@ -93,6 +93,18 @@ impl<'k> FieldWalker<'k> {
         self
     }
 
+    /// Starts from the keys another walker of the same keys remembered ([`Self::into_memo`]):
+    /// the next unit of an export, or its next file, writes them as the last one did.
+    pub fn remembering(mut self, memo: KeyMemo) -> FieldWalker<'k> {
+        self.memo = memo;
+        self
+    }
+
+    /// What this walker remembers of the last record's keys, for [`Self::remembering`].
+    pub fn into_memo(self) -> KeyMemo {
+        self.memo
+    }
+
     /// [`walk`] with this walker's keys.
     pub fn walk<'a>(&mut self, record: &'a [u8], values: &mut [Option<FieldValue<'a>>]) -> Walk {
         walk_into::<false>(record, 0, &self.keys, &mut self.memo, values, None).0
@@ -174,7 +186,7 @@ fn walk_into<'a, const LINE: bool>(
 /// that is the same bytes as the last record's at its position is known without being read
 /// (a string checked, then looked up among the wanted keys) — one compare instead.
 #[derive(Default)]
-struct KeyMemo {
+pub struct KeyMemo {
     entries: Vec<MemoKey>,
 }
 

@@ -8,12 +8,13 @@
 //! ([`FieldWalker::walk_line`]): the bytes are not split at newlines first.
 
 use std::ops::Range;
+use std::sync::Mutex;
 
 use super::fingerprint::fingerprint;
 use super::unit::{count_table, UnitScan};
 use super::UNKNOWN_TABLE;
 use crate::input::documents;
-use crate::input::fields::{FieldValue, FieldWalker, Walk};
+use crate::input::fields::{FieldValue, FieldWalker, KeyMemo, Walk};
 use crate::input::table::{self, TableOf};
 use crate::input::{jsonl, LineStart, LineVisitor, RawRecord, Unit};
 use crate::plan::prefilter::{ColumnTests, Matcher, Prefilter};
@@ -42,6 +43,10 @@ pub(super) struct RawCheck<'p> {
     decoded: usize,
     /// Whether some column has a merged index, whose lookups are prepared together.
     merged_sets: bool,
+    /// The key memos of the walkers of finished units (records', envelopes' rows'), for the
+    /// next units: every unit of an export, every small file of it, is written with the same
+    /// keys, so that a unit's first record is known by the memo too.
+    memos: Mutex<Vec<(KeyMemo, KeyMemo)>>,
 }
 
 impl<'p> RawCheck<'p> {
@@ -67,6 +72,7 @@ impl<'p> RawCheck<'p> {
             merged_sets,
             wanted,
             decoded,
+            memos: Mutex::new(Vec::new()),
         }
     }
 
@@ -211,19 +217,32 @@ impl RawCheck<'_> {
         // Without `--table` or a table in the path, a record without `Type` can only be placed
         // by its columns: the walk lists its keys for that.
         let by_columns = scan.context.chosen.is_none() && scan.context.path_table.is_none();
+        let (memo, row_memo) = self
+            .memos
+            .lock()
+            .ok()
+            .and_then(|mut memos| memos.pop())
+            .unwrap_or_default();
         let mut pass = UnitPass {
             buffer: vec![None; 2 * keys],
             shared: Shared {
                 check: self,
                 scan,
-                walker: FieldWalker::new(&self.keys).decoding(self.decoded),
+                walker: FieldWalker::new(&self.keys).decoding(self.decoded).remembering(memo),
                 // An envelope's row has keys of its own: a walker of its own remembers them.
-                row_walker: FieldWalker::new(&self.keys).decoding(self.decoded),
+                row_walker: FieldWalker::new(&self.keys)
+                    .decoding(self.decoded)
+                    .remembering(row_memo),
                 by_columns,
                 scratch: Scratch::default(),
             },
         };
-        unit.visit_records(&mut pass)
+        let newlines = unit.visit_records(&mut pass);
+        let Shared { walker, row_walker, .. } = pass.shared;
+        if let Ok(mut memos) = self.memos.lock() {
+            memos.push((walker.into_memo(), row_walker.into_memo()));
+        }
+        newlines
     }
 
     /// The verdict on a well-formed record whose row's captured `values` are known: skipped,
