@@ -47,6 +47,10 @@ pub(super) fn scan_unit(context: &Context<'_>, unit: &Unit) -> UnitResult {
         file: unit.file,
         result: UnitResult {
             file: unit.file,
+            // Room for the fingerprints of records of 512 bytes and more, allocated once: grown
+            // a push at a time, the reallocations of 2,000 small files' units contended for
+            // the allocator's lock with the merge freeing the units before.
+            fingerprints: Vec::with_capacity(unit.data.len() / 512 + 1),
             ..UnitResult::default()
         },
     };
