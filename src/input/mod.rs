@@ -575,9 +575,15 @@ fn first_line_is_a_row(text: &[u8]) -> bool {
         ]
         .map(memchr::memmem::Finder::new)
     });
+    // The first lines of an export's files have the same keys: a walker that remembers them
+    // walks each first line by its memo, without growing one per file.
+    thread_local! {
+        static FIRST_LINES: std::cell::RefCell<fields::FieldWalker<'static>> =
+            std::cell::RefCell::new(fields::FieldWalker::new(&[]));
+    }
     if !DOCUMENT_SIGNS.iter().any(|sign| sign.find(line).is_some()) {
-        return fields::walk(line, &[], &mut []) == fields::Walk::Valid
-            || serde_json::from_slice::<serde::de::IgnoredAny>(line).is_ok();
+        let walked = FIRST_LINES.with_borrow_mut(|walker| walker.walk(line, &mut []));
+        return walked == fields::Walk::Valid || serde_json::from_slice::<serde::de::IgnoredAny>(line).is_ok();
     }
     match serde_json::from_slice::<serde_json::Value>(line) {
         Ok(value) => value.is_object() && documents::shape_of(&value).is_none(),
