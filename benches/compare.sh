@@ -227,6 +227,11 @@ scenario() {
         unset -n run_cmd
     done
     cmd_rg=("$RG" "${rg_flags[@]}" -f "$WORKDIR/out/$name-iocs.txt" "${paths[@]}")
+    # Kept for the ratios between scenarios, measured side by side (side_by_side).
+    declare -ga "CMD2_$name"
+    local -n keep="CMD2_$name"
+    keep=("${cmd_t2[@]}")
+    unset -n keep
     if ((rg_runs == RUNS)); then rounds+=(rg); fi
     measure_rounds "$RUNS" "${rounds[@]}"
     for threads in 1 2; do
@@ -444,6 +449,34 @@ for name in $SCENARIOS; do
         *) die "unknown scenario '$name' (a, h, n, b, c, d, z or k)" ;;
     esac
 done
+
+# side_by_side NAME BASE MAX: the two-thread scans of NAME and of BASE, run in turn for RUNS
+# rounds, and the ratio of their medians against the target MAX. A ratio between scenarios
+# taken from their own blocks, minutes apart, moves with the machine's drift between them; in
+# turn, the drift weighs on both alike. The results are checked as in the scenarios.
+side_by_side() {
+    local name=$1 base=$2 max=$3
+    local -n of_name="CMD2_$name" of_base="CMD2_$base"
+    local -a cmd_sbs_base=("${of_base[@]}") cmd_sbs_name=("${of_name[@]}")
+    unset -n of_name of_base
+    local out_sbs_base=$WORKDIR/out/$base-side.jsonl out_sbs_name=$WORKDIR/out/$name-side.jsonl
+    echo
+    echo "== $name side by side with $base: $RUNS rounds, --threads 2, each round ($base) then ($name)"
+    measure_rounds "$RUNS" sbs_base sbs_name
+    local pair
+    for pair in "$base:$out_sbs_base" "$name:$out_sbs_name"; do
+        if ! cmp -s "${pair#*:}" "$WORKDIR/out/${pair%%:*}-t2.jsonl"; then
+            echo "FAIL: ($name) side by side with ($base): the results of (${pair%%:*}) differ from its scenario's" >&2
+            exit 1
+        fi
+    done
+    local r
+    r=$(ratio "${MEDS[sbs_name]}" "${MEDS[sbs_base]}")
+    ROWS+=("$name   side by side with ($base), $RUNS rounds in turn, --threads 2: ${MEDS[sbs_name]} s against ${MEDS[sbs_base]} s: $r × ($base) (target ≤ $max: $(verdict "$r" "$max"))")
+    echo "${ROWS[-1]}"
+}
+if [[ $SCENARIOS == *c* && -n ${SECONDS_T2[a]:-} ]]; then side_by_side c a 1.5; fi
+if [[ $SCENARIOS == *d* ]]; then side_by_side d d1 1.3; fi
 
 # (c) the fixed cost of 1,000,000 IOCs: a scan of an empty file loads and compiles the rules and
 # builds the merged index, nothing else. Memory per IOC: the scan of (c) against that of (a),
