@@ -137,6 +137,10 @@ struct UnitResult {
     malformed: Vec<Malformed>,
     malformed_count: u64,
     tables: BTreeMap<String, TableCount>,
+    /// While the unit is scanned, the counts of the known tables it has seen, by address (and
+    /// where the rules that read each are in `Context::rules_by_table`); added to `tables`
+    /// at its end.
+    known: Vec<(&'static Table, Option<usize>, TableCount)>,
     /// One per record, in order, for duplicate counting.
     fingerprints: Vec<u64>,
     /// Partial `summarize` groups of the pipelines that end in one, over this unit's records.
