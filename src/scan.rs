@@ -137,9 +137,8 @@ struct UnitResult {
     malformed: Vec<Malformed>,
     malformed_count: u64,
     tables: BTreeMap<String, TableCount>,
-    /// While the unit is scanned, the counts of the known tables it has seen, by address (and
-    /// where the rules that read each are in `Context::rules_by_table`); added to `tables`
-    /// at its end.
+    /// The counts of the known tables the unit has seen, by address (and where the rules that
+    /// read each are in `Context::rules_by_table`); `tables` has the others, by name.
     known: Vec<(&'static Table, Option<usize>, TableCount)>,
     /// One per record, in order, for duplicate counting.
     fingerprints: Vec<u64>,
@@ -461,10 +460,20 @@ fn merge(stats: &mut Stats, hits: &mut [Vec<Hit>], result: UnitResult) {
     stats.malformed += result.malformed_count;
     stats.files[result.file].records += result.records;
     stats.files[result.file].malformed += result.malformed_count;
-    for (name, count) in result.tables {
-        let entry = stats.tables.entry(name).or_default();
+    let mut add = |name: &str, count: TableCount| {
+        // Looked up before inserting: a name is copied once per scan, not once per unit.
+        let entry = match stats.tables.get_mut(name) {
+            Some(entry) => entry,
+            None => stats.tables.entry(name.to_string()).or_default(),
+        };
         entry.records += count.records;
         entry.scanned += count.scanned;
+    };
+    for (table, _, count) in result.known {
+        add(&table.name, count);
+    }
+    for (name, count) in result.tables {
+        add(&name, count);
     }
     for (rule, hit) in result.hits {
         hits[rule].push(hit);
