@@ -228,7 +228,7 @@ fn map(source: &File, offset: u64, len: usize) -> io::Result<memmap2::Mmap> {
 }
 
 /// Whether a file beginning with `head` is plain (uncompressed) JSON lines: the files mapped.
-fn plain_lines(head: &[u8]) -> bool {
+pub(super) fn plain_lines(head: &[u8]) -> bool {
     decompress::compression_of(head) == decompress::Compression::None && Shape::of(head) == Shape::Lines
 }
 

@@ -403,24 +403,18 @@ impl FileReader {
             let mapped = regions
                 .filter(|_| metadata.is_file())
                 .and_then(|regions| regions.map(&source, size as usize));
+            let head = |text: &[u8]| jsonl::plain_lines(&text[..text.len().min(HEAD)]);
             let text = match mapped {
-                Some((region, range)) => {
-                    let text = region.bytes(range.clone());
-                    let head = &text[..text.len().min(HEAD)];
-                    if decompress::compression_of(head) == decompress::Compression::None
-                        && Shape::of(head) == Shape::Lines
-                    {
-                        return Ok(jsonl::whole_mapped_file(file, region, range));
-                    }
-                    text.to_vec()
+                Some((region, range)) if head(region.bytes(range.clone())) => {
+                    return Ok(jsonl::whole_mapped_file(file, region, range));
                 }
+                // Another shape is read from a copy (its mapping stays in the region until
+                // the region goes).
+                Some((region, range)) => region.bytes(range).to_vec(),
                 None => {
                     let mut text = Vec::with_capacity(size as usize + 1);
                     io::Read::read_to_end(&mut source, &mut text)?;
-                    let head = &text[..text.len().min(HEAD)];
-                    if decompress::compression_of(head) == decompress::Compression::None
-                        && Shape::of(head) == Shape::Lines
-                    {
+                    if head(&text) {
                         return Ok(jsonl::whole_file(file, text));
                     }
                     text
