@@ -29,13 +29,7 @@ impl Value {
     /// as Kusto's ingestion would make them (strings excepted: they read as their JSON text).
     pub fn from_json(json: Option<&Json>, ty: ColumnType) -> Value {
         let json = match json {
-            None | Some(Json::Null) => {
-                return if ty == ColumnType::String {
-                    Value::String(String::new())
-                } else {
-                    Value::Null
-                };
-            }
+            None | Some(Json::Null) => return Value::absent(ty),
             Some(json) => json,
         };
         match ty {
@@ -84,6 +78,16 @@ impl Value {
                 _ => Value::Null,
             },
             ColumnType::Dynamic => Value::Dynamic(json.clone()),
+        }
+    }
+
+    /// The value of a column of type `ty` that a record lacks (or holds null): Kusto's empty
+    /// string for a string column, null for the others.
+    pub fn absent(ty: ColumnType) -> Value {
+        if ty == ColumnType::String {
+            Value::String(String::new())
+        } else {
+            Value::Null
         }
     }
 

@@ -353,6 +353,55 @@ fn a_join_that_would_outgrow_the_memory_limit_stops_as_it_grows() {
     );
 }
 
+/// A pipeline that ends in a `summarize` fills only the columns it reads of each record's row
+/// (the keys', the aggregates' and those of the `extend`, `parse` or `mv-expand` before them),
+/// the others left empty. Its groups must be those of the same operators run after the scan on
+/// whole rows (a `take` first keeps them off the workers, and a `pack_all()` at the end keeps
+/// the rows whole), whether the records are parsed for the named columns only or whole
+/// (because another pipeline of the scan keeps whole rows: the right side of a `leftanti` join
+/// that matches nothing), and on the plain path.
+#[test]
+fn a_summarize_reads_its_columns_whether_records_are_parsed_whole_or_not() {
+    // A table, the operators after it, and a column of their result to join on.
+    let cases = [
+        (
+            "DeviceFileEvents",
+            "extend x = strcat(DeviceName, '/', ActionType) | summarize n = count(), files = make_set(FileName), size = sum(FileSize) by x, DeviceName",
+            "DeviceName",
+        ),
+        (
+            "DnsEvents",
+            "parse Name with host '.' rest | summarize n = count(), first = min(TimeGenerated) by host, Computer",
+            "Computer",
+        ),
+        (
+            "DeviceFileEvents",
+            "extend parts = split(FolderPath, '\\\\') | mv-expand part = parts to typeof(string) | summarize n = count() by part, DeviceName",
+            "DeviceName",
+        ),
+    ];
+    let sorted = |output: &Output| {
+        let mut rows = rows(output);
+        rows.sort();
+        rows
+    };
+    for (table, ops, key) in cases {
+        let kql = format!("{table} | {ops}");
+        let truth = sorted(&query(
+            &format!(
+                "{table} | take 1000000 | {ops} | extend whole_row_marker = pack_all() | project-away whole_row_marker"
+            ),
+            &[],
+        ));
+        assert!(truth.len() > 1, "{kql}: {truth:?}");
+        assert_eq!(sorted(&query(&kql, &[])), truth, "{kql}");
+        let whole = format!("{kql} | join kind=leftanti ({table} | where {key} == 'no such value') on {key}");
+        assert_eq!(sorted(&query(&whole, &[])), truth, "{whole}");
+        let plain = query(&whole, &["--no-prefilter", "--threads", "1"]);
+        assert_eq!(sorted(&plain), truth, "{whole}, plain path");
+    }
+}
+
 /// Rows that end in a `project` or `summarize` are read for the columns the query names only;
 /// `pack_all()` reads every column, so a query with it keeps whole rows. The two must agree.
 #[test]

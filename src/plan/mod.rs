@@ -56,6 +56,9 @@ pub struct Pipeline {
     pub engine: Vec<query::Op>,
     /// A `summarize` right after them: the workers build partial groups instead of rows.
     pub summarize: Option<query::groups::Summarize>,
+    /// [`Pipeline::needed_columns`], worked out once: the columns a record's row is given
+    /// when the pipeline does not project it (the others stay empty).
+    pub needed: std::sync::OnceLock<Option<Vec<usize>>>,
 }
 
 #[derive(Debug)]
@@ -98,9 +101,21 @@ impl Pipeline {
         }
         Some(match projected {
             Some(row) => row,
-            None => (0..self.table.columns.len())
-                .map(|c| record.value(c).into_owned())
-                .collect(),
+            // Only the columns that decide the rows are read (a `summarize` by two columns
+            // reads two of DeviceFileEvents' forty); the others are what a record without
+            // them gives, as when only the needed fields are parsed.
+            None => match self.needed.get_or_init(|| self.needed_columns()) {
+                Some(needed) => {
+                    let mut row: Vec<Value> = self.table.columns.iter().map(|c| Value::absent(c.ty)).collect();
+                    for &c in needed {
+                        row[c] = record.value(c).into_owned();
+                    }
+                    row
+                }
+                None => (0..self.table.columns.len())
+                    .map(|c| record.value(c).into_owned())
+                    .collect(),
+            },
         })
     }
 
