@@ -226,8 +226,9 @@ pub fn scan(plan: &Plan, files: &[LogFile], options: &ScanOptions) -> (Vec<Vec<H
         .flatten();
     let always: Vec<usize> = prefilter.as_ref().map(|p| p.always.clone()).unwrap_or_default();
     let always_tables: Vec<&'static Table> = always.iter().map(|&p| plan.pipelines[p].table).collect();
-    let fast = prefilter.map(|p| RawCheck::new(&p, wanted.as_deref()));
     let rules_by_table = plan.pipelines_by_table();
+    let tables: Vec<&'static Table> = rules_by_table.iter().map(|(table, _)| *table).collect();
+    let fast = prefilter.map(|p| RawCheck::new(&p, wanted.as_deref(), &tables));
     let context = |unit: &Unit| Context {
         plan,
         rules_by_table: &rules_by_table,

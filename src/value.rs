@@ -30,21 +30,11 @@ impl Value {
     pub fn from_json(json: Option<&Json>, ty: ColumnType) -> Value {
         let json = match json {
             None | Some(Json::Null) => return Value::absent(ty),
+            Some(Json::String(s)) => return Value::from_text(Cow::Borrowed(s), ty),
             Some(json) => json,
         };
         match ty {
-            ColumnType::String => Value::String(match json {
-                Json::String(s) => s.clone(),
-                other => other.to_string(),
-            }),
-            ColumnType::DateTime => match json {
-                Json::String(s) => parse_datetime(s).map_or(Value::Null, Value::DateTime),
-                _ => Value::Null,
-            },
-            ColumnType::TimeSpan => match json {
-                Json::String(s) => parse_timespan_text(s).map_or(Value::Null, Value::TimeSpan),
-                _ => Value::Null,
-            },
+            ColumnType::String => Value::String(json.to_string()),
             ColumnType::Long => match json {
                 Json::Number(n) => n
                     .as_i64()
@@ -54,13 +44,11 @@ impl Value {
                             .map(|f| f as i64)
                     })
                     .map_or(Value::Null, Value::Long),
-                Json::String(s) => s.trim().parse().map_or(Value::Null, Value::Long),
                 Json::Bool(b) => Value::Long(*b as i64),
                 _ => Value::Null,
             },
             ColumnType::Real => match json {
                 Json::Number(n) => n.as_f64().map_or(Value::Null, Value::Real),
-                Json::String(s) => s.trim().parse().map_or(Value::Null, Value::Real),
                 _ => Value::Null,
             },
             ColumnType::Bool => match json {
@@ -70,14 +58,27 @@ impl Value {
                     Some(1) => Value::Bool(true),
                     _ => Value::Null,
                 },
-                Json::String(s) => match s.trim() {
-                    t if t.eq_ignore_ascii_case("true") || t == "1" => Value::Bool(true),
-                    t if t.eq_ignore_ascii_case("false") || t == "0" => Value::Bool(false),
-                    _ => Value::Null,
-                },
                 _ => Value::Null,
             },
+            ColumnType::DateTime | ColumnType::TimeSpan => Value::Null,
             ColumnType::Dynamic => Value::Dynamic(json.clone()),
+        }
+    }
+
+    /// [`Value::from_json`] of a JSON string: a column of type `ty` read from its text.
+    pub fn from_text(text: Cow<'_, str>, ty: ColumnType) -> Value {
+        match ty {
+            ColumnType::String => Value::String(text.into_owned()),
+            ColumnType::DateTime => parse_datetime(&text).map_or(Value::Null, Value::DateTime),
+            ColumnType::TimeSpan => parse_timespan_text(&text).map_or(Value::Null, Value::TimeSpan),
+            ColumnType::Long => text.trim().parse().map_or(Value::Null, Value::Long),
+            ColumnType::Real => text.trim().parse().map_or(Value::Null, Value::Real),
+            ColumnType::Bool => match text.trim() {
+                t if t.eq_ignore_ascii_case("true") || t == "1" => Value::Bool(true),
+                t if t.eq_ignore_ascii_case("false") || t == "0" => Value::Bool(false),
+                _ => Value::Null,
+            },
+            ColumnType::Dynamic => Value::Dynamic(Json::String(text.into_owned())),
         }
     }
 

@@ -7,6 +7,7 @@
 //! that starts a record is walked where it lies in the unit, the walk finding where it ends
 //! ([`FieldWalker::walk_line`]): the bytes are not split at newlines first.
 
+use std::borrow::Cow;
 use std::ops::Range;
 use std::sync::Mutex;
 
@@ -17,10 +18,11 @@ use crate::input::documents;
 use crate::input::fields::{FieldValue, FieldWalker, KeyMemo, Walk};
 use crate::input::table::{self, TableOf};
 use crate::input::{jsonl, LineStart, LineVisitor, RawRecord, Unit};
+use crate::plan::eval::Row;
 use crate::plan::prefilter::{ColumnTests, Matcher, Prefilter};
 use crate::plan::text::IndexKey;
-use crate::schema::Table;
-use serde_json::{Map, Value as Json};
+use crate::schema::{ColumnType, Table};
+use crate::value::Value;
 
 /// The fast path's per-record check, built once per scan from the plan's prefilter.
 pub(super) struct RawCheck<'p> {
@@ -43,6 +45,9 @@ pub(super) struct RawCheck<'p> {
     decoded: usize,
     /// Whether some column has a merged index, whose lookups are prepared together.
     merged_sets: bool,
+    /// Per table some pipeline reads, where each of its columns is among `keys` (`None` if the
+    /// walk does not capture it), for the rows of [`WalkedRow`].
+    columns_by_table: Vec<(&'static Table, Vec<Option<usize>>)>,
     /// The key memos of the walkers of finished units (records', envelopes' rows'), for the
     /// next units: every unit of an export, every small file of it, is written with the same
     /// keys, so that a unit's first record is known by the memo too.
@@ -50,7 +55,13 @@ pub(super) struct RawCheck<'p> {
 }
 
 impl<'p> RawCheck<'p> {
-    pub(super) fn new(prefilter: &Prefilter<'p>, wanted: Option<&'p [String]>) -> RawCheck<'p> {
+    /// The check of `prefilter`'s tests; `wanted`, the fields every pipeline reads, when they
+    /// say, for a record's row to be taken from the walk; `tables`, the tables they read.
+    pub(super) fn new(
+        prefilter: &Prefilter<'p>,
+        wanted: Option<&'p [String]>,
+        tables: &[&'static Table],
+    ) -> RawCheck<'p> {
         let columns = prefilter.by_column();
         let mut keys: Vec<&'p str> = columns.iter().map(|c| c.column).collect();
         let (type_key, envelope_key, category_key) = (
@@ -62,7 +73,18 @@ impl<'p> RawCheck<'p> {
         let merged_sets = columns
             .iter()
             .any(|c| c.matchers.iter().any(|m| matches!(m, Matcher::Strings { .. })));
-        let wanted = wanted.map(|names| names.iter().map(|name| (key(&mut keys, name), name.as_str())).collect());
+        let wanted: Option<Vec<(usize, &str)>> =
+            wanted.map(|names| names.iter().map(|name| (key(&mut keys, name), name.as_str())).collect());
+        let columns_by_table = match &wanted {
+            Some(wanted) => tables
+                .iter()
+                .map(|&table| {
+                    let at = |name: &String| wanted.iter().find(|(_, w)| w == name).map(|&(key, _)| key);
+                    (table, table.columns.iter().map(|c| at(&c.name)).collect())
+                })
+                .collect(),
+            None => Vec::new(),
+        };
         RawCheck {
             keys,
             columns,
@@ -72,33 +94,15 @@ impl<'p> RawCheck<'p> {
             merged_sets,
             wanted,
             decoded,
+            columns_by_table,
             memos: Mutex::new(Vec::new()),
         }
     }
 
-    /// The fields the pipelines read, as the parser would give them, from the walk's values;
-    /// `None` when one of them is not a string or null (its value is not captured) or the
-    /// pipelines did not say what they read.
-    fn walked_fields(&self, values: &[Option<FieldValue<'_>>]) -> Option<Map<String, Json>> {
-        let mut fields = Map::new();
-        for &(key, name) in self.wanted.as_ref()? {
-            match &values[key] {
-                None => {}
-                Some(FieldValue::Null) => {
-                    fields.insert(name.to_string(), Json::Null);
-                }
-                Some(string @ (FieldValue::Str(_) | FieldValue::Escaped(_))) => {
-                    fields.insert(name.to_string(), Json::String(string.text()?.into_owned()));
-                }
-                Some(FieldValue::Other | FieldValue::Object(_)) => return None,
-            }
-        }
-        Some(fields)
-    }
-
-    /// Runs the pipelines (all, or `only`) on a well-formed record: with the fields taken from
-    /// the walk when that can be done (the record is its own row, not an envelope's, and its
-    /// table is known before parsing), else parsed.
+    /// Runs the pipelines (all, or `only`) on a well-formed record: on the walk's values when
+    /// that can be done (the record is its own row, not an envelope's, its table is known before
+    /// parsing, and every field the pipelines read is a string or null, which the walk
+    /// captures), else parsed.
     fn run(
         &self,
         scan: &mut UnitScan<'_>,
@@ -107,12 +111,43 @@ impl<'p> RawCheck<'p> {
         own_row: bool,
         only: Option<&[usize]>,
     ) {
-        if own_row && scan.takes_walked(&raw) {
-            if let Some(fields) = self.walked_fields(values) {
-                return scan.scan_walked(raw, &fields, only);
+        if own_row && scan.takes_walked(&raw) && self.walk_holds_the_fields(values) {
+            let type_column = match &values[self.type_key] {
+                Some(FieldValue::Str(name)) => Some(name.as_ref()),
+                _ => None,
+            };
+            let context = scan.context;
+            if let Some(placed) = table::table_by_name(context.chosen, raw.table, type_column, context.path_table) {
+                let row = |table: &'static Table| WalkedRow {
+                    table,
+                    keys: self.columns_of(table),
+                    values,
+                };
+                return scan.scan_walked(raw, placed, only, row);
             }
         }
         scan.scan_record(raw, only)
+    }
+
+    /// Whether every field the pipelines read (they said which) is missing, null or a string
+    /// in the walk's `values`: then the walk has all the parser would give them.
+    fn walk_holds_the_fields(&self, values: &[Option<FieldValue<'_>>]) -> bool {
+        self.wanted.as_ref().is_some_and(|wanted| {
+            wanted.iter().all(|&(key, _)| {
+                matches!(
+                    values[key],
+                    None | Some(FieldValue::Null | FieldValue::Str(_) | FieldValue::Escaped(_))
+                )
+            })
+        })
+    }
+
+    /// Where `table`'s columns are among the walk's values.
+    fn columns_of(&self, table: &'static Table) -> &[Option<usize>] {
+        self.columns_by_table
+            .iter()
+            .find(|(t, _)| std::ptr::eq(*t, table))
+            .map_or(&[], |(_, keys)| keys.as_slice())
     }
 
     /// The row and table of a Defender storage-account envelope (`"category":
@@ -311,6 +346,45 @@ impl RawCheck<'_> {
     }
 }
 
+/// A record's row as the walk captured it: each column the pipelines read from the walk's
+/// value, exactly as [`crate::input::record::RecordRow`] reads it from the parsed fields (a string read as
+/// the column's type, a missing or null field as the type's empty value); what the walk did
+/// not capture is missing, as when only the wanted fields are parsed. Nothing is built for the
+/// columns no pipeline reads.
+struct WalkedRow<'r, 'v> {
+    table: &'static Table,
+    /// Per column of `table`, where its value is among `values` (none: not captured).
+    keys: &'r [Option<usize>],
+    values: &'r [Option<FieldValue<'v>>],
+}
+
+impl WalkedRow<'_, '_> {
+    fn field(&self, column: usize) -> Option<&FieldValue<'_>> {
+        self.keys
+            .get(column)
+            .copied()
+            .flatten()
+            .and_then(|key| self.values[key].as_ref())
+    }
+}
+
+impl Row for WalkedRow<'_, '_> {
+    fn value(&self, column: usize) -> Cow<'_, Value> {
+        let ty = self.table.columns[column].ty;
+        Cow::Owned(match self.field(column).and_then(FieldValue::text) {
+            Some(text) => Value::from_text(text, ty),
+            None => Value::absent(ty),
+        })
+    }
+
+    fn text(&self, column: usize) -> Cow<'_, str> {
+        match (self.field(column), self.table.columns[column].ty) {
+            (Some(FieldValue::Str(text)), ColumnType::String | ColumnType::Dynamic) => Cow::Borrowed(text.as_ref()),
+            _ => Cow::Owned(self.value(column).to_text().into_owned()),
+        }
+    }
+}
+
 /// The index of `name` among `keys`, added at the end if it is not there yet.
 fn key<'p>(keys: &mut Vec<&'p str>, name: &'p str) -> usize {
     keys.iter().position(|k| *k == name).unwrap_or_else(|| {
@@ -492,4 +566,63 @@ enum Candidates {
     Listed,
     /// Any rule can (its row is inside a Defender envelope, out of the walk's sight).
     Every,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::record::RecordRow;
+    use serde_json::{Map, Value as Json};
+
+    /// A row read from the walk's values gives every column the value and the text the
+    /// parsed record's row gives it: strings of every column type (numbers, booleans, dates
+    /// and timespans written as text, padded or not, JSON in a dynamic column), escaped or
+    /// not, decoded by the walk or left to the row, nulls and missing fields.
+    #[test]
+    fn a_walked_row_reads_as_the_parsed_one() {
+        let texts = [
+            r#""""#,
+            r#"" 42 ""#,
+            r#""1""#,
+            r#""0""#,
+            r#""TRUE""#,
+            r#""false""#,
+            r#""3.5""#,
+            r#""2026-06-01T10:00:00.1234567Z""#,
+            r#""2026-06-01 10:00""#,
+            r#""1.02:03:04.5""#,
+            r#""{\"a\":[1,2]}""#,
+            r#""C:\\Temp\\x.exe""#,
+            r#""caf\u00e9 \ud83d\ude00""#,
+            r#""plain text""#,
+            "null",
+        ];
+        for table in ["DeviceFileEvents", "DnsEvents"] {
+            let table = crate::schema::table(table).expect("a known table");
+            let names: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
+            let keys: Vec<Option<usize>> = (0..names.len()).map(Some).collect();
+            for (c, name) in names.iter().enumerate() {
+                for (t, text) in texts.iter().enumerate() {
+                    // The column under test, a neighbour with another text, and the rest missing.
+                    let other = names[(c + 1) % names.len()];
+                    let record = format!(r#"{{"{name}":{text},"{other}":{}}}"#, texts[(t + 5) % texts.len()]);
+                    let parsed: Map<String, Json> = serde_json::from_str(&record).expect("valid JSON");
+                    let parsed = RecordRow { fields: &parsed, table };
+                    // Half the columns decoded by the walk, the others left escaped.
+                    let mut walker = FieldWalker::new(&names).decoding(names.len() / 2);
+                    let mut values = vec![None; names.len()];
+                    assert_eq!(walker.walk(record.as_bytes(), &mut values), Walk::Valid, "{record}");
+                    let walked = WalkedRow {
+                        table,
+                        keys: &keys,
+                        values: &values,
+                    };
+                    for (column, name) in names.iter().enumerate() {
+                        assert_eq!(walked.value(column), parsed.value(column), "{record}: {name}");
+                        assert_eq!(walked.text(column), parsed.text(column), "{record}: {name}");
+                    }
+                }
+            }
+        }
+    }
 }

@@ -7,6 +7,7 @@ use super::fingerprint::fingerprint;
 use super::{Hit, Malformed, TableCount, UnitResult, MALFORMED_SHOWN, UNKNOWN_TABLE};
 use crate::input::table::{self, TableOf};
 use crate::input::{documents, record, RawRecord, Unit};
+use crate::plan::eval::Row;
 use crate::plan::query::expr::Context as Evaluation;
 use crate::plan::query::groups::Groups;
 use crate::plan::{Plan, Position};
@@ -114,16 +115,32 @@ impl UnitScan<'_> {
         context.wanted.is_some() && (context.chosen.is_some() || raw.table.is_some() || context.path_table.is_some())
     }
 
-    /// [`UnitScan::scan_record`] for a record the walk found well-formed, with the fields the
-    /// pipelines read (`wanted`, as the parser would have read them) already taken from it.
-    pub(super) fn scan_walked(&mut self, raw: RawRecord<'_>, fields: &Map<String, Json>, only: Option<&[usize]>) {
+    /// [`UnitScan::scan_record`] for a record the walk found well-formed and whose table the
+    /// file, `--table` or the record's `Type` tells (`placed`, as [`table::table_of`] would
+    /// place the parsed record): the pipelines run on `row`, the walk's values of the table's
+    /// columns, which the parser would have given them.
+    pub(super) fn scan_walked<R: Row>(
+        &mut self,
+        raw: RawRecord<'_>,
+        placed: TableOf<'_>,
+        only: Option<&[usize]>,
+        row: impl FnOnce(&'static Table) -> R,
+    ) {
         self.result.records += 1;
         let position = Position {
             file: self.file,
             offset: raw.offset,
             line: raw.line,
         };
-        self.run_pipelines(raw, position, fields, only);
+        let (name, table) = match placed {
+            TableOf::Known(t) => (t.name.as_str(), Some(t)),
+            TableOf::Named(name) => (name, None),
+            TableOf::Unknown => (UNKNOWN_TABLE, None),
+        };
+        let rules = count_table(self.context, &mut self.result, name, table);
+        if let (Some(table), false) = (table, rules.is_empty()) {
+            self.run_rules(&row(table), rules, position, only);
+        }
     }
 
     /// Accounts for a parsed record under its table and runs the pipelines of its table on it.
@@ -135,8 +152,6 @@ impl UnitScan<'_> {
         only: Option<&[usize]>,
     ) {
         let context = self.context;
-        let result = &mut self.result;
-        let plan = context.plan;
         // The storage-account form of the Defender streaming API: the row is the envelope's
         // `properties`, its table the envelope's `category`.
         let (fields, envelope_table) = match documents::unwrap_streaming_record(fields) {
@@ -149,11 +164,18 @@ impl UnitScan<'_> {
                 TableOf::Named(name) => (name, None),
                 TableOf::Unknown => (UNKNOWN_TABLE, None),
             };
-        let rules = count_table(context, result, name, table);
+        let rules = count_table(context, &mut self.result, name, table);
         let (Some(table), false) = (table, rules.is_empty()) else {
             return;
         };
-        let row = record::RecordRow { fields, table };
+        self.run_rules(&record::RecordRow { fields, table }, rules, position, only);
+    }
+
+    /// Runs `rules` (those of `only`, when given, and the always-run ones) on a record's `row`.
+    fn run_rules<R: Row + ?Sized>(&mut self, row: &R, rules: &[usize], position: Position, only: Option<&[usize]>) {
+        let context = self.context;
+        let result = &mut self.result;
+        let plan = context.plan;
         let mut matched = false;
         let mut rows = Vec::new();
         for &index in rules {
@@ -163,7 +185,7 @@ impl UnitScan<'_> {
                 continue;
             }
             let pipeline = &plan.pipelines[index];
-            pipeline.stream_into(&row, context.now, &mut rows);
+            pipeline.stream_into(row, context.now, &mut rows);
             matched |= !rows.is_empty();
             match &pipeline.summarize {
                 None => result
