@@ -210,7 +210,7 @@ fn compile_seed(rule: &Rule, mut query: kql::Query, now: i64) -> Result<(Pipelin
         columns: compiler.columns,
         engine: Vec::new(),
         summarize: None,
-        needed: Default::default(),
+        reads: Default::default(),
     };
     Ok((compiled, warnings))
 }

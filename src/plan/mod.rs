@@ -56,9 +56,20 @@ pub struct Pipeline {
     pub engine: Vec<query::Op>,
     /// A `summarize` right after them: the workers build partial groups instead of rows.
     pub summarize: Option<query::groups::Summarize>,
-    /// [`Pipeline::needed_columns`], worked out once: the columns a record's row is given
-    /// when the pipeline does not project it (the others stay empty).
-    pub needed: std::sync::OnceLock<Option<Vec<usize>>>,
+    /// What a record's row is made of, worked out once ([`Pipeline::reads`]).
+    pub reads: std::sync::OnceLock<Reads>,
+}
+
+/// The columns a pipeline's streaming operators read of a record, when no streaming stage
+/// projects its row first.
+#[derive(Debug, Default)]
+pub struct Reads {
+    /// [`Pipeline::needed_columns`]: the columns of a table-wide row that are filled (the others
+    /// stay empty).
+    needed: Option<Vec<usize>>,
+    /// The columns a leading engine `project` of plain columns keeps (the planner's narrowing
+    /// one): the row is made of just them, in its order, without the table-wide row first.
+    picked: Option<Vec<usize>>,
 }
 
 #[derive(Debug)]
@@ -74,6 +85,12 @@ impl Pipeline {
     /// Runs the streaming operators on one record. `Some(values)` is a result row (before the
     /// tail), `None` means the record was filtered out.
     pub fn stream<R: Row + ?Sized>(&self, record: &R) -> Option<Vec<Value>> {
+        self.stream_picking(record, None).map(|(values, _)| values)
+    }
+
+    /// [`Pipeline::stream`], the row made of the `picked` columns when no streaming stage
+    /// projected it; and whether it was.
+    fn stream_picking<R: Row + ?Sized>(&self, record: &R, picked: Option<&[usize]>) -> Option<(Vec<Value>, bool)> {
         let mut projected: Option<Vec<Value>> = None;
         for stage in &self.streaming {
             match (stage, &projected) {
@@ -99,22 +116,44 @@ impl Pipeline {
                 }
             }
         }
-        Some(match projected {
-            Some(row) => row,
-            // Only the columns that decide the rows are read (a `summarize` by two columns
-            // reads two of DeviceFileEvents' forty); the others are what a record without
-            // them gives, as when only the needed fields are parsed.
-            None => match self.needed.get_or_init(|| self.needed_columns()) {
-                Some(needed) => {
-                    let mut row: Vec<Value> = self.table.columns.iter().map(|c| Value::absent(c.ty)).collect();
-                    for &c in needed {
-                        row[c] = record.value(c).into_owned();
-                    }
-                    row
+        if let Some(row) = projected {
+            return Some((row, false));
+        }
+        if let Some(picked) = picked {
+            return Some((picked.iter().map(|&c| record.value(c).into_owned()).collect(), true));
+        }
+        // Only the columns that decide the rows are read (a `summarize` by two columns reads
+        // two of DeviceFileEvents' sixty-five); the others are what a record without them
+        // gives, as when only the needed fields are parsed.
+        let row = match &self.reads().needed {
+            Some(needed) => {
+                let mut row: Vec<Value> = self.table.columns.iter().map(|c| Value::absent(c.ty)).collect();
+                for &c in needed {
+                    row[c] = record.value(c).into_owned();
                 }
-                None => (0..self.table.columns.len())
-                    .map(|c| record.value(c).into_owned())
-                    .collect(),
+                row
+            }
+            None => (0..self.table.columns.len())
+                .map(|c| record.value(c).into_owned())
+                .collect(),
+        };
+        Some((row, false))
+    }
+
+    /// [`Reads`]: the columns the streaming operators read, worked out on first use.
+    fn reads(&self) -> &Reads {
+        self.reads.get_or_init(|| Reads {
+            needed: self.needed_columns(),
+            picked: match self.engine.first() {
+                Some(query::Op::Project(list)) if !self.streaming.iter().any(|s| matches!(s, Stage::Project(_))) => {
+                    list.iter()
+                        .map(|s| match s {
+                            query::expr::Scalar::Column(c) if *c < self.table.columns.len() => Some(*c),
+                            _ => None,
+                        })
+                        .collect()
+                }
+                _ => None,
             },
         })
     }
@@ -170,14 +209,18 @@ impl Pipeline {
     /// Runs the streaming stages and then the engine's streaming operators on one record:
     /// the rows it yields (none, one, or several after `mv-expand`) go to `out`.
     pub fn stream_into<R: Row + ?Sized>(&self, record: &R, now: i64, out: &mut Vec<Vec<Value>>) {
-        let Some(values) = self.stream(record) else { return };
-        if self.engine.is_empty() {
+        let Some((values, picked)) = self.stream_picking(record, self.reads().picked.as_deref()) else {
+            return;
+        };
+        // A leading `project` of plain columns has made the row already.
+        let engine = if picked { &self.engine[1..] } else { &self.engine[..] };
+        if engine.is_empty() {
             out.push(values);
             return;
         }
         let context = query::expr::Context::new(now);
         let mut rows = vec![query::Row { values, origin: None }];
-        for op in &self.engine {
+        for op in engine {
             let mut next = Vec::with_capacity(rows.len());
             for row in rows {
                 query::run::apply_row(op, row, &context, &mut next);

@@ -577,7 +577,7 @@ impl Planner<'_> {
             columns: table.columns.clone(),
             engine,
             summarize,
-            needed: Default::default(),
+            reads: Default::default(),
         };
         self.pipelines.push(pipeline);
         Ok((Node::Pipeline(self.pipelines.len() - 1), columns, consumed, leftover))
