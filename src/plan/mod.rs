@@ -56,7 +56,7 @@ pub struct Pipeline {
     pub engine: Vec<query::Op>,
     /// A `summarize` right after them: the workers build partial groups instead of rows.
     pub summarize: Option<query::groups::Summarize>,
-    /// What a record's row is made of, worked out once ([`Pipeline::reads`]).
+    /// What a record's row is made of ([`Reads`]), worked out on first use.
     pub reads: std::sync::OnceLock<Reads>,
 }
 

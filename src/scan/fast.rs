@@ -2,8 +2,8 @@
 //! prefilter's column tests run on them, and the record skipped, without being parsed, when no
 //! pipeline can match it. A skipped record is accounted for exactly as the parsed path would
 //! account for it (its table, its validity); anything the walk is unsure of goes to the parser.
-//! A record that pipelines without a column test must see is given the fields they read from
-//! the walk too, when it captured them all ([`RawCheck::walked_fields`]). A line of JSON lines
+//! A record the pipelines run on is given the fields they read from the walk too, when it
+//! captured them all: its row is the walk's values ([`WalkedRow`]). A line of JSON lines
 //! that starts a record is walked where it lies in the unit, the walk finding where it ends
 //! ([`FieldWalker::walk_line`]): the bytes are not split at newlines first.
 
@@ -371,6 +371,8 @@ impl WalkedRow<'_, '_> {
 impl Row for WalkedRow<'_, '_> {
     fn value(&self, column: usize) -> Cow<'_, Value> {
         let ty = self.table.columns[column].ty;
+        // A string the walk left escaped decodes: the walk checked its escapes as the parser
+        // does (`decode_escaped` refuses nothing the walk accepts).
         Cow::Owned(match self.field(column).and_then(FieldValue::text) {
             Some(text) => Value::from_text(text, ty),
             None => Value::absent(ty),
