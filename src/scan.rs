@@ -578,7 +578,7 @@ impl UnitReader<'_> {
             self.next_file += 1;
             let opened = match &self.progress {
                 Some(progress) => progress.open(file, log, &self.read),
-                None => FileReader::open_log_in(file, log, &self.read, Some(&mut self.regions)),
+                None => FileReader::open_log(file, log, &self.read, Some(&mut self.regions)),
             };
             match opened {
                 Ok(reader) => self.current = Some((file, reader)),

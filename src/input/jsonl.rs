@@ -372,7 +372,7 @@ mod tests {
             chunk_size,
             csv: Default::default(),
         };
-        let mut reader = FileReader::open(0, &path, &options).unwrap();
+        let mut reader = FileReader::open(0, &path, &options, None).unwrap();
         let mut out = Vec::new();
         let mut lines = crate::input::LineCount::default();
         while let Some(item) = reader.next_item(Vec::new()) {
@@ -470,7 +470,7 @@ mod mapped_tests {
                 chunk_size,
                 csv: Default::default(),
             };
-            let (mapped, all_mapped) = records(FileReader::open(0, &path, &options).expect("open"));
+            let (mapped, all_mapped) = records(FileReader::open(0, &path, &options, None).expect("open"));
             assert!(all_mapped, "chunk size {chunk_size}: the file was not mapped");
             let source: Source = Box::new(io::Cursor::new(text.clone()));
             let (read, _) = records(FileReader::from_source(0, source, &options).expect("open"));
@@ -512,14 +512,14 @@ mod mapped_tests {
         for (name, bytes, meaning) in cases {
             let path = dir.path().join(name);
             std::fs::write(&path, &bytes).expect("write the file");
-            let (opened, mapped) = records(FileReader::open(0, &path, &options).expect("open"));
+            let (opened, mapped) = records(FileReader::open(0, &path, &options, None).expect("open"));
             let meaning = if meaning.is_empty() { bytes } else { meaning };
             let source: Source = Box::new(io::Cursor::new(meaning));
             let (read, _) = records(FileReader::from_source(0, source, &options).expect("open"));
             assert!(!mapped || opened.is_empty(), "{name}: a small file is read, not mapped");
             assert!(opened == read, "{name}: {opened:?} against {read:?}");
             let in_region = |data: &UnitData| matches!(data, UnitData::Region(..));
-            let reader = FileReader::open_in(0, &path, &options, Some(&mut regions)).expect("open");
+            let reader = FileReader::open(0, &path, &options, Some(&mut regions)).expect("open");
             let (placed, all_placed) = records_where(reader, in_region);
             assert!(
                 placed == read,

@@ -371,14 +371,10 @@ const MAX_DOCUMENT: u64 = 1 << 30;
 impl FileReader {
     /// Opens a file (or `-`, standard input), decompressing it if need be, and chooses the
     /// reader from its first bytes: JSON lines, a JSON array of rows, a whole JSON document
-    /// (an API response, an Event Hub message, ADX frames), or a CSV export.
-    pub fn open(file: usize, path: &Path, options: &ReadOptions) -> io::Result<FileReader> {
-        FileReader::open_in(file, path, options, None)
-    }
-
-    /// [`Self::open`], mapping a small plain file of JSON lines into `regions` when given
-    /// (a reader of many files shares them), rather than reading it.
-    pub fn open_in(
+    /// (an API response, an Event Hub message, ADX frames), or a CSV export. A small plain
+    /// file of JSON lines is mapped into `regions` when given (a reader of many files shares
+    /// them), rather than read.
+    pub fn open(
         file: usize,
         path: &Path,
         options: &ReadOptions,
@@ -428,13 +424,8 @@ impl FileReader {
     }
 
     /// Opens what `log` holds: its records when they are built in memory, else its file
-    /// ([`Self::open`]).
-    pub fn open_log(file: usize, log: &LogFile, options: &ReadOptions) -> io::Result<FileReader> {
-        FileReader::open_log_in(file, log, options, None)
-    }
-
-    /// [`Self::open_log`] with regions for small files ([`Self::open_in`]).
-    pub fn open_log_in(
+    /// ([`Self::open`], with `regions` for small files).
+    pub fn open_log(
         file: usize,
         log: &LogFile,
         options: &ReadOptions,
@@ -447,7 +438,7 @@ impl FileReader {
                 options.chunk_size,
                 log.size,
             ))),
-            None => FileReader::open_in(file, &log.path, options, regions),
+            None => FileReader::open(file, &log.path, options, regions),
         }
     }
 

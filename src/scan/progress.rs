@@ -66,7 +66,7 @@ impl Progress {
     pub(crate) fn open(self: &Arc<Self>, file: usize, log: &LogFile, read: &ReadOptions) -> io::Result<FileReader> {
         self.file_start.store(self.bytes_done.load(Relaxed), Relaxed);
         if log.memory.is_some() {
-            return FileReader::open_log(file, log, read);
+            return FileReader::open_log(file, log, read, None);
         }
         let path = log.path.as_path();
         let raw: Box<dyn Read + Send> = if decompress::is_stdin(path) {

@@ -67,7 +67,7 @@ fn reread_file<T>(
         return fail("standard input cannot be read a second time".into());
     }
     // Records built in memory (a `--threat-intel` feed's tables) are built again.
-    let mut reader = match FileReader::open_log(file, &files[file], read) {
+    let mut reader = match FileReader::open_log(file, &files[file], read, None) {
         Ok(reader) => reader,
         Err(e) => return fail(format!("cannot open it again: {e}")),
     };
