@@ -132,15 +132,7 @@ impl UnitScan<'_> {
             offset: raw.offset,
             line: raw.line,
         };
-        let (name, table) = match placed {
-            TableOf::Known(t) => (t.name.as_str(), Some(t)),
-            TableOf::Named(name) => (name, None),
-            TableOf::Unknown => (UNKNOWN_TABLE, None),
-        };
-        let rules = count_table(self.context, &mut self.result, name, table);
-        if let (Some(table), false) = (table, rules.is_empty()) {
-            self.run_rules(&row(table), rules, position, only);
-        }
+        self.place_and_run(placed, position, only, row);
     }
 
     /// Accounts for a parsed record under its table and runs the pipelines of its table on it.
@@ -158,21 +150,30 @@ impl UnitScan<'_> {
             Some((row, table)) => (row, Some(table)),
             None => (fields, None),
         };
-        let (name, table) =
-            match table::table_of(fields, context.chosen, raw.table.or(envelope_table), context.path_table) {
-                TableOf::Known(t) => (t.name.as_str(), Some(t)),
-                TableOf::Named(name) => (name, None),
-                TableOf::Unknown => (UNKNOWN_TABLE, None),
-            };
-        let rules = count_table(context, &mut self.result, name, table);
+        let placed = table::table_of(fields, context.chosen, raw.table.or(envelope_table), context.path_table);
+        self.place_and_run(placed, position, only, |table| record::RecordRow { fields, table });
+    }
+
+    /// Counts a record under the table it was `placed` in and, if rules read that table, runs
+    /// them (those of `only`, when given, and the always-run ones) on its row, which `row`
+    /// makes once the table is known.
+    fn place_and_run<R: Row>(
+        &mut self,
+        placed: TableOf<'_>,
+        position: Position,
+        only: Option<&[usize]>,
+        row: impl FnOnce(&'static Table) -> R,
+    ) {
+        let (name, table) = match placed {
+            TableOf::Known(t) => (t.name.as_str(), Some(t)),
+            TableOf::Named(name) => (name, None),
+            TableOf::Unknown => (UNKNOWN_TABLE, None),
+        };
+        let rules = count_table(self.context, &mut self.result, name, table);
         let (Some(table), false) = (table, rules.is_empty()) else {
             return;
         };
-        self.run_rules(&record::RecordRow { fields, table }, rules, position, only);
-    }
-
-    /// Runs `rules` (those of `only`, when given, and the always-run ones) on a record's `row`.
-    fn run_rules<R: Row + ?Sized>(&mut self, row: &R, rules: &[usize], position: Position, only: Option<&[usize]>) {
+        let row = row(table);
         let context = self.context;
         let result = &mut self.result;
         let plan = context.plan;
@@ -185,7 +186,7 @@ impl UnitScan<'_> {
                 continue;
             }
             let pipeline = &plan.pipelines[index];
-            pipeline.stream_into(row, context.now, &mut rows);
+            pipeline.stream_into(&row, context.now, &mut rows);
             matched |= !rows.is_empty();
             match &pipeline.summarize {
                 None => result
