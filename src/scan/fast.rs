@@ -36,9 +36,9 @@ pub(super) struct RawCheck<'p> {
     envelope_key: usize,
     category_key: usize,
     /// When every pipeline says which fields it reads: those fields' keys (their index among
-    /// `keys`, and their name), so that a record the pipelines must see can be given them from
-    /// the walk instead of being parsed.
-    wanted: Option<Vec<(usize, &'p str)>>,
+    /// `keys`), so that a record the pipelines must see can be given them from the walk
+    /// instead of being parsed.
+    wanted: Option<Vec<usize>>,
     /// The keys before this one are the tests' columns and the table's clues, read for every
     /// record: their escaped strings are decoded by the walk. The rest are only `wanted`, read
     /// for the few records that run, and decoded then.
@@ -73,17 +73,17 @@ impl<'p> RawCheck<'p> {
         let merged_sets = columns
             .iter()
             .any(|c| c.matchers.iter().any(|m| matches!(m, Matcher::Strings { .. })));
-        let wanted: Option<Vec<(usize, &str)>> =
-            wanted.map(|names| names.iter().map(|name| (key(&mut keys, name), name.as_str())).collect());
-        let columns_by_table = match &wanted {
-            Some(wanted) => tables
+        let wanted_keys: Option<Vec<usize>> =
+            wanted.map(|names| names.iter().map(|name| key(&mut keys, name)).collect());
+        let columns_by_table = match (wanted, &wanted_keys) {
+            (Some(names), Some(at)) => tables
                 .iter()
                 .map(|&table| {
-                    let at = |name: &String| wanted.iter().find(|(_, w)| w == name).map(|&(key, _)| key);
-                    (table, table.columns.iter().map(|c| at(&c.name)).collect())
+                    let key_of = |column: &String| names.iter().position(|n| n == column).map(|i| at[i]);
+                    (table, table.columns.iter().map(|c| key_of(&c.name)).collect())
                 })
                 .collect(),
-            None => Vec::new(),
+            _ => Vec::new(),
         };
         RawCheck {
             keys,
@@ -92,7 +92,7 @@ impl<'p> RawCheck<'p> {
             envelope_key,
             category_key,
             merged_sets,
-            wanted,
+            wanted: wanted_keys,
             decoded,
             columns_by_table,
             memos: Mutex::new(Vec::new()),
@@ -133,7 +133,7 @@ impl<'p> RawCheck<'p> {
     /// in the walk's `values`: then the walk has all the parser would give them.
     fn walk_holds_the_fields(&self, values: &[Option<FieldValue<'_>>]) -> bool {
         self.wanted.as_ref().is_some_and(|wanted| {
-            wanted.iter().all(|&(key, _)| {
+            wanted.iter().all(|&key| {
                 matches!(
                     values[key],
                     None | Some(FieldValue::Null | FieldValue::Str(_) | FieldValue::Escaped(_))
