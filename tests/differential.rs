@@ -32,8 +32,9 @@ use std::path::Path;
 
 use exports::*;
 use loghunt::input::LogFile;
+use loghunt::plan::prefilter::Matcher;
 use loghunt::plan::text::{StringSet, SubstringKind, SubstringTest, TermSet};
-use loghunt::plan::Plan;
+use loghunt::plan::{Plan, Predicate};
 use loghunt::rules::load_text;
 use loghunt::scan::{scan, Malformed, Position, ScanOptions, TableCount};
 use loghunt::time::parse_datetime;
@@ -900,6 +901,142 @@ fn records_that_hide_or_fake_matches_in_their_raw_bytes() {
     let outcome = scan_every_way(&pools, &plan, &log_files, true, "all trap rules");
     for (i, ((text, expected), hits)) in cases.iter().zip(&outcome.hits).enumerate() {
         assert_eq!(&lines(hits), expected, "trap rule t{i:02} among all: {text}");
+    }
+}
+
+/// Sets big enough for the walk to warm them (`worth_warming`: each captured hash's bit of
+/// their screen fetched before the record is looked up): four rules of 20,000 hashes, two
+/// `in` and two `in~`, merged into an index per column and case sensitivity (40,000 digests
+/// each), and a lone rule's 40,000 on a column of its own. The fast path still returns what
+/// the plain path returns, and the hits worked out from the lists: members as written, in
+/// upper case (`in~` only), written with an escape, in another hash column, cut short, nulls
+/// and non-members.
+#[test]
+fn sets_the_walk_warms_find_what_the_plain_path_finds() {
+    const PER_RULE: usize = 20_000;
+    let mut rng = Rng::new(0x5eed_3a11);
+    let mut hex = |digits: usize| -> String {
+        let mut text = String::new();
+        while text.len() < digits {
+            write!(text, "{:016x}", rng.next_u64()).expect("a string takes the digits");
+        }
+        text.truncate(digits);
+        text
+    };
+    let lists: Vec<Vec<String>> = [PER_RULE, PER_RULE, PER_RULE, PER_RULE, 2 * PER_RULE]
+        .iter()
+        .map(|&n| (0..n).map(|i| hex([64, 40, 32][i % 3])).collect())
+        .collect();
+    let quoted = |list: &[String]| list.iter().map(|h| format!("\"{h}\"")).collect::<Vec<_>>().join(",");
+    let mut texts: Vec<String> = (0..4)
+        .map(|rule| {
+            let (op, list) = (if rule < 2 { "in" } else { "in~" }, quoted(&lists[rule]));
+            format!("DeviceFileEvents | where SHA256 {op} ({list}) or SHA1 {op} ({list}) or MD5 {op} ({list})")
+        })
+        .collect();
+    texts.push(format!(
+        "DeviceFileEvents | where InitiatingProcessSHA1 in ({})",
+        quoted(&lists[4])
+    ));
+    let [a, b, c, d, e] = [0, 1, 2, 3, 4].map(|i| &lists[i]);
+    let escaped = |h: &str| format!("\\u00{:x}{}", h.as_bytes()[0], &h[1..]);
+    let null = || "null".to_string();
+    // (SHA256, SHA1, MD5, InitiatingProcessSHA1) of each line, and which rules return it.
+    let lines: Vec<([String; 4], [bool; 5])> = vec![
+        (
+            [a[0].clone(), null(), null(), null()],
+            [true, false, false, false, false],
+        ),
+        ([a[3].to_ascii_uppercase(), null(), null(), null()], [false; 5]),
+        (
+            [c[3].to_ascii_uppercase(), null(), null(), null()],
+            [false, false, true, false, false],
+        ),
+        (
+            [escaped(&b[6]), null(), null(), null()],
+            [false, true, false, false, false],
+        ),
+        (
+            [null(), a[1].clone(), null(), null()],
+            [true, false, false, false, false],
+        ),
+        (
+            [null(), null(), d[2].to_ascii_uppercase(), null()],
+            [false, false, false, true, false],
+        ),
+        (
+            [
+                a[0][..63].to_string(),
+                b[1][..39].to_string(),
+                c[2][1..].to_string(),
+                e[0][1..].to_string(),
+            ],
+            [false; 5],
+        ),
+        ([hex(64), hex(40), hex(32), hex(40)], [false; 5]),
+        // A list holds its values whatever the column: d[9], a SHA-256, matches as a SHA1.
+        (
+            [a[9].clone(), d[9].clone(), null(), null()],
+            [true, false, false, true, false],
+        ),
+        (
+            [b[12].clone(), c[12].clone(), d[14].clone(), e[1].clone()],
+            [false, true, true, true, true],
+        ),
+        (
+            [null(), null(), null(), escaped(&e[4])],
+            [false, false, false, false, true],
+        ),
+        ([null(), null(), null(), e[7].to_ascii_uppercase()], [false; 5]),
+        ([null(), null(), null(), a[1].clone()], [false; 5]),
+        ([null(), null(), null(), null()], [false; 5]),
+    ];
+    let field = |value: &str| match value {
+        "null" => "null".to_string(),
+        value => format!("\"{value}\""),
+    };
+    let text: String = lines
+        .iter()
+        .map(|([sha256, sha1, md5, process_sha1], _)| {
+            format!(
+                "{{\"FileName\":\"x.exe\",\"SHA1\":{},\"SHA256\":{},\"MD5\":{},\"InitiatingProcessSHA1\":{}}}\n",
+                field(sha1),
+                field(sha256),
+                field(md5),
+                field(process_sha1)
+            )
+        })
+        .collect();
+    let (_dir, log_files, _) = write_files(vec![GeneratedFile {
+        name: "DeviceFileEvents/big-sets.jsonl".into(),
+        table: FileTable::Dfe,
+        bytes: text.into_bytes(),
+    }]);
+    let rules: Vec<_> = (texts.iter().enumerate())
+        .map(|(i, text)| load_text(Path::new(&format!("big{i}.kql")), text).expect("loads").0)
+        .collect();
+    let plan = Plan::compile(&rules, parse_datetime(NOW).expect("NOW parses")).expect("the rules compile");
+    // Seven are warmed: SHA256, SHA1 and MD5 with an index per case sensitivity, and the lone
+    // set. (Built here for the count, as the scan builds it.)
+    let prefilter = plan.prefilter().expect("the rules have column tests");
+    let warmed = (prefilter.by_column().iter())
+        .flat_map(|column| &column.matchers)
+        .filter(|matcher| match matcher {
+            Matcher::Strings { index, .. } => index.worth_warming(),
+            Matcher::Leaf(test) => matches!(test.leaf, Predicate::InStrings { set, .. } if set.worth_warming()),
+            Matcher::Terms { .. } => false,
+        })
+        .count();
+    assert_eq!(warmed, 7, "the sets worth warming");
+    let outcome = scan_every_way(&Pools::new(), &plan, &log_files, false, "sets the walk warms");
+    for (rule, hits) in outcome.hits.iter().enumerate() {
+        let expected: Vec<u64> = (1..)
+            .zip(&lines)
+            .filter(|(_, (_, hit))| hit[rule])
+            .map(|(n, _)| n)
+            .collect();
+        let got: Vec<u64> = hits.iter().map(|(position, _)| position.line).collect();
+        assert_eq!(got, expected, "rule big{rule}");
     }
 }
 

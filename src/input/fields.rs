@@ -70,6 +70,10 @@ pub fn walk_keys<'a>(
     FieldWalker::new(keys).walk_keys(record, values, all_keys)
 }
 
+/// What a warming walker calls with a key's index and its captured string
+/// ([`FieldWalker::warming`]).
+pub type Warm<'k> = dyn Fn(usize, &[u8]) + 'k;
+
 /// The walk of many records for the same keys, prepared once. It remembers the key sequence
 /// of the last records it walked ([`KeyMemo`]), so give each stream of like records its own.
 pub struct FieldWalker<'k> {
@@ -97,6 +101,18 @@ impl<'k> FieldWalker<'k> {
     /// the next unit of an export, or its next file, writes them as the last one did.
     pub fn remembering(mut self, memo: KeyMemo) -> FieldWalker<'k> {
         self.memo = memo;
+        self
+    }
+
+    /// Calls `warm` with a key's index and its string's raw bytes as soon as the walk has
+    /// captured it, for each of the first 64 keys whose bit is set in `keys` (and whose value
+    /// is a string): what will look the value up once the record is walked can start fetching
+    /// what it will need. A lookup in a million-IOC index waits on memory that gigabytes of
+    /// records streaming past have pushed out of the cache; started here, the wait overlaps
+    /// the rest of the record's walk.
+    pub fn warming(mut self, keys: u64, warm: &'k Warm<'k>) -> FieldWalker<'k> {
+        self.keys.warm = Some(warm);
+        self.keys.warmed = keys;
         self
     }
 
@@ -261,6 +277,10 @@ struct Keys<'k> {
     lengths: u64,
     /// Per wanted key, its first (up to) eight bytes as a little-endian word.
     prefixes: Vec<u64>,
+    /// Told of the captured strings of the keys whose bit is set in `warmed`
+    /// ([`FieldWalker::warming`]).
+    warm: Option<&'k Warm<'k>>,
+    warmed: u64,
 }
 
 impl<'k> Keys<'k> {
@@ -270,6 +290,8 @@ impl<'k> Keys<'k> {
             decoded: names.len(),
             lengths: names.iter().fold(0, |bits, name| bits | 1 << name.len().min(63)),
             prefixes: names.iter().map(|name| prefix(name.as_bytes())).collect(),
+            warm: None,
+            warmed: 0,
         }
     }
 
@@ -379,7 +401,14 @@ impl<'a, const LINE: bool> Walker<'a, LINE> {
             position += 1;
             self.space();
             match wanted {
-                Some(i) => self.capture(&mut values[i], i < keys.decoded)?,
+                Some(i) => {
+                    self.capture(&mut values[i], i < keys.decoded)?;
+                    if keys.warmed >> (i & 63) & 1 != 0 && i < 64 {
+                        if let (Some(warm), Some(FieldValue::Str(text))) = (keys.warm, &values[i]) {
+                            warm(i, text.as_bytes());
+                        }
+                    }
+                }
                 // Most skipped values are strings, then nulls and numbers: read here, without
                 // the call and the jump table of `value` (whose target mispredicts as the
                 // columns' types alternate).
@@ -1066,6 +1095,39 @@ mod tests {
                 assert_eq!(remembered_keys, fresh_keys, "step {step}: {text}");
             }
         }
+    }
+
+    /// A warming walker ([`FieldWalker::warming`]) is told each captured string of the keys it
+    /// warms, decoded, as it captures it (and nothing else: not other keys, not nulls, numbers
+    /// or objects); its walks are those of a walker that warms nothing.
+    #[test]
+    fn a_warming_walker_is_told_the_strings_of_its_keys_and_walks_the_same() {
+        let records = [
+            r#"{"SHA1":"aa","MD5":"bb","Name":"cc","SHA256":"dd"}"#,
+            r#"{"SHA1":null,"MD5":12,"Name":"x","SHA256":{"a":"b"}}"#,
+            r#"{"SHA256":"\u0041b","Name":"y","SHA1":"e\"f"}"#,
+            r#"{"MD5":"only"}"#,
+            r#"{"SHA1":"cut"#,
+        ];
+        let keys = ["SHA1", "SHA256", "MD5", "Name"];
+        let told = std::cell::RefCell::new(Vec::new());
+        let warm = |key: usize, value: &[u8]| {
+            told.borrow_mut()
+                .push((key, String::from_utf8_lossy(value).into_owned()))
+        };
+        // SHA1 and SHA256 (bits 0 and 1) are warmed, MD5 and Name are not.
+        let mut warming = FieldWalker::new(&keys).warming(0b11, &warm);
+        let mut plain = FieldWalker::new(&keys);
+        for record in records {
+            let (mut warmed, mut unwarmed) = ([None, None, None, None], [None, None, None, None]);
+            let walk = warming.walk(record.as_bytes(), &mut warmed);
+            assert_eq!(walk, plain.walk(record.as_bytes(), &mut unwarmed), "{record}");
+            assert_eq!(warmed, unwarmed, "{record}");
+        }
+        let told = told.into_inner();
+        let expected = [(0, "aa"), (1, "dd"), (1, "Ab"), (0, "e\"f")];
+        let expected: Vec<(usize, String)> = expected.iter().map(|(k, v)| (*k, v.to_string())).collect();
+        assert_eq!(told, expected);
     }
 
     /// A walk of a line inside JSON lines ([`FieldWalker::walk_line`]) is the walk of that line

@@ -322,6 +322,27 @@ impl Screen {
         (mixed.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> self.shift) as usize
     }
 
+    /// Starts fetching the word of the bit that [`Screen::rules_out`] will read for `value`
+    /// (ASCII-folded first if `fold`), so that the lookup need not wait for it.
+    #[inline]
+    fn prefetch(&self, value: &[u8], fold: bool) {
+        if !matches!(value.len(), 32 | 40 | 64) {
+            return;
+        }
+        let Some(first) = value.first_chunk::<16>() else {
+            return;
+        };
+        let first = if fold {
+            first.map(|b| b.to_ascii_lowercase())
+        } else {
+            *first
+        };
+        let bit = self.bit(&first, value.len());
+        if let Some(word) = self.bits.get(bit / 64) {
+            prefetch(word);
+        }
+    }
+
     /// The bytes the bits take.
     fn memory(&self) -> usize {
         self.bits.len() * 8
@@ -343,6 +364,20 @@ impl Screen {
 }
 
 const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
+
+/// Asks the processor to bring `word`'s cache line in, without waiting for it.
+#[inline]
+fn prefetch(word: &u64) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is only a hint, to an address of a live reference; SSE is in the
+    // x86_64 baseline.
+    unsafe {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        _mm_prefetch::<_MM_HINT_T0>(std::ptr::from_ref(word).cast());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = word;
+}
 
 impl<V> StringMap<V> {
     fn empty(case_sensitive: bool) -> StringMap<V> {
@@ -380,6 +415,21 @@ impl<V> StringMap<V> {
 
     pub fn get(&self, value: &str) -> Option<&V> {
         self.get_key(&self.key(value))
+    }
+
+    /// Whether the map's screen is too big to stay in a core's cache while records stream past
+    /// (past 64 KiB: ~32,000 digests), so that [`StringMap::warm`] is worth its cost.
+    pub fn worth_warming(&self) -> bool {
+        self.screen.get().is_some_and(|screen| screen.memory() > 1 << 16)
+    }
+
+    /// Starts fetching what a lookup of `value` will read first (its bit of the screen), while
+    /// there is other work to do before the lookup: changes nothing but how long it waits.
+    #[inline]
+    pub fn warm(&self, value: &[u8]) {
+        if let Some(screen) = self.screen.get() {
+            screen.prefetch(value, !self.case_sensitive);
+        }
     }
 
     fn get_key(&self, key: &Key<'_>) -> Option<&V> {
@@ -544,6 +594,17 @@ impl SetIndex {
 
     pub fn contains(&self, value: &str) -> bool {
         self.map.get(value).is_some()
+    }
+
+    /// [`StringMap::worth_warming`] of the index.
+    pub fn worth_warming(&self) -> bool {
+        self.map.worth_warming()
+    }
+
+    /// [`StringMap::warm`] of the index.
+    #[inline]
+    pub fn warm(&self, value: &[u8]) {
+        self.map.warm(value);
     }
 
     pub fn len(&self) -> usize {
@@ -797,6 +858,32 @@ mod tests {
                         "{probe} in an index of {digests} digests"
                     );
                 }
+            }
+        }
+    }
+
+    /// An index is warmed ([`SetIndex::warm`]) only when its screen outgrows a core's cache,
+    /// and warming, with any text, changes no answer.
+    #[test]
+    fn only_an_index_whose_screen_outgrows_the_cache_is_warmed() {
+        for (digests, worth) in [(20, false), (4_096, false), (40_000, true)] {
+            let values: Vec<String> = (0..digests).map(|i| format!("{i:064x}")).collect();
+            let set = StringSet::new(&values, false);
+            let index = SetIndex::new(&[&set], false);
+            assert_eq!(index.worth_warming(), worth, "{digests} digests");
+            let (first, last) = (&values[0], &values[digests - 1]);
+            let absent = format!("{:064x}", digests + 1);
+            for (probe, member) in [
+                (first.clone(), true),
+                (last.to_ascii_uppercase(), true),
+                (absent, false),
+                (String::new(), false),
+                ("short".to_string(), false),
+                ("g".repeat(64), false),
+                (first[..40].to_string(), false),
+            ] {
+                index.warm(probe.as_bytes());
+                assert_eq!(index.contains(&probe), member, "{probe} among {digests} digests");
             }
         }
     }

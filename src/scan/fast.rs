@@ -9,7 +9,7 @@
 
 use std::borrow::Cow;
 use std::ops::Range;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use super::fingerprint::fingerprint;
 use super::unit::{count_table, UnitScan};
@@ -19,8 +19,9 @@ use crate::input::fields::{FieldValue, FieldWalker, KeyMemo, Walk};
 use crate::input::table::{self, TableOf};
 use crate::input::{jsonl, LineStart, LineVisitor, RawRecord, Unit};
 use crate::plan::eval::Row;
-use crate::plan::prefilter::{ColumnTests, Matcher, Prefilter};
-use crate::plan::text::IndexKey;
+use crate::plan::prefilter::{ColumnTests, Matcher, Prefilter, Test};
+use crate::plan::text::{IndexKey, SetIndex, StringSet};
+use crate::plan::{Predicate, Scalar};
 use crate::schema::{ColumnType, Table};
 use crate::value::Value;
 
@@ -45,6 +46,12 @@ pub(super) struct RawCheck<'p> {
     decoded: usize,
     /// Whether some column has a merged index, whose lookups are prepared together.
     merged_sets: bool,
+    /// Per tested column (of the first 64), the sets and merged indexes too big to stay in
+    /// cache ([`crate::plan::text::StringMap::worth_warming`]): the walk warms them with the column's value as
+    /// soon as it has it ([`FieldWalker::warming`]). Bit `n` of `warmed` set: column `n` has
+    /// some.
+    warm: Vec<Vec<Warmed<'p>>>,
+    warmed: u64,
     /// Per table some pipeline reads, where each of its columns is among `keys` (`None` if the
     /// walk does not capture it), for the rows of [`WalkedRow`].
     columns_by_table: Vec<(&'static Table, Vec<Option<usize>>)>,
@@ -73,6 +80,10 @@ impl<'p> RawCheck<'p> {
         let merged_sets = columns
             .iter()
             .any(|c| c.matchers.iter().any(|m| matches!(m, Matcher::Strings { .. })));
+        let warm: Vec<Vec<Warmed<'p>>> = (columns.iter().take(64))
+            .map(|column| column.matchers.iter().filter_map(Warmed::of).collect())
+            .collect();
+        let warmed = (warm.iter().enumerate()).fold(0, |bits, (n, sets)| bits | u64::from(!sets.is_empty()) << n);
         let wanted_keys: Option<Vec<usize>> =
             wanted.map(|names| names.iter().map(|name| key(&mut keys, name)).collect());
         let columns_by_table = match (wanted, &wanted_keys) {
@@ -92,6 +103,8 @@ impl<'p> RawCheck<'p> {
             envelope_key,
             category_key,
             merged_sets,
+            warm,
+            warmed,
             wanted: wanted_keys,
             decoded,
             columns_by_table,
@@ -244,6 +257,39 @@ impl<'p> RawCheck<'p> {
     }
 }
 
+/// A set or merged index that a column's values are looked up in, too big to stay in cache.
+enum Warmed<'p> {
+    Index(Arc<SetIndex>),
+    Set(&'p StringSet),
+}
+
+impl<'p> Warmed<'p> {
+    /// What of `matcher` is worth warming: a merged index, or a lone rule's `in` set.
+    fn of(matcher: &Matcher<'p>) -> Option<Warmed<'p>> {
+        match matcher {
+            Matcher::Strings { index, .. } if index.worth_warming() => Some(Warmed::Index(Arc::clone(index))),
+            Matcher::Leaf(Test {
+                leaf:
+                    Predicate::InStrings {
+                        operand: Scalar::Column(_),
+                        set,
+                        negated: false,
+                    },
+                ..
+            }) if set.worth_warming() => Some(Warmed::Set(set)),
+            _ => None,
+        }
+    }
+
+    #[inline]
+    fn warm(&self, value: &[u8]) {
+        match self {
+            Warmed::Index(index) => index.warm(value),
+            Warmed::Set(set) => set.warm(value),
+        }
+    }
+}
+
 impl RawCheck<'_> {
     /// Scans every record of `unit` through the fast path; returns the newlines it passed
     /// ([`Unit::for_each_record`]).
@@ -258,16 +304,22 @@ impl RawCheck<'_> {
             .ok()
             .and_then(|mut memos| memos.pop())
             .unwrap_or_default();
+        let warm = |key: usize, value: &[u8]| self.warm[key].iter().for_each(|warmed| warmed.warm(value));
+        let walker = |memo| {
+            let walker = FieldWalker::new(&self.keys).decoding(self.decoded).remembering(memo);
+            match self.warmed {
+                0 => walker,
+                keys => walker.warming(keys, &warm),
+            }
+        };
         let mut pass = UnitPass {
             buffer: vec![None; 2 * keys],
             shared: Shared {
                 check: self,
                 scan,
-                walker: FieldWalker::new(&self.keys).decoding(self.decoded).remembering(memo),
+                walker: walker(memo),
                 // An envelope's row has keys of its own: a walker of its own remembers them.
-                row_walker: FieldWalker::new(&self.keys)
-                    .decoding(self.decoded)
-                    .remembering(row_memo),
+                row_walker: walker(row_memo),
                 by_columns,
                 scratch: Scratch::default(),
             },
