@@ -65,6 +65,7 @@ pub fn parse_document(id: &str, source: &Path, text: &str) -> Result<(Rule, Vec<
         return Err(fail("no KQL query found in the document"));
     };
     parser.check_total();
+    parser.indicators.finish();
     let query_lines = lines.get(start..end).unwrap_or_default();
     let rule = Rule {
         id: id.to_string(),

@@ -23,6 +23,9 @@ pub struct IocTable {
     rows: Vec<Row>,
     /// The header of each table: the rows from `.0` on are laid out by `.1`.
     layouts: Vec<(usize, Columns)>,
+    /// The rows the document's summary announced for the table just started, for which `text`
+    /// gets its room at the table's first row (by that row's length).
+    announced: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,11 +41,25 @@ impl IocTable {
     pub(super) fn start(&mut self, columns: Columns, rows: usize) {
         self.layouts.push((self.rows.len(), columns));
         self.rows.reserve(rows);
+        self.announced = rows;
+    }
+
+    /// Gives back the room reserved for rows the table did not have (the summary may have
+    /// announced more, and a first row may be longer than most).
+    pub(super) fn finish(&mut self) {
+        self.text.shrink_to_fit();
+        self.rows.shrink_to_fit();
     }
 
     /// Adds the row `line`, whose type is `kind` and whose value cell reads `value` (a slice of
     /// `line`, unless the cell had to be unescaped).
     pub(super) fn push(&mut self, kind: IndicatorKind, line: &str, value: &str) {
+        if self.announced > 0 {
+            // Grown a row at a time, the text was copied at each doubling (a million rows are
+            // ~100 MB of text): room for the announced rows, as long as this one and a quarter.
+            self.text.reserve(self.announced.saturating_mul(line.len() + line.len() / 4));
+            self.announced = 0;
+        }
         let start = self.text.len();
         self.text.push_str(line);
         // Where `value` starts within `line`, if it is a slice of it (a cell the split
