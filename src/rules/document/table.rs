@@ -57,7 +57,8 @@ impl IocTable {
         if self.announced > 0 {
             // Grown a row at a time, the text was copied at each doubling (a million rows are
             // ~100 MB of text): room for the announced rows, as long as this one and a quarter.
-            self.text.reserve(self.announced.saturating_mul(line.len() + line.len() / 4));
+            self.text
+                .reserve(self.announced.saturating_mul(line.len() + line.len() / 4));
             self.announced = 0;
         }
         let start = self.text.len();
