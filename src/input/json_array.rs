@@ -314,11 +314,15 @@ impl Nesting {
         let masks = BlockMasks::of(block);
         // The escaped bytes: those after an odd run of backslashes (simdjson's `find_escaped`).
         let escaped_first = u64::from(self.in_string && self.escaped);
-        let backslash = masks.backslash & !escaped_first;
-        let follows_escape = backslash << 1 | escaped_first;
-        let odd_starts = backslash & !EVEN & !follows_escape;
-        let (even_starts, carry) = odd_starts.overflowing_add(backslash);
-        let escaped = (EVEN ^ (even_starts << 1)) & follows_escape;
+        let (escaped, carry) = if masks.backslash | escaped_first == 0 {
+            (0, false)
+        } else {
+            let backslash = masks.backslash & !escaped_first;
+            let follows_escape = backslash << 1 | escaped_first;
+            let odd_starts = backslash & !EVEN & !follows_escape;
+            let (even_starts, carry) = odd_starts.overflowing_add(backslash);
+            ((EVEN ^ (even_starts << 1)) & follows_escape, carry)
+        };
         // Bit `n`: in a string after byte `n`.
         let mut in_string = masks.quote & !escaped;
         for shift in [1, 2, 4, 8, 16, 32] {
