@@ -403,7 +403,7 @@ impl<'a, const LINE: bool> Walker<'a, LINE> {
             match wanted {
                 Some(i) => {
                     self.capture(&mut values[i], i < keys.decoded)?;
-                    if keys.warmed >> (i & 63) & 1 != 0 && i < 64 {
+                    if i < 64 && keys.warmed >> i & 1 != 0 {
                         if let (Some(warm), Some(FieldValue::Str(text))) = (keys.warm, &values[i]) {
                             warm(i, text.as_bytes());
                         }

@@ -47,9 +47,9 @@ pub(super) struct RawCheck<'p> {
     /// Whether some column has a merged index, whose lookups are prepared together.
     merged_sets: bool,
     /// Per tested column (of the first 64), the sets and merged indexes too big to stay in
-    /// cache ([`crate::plan::text::StringMap::worth_warming`]): the walk warms them with the column's value as
-    /// soon as it has it ([`FieldWalker::warming`]). Bit `n` of `warmed` set: column `n` has
-    /// some.
+    /// cache ([`crate::plan::text::StringMap::worth_warming`]): the walk warms them with the
+    /// column's value as soon as it has it ([`FieldWalker::warming`]). Bit `n` of `warmed`
+    /// set: column `n` has some.
     warm: Vec<Vec<Warmed<'p>>>,
     warmed: u64,
     /// Per table some pipeline reads, where each of its columns is among `keys` (`None` if the
