@@ -1,5 +1,6 @@
-//! JSON arrays of rows (`[{...},{...}]`), streamed: a small state machine finds each element's
-//! bytes without parsing them, so a multi-gigabyte array is never held whole. Elements are
+//! JSON arrays of rows (`[{...},{...}]`), streamed: each element's bytes are found without
+//! parsing them (its end 64 bytes at a time, from bit masks of its strings, escapes and
+//! brackets: `Nesting::end_in`), so a multi-gigabyte array is never held whole. Elements are
 //! handed out in units of about `chunk_size` bytes. A cut-off array is reported, and the element
 //! it cut is counted as a malformed record.
 
