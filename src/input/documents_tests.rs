@@ -532,3 +532,73 @@ fn text_that_is_not_the_documents_still_gives_unique_increasing_offsets() {
         }
     }
 }
+
+/// The rows of an Advanced Hunting response cut out of its text ([`hunting_rows`]) are the
+/// records of the built document ([`records`]): the same values once parsed, lines, offsets and
+/// issues, in order; and a text that is not such a response (another shape, not JSON, a number
+/// that does not parse, a `records` array beside, no schema) is left to the built document.
+#[test]
+fn hunting_rows_cut_from_the_text_are_the_built_documents_records() {
+    let row = r#"{"Timestamp":"2024-01-01T00:00:00Z","DeviceName":"a\u0062c","SHA256":"x\"y","N":1.0e2,"M":-0,"Big":18446744073709551615,"Nested":{"k":[1,{"v":"]"}]},"Dup":1,"Dup":2,"Uni":"é\ud83d\ude00"}"#;
+    let mut documents: Vec<Vec<u8>> = Vec::new();
+    for results in ["Results", "results"] {
+        for schema in ["Schema", "schema"] {
+            documents.push(
+                format!(r#"{{"{schema}":[{{"Name":"A","Type":"String"}}],"{results}":[{row},{{}},{row}]}}"#)
+                    .into_bytes(),
+            );
+        }
+    }
+    let pretty =
+        serde_json::to_string_pretty(&json!({"Schema": [], "Results": [parse(row.as_bytes()), {"x": "[\\,"}]}))
+            .expect("prints");
+    documents.extend([
+        pretty.clone().into_bytes(),
+        [BOM, pretty.as_bytes()].concat(),
+        format!("\n\n  {pretty}\n  ").into_bytes(),
+        br#"{"Results":[],"Schema":[]}"#.to_vec(),
+        br#"{"Results":[1,"two",null,[3],true,{"ok":1},{"a":[]}],"Schema":[]}"#.to_vec(),
+        br#"{"Results":"not rows","results":[{"a":1}],"Schema":[]}"#.to_vec(),
+        br#"{"Results":[{"first":1}],"Schema":[],"Results":[{"second":2},{"third":3}]}"#.to_vec(),
+        br#"{"Schema":{"x":1},"schema":[],"Results":[{"a":1}],"Stats":{"rows":1}}"#.to_vec(),
+        br#"{"Re\u0073ults":[{"escaped key":1}],"Schema":[]}"#.to_vec(),
+        // Not hunting responses: built, or not JSON at all.
+        br#"{"records":[],"Results":[{"a":1}],"Schema":[]}"#.to_vec(),
+        br#"{"Results":[{"a":1}]}"#.to_vec(),
+        br#"{"tables":[],"Schema":[]}"#.to_vec(),
+        br#"[{"Results":[{"a":1}],"Schema":[]}]"#.to_vec(),
+        br#"{"Results":[{"a":1e400}],"Schema":[]}"#.to_vec(),
+        br#"{"Results":[{"a":1}],"Schema":[]} trailing"#.to_vec(),
+        br#"{"Results":[{"a":1}],"Schema":[]"#.to_vec(),
+        br#"{"Results":[{"a":"\ud800"}],"Schema":[]}"#.to_vec(),
+    ]);
+    let (mut compared, mut left) = (0, 0);
+    for text in &documents {
+        let shown = String::from_utf8_lossy(text);
+        let body = text.strip_prefix(BOM).unwrap_or(text);
+        let built = serde_json::from_slice::<Json>(body)
+            .ok()
+            .filter(|document| shape_of(document) == Some(Shape::AdvancedHunting))
+            .map(|document| records(&document, text, Shape::AdvancedHunting));
+        let cut = hunting_rows(text);
+        let (Some((records, built_issues)), Some((rows, issues))) = (&built, &cut) else {
+            assert_eq!(built.is_some(), cut.is_some(), "{shown}");
+            left += 1;
+            continue;
+        };
+        compared += 1;
+        assert_eq!(issues, built_issues, "{shown}");
+        assert_eq!(rows.len(), records.len(), "{shown}");
+        for (CutRow { range, line, offset }, record) in rows.iter().zip(records) {
+            let cut_row: Json = serde_json::from_slice(&text[range.clone()]).expect("a row parses");
+            let built_row: Json = serde_json::from_str(&record.json).expect("a record parses");
+            assert_eq!(cut_row, built_row, "{shown}");
+            assert_eq!(
+                (*line, *offset, None),
+                (record.line, record.offset, record.table.clone()),
+                "{shown}"
+            );
+        }
+    }
+    assert_eq!((compared, left), (13, 8));
+}

@@ -250,6 +250,16 @@ impl ArrayReader {
     }
 }
 
+/// The length of the array element at the start of `bytes` (to the top-level `,` or `]` after
+/// it, white space before that included), found 64 bytes at a time; `None` if it does not end
+/// in `bytes`. For the rows of a document checked as JSON ([`super::documents::hunting_rows`]).
+pub(super) fn element_length(bytes: &[u8]) -> Option<usize> {
+    match Nesting::default().end_in(bytes) {
+        (length, Some(_)) => Some(length),
+        (_, None) => None,
+    }
+}
+
 /// Where an element's bytes are: how deep in objects and arrays, and in a string or not. Only
 /// a top-level `,` or `]` outside strings ends an element.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
