@@ -148,12 +148,19 @@ impl DocumentRowsReader {
                 break;
             }
         }
-        if let Some(first) = framed.first() {
+        if let (Some(first), Some(last)) = (framed.first(), framed.last()) {
+            // The unit's bytes are the span of its rows (what the scan counts it as), and the
+            // rows' ranges are within it.
+            let span = first.range.start..last.range.end;
+            let (offset, line) = (first.offset, Some(first.line));
+            for row in &mut framed {
+                row.range = row.range.start - span.start..row.range.end - span.start;
+            }
             return Some(Ok(Item::Unit(Unit {
                 file: self.file,
-                offset: first.offset,
-                line: Some(first.line),
-                data: UnitData::Shared(Arc::clone(&self.text)),
+                offset,
+                line,
+                data: UnitData::Shared(Arc::clone(&self.text), span),
                 framing: Framing::Ranges(framed),
             })));
         }

@@ -602,3 +602,39 @@ fn hunting_rows_cut_from_the_text_are_the_built_documents_records() {
     }
     assert_eq!((compared, left), (13, 8));
 }
+
+/// A response read through the file reader comes out in units of about the chunk size, each
+/// counted as the bytes of its own rows (what the scan's window of unmerged bytes adds up),
+/// whose records are the response's rows at their lines and offsets.
+#[test]
+fn a_responses_rows_come_out_in_units_of_their_own_bytes() {
+    let rows: Vec<Json> = (0..50)
+        .map(|i| json!({"DeviceName": format!("host-{i}"), "N": i}))
+        .collect();
+    let text = serde_json::to_vec_pretty(&json!({"Schema": [], "Results": rows})).expect("prints");
+    let options = crate::input::ReadOptions {
+        chunk_size: 200,
+        csv: Default::default(),
+    };
+    let source: crate::input::Source = Box::new(std::io::Cursor::new(text.clone()));
+    let mut reader = crate::input::FileReader::from_source(0, source, &options).expect("opens");
+    let (built, _) = read(&text);
+    let mut read_back = Vec::new();
+    let mut units = 0;
+    while let Some(item) = reader.next_item(Vec::new()) {
+        let crate::input::Item::Unit(unit) = item.expect("reads") else {
+            panic!("no issue expected");
+        };
+        units += 1;
+        assert!(unit.data.len() < 400, "a unit of {} bytes", unit.data.len());
+        unit.for_each_record(|record| {
+            let value: Json = serde_json::from_slice(record.bytes).expect("a row parses");
+            read_back.push((value, record.line, record.offset));
+        });
+    }
+    let expected: Vec<(Json, u64, u64)> = (built.iter())
+        .map(|r| (serde_json::from_str(&r.json).expect("parses"), r.line, r.offset))
+        .collect();
+    assert!(units > 10, "{units} units");
+    assert_eq!(read_back, expected);
+}

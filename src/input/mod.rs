@@ -188,14 +188,15 @@ pub struct Unit {
 
 /// A unit's bytes: read into a buffer, a window of a plain file mapped into memory
 /// ([`jsonl::MappedLinesReader`]) of which a range of bytes is the unit's, unmapped when the
-/// unit is dropped, a small file mapped beside others ([`region`]), or the whole text of a
-/// document read once and shared by the units of its rows ([`built::DocumentRowsReader`]).
+/// unit is dropped, a small file mapped beside others ([`region`]), or the text of a document
+/// read once and shared by the units of its rows ([`built::DocumentRowsReader`]), of which a
+/// range of bytes is the unit's.
 #[derive(Debug)]
 pub enum UnitData {
     Read(Vec<u8>),
     Mapped(memmap2::Mmap, Range<usize>),
     Region(Arc<region::Region>, Range<usize>),
-    Shared(Arc<Vec<u8>>),
+    Shared(Arc<Vec<u8>>, Range<usize>),
 }
 
 impl UnitData {
@@ -216,7 +217,7 @@ impl std::ops::Deref for UnitData {
             UnitData::Read(buffer) => buffer,
             UnitData::Mapped(map, range) => &map[range.clone()],
             UnitData::Region(region, range) => region.bytes(range.clone()),
-            UnitData::Shared(text) => text,
+            UnitData::Shared(text, range) => &text[range.clone()],
         }
     }
 }
