@@ -593,8 +593,9 @@ fn read_whole(file: usize, source: Source, bom: usize, chunk_size: usize) -> io:
     let mut source = source;
     (&mut source).take(MAX_DOCUMENT + 1).read_to_end(&mut text)?;
     if text.len() as u64 <= MAX_DOCUMENT {
-        // An Advanced Hunting response (told by its schema) is checked and its rows cut out in
-        // place, not built: see `documents::hunting_rows`.
+        // An Advanced Hunting response (told by its schema, which the APIs write first: in the
+        // head) is checked and its rows cut out in place, not built: see
+        // `documents::hunting_rows`. A response whose schema comes after its rows is built.
         let head = &text[..text.len().min(HEAD)];
         let schema = |name: &[u8]| memchr::memmem::find(head, name).is_some();
         if schema(b"\"Schema\"") || schema(b"\"schema\"") {
