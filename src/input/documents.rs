@@ -551,22 +551,30 @@ impl<'t> Scanner<'t> {
 
     /// At an array: the starts of its elements.
     fn elements(&mut self) -> Option<Vec<usize>> {
+        let mut starts = Vec::new();
+        self.each_element(|scan| {
+            starts.push(scan.pos);
+            scan.skip_value()
+        })?;
+        Some(starts)
+    }
+
+    /// At an array: `past` called at the start of each element, to move past it.
+    fn each_element(&mut self, mut past: impl FnMut(&mut Scanner<'t>) -> Option<()>) -> Option<()> {
         self.eat(b'[')?;
         self.space();
-        let mut starts = Vec::new();
         if self.eat(b']').is_some() {
-            return Some(starts);
+            return Some(());
         }
         loop {
             self.space();
-            starts.push(self.pos);
-            self.skip_value()?;
+            past(self)?;
             self.space();
             match self.peek()? {
                 b',' => self.pos += 1,
                 b']' => {
                     self.pos += 1;
-                    return Some(starts);
+                    return Some(());
                 }
                 _ => return None,
             }
@@ -747,35 +755,26 @@ impl<'de> serde::Deserialize<'de> for Checked {
     }
 }
 
-/// The byte ranges of the elements of the array at `path` ([`element_starts`]).
+/// The byte ranges of the elements of the array at `path` ([`element_starts`]). Each element's
+/// end is found 64 bytes at a time, as an array's are: the scanner's byte by byte walk was a
+/// fifth of reading a response.
 fn element_spans(text: &[u8], from: usize, path: &[&str]) -> Option<Vec<std::ops::Range<usize>>> {
     let mut scan = Scanner { text, pos: from };
     scan.space();
     for key in path {
         scan.pos = scan.member(key)?;
     }
-    scan.eat(b'[')?;
-    scan.space();
     let mut spans = Vec::new();
-    if scan.eat(b']').is_some() {
-        return Some(spans);
-    }
-    loop {
-        scan.space();
+    scan.each_element(|scan| {
         let start = scan.pos;
-        // The element's end found 64 bytes at a time, as an array's are: the scanner's byte
-        // by byte walk was a fifth of reading a response.
         let length = super::json_array::element_length(&text[start..])?;
         let element = &text[start..start + length];
         let trailing = element.iter().rev().take_while(|b| b.is_ascii_whitespace()).count();
         spans.push(start..start + length - trailing);
         scan.pos = start + length;
-        match scan.peek()? {
-            b',' => scan.pos += 1,
-            b']' => return Some(spans),
-            _ => return None,
-        }
-    }
+        Some(())
+    })?;
+    Some(spans)
 }
 
 /// Whether a raw member name (between its quotes) is `key`, decoding escapes (`"re\u0063ords"`)
