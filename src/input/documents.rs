@@ -34,19 +34,7 @@ const BOM: &[u8] = b"\xEF\xBB\xBF";
 /// Recognises a document from its parsed top level.
 pub fn shape_of(document: &Json) -> Option<Shape> {
     match document {
-        Json::Object(top) => {
-            if top.get("records").is_some_and(Json::is_array) {
-                Some(Shape::DefenderEnvelope)
-            } else if results_key(top).is_some() && ["Schema", "schema"].iter().any(|k| is_array(top, k)) {
-                // A `Results` array alone is too weak a sign: the schema is what every hunting
-                // API response carries.
-                Some(Shape::AdvancedHunting)
-            } else if is_array(top, "tables") {
-                Some(Shape::LogAnalytics)
-            } else {
-                None
-            }
-        }
+        Json::Object(top) => TopLevel::of(top).shape(),
         // A plain JSON array of rows also starts with `[`: only the first element's `FrameType`
         // tells the frames apart.
         Json::Array(frames) => frames
@@ -120,12 +108,6 @@ fn is_array(object: &Map<String, Json>, key: &str) -> bool {
     object.get(key).is_some_and(Json::is_array)
 }
 
-/// `Results` for the Defender API, `results` for Graph; checked in that order so a document with
-/// both reads one way every time.
-fn results_key(top: &Map<String, Json>) -> Option<&'static str> {
-    ["Results", "results"].into_iter().find(|k| is_array(top, k))
-}
-
 /// Reads the records of an Event Hub message; `false` if there is no `records` array.
 fn envelope(top: &Map<String, Json>, out: &mut Gathered<'_>) -> bool {
     let Some(Json::Array(elements)) = top.get("records") else {
@@ -161,7 +143,7 @@ fn envelope(top: &Map<String, Json>, out: &mut Gathered<'_>) -> bool {
 
 /// Reads the rows of a hunting API response; `false` if there is no results array.
 fn hunting(top: &Map<String, Json>, out: &mut Gathered<'_>) -> bool {
-    let Some(key) = results_key(top) else {
+    let Some(key) = TopLevel::of(top).results_key() else {
         return false;
     };
     let Some(Json::Array(rows)) = top.get(key) else {
@@ -596,7 +578,10 @@ impl<'t> Scanner<'t> {
 pub fn hunting_rows(text: &[u8]) -> Option<(Vec<CutRow>, Vec<Issue>)> {
     let body = if text.starts_with(BOM) { BOM.len() } else { 0 };
     let top = checked_top_level(&text[body..])?;
-    let key = top.hunting_results()?;
+    if top.shape() != Some(Shape::AdvancedHunting) {
+        return None;
+    }
+    let key = top.results_key()?;
     let spans = element_spans(text, body, &[key])?;
     let mut positions = Positions::new(text);
     let (mut rows, mut issues) = (Vec::with_capacity(spans.len()), Vec::new());
@@ -629,24 +614,43 @@ pub struct CutRow {
     pub offset: u64,
 }
 
-/// The top-level members that tell an Advanced Hunting response ([`shape_of`]), each as the
-/// last member of its name says (as in serde_json): whether it is an array.
+/// The top-level members that tell a document's shape, each as the last member of its name
+/// says (as in serde_json): whether it is an array. Taken from a parsed document
+/// ([`shape_of`]) or from its text as it is checked ([`hunting_rows`]): one rule for both.
 #[derive(Debug, Default, Clone, Copy)]
 struct TopLevel {
-    /// `records`, `Results`, `results`, `Schema`, `schema`.
-    arrays: [bool; 5],
+    /// Per name of [`TopLevel::KEYS`].
+    arrays: [bool; 6],
 }
 
 impl TopLevel {
-    const KEYS: [&'static str; 5] = ["records", "Results", "results", "Schema", "schema"];
+    const KEYS: [&'static str; 6] = ["records", "Results", "results", "Schema", "schema", "tables"];
 
-    /// The results key if this is an Advanced Hunting response, exactly as [`shape_of`] and
-    /// [`results_key`] decide it.
-    fn hunting_results(&self) -> Option<&'static str> {
-        let [records, upper, lower, schema, schema_lower] = self.arrays;
-        if records || !(schema || schema_lower) {
-            return None;
+    fn of(top: &Map<String, Json>) -> TopLevel {
+        TopLevel {
+            arrays: TopLevel::KEYS.map(|key| is_array(top, key)),
         }
+    }
+
+    fn shape(&self) -> Option<Shape> {
+        let [records, _, _, schema, schema_lower, tables] = self.arrays;
+        if records {
+            Some(Shape::DefenderEnvelope)
+        } else if self.results_key().is_some() && (schema || schema_lower) {
+            // A `Results` array alone is too weak a sign: the schema is what every hunting
+            // API response carries.
+            Some(Shape::AdvancedHunting)
+        } else if tables {
+            Some(Shape::LogAnalytics)
+        } else {
+            None
+        }
+    }
+
+    /// `Results` for the Defender API, `results` for Graph; checked in that order so a
+    /// document with both reads one way every time.
+    fn results_key(&self) -> Option<&'static str> {
+        let [_, upper, lower, ..] = self.arrays;
         match (upper, lower) {
             (true, _) => Some("Results"),
             (false, true) => Some("results"),
