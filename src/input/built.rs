@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use super::csv::CsvReader;
-use super::{documents, BuiltRecord, Framed, Framing, Issue, Item, ReadOptions, RecordSource, Source, Unit, UnitData};
+use super::{documents, BuiltRecord, Framed, Issue, Item, ReadOptions, RecordSource, Source, Unit};
 
 pub struct BuiltReader {
     file: usize,
@@ -97,72 +97,6 @@ impl BuiltReader {
         }
         if let Some(unit) = Unit::of_framed(self.file, data, framed) {
             return Some(Ok(Item::Unit(unit)));
-        }
-        self.issues.pop_front().map(|issue| Ok(Item::Issue(issue)))
-    }
-}
-
-/// The rows of a document found in its text ([`documents::hunting_rows`]): units of about
-/// `chunk_size` bytes of rows, each sharing the text, then the issues, as [`BuiltReader`] hands
-/// out a built document's.
-pub struct DocumentRowsReader {
-    file: usize,
-    text: Arc<Vec<u8>>,
-    rows: std::vec::IntoIter<documents::CutRow>,
-    issues: VecDeque<Issue>,
-    chunk_size: usize,
-}
-
-impl DocumentRowsReader {
-    pub fn new(
-        file: usize,
-        text: Vec<u8>,
-        rows: Vec<documents::CutRow>,
-        issues: Vec<Issue>,
-        chunk_size: usize,
-    ) -> DocumentRowsReader {
-        DocumentRowsReader {
-            file,
-            text: Arc::new(text),
-            rows: rows.into_iter(),
-            issues: issues.into(),
-            chunk_size: chunk_size.max(1),
-        }
-    }
-
-    pub fn bytes_read(&self) -> u64 {
-        self.text.len() as u64
-    }
-
-    pub fn next_item(&mut self) -> Option<io::Result<Item>> {
-        let (mut framed, mut bytes) = (Vec::new(), 0);
-        for documents::CutRow { range, line, offset } in self.rows.by_ref() {
-            bytes += range.len();
-            framed.push(Framed {
-                range,
-                offset,
-                line,
-                table: None,
-            });
-            if bytes >= self.chunk_size {
-                break;
-            }
-        }
-        if let (Some(first), Some(last)) = (framed.first(), framed.last()) {
-            // The unit's bytes are the span of its rows (what the scan counts it as), and the
-            // rows' ranges are within it.
-            let span = first.range.start..last.range.end;
-            let (offset, line) = (first.offset, Some(first.line));
-            for row in &mut framed {
-                row.range = row.range.start - span.start..row.range.end - span.start;
-            }
-            return Some(Ok(Item::Unit(Unit {
-                file: self.file,
-                offset,
-                line,
-                data: UnitData::Shared(Arc::clone(&self.text), span),
-                framing: Framing::Ranges(framed),
-            })));
         }
         self.issues.pop_front().map(|issue| Ok(Item::Issue(issue)))
     }

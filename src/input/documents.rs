@@ -564,63 +564,134 @@ impl<'t> Scanner<'t> {
     }
 }
 
-/// The rows of an Advanced Hunting response found in its `text` without building the
-/// document: each row's bytes where they are in the text, with the line and offset the built
-/// document would give it ([`records`]), and the issues it would report (rows that are not
-/// objects), in the same order. `None` when the text is not such a response (or not JSON), for
-/// the built document to decide.
-///
-/// A response of 40,000 rows (126 MB) built as a `serde_json::Value`, each row then written
-/// out again as its own text, peaked at 885 MB and took 2.2 s; checked instead (parsed as a
-/// `Value` would be, with nothing kept: the same documents are accepted) and its rows cut out
-/// in place, it is held once and its rows are walked as an array's are. The rows' text is
-/// then as written, not serde_json's rewriting of it: the same values when parsed.
-pub fn hunting_rows(text: &[u8]) -> Option<(Vec<CutRow>, Vec<Issue>)> {
-    let body = if text.starts_with(BOM) { BOM.len() } else { 0 };
-    let top = checked_top_level(&text[body..])?;
-    if top.shape() != Some(Shape::AdvancedHunting) {
-        return None;
-    }
-    let key = top.results_key()?;
-    let spans = element_spans(text, body, &[key])?;
-    let mut positions = Positions::new(text);
-    let (mut rows, mut issues) = (Vec::with_capacity(spans.len()), Vec::new());
-    for (i, span) in spans.into_iter().enumerate() {
-        let (line, offset) = positions.row(Some(span.start));
-        if text[span.start] == b'{' {
-            rows.push(CutRow {
-                range: span,
-                line,
-                offset,
-            });
-        } else {
-            let value: Json = serde_json::from_slice(&text[span]).ok()?;
-            issues.push(Issue {
-                line,
-                offset,
-                message: format!("{key}[{i}] is {}, not a row object", kind(&value)),
-                is_record: true,
-            });
+/// Where the rows of an Advanced Hunting (or Graph hunting) response start, told from the
+/// file's `head` alone, so that its rows can be streamed as an array's are
+/// ([`super::json_array::ArrayReader::response_rows`]) rather than the document held whole.
+/// The APIs write the schema before the rows: the members before the rows' array must be in the
+/// head, and be JSON as parsing the whole would check it; with an empty array for the rows, they
+/// must make the document such a response, reading these rows (the rule of [`shape_of`]). What
+/// comes after the rows is checked when the file ends ([`check_response_tail`]). `None` for any
+/// other document, which is then read whole.
+pub fn response_start(head: &[u8]) -> Option<ResponseStart> {
+    let body = if head.starts_with(BOM) { BOM.len() } else { 0 };
+    let mut scan = Scanner { text: head, pos: body };
+    scan.space();
+    let open = scan.pos;
+    scan.eat(b'{')?;
+    loop {
+        scan.space();
+        let name = scan.string()?;
+        scan.space();
+        scan.eat(b':')?;
+        scan.space();
+        let value = scan.pos;
+        if scan.peek() == Some(b'[') {
+            for key in ["Results", "results"] {
+                if !key_is(name, key) {
+                    continue;
+                }
+                let members = [&head[open..value], b"[]}"].concat();
+                let top = checked_top(&members).ok().flatten()?;
+                if top.shape() == Some(Shape::AdvancedHunting) && top.results_key() == Some(key) {
+                    let rows = value + 1;
+                    return Some(ResponseStart {
+                        key,
+                        rows,
+                        line: 1 + memchr::memchr_iter(b'\n', &head[..rows]).count() as u64,
+                        top,
+                    });
+                }
+            }
         }
+        scan.skip_value()?;
+        scan.space();
+        scan.eat(b',')?;
     }
-    Some((rows, issues))
 }
 
-/// A row of a document where it is in the document's text ([`hunting_rows`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CutRow {
-    pub range: std::ops::Range<usize>,
+/// A response whose rows are streamed ([`response_start`]).
+#[derive(Debug, Clone, Copy)]
+pub struct ResponseStart {
+    /// The member holding the rows: `Results` or `results`.
+    pub key: &'static str,
+    /// The offset just past the `[` that opens the rows, and its line.
+    pub rows: usize,
     pub line: u64,
-    pub offset: u64,
+    /// The members before the rows.
+    top: TopLevel,
+}
+
+/// Whether a response whose rows were streamed from `start` ends as JSON after them, still
+/// the response they were read as: `tail` is every byte after the rows' closing `]`. Else
+/// where in `tail` the problem is, and what it is. A member after the rows that changes what
+/// the document is (a second `Results`, a `records` array) is a problem too: built whole, the
+/// document would have been read by the last member of each name.
+pub fn check_response_tail(start: &ResponseStart, tail: &[u8]) -> Result<(), (usize, String)> {
+    // The tail continues an object whose members so far were checked: given one, it must
+    // close it, as `}` or `, "Stats": {...} }`, with nothing but white space after.
+    const OPEN: &[u8] = b"{\"\":0";
+    let text = [OPEN, tail].concat();
+    let after = match checked_top(&text) {
+        Ok(Some(after)) => after,
+        Ok(None) => unreachable!("an object was given"),
+        Err(error) if error.classify() == serde_json::error::Category::Eof => {
+            return Err((
+                tail.len(),
+                format!(
+                    "the response is cut off after its `{}` rows: the file ends before its closing `}}`",
+                    start.key
+                ),
+            ));
+        }
+        Err(error) => {
+            let at = byte_at(&text, error.line(), error.column()).saturating_sub(OPEN.len());
+            let message = error.to_string();
+            let message = message.rfind(" at line ").map_or(&message[..], |cut| &message[..cut]);
+            return Err((
+                at.min(tail.len()),
+                format!("after its `{}` rows, the response is not JSON: {message}", start.key),
+            ));
+        }
+    };
+    let mut top = start.top;
+    for (i, name) in TopLevel::KEYS.iter().enumerate() {
+        if after.named[i] {
+            top.arrays[i] = after.arrays[i];
+            if *name == start.key || top.shape() != Some(Shape::AdvancedHunting) || top.results_key() != Some(start.key)
+            {
+                return Err((
+                    0,
+                    format!(
+                        "a `{name}` member after the rows changes what the document is: its rows were read as the first `{}`",
+                        start.key
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The offset in `text` of serde_json's 1-based `line` and `column`.
+fn byte_at(text: &[u8], line: usize, column: usize) -> usize {
+    let start = match line {
+        0 | 1 => 0,
+        _ => memchr::memchr_iter(b'\n', text)
+            .nth(line - 2)
+            .map_or(text.len(), |at| at + 1),
+    };
+    (start + column.saturating_sub(1)).min(text.len())
 }
 
 /// The top-level members that tell a document's shape, each as the last member of its name
 /// says (as in serde_json): whether it is an array. Taken from a parsed document
-/// ([`shape_of`]) or from its text as it is checked ([`hunting_rows`]): one rule for both.
+/// ([`shape_of`]) or from its text as it is checked ([`response_start`]): one rule for both.
 #[derive(Debug, Default, Clone, Copy)]
 struct TopLevel {
-    /// Per name of [`TopLevel::KEYS`].
+    /// Per name of [`TopLevel::KEYS`]: whether its last member is an array.
     arrays: [bool; 6],
+    /// Per name: whether there is a member of that name.
+    named: [bool; 6],
 }
 
 impl TopLevel {
@@ -629,6 +700,7 @@ impl TopLevel {
     fn of(top: &Map<String, Json>) -> TopLevel {
         TopLevel {
             arrays: TopLevel::KEYS.map(|key| is_array(top, key)),
+            named: TopLevel::KEYS.map(|key| top.contains_key(key)),
         }
     }
 
@@ -661,8 +733,8 @@ impl TopLevel {
 
 /// `text` checked as JSON exactly as parsing it into a `serde_json::Value` would check it
 /// (numbers converted, strings decoded, the same depth limit), without keeping anything; what
-/// its top level is, if an object.
-fn checked_top_level(text: &[u8]) -> Option<TopLevel> {
+/// its top level is, if an object; else serde_json's error.
+fn checked_top(text: &[u8]) -> Result<Option<TopLevel>, serde_json::Error> {
     use serde::de::{Deserializer, MapAccess, Visitor};
     struct Top;
     impl<'de> Visitor<'de> for Top {
@@ -676,6 +748,7 @@ fn checked_top_level(text: &[u8]) -> Option<TopLevel> {
                 let is_array = map.next_value::<Checked>()?.0;
                 if let Some(at) = TopLevel::KEYS.iter().position(|k| *k == key) {
                     top.arrays[at] = is_array;
+                    top.named[at] = true;
                 }
             }
             Ok(Some(top))
@@ -703,9 +776,9 @@ fn checked_top_level(text: &[u8]) -> Option<TopLevel> {
         }
     }
     let mut deserializer = serde_json::Deserializer::from_slice(text);
-    let top = deserializer.deserialize_any(Top).ok()?;
-    deserializer.end().ok()?;
-    top
+    let top = deserializer.deserialize_any(Top)?;
+    deserializer.end()?;
+    Ok(top)
 }
 
 /// Any JSON value, checked as `serde_json::Value` checks it and dropped; `.0`: it was an array.
@@ -757,28 +830,6 @@ impl<'de> serde::Deserialize<'de> for Checked {
         }
         deserializer.deserialize_any(Any)
     }
-}
-
-/// The byte ranges of the elements of the array at `path` ([`element_starts`]). Each element's
-/// end is found 64 bytes at a time, as an array's are: the scanner's byte by byte walk was a
-/// fifth of reading a response.
-fn element_spans(text: &[u8], from: usize, path: &[&str]) -> Option<Vec<std::ops::Range<usize>>> {
-    let mut scan = Scanner { text, pos: from };
-    scan.space();
-    for key in path {
-        scan.pos = scan.member(key)?;
-    }
-    let mut spans = Vec::new();
-    scan.each_element(|scan| {
-        let start = scan.pos;
-        let length = super::json_array::element_length(&text[start..])?;
-        let element = &text[start..start + length];
-        let trailing = element.iter().rev().take_while(|b| b.is_ascii_whitespace()).count();
-        spans.push(start..start + length - trailing);
-        scan.pos = start + length;
-        Some(())
-    })?;
-    Some(spans)
 }
 
 /// Whether a raw member name (between its quotes) is `key`, decoding escapes (`"re\u0063ords"`)

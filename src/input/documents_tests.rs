@@ -533,12 +533,37 @@ fn text_that_is_not_the_documents_still_gives_unique_increasing_offsets() {
     }
 }
 
-/// The rows of an Advanced Hunting response cut out of its text ([`hunting_rows`]) are the
-/// records of the built document ([`records`]): the same values once parsed, lines, offsets and
-/// issues, in order; and a text that is not such a response (another shape, not JSON, a number
-/// that does not parse, a `records` array beside, no schema) is left to the built document.
+/// Everything a file reader hands out for `text` at `chunk_size`: each record's value, line and
+/// offset, and the issues, in order.
+fn read_through(text: &[u8], chunk_size: usize) -> (Vec<(Json, u64, u64)>, Vec<Issue>) {
+    let options = crate::input::ReadOptions {
+        chunk_size,
+        csv: Default::default(),
+    };
+    let source: crate::input::Source = Box::new(std::io::Cursor::new(text.to_vec()));
+    let mut reader = crate::input::FileReader::from_source(0, source, &options).expect("opens");
+    let (mut records, mut issues) = (Vec::new(), Vec::new());
+    while let Some(item) = reader.next_item(Vec::new()) {
+        match item.expect("reads") {
+            crate::input::Item::Unit(unit) => {
+                unit.for_each_record(|record| {
+                    let value = serde_json::from_slice(record.bytes).unwrap_or(Json::Null);
+                    records.push((value, record.line, record.offset));
+                });
+            }
+            crate::input::Item::Issue(issue) => issues.push(issue),
+            crate::input::Item::Warning(warning) => panic!("a warning: {warning}"),
+        }
+    }
+    (records, issues)
+}
+
+/// The rows of an Advanced Hunting response streamed from its text ([`response_start`],
+/// `ArrayReader::response_rows`) are the records of the built document ([`records`]): the same
+/// values once parsed, lines, offsets and issues, in order, at any chunk size; a response that
+/// cannot be told from its head (the rows before the schema, a `records` array beside) is built.
 #[test]
-fn hunting_rows_cut_from_the_text_are_the_built_documents_records() {
+fn streamed_response_rows_are_the_built_documents_records() {
     let row = r#"{"Timestamp":"2024-01-01T00:00:00Z","DeviceName":"a\u0062c","SHA256":"x\"y","N":1.0e2,"M":-0,"Big":18446744073709551615,"Nested":{"k":[1,{"v":"]"}]},"Dup":1,"Dup":2,"Uni":"é\ud83d\ude00"}"#;
     let mut documents: Vec<Vec<u8>> = Vec::new();
     for results in ["Results", "results"] {
@@ -549,58 +574,110 @@ fn hunting_rows_cut_from_the_text_are_the_built_documents_records() {
             );
         }
     }
-    let pretty =
-        serde_json::to_string_pretty(&json!({"Schema": [], "Results": [parse(row.as_bytes()), {"x": "[\\,"}]}))
-            .expect("prints");
+    let pretty = serde_json::to_string_pretty(
+        &json!({"Stats": {"rows": 2}, "Schema": [], "Results": [parse(row.as_bytes()), {"x": "[\\,"}]}),
+    )
+    .expect("prints");
     documents.extend([
         pretty.clone().into_bytes(),
         [BOM, pretty.as_bytes()].concat(),
         format!("\n\n  {pretty}\n  ").into_bytes(),
-        br#"{"Results":[],"Schema":[]}"#.to_vec(),
-        br#"{"Results":[1,"two",null,[3],true,{"ok":1},{"a":[]}],"Schema":[]}"#.to_vec(),
-        br#"{"Results":"not rows","results":[{"a":1}],"Schema":[]}"#.to_vec(),
-        br#"{"Results":[{"first":1}],"Schema":[],"Results":[{"second":2},{"third":3}]}"#.to_vec(),
+        br#"{"Schema":[],"Results":[]}"#.to_vec(),
+        br#"{"Schema":[],"Results":[1,"two",null,[3],true,{"ok":1},{"a":[]}]}"#.to_vec(),
+        br#"{"Results":"not rows","Schema":[],"results":[{"a":1}]}"#.to_vec(),
         br#"{"Schema":{"x":1},"schema":[],"Results":[{"a":1}],"Stats":{"rows":1}}"#.to_vec(),
-        br#"{"Re\u0073ults":[{"escaped key":1}],"Schema":[]}"#.to_vec(),
-        // Not hunting responses: built, or not JSON at all.
-        br#"{"records":[],"Results":[{"a":1}],"Schema":[]}"#.to_vec(),
-        br#"{"Results":[{"a":1}]}"#.to_vec(),
-        br#"{"tables":[],"Schema":[]}"#.to_vec(),
-        br#"[{"Results":[{"a":1}],"Schema":[]}]"#.to_vec(),
-        br#"{"Results":[{"a":1e400}],"Schema":[]}"#.to_vec(),
-        br#"{"Results":[{"a":1}],"Schema":[]} trailing"#.to_vec(),
-        br#"{"Results":[{"a":1}],"Schema":[]"#.to_vec(),
-        br#"{"Results":[{"a":"\ud800"}],"Schema":[]}"#.to_vec(),
+        br#"{"Schema":[],"Re\u0073ults":[{"escaped key":1}]}"#.to_vec(),
+        br#"{"Schema":[],"results":[{"a":1}],"Results":"later, not rows"}"#.to_vec(),
+        br#"{"Results":[{"first":1}],"Schema":[],"Results":[{"second":2},{"third":3}]}"#.to_vec(),
+        // Built: the head does not tell.
+        br#"{"Results":[],"Schema":[]}"#.to_vec(),
+        br#"{"Stats":{},"results":[{"a":1}],"schema":[]}"#.to_vec(),
+        br#"{"Results":[1,"two",null,[3],true,{"ok":1},{"a":[]}],"Schema":[]}"#.to_vec(),
     ]);
-    let (mut compared, mut left) = (0, 0);
+    let mut streamed = 0;
     for text in &documents {
         let shown = String::from_utf8_lossy(text);
         let body = text.strip_prefix(BOM).unwrap_or(text);
-        let built = serde_json::from_slice::<Json>(body)
-            .ok()
-            .filter(|document| shape_of(document) == Some(Shape::AdvancedHunting))
-            .map(|document| records(&document, text, Shape::AdvancedHunting));
-        let cut = hunting_rows(text);
-        let (Some((records, built_issues)), Some((rows, issues))) = (&built, &cut) else {
-            assert_eq!(built.is_some(), cut.is_some(), "{shown}");
-            left += 1;
-            continue;
-        };
-        compared += 1;
-        assert_eq!(issues, built_issues, "{shown}");
-        assert_eq!(rows.len(), records.len(), "{shown}");
-        for (CutRow { range, line, offset }, record) in rows.iter().zip(records) {
-            let cut_row: Json = serde_json::from_slice(&text[range.clone()]).expect("a row parses");
-            let built_row: Json = serde_json::from_str(&record.json).expect("a record parses");
-            assert_eq!(cut_row, built_row, "{shown}");
-            assert_eq!(
-                (*line, *offset, None),
-                (record.line, record.offset, record.table.clone()),
-                "{shown}"
-            );
+        let document = serde_json::from_slice::<Json>(body).expect("parses");
+        assert_eq!(shape_of(&document), Some(Shape::AdvancedHunting), "{shown}");
+        let (built, built_issues) = records(&document, text, Shape::AdvancedHunting);
+        let built: Vec<(Json, u64, u64)> = (built.iter())
+            .map(|r| (serde_json::from_str(&r.json).expect("parses"), r.line, r.offset))
+            .collect();
+        streamed += usize::from(response_start(text).is_some());
+        for chunk_size in [1, 7, 1 << 20] {
+            let (read, issues) = read_through(text, chunk_size);
+            assert_eq!(read, built, "{shown} at {chunk_size}");
+            assert_eq!(issues, built_issues, "{shown} at {chunk_size}");
         }
     }
-    assert_eq!((compared, left), (13, 8));
+    assert_eq!(streamed, documents.len() - 3);
+}
+
+/// What the whole document would refuse, a streamed response reports where it is, with every row
+/// before it read: a cut row or rows array, a document cut after its rows, text after its end, a
+/// member after the rows that would change what the document is; and a row that is not JSON is
+/// one malformed record, not the end of the response.
+#[test]
+fn a_streamed_response_reports_what_is_wrong_where_it_is() {
+    let head = "{\n  \"Schema\": [],\n  \"Results\": [\n    {\"a\": 1},\n    ";
+    /// An issue: its line, whether it is a record, its message.
+    type Expected = (u64, bool, &'static str);
+    // (text after the head, rows read, issues)
+    let cases: &[(&str, usize, &[Expected])] = &[
+        ("{\"a\": 2}\n  ]\n}\n", 2, &[]),
+        (
+            "{\"a\": 2",
+            1,
+            &[
+                (5, true, "record cut off: the file ends 7 bytes into this row of the response's `Results`"),
+                (5, false, "the response is cut off: the file ends before its `Results` rows close with `]`"),
+            ],
+        ),
+        (
+            "{\"a\": 2},\n",
+            2,
+            &[(6, false, "the response is cut off: the file ends before its `Results` rows close with `]`")],
+        ),
+        (
+            "{\"a\": 2}\n  ]",
+            2,
+            &[(6, false, "the response is cut off after its `Results` rows: the file ends before its closing `}`")],
+        ),
+        (
+            "{\"a\": 2}\n  ],\n  \"Stats\": {}\n}\nmore",
+            2,
+            &[(9, false, "after its `Results` rows, the response is not JSON: trailing characters")],
+        ),
+        (
+            "{\"a\": 2}\n  ],\n  \"Results\": []\n}",
+            2,
+            &[(6, false, "a `Results` member after the rows changes what the document is: its rows were read as the first `Results`")],
+        ),
+        (
+            "{\"a\": 2}\n  ],\n  \"records\": []\n}",
+            2,
+            &[(6, false, "a `records` member after the rows changes what the document is: its rows were read as the first `Results`")],
+        ),
+        // A row that is not JSON is the walk's to report; the rows after it are read.
+        ("{\"a\": tru},\n    {\"a\": 3}\n  ]\n}\n", 3, &[]),
+        ("\"text\",\n    {\"a\": 3}\n  ]\n}\n", 2, &[(5, true, "Results[1] is a string, not a row object")]),
+    ];
+    for &(rest, rows, expected) in cases {
+        let text = format!("{head}{rest}");
+        assert!(response_start(text.as_bytes()).is_some(), "{text}");
+        let (read, issues) = read_through(text.as_bytes(), 1 << 20);
+        assert_eq!(read.len(), rows, "{text}");
+        assert_eq!(read[0], (json!({"a": 1}), 4, 37), "{text}");
+        let got: Vec<(u64, bool, &str)> = issues
+            .iter()
+            .map(|i| (i.line, i.is_record, i.message.as_str()))
+            .collect();
+        assert_eq!(got, expected, "{text}");
+        for issue in &issues {
+            assert!(issue.offset <= text.len() as u64, "{text}");
+        }
+    }
 }
 
 /// A response read through the file reader comes out in units of about the chunk size, each

@@ -2,10 +2,13 @@
 //! parsing them (its end 64 bytes at a time, from bit masks of its strings, escapes and
 //! brackets: `Nesting::end_in`), so a multi-gigabyte array is never held whole. Elements are
 //! handed out in units of about `chunk_size` bytes. A cut-off array is reported, and the element
-//! it cut is counted as a malformed record.
+//! it cut is counted as a malformed record. The rows of an Advanced Hunting response are read
+//! the same way, from the array that holds them ([`ArrayReader::response_rows`]).
 
 use std::io::{self, Read};
 
+use super::documents::{self, ResponseStart};
+use super::record::kind;
 use super::{Framed, Issue, Item, Source, Unit};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,7 +44,21 @@ pub struct ArrayReader {
     issues: Vec<Issue>,
     /// A read error (a truncated gzip member), reported after what was read before it.
     error: Option<io::Error>,
+    /// Reading the rows of a response, not a whole file's array.
+    response: Option<Response>,
 }
+
+/// The rows array of a response being read: where it started, how many elements were read, and
+/// what follows its closing `]` (checked at the end of the file).
+struct Response {
+    start: ResponseStart,
+    elements: usize,
+    tail: Vec<u8>,
+}
+
+/// The most bytes after a response's rows that are kept to be checked: the APIs write a
+/// closing `}` there, or a few statistics.
+const MAX_TAIL: usize = 1 << 20;
 
 impl ArrayReader {
     pub(super) fn new(file: usize, source: Source, bom: usize, chunk_size: usize) -> ArrayReader {
@@ -61,13 +78,30 @@ impl ArrayReader {
             eof: false,
             issues: Vec::new(),
             error: None,
+            response: None,
         }
         .skipping(bom)
     }
 
+    /// The rows of a response as the elements of an array: its head, to the `[` that opens the
+    /// rows, is skipped (checked by [`documents::response_start`]), and what follows the rows
+    /// is checked when the file ends. A response of hundreds of megabytes is never held whole.
+    pub(super) fn response_rows(file: usize, source: Source, start: ResponseStart, chunk_size: usize) -> ArrayReader {
+        let mut reader = ArrayReader::new(file, source, start.rows, chunk_size);
+        reader.line = start.line;
+        reader.state = State::BeforeElement;
+        reader.response = Some(Response {
+            start,
+            elements: 0,
+            tail: Vec::new(),
+        });
+        reader
+    }
+
     fn skipping(mut self, bom: usize) -> ArrayReader {
         let mut skip = vec![0u8; bom];
-        // The BOM is in the sniffed head, so this read cannot fail or come up short.
+        // The BOM (or a response's head) is in the sniffed head, so this read cannot fail or
+        // come up short.
         let _ = self.source.read_exact(&mut skip);
         self.offset = bom as u64;
         self
@@ -163,6 +197,20 @@ impl ArrayReader {
                     self.nesting.byte(b);
                     data.push(b);
                 }
+                State::End if self.response.is_some() => {
+                    if let Some(response) = &mut self.response {
+                        response.tail.push(b);
+                        if response.tail.len() > MAX_TAIL {
+                            self.state = State::Failed;
+                            self.issue(
+                                offset,
+                                self.line,
+                                format!("more than {MAX_TAIL} bytes after the response's rows: not read"),
+                                false,
+                            );
+                        }
+                    }
+                }
                 State::End if !b.is_ascii_whitespace() => {
                     self.state = State::Failed;
                     self.issue(
@@ -201,17 +249,38 @@ impl ArrayReader {
         self.offset += taken as u64;
         if let Some(b) = end {
             let end = data.len() - data.iter().rev().take_while(|c| c.is_ascii_whitespace()).count();
+            self.state = if b == b']' { State::End } else { State::BeforeElement };
+            if let Some(response) = &mut self.response {
+                let element = response.elements;
+                response.elements += 1;
+                // A response's row that is JSON but not an object is not a record to walk
+                // (as an array's element is): the document says which of its rows it is.
+                if data[self.element_start] != b'{' {
+                    if let Ok(value) = serde_json::from_slice::<serde_json::Value>(&data[self.element_start..end]) {
+                        let message = format!(
+                            "{}[{element}] is {}, not a row object",
+                            response.start.key,
+                            kind(&value)
+                        );
+                        data.truncate(self.element_start);
+                        self.issue(self.element_offset, self.element_line, message, true);
+                        return;
+                    }
+                }
+            }
             framed.push(Framed {
                 range: self.element_start..end,
                 offset: self.element_offset,
                 line: self.element_line,
                 table: None,
             });
-            self.state = if b == b']' { State::End } else { State::BeforeElement };
         }
     }
 
     fn at_end_of_file(&mut self, data: &[u8]) {
+        if self.response.is_some() {
+            return self.response_at_end_of_file(data);
+        }
         match self.state {
             State::Start => {
                 self.issue(
@@ -248,15 +317,40 @@ impl ArrayReader {
         }
         self.state = State::Failed;
     }
-}
 
-/// The length of the array element at the start of `bytes` (to the top-level `,` or `]` after
-/// it, white space before that included), found 64 bytes at a time; `None` if it does not end
-/// in `bytes`. For the rows of a document checked as JSON ([`super::documents::hunting_rows`]).
-pub(super) fn element_length(bytes: &[u8]) -> Option<usize> {
-    match Nesting::default().end_in(bytes) {
-        (length, Some(_)) => Some(length),
-        (_, None) => None,
+    /// [`ArrayReader::at_end_of_file`] for a response's rows: a cut row or rows array is
+    /// reported as an array's is; after the rows, the rest of the document is checked.
+    fn response_at_end_of_file(&mut self, data: &[u8]) {
+        let Some(response) = self.response.take() else {
+            return;
+        };
+        let key = response.start.key;
+        let cut = format!("the response is cut off: the file ends before its `{key}` rows close with `]`");
+        match self.state {
+            State::InElement => {
+                let bytes = data.len() - self.element_start;
+                self.issue(
+                    self.element_offset,
+                    self.element_line,
+                    format!("record cut off: the file ends {bytes} bytes into this row of the response's `{key}`"),
+                    true,
+                );
+                self.issue(self.offset, self.line, cut, false);
+            }
+            State::BeforeElement => self.issue(self.offset, self.line, cut, false),
+            State::End => {
+                let tail = &response.tail;
+                if let Err((at, message)) = documents::check_response_tail(&response.start, tail) {
+                    // The tail ends at the end of the file: count back to the problem.
+                    let after = &tail[at..];
+                    let offset = self.offset - after.len() as u64;
+                    let line = self.line - memchr::memchr_iter(b'\n', after).count() as u64;
+                    self.issue(offset, line, message, false);
+                }
+            }
+            State::Start | State::Failed => {}
+        }
+        self.state = State::Failed;
     }
 }
 

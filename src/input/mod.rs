@@ -188,15 +188,12 @@ pub struct Unit {
 
 /// A unit's bytes: read into a buffer, a window of a plain file mapped into memory
 /// ([`jsonl::MappedLinesReader`]) of which a range of bytes is the unit's, unmapped when the
-/// unit is dropped, a small file mapped beside others ([`region`]), or the text of a document
-/// read once and shared by the units of its rows ([`built::DocumentRowsReader`]), of which a
-/// range of bytes is the unit's.
+/// unit is dropped, or a small file mapped beside others ([`region`]).
 #[derive(Debug)]
 pub enum UnitData {
     Read(Vec<u8>),
     Mapped(memmap2::Mmap, Range<usize>),
     Region(Arc<region::Region>, Range<usize>),
-    Shared(Arc<Vec<u8>>, Range<usize>),
 }
 
 impl UnitData {
@@ -204,7 +201,7 @@ impl UnitData {
     pub fn into_buffer(self) -> Option<Vec<u8>> {
         match self {
             UnitData::Read(buffer) => Some(buffer),
-            UnitData::Mapped(..) | UnitData::Region(..) | UnitData::Shared(..) => None,
+            UnitData::Mapped(..) | UnitData::Region(..) => None,
         }
     }
 }
@@ -217,7 +214,6 @@ impl std::ops::Deref for UnitData {
             UnitData::Read(buffer) => buffer,
             UnitData::Mapped(map, range) => &map[range.clone()],
             UnitData::Region(region, range) => region.bytes(range.clone()),
-            UnitData::Shared(text, range) => &text[range.clone()],
         }
     }
 }
@@ -356,7 +352,6 @@ pub enum FileReader {
     Whole(Option<Unit>, u64),
     Array(json_array::ArrayReader),
     Built(built::BuiltReader),
-    DocumentRows(built::DocumentRowsReader),
     Csv(built::CsvFileReader),
     Memory(built::MemoryReader),
     Empty,
@@ -455,7 +450,13 @@ impl FileReader {
         let bom = crate::encoding::bom_len(&head);
         Ok(match Shape::of(&head) {
             Shape::Empty => FileReader::Empty,
-            Shape::Document => return read_whole(file, source, bom, chunk_size),
+            Shape::Document => match documents::response_start(&head) {
+                // An Advanced Hunting response's rows are streamed as an array's elements.
+                Some(start) => {
+                    FileReader::Array(json_array::ArrayReader::response_rows(file, source, start, chunk_size))
+                }
+                None => return read_whole(file, source, bom, chunk_size),
+            },
             Shape::Csv => FileReader::Csv(built::CsvFileReader::new(file, source, options)),
             Shape::Array => FileReader::Array(json_array::ArrayReader::new(file, source, bom, chunk_size)),
             Shape::Lines => FileReader::Lines(jsonl::LinesReader::new(file, source, bom, chunk_size)),
@@ -470,7 +471,6 @@ impl FileReader {
             FileReader::Whole(unit, _) => unit.take().map(|unit| Ok(Item::Unit(unit))),
             FileReader::Array(r) => r.next_item(spare),
             FileReader::Built(r) => r.next_item(spare),
-            FileReader::DocumentRows(r) => r.next_item(),
             FileReader::Csv(r) => r.next_item(spare),
             FileReader::Memory(r) => r.next_item(spare),
             FileReader::Empty => None,
@@ -485,7 +485,6 @@ impl FileReader {
             FileReader::Whole(_, bytes) => *bytes,
             FileReader::Array(r) => r.bytes_read(),
             FileReader::Built(r) => r.bytes_read(),
-            FileReader::DocumentRows(r) => r.bytes_read(),
             FileReader::Csv(r) => r.bytes_read(),
             FileReader::Memory(r) => r.bytes_read(),
             FileReader::Empty => 0,
@@ -593,18 +592,6 @@ fn read_whole(file: usize, source: Source, bom: usize, chunk_size: usize) -> io:
     let mut source = source;
     (&mut source).take(MAX_DOCUMENT + 1).read_to_end(&mut text)?;
     if text.len() as u64 <= MAX_DOCUMENT {
-        // An Advanced Hunting response (told by its schema, which the APIs write first: in the
-        // head) is checked and its rows cut out in place, not built: see
-        // `documents::hunting_rows`. A response whose schema comes after its rows is built.
-        let head = &text[..text.len().min(HEAD)];
-        let schema = |name: &[u8]| memchr::memmem::find(head, name).is_some();
-        if schema(b"\"Schema\"") || schema(b"\"schema\"") {
-            if let Some((rows, issues)) = documents::hunting_rows(&text) {
-                return Ok(FileReader::DocumentRows(built::DocumentRowsReader::new(
-                    file, text, rows, issues, chunk_size,
-                )));
-            }
-        }
         if let Ok(document) = serde_json::from_slice::<serde_json::Value>(&text[bom..]) {
             return Ok(FileReader::Built(built::BuiltReader::from_document(
                 file, document, &text, chunk_size,
