@@ -291,7 +291,7 @@ scenario() {
     row "$name" "rg -c -F$([[ $name == n ]] && echo " -i") -f" "$rg_time" "$bytes" "$records" "$rg_rss" "$rg_lines" "1" ""
 
     # (d1) holds the bytes of (d), (y) and (y1) rows of (a): jq has nothing new to say there.
-    [[ $name == d1 || $name == y || $name == y1 ]] && return
+    [[ $name == d1 || $name == y || $name == y1 || $name == y2 ]] && return
     # jq: Kusto's `in` as an object lookup on each hash column (exact case); `has_any` as
     # lookups of the lower-cased term-aligned substrings of Name, so domains go in lower-case
     # (exact for IOCs that start and end with a letter or digit, as all of these do).
@@ -435,11 +435,14 @@ if [[ $SCENARIOS == *d* ]]; then
     fi
 fi
 # (y): one JSON array of rows, as Defender's API and portal give them; (y1): the same rows (the
-# generator writes the same rows for the same seed) as JSON lines.
+# generator writes the same rows for the same seed) as JSON lines; (y2): the same rows as an
+# Advanced Hunting API response.
 ARRAY=$WORKDIR/array/DeviceFileEvents.json ARRAY_LINES=$WORKDIR/array-lines/DeviceFileEvents.jsonl
+RESPONSE=$WORKDIR/response/DeviceFileEvents.json
 if [[ $SCENARIOS == *y* ]]; then
-    mkdir -p "$(dirname "$ARRAY")" "$(dirname "$ARRAY_LINES")"
+    mkdir -p "$(dirname "$ARRAY")" "$(dirname "$ARRAY_LINES")" "$(dirname "$RESPONSE")"
     GEN_SHAPE=array gen_logs "$ARRAY" DeviceFileEvents "$(bytes_of "$ARRAY_SIZE")" - "$A"
+    GEN_SHAPE=response gen_logs "$RESPONSE" DeviceFileEvents "$(bytes_of "$ARRAY_SIZE")" - "$A"
     gen_logs "$ARRAY_LINES" DeviceFileEvents "$(bytes_of "$ARRAY_SIZE")" - "$A"
 fi
 
@@ -455,7 +458,8 @@ for name in $SCENARIOS; do
         d) scenario d1 "$MANY.expected.json" "rules,$B" "$ONE"
            scenario d "$MANY.expected.json" "rules,$B" "$MANY" ;;
         y) scenario y1 "$ARRAY_LINES.expected.json" "$A" "$ARRAY_LINES"
-           scenario y "$ARRAY.expected.json" "$A" "$ARRAY" ;;
+           scenario y "$ARRAY.expected.json" "$A" "$ARRAY"
+           scenario y2 "$RESPONSE.expected.json" "$A" "$RESPONSE" ;;
         z) scenario_gzip ;;
         k) scenario_duckdb ;;
         *) die "unknown scenario '$name' (a, h, n, b, c, d, y, z or k)" ;;
@@ -492,7 +496,10 @@ side_by_side() {
 if [[ $SCENARIOS == *c* && -n ${SECONDS_T2[a]:-} ]]; then side_by_side c a 1.5; fi
 if [[ $SCENARIOS == *d* ]]; then side_by_side d d1 1.3; fi
 # No target: what an export's shape costs, to watch.
-if [[ $SCENARIOS == *y* ]]; then side_by_side y y1 -; fi
+if [[ $SCENARIOS == *y* ]]; then
+    side_by_side y y1 -
+    side_by_side y2 y1 -
+fi
 
 # (c) the fixed cost of 1,000,000 IOCs: a scan of an empty file loads and compiles the rules and
 # builds the merged index, nothing else. Memory per IOC: the scan of (c) against that of (a),

@@ -399,7 +399,8 @@ pub struct GenLogsArgs {
     #[arg(long, value_name = "PATH")]
     pub out: PathBuf,
 
-    /// JSON lines (CRLF for DeviceFileEvents, like Defender exports) or one JSON array of rows.
+    /// JSON lines (CRLF for DeviceFileEvents, like Defender exports), one JSON array of rows, or
+    /// an Advanced Hunting API response.
     #[arg(long, value_enum, default_value_t = ShapeArg::Jsonl)]
     pub shape: ShapeArg,
 
@@ -424,4 +425,6 @@ pub struct GenLogsArgs {
 pub enum ShapeArg {
     Jsonl,
     Array,
+    /// An Advanced Hunting API response (`{"Schema":[...],"Results":[...]}`).
+    Response,
 }

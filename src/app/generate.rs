@@ -34,6 +34,7 @@ pub(super) fn gen_command(args: GenArgs) -> Result<Outcome, Error> {
                 shape: match args.shape {
                     ShapeArg::Jsonl => Shape::Jsonl,
                     ShapeArg::Array => Shape::Array,
+                    ShapeArg::Response => Shape::Response,
                 },
                 files: args.files,
                 rules: args.rules,

@@ -8,6 +8,9 @@ use super::*;
 pub enum Shape {
     Jsonl,
     Array,
+    /// An Advanced Hunting API response: `{"Schema":[...],"Results":[rows]}`, pretty enough to
+    /// have a row a line.
+    Response,
 }
 
 pub struct LogsOptions {
@@ -44,6 +47,30 @@ pub fn expected_path(out: &Path) -> PathBuf {
     out.with_file_name(name)
 }
 
+/// The head of an Advanced Hunting response up to its first row: the schema of `row`'s columns,
+/// typed as the table's Advanced Hunting schema types them, with the API's type names.
+fn response_head(table: LogTable, row: &[u8]) -> Result<String, String> {
+    let row: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(row).map_err(|e| e.to_string())?;
+    let schema = crate::schema::table(table.name());
+    let columns: Vec<serde_json::Value> = (row.keys())
+        .map(|name| {
+            let ty = schema.and_then(|t| t.column_type_in(crate::schema::Variant::AdvancedHunting, name));
+            let ty = match ty {
+                Some(crate::schema::ColumnType::DateTime) => "DateTime",
+                Some(crate::schema::ColumnType::Long) => "Int64",
+                Some(crate::schema::ColumnType::Real) => "Double",
+                Some(crate::schema::ColumnType::Bool) => "Boolean",
+                Some(crate::schema::ColumnType::Dynamic) => "Dynamic",
+                Some(crate::schema::ColumnType::TimeSpan) => "TimeSpan",
+                Some(crate::schema::ColumnType::String) | None => "String",
+            };
+            serde_json::json!({"Name": name, "Type": ty})
+        })
+        .collect();
+    let schema = serde_json::to_string(&columns).map_err(|e| e.to_string())?;
+    Ok(format!("{{\"Schema\":{schema},\n\"Results\":[\n"))
+}
+
 pub fn generate_logs(options: &LogsOptions) -> Result<LogsReport, GenError> {
     let targets = Targets::load(&options.rules, options.table)?;
     let table = options.table.name();
@@ -63,7 +90,7 @@ pub fn generate_logs(options: &LogsOptions) -> Result<LogsReport, GenError> {
         Some(0) => return Err("--files must be at least 1".into()),
         Some(k) => {
             fs::create_dir_all(&options.out).map_err(|e| io_error(&options.out, "create the directory", e))?;
-            let ext = if options.shape == Shape::Array { "json" } else { "jsonl" };
+            let ext = if options.shape == Shape::Jsonl { "jsonl" } else { "json" };
             (1..=k)
                 .map(|i| options.out.join(format!("part-{i:05}.{ext}")))
                 .collect()
@@ -84,8 +111,9 @@ pub fn generate_logs(options: &LogsOptions) -> Result<LogsReport, GenError> {
     let slots = 2 * options.hits;
     let slot_at = |j: u64| ((2 * j + 1) as u128 * options.size as u128 / (2 * slots).max(1) as u128) as u64;
     let (mut next_slot, mut bytes, mut records) = (0u64, 0u64, 0u64);
+    let response = options.shape == Shape::Response;
     let (array, eol): (bool, &[u8]) = match (options.shape, options.table) {
-        (Shape::Array, _) => (true, b""),
+        (Shape::Array | Shape::Response, _) => (true, b""),
         (Shape::Jsonl, LogTable::DnsEvents) => (false, b"\n"),
         (Shape::Jsonl, _) => (false, b"\r\n"), // as Defender exports
     };
@@ -106,6 +134,11 @@ pub fn generate_logs(options: &LogsOptions) -> Result<LogsReport, GenError> {
             let plant = (next_slot < slots && bytes + buf.len() as u64 >= slot_at(next_slot)).then_some(next_slot);
             next_slot += u64::from(plant.is_some());
             rows.row(&mut buf, plant);
+            if response && first {
+                // The schema lists the first row's columns, as the API lists the query's.
+                let head = response_head(options.table, &buf[2..])?;
+                buf.splice(0..2, head.into_bytes());
+            }
             buf.extend_from_slice(eol);
             out.write_all(&buf).map_err(write_err)?;
             bytes += buf.len() as u64;
@@ -114,8 +147,9 @@ pub fn generate_logs(options: &LogsOptions) -> Result<LogsReport, GenError> {
             first = false;
         }
         if array {
-            out.write_all(b"\n]\n").map_err(write_err)?;
-            bytes += 3;
+            let end: &[u8] = if response { b"\n]}\n" } else { b"\n]\n" };
+            out.write_all(end).map_err(write_err)?;
+            bytes += end.len() as u64;
         }
         out.flush().map_err(write_err)?;
     }
@@ -133,7 +167,7 @@ pub fn generate_logs(options: &LogsOptions) -> Result<LogsReport, GenError> {
         "hits": report.hits,
         // What was asked for, so that a script can tell whether existing data is still current.
         "params": {
-            "table": table, "size": options.size, "shape": if array { "array" } else { "jsonl" },
+            "table": table, "size": options.size, "shape": match options.shape { Shape::Jsonl => "jsonl", Shape::Array => "array", Shape::Response => "response" },
             "files": options.files, "rules": rules, "hits": options.hits, "seed": options.seed,
         },
     });

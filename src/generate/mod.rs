@@ -261,6 +261,7 @@ mod tests {
             (LogTable::DeviceFileEvents, Shape::Jsonl, None),
             (LogTable::DnsEvents, Shape::Jsonl, None),
             (LogTable::DeviceFileEvents, Shape::Array, Some(3)),
+            (LogTable::DeviceFileEvents, Shape::Response, None),
             (LogTable::DnsEvents, Shape::Jsonl, Some(4)),
         ] {
             let mut o = options(
@@ -276,7 +277,7 @@ mod tests {
                     .map(|i| {
                         o.out.join(format!(
                             "part-{i:05}.{}",
-                            if shape == Shape::Array { "json" } else { "jsonl" }
+                            if shape == Shape::Jsonl { "jsonl" } else { "json" }
                         ))
                     })
                     .collect(),
@@ -288,6 +289,18 @@ mod tests {
                 bytes += text.len() as u64;
                 let rows: Vec<serde_json::Value> = match shape {
                     Shape::Array => serde_json::from_str(&text).unwrap(),
+                    Shape::Response => {
+                        let mut response: serde_json::Value = serde_json::from_str(&text).unwrap();
+                        let columns = response["Schema"].as_array().unwrap().len();
+                        let rows = response["Results"].take();
+                        let rows: Vec<serde_json::Value> = serde_json::from_value(rows).unwrap();
+                        assert_eq!(columns, rows[0].as_object().unwrap().len());
+                        assert_eq!(
+                            crate::input::documents::response_start(text.as_bytes()).map(|s| s.key),
+                            Some("Results")
+                        );
+                        rows
+                    }
                     Shape::Jsonl => {
                         let crlf = table == LogTable::DeviceFileEvents;
                         assert_eq!(
