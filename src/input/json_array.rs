@@ -5,6 +5,7 @@
 //! it cut is counted as a malformed record. The rows of an Advanced Hunting response are read
 //! the same way, from the array that holds them ([`ArrayReader::response_rows`]).
 
+use std::fs::File;
 use std::io::{self, Read};
 
 use super::documents::{self, ResponseStart};
@@ -46,6 +47,9 @@ pub struct ArrayReader {
     error: Option<io::Error>,
     /// Reading the rows of a response, not a whole file's array.
     response: Option<Response>,
+    /// A plain file, read through windows of it mapped into memory instead of `source`
+    /// ([`ArrayReader::mapped`]), and its length.
+    mapped: Option<(File, u64)>,
 }
 
 /// The rows array of a response being read: where it started, how many elements were read, and
@@ -79,8 +83,36 @@ impl ArrayReader {
             issues: Vec::new(),
             error: None,
             response: None,
+            mapped: None,
         }
         .skipping(bom)
+    }
+
+    /// A reader of the array (or, given `response`, the response's rows) of a plain file of
+    /// `len` bytes whose first bytes are `head`, through mapped windows of it, a window a unit:
+    /// each unit's elements are ranges of its window where the page cache holds them, never
+    /// copied, as a big file of JSON lines is read ([`super::jsonl::MappedLinesReader`]).
+    /// Read into a buffer instead, the kernel's copy of the file was 30 % of the scan of an
+    /// array, on the scan's own thread.
+    pub(super) fn mapped(
+        file: usize,
+        source: File,
+        len: u64,
+        head: &[u8],
+        response: Option<ResponseStart>,
+        chunk_size: usize,
+    ) -> ArrayReader {
+        let empty: Source = Box::new(io::empty());
+        let mut reader = match response {
+            Some(start) => ArrayReader::response_rows(file, empty, start, chunk_size),
+            None => {
+                let mut reader = ArrayReader::new(file, empty, 0, chunk_size);
+                reader.offset = crate::encoding::bom_len(head) as u64;
+                reader
+            }
+        };
+        reader.mapped = Some((source, len));
+        reader
     }
 
     /// The rows of a response as the elements of an array: its head, to the `[` that opens the
@@ -145,6 +177,9 @@ impl ArrayReader {
 
     /// The next unit or issue; `spare` is an empty buffer to fill (its capacity is reused).
     pub fn next_item(&mut self, spare: Vec<u8>) -> Option<io::Result<Item>> {
+        if self.mapped.is_some() {
+            return self.next_mapped_item();
+        }
         let mut data = spare;
         data.clear();
         let mut framed: Vec<Framed> = Vec::new();
@@ -153,11 +188,11 @@ impl ArrayReader {
                 Err(e) => {
                     self.error = Some(e);
                     self.eof = true;
-                    self.at_end_of_file(&data);
+                    self.at_end_of_file();
                     break;
                 }
                 Ok(false) => {
-                    self.at_end_of_file(&data);
+                    self.at_end_of_file();
                     break;
                 }
                 Ok(true) => {}
@@ -171,59 +206,9 @@ impl ArrayReader {
             }
             let b = self.buffer[self.at];
             self.at += 1;
-            let offset = self.offset;
-            self.offset += 1;
-            match self.state {
-                State::Start if b == b'[' => self.state = State::BeforeElement,
-                State::Start if !b.is_ascii_whitespace() => {
-                    self.state = State::Failed;
-                    self.issue(
-                        offset,
-                        self.line,
-                        format!("expected `[` to open a JSON array, found {}", describe(b)),
-                        false,
-                    );
-                }
-                State::BeforeElement if b == b']' => self.state = State::End,
-                State::BeforeElement if b == b',' => {
-                    self.issue(offset, self.line, "empty element in the JSON array".into(), true);
-                }
-                State::BeforeElement if !b.is_ascii_whitespace() => {
-                    self.state = State::InElement;
-                    self.element_start = data.len();
-                    self.element_offset = offset;
-                    self.element_line = self.line;
-                    self.nesting = Nesting::default();
-                    self.nesting.byte(b);
-                    data.push(b);
-                }
-                State::End if self.response.is_some() => {
-                    if let Some(response) = &mut self.response {
-                        response.tail.push(b);
-                        if response.tail.len() > MAX_TAIL {
-                            self.state = State::Failed;
-                            self.issue(
-                                offset,
-                                self.line,
-                                format!("more than {MAX_TAIL} bytes after the response's rows: not read"),
-                                false,
-                            );
-                        }
-                    }
-                }
-                State::End if !b.is_ascii_whitespace() => {
-                    self.state = State::Failed;
-                    self.issue(
-                        offset,
-                        self.line,
-                        format!("unexpected {} after the end of the JSON array", describe(b)),
-                        false,
-                    );
-                }
-                _ => {}
-            }
-            if b == b'\n' {
-                self.line += 1;
+            if self.step(b) {
+                self.element_start = data.len();
+                data.push(b);
             }
         }
         if let Some(unit) = Unit::of_framed(self.file, data, framed) {
@@ -233,6 +218,66 @@ impl ArrayReader {
             return Some(Ok(Item::Issue(self.issues.remove(0))));
         }
         self.error.take().map(Err)
+    }
+
+    /// Takes byte `b` of the file outside an element: before the array, between elements, or
+    /// after the array (a response's tail). `true` if it starts an element.
+    fn step(&mut self, b: u8) -> bool {
+        let offset = self.offset;
+        self.offset += 1;
+        let mut starts = false;
+        match self.state {
+            State::Start if b == b'[' => self.state = State::BeforeElement,
+            State::Start if !b.is_ascii_whitespace() => {
+                self.state = State::Failed;
+                self.issue(
+                    offset,
+                    self.line,
+                    format!("expected `[` to open a JSON array, found {}", describe(b)),
+                    false,
+                );
+            }
+            State::BeforeElement if b == b']' => self.state = State::End,
+            State::BeforeElement if b == b',' => {
+                self.issue(offset, self.line, "empty element in the JSON array".into(), true);
+            }
+            State::BeforeElement if !b.is_ascii_whitespace() => {
+                self.state = State::InElement;
+                self.element_offset = offset;
+                self.element_line = self.line;
+                self.nesting = Nesting::default();
+                self.nesting.byte(b);
+                starts = true;
+            }
+            State::End if self.response.is_some() => {
+                if let Some(response) = &mut self.response {
+                    response.tail.push(b);
+                    if response.tail.len() > MAX_TAIL {
+                        self.state = State::Failed;
+                        self.issue(
+                            offset,
+                            self.line,
+                            format!("more than {MAX_TAIL} bytes after the response's rows: not read"),
+                            false,
+                        );
+                    }
+                }
+            }
+            State::End if !b.is_ascii_whitespace() => {
+                self.state = State::Failed;
+                self.issue(
+                    offset,
+                    self.line,
+                    format!("unexpected {} after the end of the JSON array", describe(b)),
+                    false,
+                );
+            }
+            _ => {}
+        }
+        if b == b'\n' {
+            self.line += 1;
+        }
+        starts
     }
 
     /// Reads on in the element being read, to its end or the end of the buffer: the bytes go
@@ -250,36 +295,145 @@ impl ArrayReader {
         if let Some(b) = end {
             let end = data.len() - data.iter().rev().take_while(|c| c.is_ascii_whitespace()).count();
             self.state = if b == b']' { State::End } else { State::BeforeElement };
-            if let Some(response) = &mut self.response {
-                let element = response.elements;
-                response.elements += 1;
-                // A response's row that is JSON but not an object is not a record to walk
-                // (as an array's element is): the document says which of its rows it is.
-                if data[self.element_start] != b'{' {
-                    if let Ok(value) = serde_json::from_slice::<serde_json::Value>(&data[self.element_start..end]) {
-                        let message = format!(
-                            "{}[{element}] is {}, not a row object",
-                            response.start.key,
-                            kind(&value)
-                        );
-                        data.truncate(self.element_start);
-                        self.issue(self.element_offset, self.element_line, message, true);
-                        return;
-                    }
-                }
+            if self.element_ended(&data[self.element_start..end]) {
+                framed.push(Framed {
+                    range: self.element_start..end,
+                    offset: self.element_offset,
+                    line: self.element_line,
+                    table: None,
+                });
+            } else {
+                data.truncate(self.element_start);
             }
-            framed.push(Framed {
-                range: self.element_start..end,
-                offset: self.element_offset,
-                line: self.element_line,
-                table: None,
-            });
         }
     }
 
-    fn at_end_of_file(&mut self, data: &[u8]) {
+    /// An element read whole: whether it is a record to frame. A response's row that is JSON
+    /// but not an object is not (an array's element would be, for the walk to refuse): the
+    /// document says which of its rows it is.
+    fn element_ended(&mut self, element: &[u8]) -> bool {
+        let Some(response) = &mut self.response else {
+            return true;
+        };
+        let index = response.elements;
+        response.elements += 1;
+        if element.first() == Some(&b'{') {
+            return true;
+        }
+        let Ok(value) = serde_json::from_slice::<serde_json::Value>(element) else {
+            return true;
+        };
+        let message = format!("{}[{index}] is {}, not a row object", response.start.key, kind(&value));
+        self.issue(self.element_offset, self.element_line, message, true);
+        false
+    }
+
+    /// The next unit or issue of a mapped file ([`ArrayReader::mapped`]).
+    fn next_mapped_item(&mut self) -> Option<io::Result<Item>> {
+        loop {
+            if !self.issues.is_empty() {
+                return Some(Ok(Item::Issue(self.issues.remove(0))));
+            }
+            let len = self.mapped.as_ref()?.1;
+            if self.state == State::Failed {
+                return None;
+            }
+            if self.offset >= len {
+                self.at_end_of_file();
+                continue;
+            }
+            match self.mapped_unit(len) {
+                Ok(Some(unit)) => return Some(Ok(Item::Unit(unit))),
+                Ok(None) => {}
+                Err(e) => {
+                    self.state = State::Failed;
+                    return Some(Err(e));
+                }
+            }
+        }
+    }
+
+    /// The elements framed in a window of the file mapped from the next byte: a unit of them,
+    /// each a range of the window; `None` if the window held none (an issue came first). An
+    /// element that runs past the window starts the next one (or, if it is the window's first,
+    /// it is mapped again wider).
+    fn mapped_unit(&mut self, len: u64) -> io::Result<Option<Unit>> {
+        let mut want = self.chunk_size as u64;
+        loop {
+            let start = self.offset;
+            let end = len.min(start.saturating_add(want));
+            let window = usize::try_from(end - start).map_err(io::Error::other)?;
+            let map = match &self.mapped {
+                Some((file, _)) => super::jsonl::map(file, start, window)?,
+                None => return Ok(None),
+            };
+            let mut framed: Vec<Framed> = Vec::new();
+            let (mut at, mut element_start) = (0, 0);
+            while at < map.len() && self.issues.is_empty() && self.state != State::Failed {
+                if self.state != State::InElement {
+                    let b = map[at];
+                    at += 1;
+                    if self.step(b) {
+                        element_start = at - 1;
+                    }
+                    continue;
+                }
+                let (length, ended) = self.nesting.end_in(&map[at..]);
+                self.line += memchr::memchr_iter(b'\n', &map[at..at + length]).count() as u64;
+                let taken = length + usize::from(ended.is_some());
+                let element_end = at + length;
+                at += taken;
+                self.offset += taken as u64;
+                let Some(b) = ended else { break };
+                let element = &map[element_start..element_end];
+                let trimmed = element_end - element.iter().rev().take_while(|c| c.is_ascii_whitespace()).count();
+                self.state = if b == b']' { State::End } else { State::BeforeElement };
+                if self.element_ended(&map[element_start..trimmed]) {
+                    framed.push(Framed {
+                        range: element_start..trimmed,
+                        offset: self.element_offset,
+                        line: self.element_line,
+                        table: None,
+                    });
+                    if trimmed - framed[0].range.start >= self.chunk_size {
+                        break;
+                    }
+                }
+            }
+            if self.state == State::InElement && end < len {
+                // The element runs on past the window: it starts the next one.
+                self.offset = self.element_offset;
+                self.line = self.element_line;
+                self.state = State::BeforeElement;
+                if framed.is_empty() && self.issues.is_empty() {
+                    if element_start == 0 {
+                        want = want.saturating_mul(2);
+                    }
+                    continue;
+                }
+            }
+            // (An element cut by the end of the file is reported by `at_end_of_file`, next.)
+            let (Some(first), Some(last)) = (framed.first(), framed.last()) else {
+                return Ok(None);
+            };
+            let span = first.range.start..last.range.end;
+            let (offset, line) = (first.offset, Some(first.line));
+            for element in &mut framed {
+                element.range = element.range.start - span.start..element.range.end - span.start;
+            }
+            return Ok(Some(Unit {
+                file: self.file,
+                offset,
+                line,
+                data: super::UnitData::Mapped(map, span),
+                framing: super::Framing::Ranges(framed),
+            }));
+        }
+    }
+
+    fn at_end_of_file(&mut self) {
         if self.response.is_some() {
-            return self.response_at_end_of_file(data);
+            return self.response_at_end_of_file();
         }
         match self.state {
             State::Start => {
@@ -291,7 +445,7 @@ impl ArrayReader {
                 );
             }
             State::InElement => {
-                let bytes = data.len() - self.element_start;
+                let bytes = self.offset - self.element_offset;
                 self.issue(
                     self.element_offset,
                     self.element_line,
@@ -320,7 +474,7 @@ impl ArrayReader {
 
     /// [`ArrayReader::at_end_of_file`] for a response's rows: a cut row or rows array is
     /// reported as an array's is; after the rows, the rest of the document is checked.
-    fn response_at_end_of_file(&mut self, data: &[u8]) {
+    fn response_at_end_of_file(&mut self) {
         let Some(response) = self.response.take() else {
             return;
         };
@@ -328,7 +482,7 @@ impl ArrayReader {
         let cut = format!("the response is cut off: the file ends before its `{key}` rows close with `]`");
         match self.state {
             State::InElement => {
-                let bytes = data.len() - self.element_start;
+                let bytes = self.offset - self.element_offset;
                 self.issue(
                     self.element_offset,
                     self.element_line,
@@ -636,6 +790,111 @@ mod tests {
             assert_eq!(found, expected, "from {start:?}: {text}");
             if expected.1.is_none() {
                 assert_eq!(fast, slow, "from {start:?}: {text}");
+            }
+        }
+    }
+
+    /// Everything a reader hands out: each record's bytes, line and offset, and each issue.
+    fn items(mut reader: ArrayReader) -> Vec<String> {
+        let mut out = Vec::new();
+        while let Some(item) = reader.next_item(Vec::new()) {
+            match item {
+                Ok(Item::Unit(unit)) => {
+                    unit.for_each_record(|r| {
+                        out.push(format!("{}:{} {}", r.line, r.offset, String::from_utf8_lossy(r.bytes)));
+                    });
+                }
+                Ok(Item::Issue(i)) => out.push(format!("{}:{} {} {}", i.line, i.offset, i.is_record, i.message)),
+                Ok(Item::Warning(w)) => out.push(format!("warning {w}")),
+                Err(e) => out.push(format!("error {e}")),
+            }
+        }
+        out
+    }
+
+    /// An array or a response read through mapped windows of its file gives what it gives read
+    /// into buffers, at any unit size: every record at its line and offset, every issue, in
+    /// order; over texts cut at every byte (cut rows, cut arrays, cut tails), with elements
+    /// longer than a unit, empty elements, rows that are not objects or not JSON, a BOM, and
+    /// bytes after the end.
+    #[test]
+    fn mapped_windows_read_what_buffers_read() {
+        let bodies: Vec<Vec<u8>> = vec![
+            b"[{\"a\":1},{\"b\":\"x,]\\\"y\"},\n  {\"c\":[1,{\"d\":\"}\"}]}\n]\n".to_vec(),
+            b"\xEF\xBB\xBF [ {\"a\":1} , , 7, \"s\", {\"b\":2}] tail".to_vec(),
+            b"{\"Schema\":[{\"Name\":\"a\"}],\n\"Results\":[\n{\"a\":1},\n\"two\",\n{\"a\": tru},\n{\"a\":\"\\u0041\"}\n],\"Stats\":{}}\n".to_vec(),
+            format!("[{}]", vec![format!("{{\"long\":\"{}\"}}", "x".repeat(100)); 3].join(",\n")).into_bytes(),
+        ];
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let mut compared = 0;
+        for body in &bodies {
+            for cut in 0..=body.len() {
+                let text = &body[..cut];
+                let start = documents::response_start(text);
+                let bom = crate::encoding::bom_len(text);
+                if start.is_none() && text[bom..].iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'[') {
+                    continue;
+                }
+                let path = dir.path().join("rows.json");
+                std::fs::write(&path, text).expect("written");
+                for chunk_size in [1, 5, 64, 1 << 20] {
+                    let source: Source = Box::new(io::Cursor::new(text.to_vec()));
+                    let read = match start {
+                        Some(start) => ArrayReader::response_rows(0, source, start, chunk_size),
+                        None => ArrayReader::new(0, source, bom, chunk_size),
+                    };
+                    let file = File::open(&path).expect("opened");
+                    let mapped = ArrayReader::mapped(0, file, text.len() as u64, text, start, chunk_size);
+                    assert_eq!(
+                        items(mapped),
+                        items(read),
+                        "{} at {chunk_size}",
+                        String::from_utf8_lossy(text)
+                    );
+                    compared += 1;
+                }
+            }
+        }
+        assert!(compared > 1500, "{compared}");
+    }
+
+    /// A plain file past the mapping threshold holding an array or a response is opened mapped,
+    /// and reads as the same bytes read from a stream; a compressed one, or another document,
+    /// is not mapped.
+    #[test]
+    fn big_plain_arrays_and_responses_are_opened_mapped() {
+        let row = |i: usize| format!("{{\"DeviceName\":\"host-{i}\",\"SHA256\":\"{}\"}}", "ab".repeat(32));
+        let rows: Vec<String> = (0..50_000).map(row).collect();
+        let array = format!("[\n{}\n]\n", rows.join(",\n"));
+        let response = format!("{{\"Schema\":[],\"Results\":{array}}}");
+        let tables = format!("{{\"tables\":[],\"Results\":{array}}}");
+        assert!(array.len() as u64 > super::super::jsonl::MAPPED_MIN);
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let options = super::super::ReadOptions {
+            chunk_size: 1 << 20,
+            csv: Default::default(),
+        };
+        for (name, text, mapped) in [
+            ("array", &array, true),
+            ("response", &response, true),
+            ("tables", &tables, false),
+        ] {
+            let path = dir.path().join(format!("{name}.json"));
+            std::fs::write(&path, text).expect("written");
+            let opened = super::super::FileReader::open(0, &path, &options, None).expect("opens");
+            match opened {
+                super::super::FileReader::Array(reader) => {
+                    assert!(mapped && reader.mapped.is_some(), "{name}");
+                    let source: Source = Box::new(io::Cursor::new(text.as_bytes().to_vec()));
+                    let read = match documents::response_start(text.as_bytes()) {
+                        Some(start) => ArrayReader::response_rows(0, source, start, 1 << 20),
+                        None => ArrayReader::new(0, source, 0, 1 << 20),
+                    };
+                    let (from_map, from_read) = (items(reader), items(read));
+                    assert_eq!(from_map.len(), 50_000, "{name}");
+                    assert_eq!(from_map, from_read, "{name}");
+                }
+                _ => assert!(!mapped, "{name}"),
             }
         }
     }

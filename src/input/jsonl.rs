@@ -128,7 +128,7 @@ pub struct MappedLinesReader {
 
 /// Files smaller than this are not read in mapped windows, but read (those of one unit whole,
 /// by `FileReader::open`).
-const MAPPED_MIN: u64 = 4 << 20;
+pub(super) const MAPPED_MIN: u64 = 4 << 20;
 
 impl MappedLinesReader {
     /// A reader for `source` (the file at `path`, open) if it is a plain (uncompressed) file of
@@ -212,7 +212,7 @@ impl MappedLinesReader {
 }
 
 /// `len` bytes of `source` from `offset`, mapped into memory.
-fn map(source: &File, offset: u64, len: usize) -> io::Result<memmap2::Mmap> {
+pub(super) fn map(source: &File, offset: u64, len: usize) -> io::Result<memmap2::Mmap> {
     // SAFETY: the mapping is read-only and private to this process, but the file is shared: if
     // another process truncated it while it is scanned, reading the lost pages would fault.
     // Exports under investigation are not being written; ripgrep makes the same trade for

@@ -390,6 +390,9 @@ impl FileReader {
                 Ok(mapped) => return Ok(FileReader::Mapped(mapped)),
                 Err(not_mapped) => not_mapped,
             };
+        if let Some(reader) = mapped_array(file, &mut source, &metadata, options.chunk_size)? {
+            return Ok(FileReader::Array(reader));
+        }
         // A file that fits in one unit is taken whole, in one go: exports come as thousands of
         // small files, and peeking at the head, then reading it again through the peek, cost
         // as much per file as scanning it. Mapped beside other small files when it can be
@@ -490,6 +493,40 @@ impl FileReader {
             FileReader::Empty => 0,
         }
     }
+}
+
+/// A reader of a big plain file holding a JSON array of rows, or an Advanced Hunting response,
+/// through mapped windows ([`json_array::ArrayReader::mapped`]); `None` (the file rewound) for
+/// any other file.
+fn mapped_array(
+    file: usize,
+    source: &mut std::fs::File,
+    metadata: &std::fs::Metadata,
+    chunk_size: usize,
+) -> io::Result<Option<json_array::ArrayReader>> {
+    use io::{Read, Seek};
+    if !metadata.is_file() || metadata.len() < jsonl::MAPPED_MIN {
+        return Ok(None);
+    }
+    let mut head = Vec::with_capacity(HEAD);
+    (&*source).take(HEAD as u64).read_to_end(&mut head)?;
+    source.seek(io::SeekFrom::Start(0))?;
+    if decompress::compression_of(&head) != decompress::Compression::None {
+        return Ok(None);
+    }
+    let response = match Shape::of(&head) {
+        Shape::Array => None,
+        Shape::Document => match documents::response_start(&head) {
+            Some(start) => Some(start),
+            None => return Ok(None),
+        },
+        _ => return Ok(None),
+    };
+    let len = metadata.len();
+    let source = source.try_clone()?;
+    Ok(Some(json_array::ArrayReader::mapped(
+        file, source, len, &head, response, chunk_size,
+    )))
 }
 
 /// How many bytes of a file's head tell its shape.
