@@ -299,7 +299,7 @@ fn positional_rows(
 }
 
 /// `code: message` of an API error object (`{"error":{"code","message"}}` or the inner object).
-fn error_text(error: &Json) -> String {
+pub(super) fn error_text(error: &Json) -> String {
     let inner = error.get("error").unwrap_or(error);
     let field = |key: &str| inner.get(key).and_then(Json::as_str);
     match (field("code"), field("message")) {
@@ -681,6 +681,180 @@ fn byte_at(text: &[u8], line: usize, column: usize) -> usize {
             .map_or(text.len(), |at| at + 1),
     };
     (start + column.saturating_sub(1)).min(text.len())
+}
+
+/// The rows of one table of a Log Analytics response, found in its text: which table (its
+/// position in `tables`), the offset just past the `[` that opens its `rows`, and its column
+/// names (from its `columns` before the rows), or why it has none.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableRows {
+    pub table: usize,
+    pub rows: usize,
+    pub columns: Result<Vec<String>, String>,
+}
+
+/// Where the rows of a Log Analytics query API response start, told from the file's `head`, so
+/// that they can be streamed (`ArrayReader::table_rows`) rather than the document built (a
+/// 120 MB response was 1.2 GB built). The members before the first table's rows, its columns
+/// among them, must be in the head and be JSON as parsing the whole would check them; with the
+/// rows empty and the document closed there, it must be such a response. `None` for any other
+/// document, which is then built. The rest, later tables included, is read as it comes
+/// ([`rows_reopened`]) and checked at the end ([`check_tables_end`]).
+pub fn tables_start(head: &[u8]) -> Option<TableRows> {
+    let body = if head.starts_with(BOM) { BOM.len() } else { 0 };
+    let found = table_rows(&head[body..], false)?;
+    // The columns of a table that has them only after its rows cannot be known yet.
+    if found.columns.as_ref().is_err_and(|why| why == NO_COLUMNS_YET) {
+        return None;
+    }
+    let closed = [&head[body..body + found.rows], b"]}]}"].concat();
+    let top = checked_top(&closed).ok().flatten()?;
+    (top.shape() == Some(Shape::LogAnalytics)).then_some(TableRows {
+        rows: body + found.rows,
+        ..found
+    })
+}
+
+/// The table whose rows open at the end of `skeleton` — a Log Analytics response's text so far,
+/// with the rows already read left out (`[]`) — if they do: the next table's rows, once the
+/// reader has passed the last one's.
+pub fn rows_reopened(skeleton: &[u8]) -> Option<TableRows> {
+    table_rows(skeleton, true)
+}
+
+/// Why a table's rows cannot be read: no `columns` came before them.
+const NO_COLUMNS_YET: &str = "the table has no \"columns\" array before its rows";
+
+/// The first `rows` array of a table in `tables` in `text` (with `at_end`, the one whose `[` is
+/// the last byte of `text`).
+fn table_rows(text: &[u8], at_end: bool) -> Option<TableRows> {
+    let mut scan = Scanner { text, pos: 0 };
+    scan.space();
+    scan.eat(b'{')?;
+    loop {
+        scan.space();
+        let name = scan.string()?;
+        scan.space();
+        scan.eat(b':')?;
+        scan.space();
+        if key_is(name, "tables") && scan.peek() == Some(b'[') {
+            scan.pos += 1;
+            let mut table = 0;
+            loop {
+                scan.space();
+                if scan.eat(b']').is_some() {
+                    break;
+                }
+                if let Some(found) = rows_in_table(&mut scan, table, at_end)? {
+                    return Some(found);
+                }
+                table += 1;
+                scan.space();
+                if scan.eat(b',').is_none() {
+                    scan.eat(b']')?;
+                    break;
+                }
+            }
+        } else {
+            scan.skip_value()?;
+        }
+        scan.space();
+        scan.eat(b',')?;
+    }
+}
+
+/// At an element of `tables`: its rows if they open here (see [`table_rows`]), else past it.
+fn rows_in_table(scan: &mut Scanner<'_>, table: usize, at_end: bool) -> Option<Option<TableRows>> {
+    if scan.peek() != Some(b'{') {
+        scan.skip_value()?;
+        return Some(None);
+    }
+    scan.pos += 1;
+    let mut columns = None;
+    loop {
+        scan.space();
+        if scan.eat(b'}').is_some() {
+            return Some(None);
+        }
+        let name = scan.string()?;
+        scan.space();
+        scan.eat(b':')?;
+        scan.space();
+        let value = scan.pos;
+        let opens = key_is(name, "rows") && scan.peek() == Some(b'[');
+        if opens && (!at_end || value + 1 == scan.text.len()) {
+            let columns = match columns {
+                Some(range) => {
+                    let list: Json = serde_json::from_slice(&scan.text[range]).ok()?;
+                    column_names(Some(&list), "columns", "name")
+                        .map(|names| names.into_iter().map(str::to_owned).collect())
+                }
+                None => Err(NO_COLUMNS_YET.to_owned()),
+            };
+            return Some(Some(TableRows {
+                table,
+                rows: value + 1,
+                columns,
+            }));
+        }
+        scan.skip_value()?;
+        if key_is(name, "columns") {
+            columns = Some(value..scan.pos);
+        }
+        scan.space();
+        if scan.eat(b',').is_none() {
+            scan.eat(b'}')?;
+            return Some(None);
+        }
+    }
+}
+
+/// What is wrong with a Log Analytics response whose rows were streamed, once the file ends:
+/// `skeleton` is its text with the rows left out, `read` each table whose rows were read with
+/// the columns they were read with. The problems the built document reports (an `error` the
+/// response carries, a table without rows), and anything that makes the skeleton not JSON or not
+/// the response whose rows were read (a second `tables`, `columns` after the rows).
+pub fn check_tables_end(skeleton: &[u8], read: &[(usize, Result<Vec<String>, String>)]) -> Vec<String> {
+    let document: Json = match serde_json::from_slice(skeleton) {
+        Ok(document) => document,
+        Err(error) if error.classify() == serde_json::error::Category::Eof => {
+            return vec!["the response is cut off after its rows: the file ends before it closes".to_owned()];
+        }
+        Err(error) => {
+            let message = error.to_string();
+            let message = message.rfind(" at line ").map_or(&message[..], |cut| &message[..cut]);
+            return vec![format!("after its rows, the response is not JSON: {message}")];
+        }
+    };
+    let mut problems = Vec::new();
+    let changed = |what: String| format!("{what} changes what the document is: its rows were read as they came");
+    let (Json::Object(top), Some(Shape::LogAnalytics)) = (&document, shape_of(&document)) else {
+        return vec![changed("a member after the rows".to_owned())];
+    };
+    if let Some(error) = top.get("error") {
+        problems.push(format!("the response reports an error: {}", error_text(error)));
+    }
+    let Some(Json::Array(tables)) = top.get("tables") else {
+        return vec![changed("a member after the rows".to_owned())];
+    };
+    for (t, table) in tables.iter().enumerate() {
+        if !table.get("rows").is_some_and(Json::is_array) {
+            problems.push(format!("tables[{t}] has no \"rows\" array"));
+            continue;
+        }
+        let columns = column_names(table.get("columns"), "columns", "name");
+        let columns = columns.map(|names| names.into_iter().map(str::to_owned).collect::<Vec<_>>());
+        let used = read.iter().filter(|(at, _)| *at == t).map(|(_, used)| used);
+        if used.clone().count() != 1 || used.clone().any(|used| *used != columns) {
+            problems.push(changed(format!(
+                "tables[{t}]'s members (its \"columns\", a second \"rows\")"
+            )));
+        }
+    }
+    if read.iter().any(|(t, _)| *t >= tables.len()) {
+        problems.push(changed("a second \"tables\"".to_owned()));
+    }
+    problems
 }
 
 /// The top-level members that tell a document's shape, each as the last member of its name

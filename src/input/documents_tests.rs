@@ -715,3 +715,107 @@ fn a_responses_rows_come_out_in_units_of_their_own_bytes() {
     assert!(units > 10, "{units} units");
     assert_eq!(read_back, expected);
 }
+
+/// The rows of a Log Analytics response streamed from its text ([`tables_start`],
+/// `ArrayReader::table_rows`) are the records of the built document ([`records`]): the same
+/// values once parsed, at the same lines and offsets, with the same issues (a row's where it
+/// starts; the document's, which the stream can only tell at its end, by message), at any chunk
+/// size, over several tables, rows that cannot be built, dynamic cells and escapes; a response
+/// whose head does not tell (columns after the rows) is built.
+#[test]
+fn streamed_log_analytics_rows_are_the_built_documents_records() {
+    let columns = r#"[{"name":"Computer","type":"string"},{"name":"N","type":"long"},{"name":"D","type":"dynamic"},{"name":"Qu\"ote","type":"string"}]"#;
+    let rows = r#"[["a\u0062c",1,{"k":[1,"]"]},"x,y"],[ "b" , -0 , [ ] , "" ],["c",18446744073709551615,null,"é"]]"#;
+    let mut documents: Vec<Vec<u8>> = vec![
+        fixture("la-query-dnsevents.json"),
+        fixture("az_mon_raw_query.json"),
+        format!(r#"{{"tables":[{{"name":"PrimaryResult","columns":{columns},"rows":{rows}}}]}}"#).into_bytes(),
+        format!(r#"{{"tables":[{{"name":"A","columns":{columns},"rows":{rows}}},{{"name":"B","columns":[{{"name":"x"}}],"rows":[[1],[2]],"after":true}}]}}"#).into_bytes(),
+        format!(r#"{{"tables":[{{"name":"A","columns":{columns},"rows":[]}},{{"name":"B","columns":[{{"name":"x"}}],"rows":[[1]]}}]}}"#).into_bytes(),
+        format!(r#"{{"tables":[{{"columns":{columns},"rows":[1,"two",[1,2],{{"OneApiErrors":[{{"error":{{"code":"E","message":"stopped"}}}}]}},["a",1,2,"b"]]}},{{"name":"no rows"}}],"error":{{"code":"PartialError","message":"some failed"}}}}"#).into_bytes(),
+        br#"{"tables":[{"columns":[{"nom":"x"}],"rows":[[1]]}]}"#.to_vec(),
+        br#"{"t\u0061bles":[{"columns":[{"name":"x"}],"rows":[[1],[2]]}]}"#.to_vec(),
+        // Built: the first table's columns come after its rows.
+        br#"{"tables":[{"rows":[[1]],"columns":[{"name":"x"}]}]}"#.to_vec(),
+    ];
+    let pretty = serde_json::to_vec_pretty(&parse(&documents[3])).expect("prints");
+    documents.push([BOM, &pretty[..]].concat());
+    documents.push(pretty);
+    let mut streamed = 0;
+    for text in &documents {
+        let shown = String::from_utf8_lossy(text);
+        let document = parse(text);
+        assert_eq!(shape_of(&document), Some(Shape::LogAnalytics), "{shown}");
+        let (built, built_issues) = records(&document, text, Shape::LogAnalytics);
+        let built: Vec<(Json, u64, u64)> = (built.iter())
+            .map(|r| (serde_json::from_str(&r.json).expect("parses"), r.line, r.offset))
+            .collect();
+        streamed += usize::from(tables_start(text).is_some());
+        let tell = |issues: &[Issue]| {
+            let mut told: Vec<String> = (issues.iter())
+                .map(|i| match i.is_record {
+                    true => format!("{}:{} {}", i.line, i.offset, i.message),
+                    false => i.message.clone(),
+                })
+                .collect();
+            told.sort();
+            told
+        };
+        for chunk_size in [1, 7, 1 << 20] {
+            let (read, issues) = read_through(text, chunk_size);
+            assert_eq!(read, built, "{shown} at {chunk_size}");
+            assert_eq!(tell(&issues), tell(&built_issues), "{shown} at {chunk_size}");
+        }
+    }
+    assert_eq!(streamed, documents.len() - 1);
+}
+
+/// What the whole document would refuse, a streamed Log Analytics response reports, with every
+/// row before it read: a cut row or rows, a document cut after its rows, a row that is not
+/// JSON (one malformed record), text after the end, a second `tables` or `columns` after the
+/// rows that would change how the rows read.
+#[test]
+fn a_streamed_log_analytics_response_reports_what_is_wrong() {
+    let head =
+        "{\"tables\": [\n {\"name\": \"PrimaryResult\", \"columns\": [{\"name\": \"a\"}],\n  \"rows\": [\n   [1],\n   ";
+    // (text after the head, rows read, issues as (line, is_record, message))
+    type Expected = (u64, bool, &'static str);
+    let cases: &[(&str, usize, &[Expected])] = &[
+        ("[2]\n  ]}\n]}\n", 2, &[]),
+        (
+            "[2",
+            1,
+            &[
+                (5, true, "record cut off: the file ends 2 bytes into this row of the response's `tables[0].rows`"),
+                (5, false, "the response is cut off: the file ends before `tables[0].rows` closes with `]`"),
+            ],
+        ),
+        ("[2]\n  ]}", 2, &[(6, false, "the response is cut off after its rows: the file ends before it closes")]),
+        ("[2]\n  ]}]} more", 2, &[(6, false, "after its rows, the response is not JSON: trailing characters")]),
+        ("[2 3],\n   [4]\n  ]}]}", 2, &[(5, true, "tables[0].rows[1] is not JSON: its cells are not a JSON array")]),
+        ("[tru],[5]]}]}", 3, &[]),
+        (
+            "[2]]}], \"tables\": []}",
+            2,
+            &[(5, false, "a second \"tables\" changes what the document is: its rows were read as they came")],
+        ),
+        (
+            "[2]], \"columns\": [{\"name\": \"b\"}]}]}",
+            2,
+            &[(5, false, "tables[0]'s members (its \"columns\", a second \"rows\") changes what the document is: its rows were read as they came")],
+        ),
+    ];
+    for &(rest, rows, expected) in cases {
+        let text = format!("{head}{rest}");
+        assert!(tables_start(text.as_bytes()).is_some(), "{text}");
+        let (read, issues) = read_through(text.as_bytes(), 1 << 20);
+        assert_eq!(read.len(), rows, "{text}");
+        assert_eq!(read[0], (json!({"a": 1}), 4, 83), "{text}");
+        let got: Vec<(u64, bool, &str)> = issues
+            .iter()
+            .map(|i| (i.line, i.is_record, i.message.as_str()))
+            .collect();
+        let want: Vec<(u64, bool, &str)> = expected.to_vec();
+        assert_eq!(got, want, "{text}");
+    }
+}

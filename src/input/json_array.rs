@@ -8,7 +8,7 @@
 use std::fs::File;
 use std::io::{self, Read};
 
-use super::documents::{self, ResponseStart};
+use super::documents::{self, ResponseStart, TableRows};
 use super::record::kind;
 use super::{Framed, Issue, Item, Source, Unit};
 
@@ -47,6 +47,8 @@ pub struct ArrayReader {
     error: Option<io::Error>,
     /// Reading the rows of a response, not a whole file's array.
     response: Option<Response>,
+    /// Reading the rows of a Log Analytics response's tables, not a whole file's array.
+    tables: Option<Box<Tables>>,
     /// A plain file, read through windows of it mapped into memory instead of `source`
     /// ([`ArrayReader::mapped`]), and its length.
     mapped: Option<(File, u64)>,
@@ -58,6 +60,142 @@ struct Response {
     start: ResponseStart,
     elements: usize,
     tail: Vec<u8>,
+}
+
+/// A Log Analytics response being read: its skeleton (its text so far with the rows read left
+/// out, checked when the file ends), the table whose rows are being read, their columns (each
+/// as its `"name":` text), and each table read with the columns it was read with.
+struct Tables {
+    skeleton: Vec<u8>,
+    table: usize,
+    row: usize,
+    columns: Result<Vec<Vec<u8>>, String>,
+    read: Vec<(usize, Result<Vec<String>, String>)>,
+    /// The object a row becomes, reused.
+    object: Vec<u8>,
+}
+
+impl Tables {
+    /// Starts reading the rows of `rows.table`.
+    fn begin(&mut self, rows: TableRows) {
+        self.table = rows.table;
+        self.row = 0;
+        self.columns = rows.columns.clone().map(|names| {
+            let quoted = |name: &String| serde_json::to_vec(name).unwrap_or_default();
+            names.iter().map(|name| [&quoted(name)[..], b":"].concat()).collect()
+        });
+        self.read.push((rows.table, rows.columns));
+    }
+
+    /// Writes into `self.object` the object a positional row (`row`, its text) makes of the
+    /// table's columns: `{"name":cell,...}`, each cell's text as it is (parsed, the same values
+    /// the built document's rows hold); or says, as the built document would, why it cannot.
+    fn row_object(&mut self, row: &[u8]) -> Result<(), String> {
+        let (table, index) = (self.table, self.row);
+        let label = format_args!("tables[{table}].rows[{index}]");
+        self.row += 1;
+        let columns = match &self.columns {
+            Ok(columns) => columns,
+            Err(why) => return Err(format!("{label}: {why}")),
+        };
+        if row.first() != Some(&b'[') {
+            return Err(match serde_json::from_slice::<serde_json::Value>(row) {
+                Ok(serde_json::Value::Object(error)) if error.contains_key("OneApiErrors") => {
+                    let why = error
+                        .get("OneApiErrors")
+                        .and_then(|e| e.get(0))
+                        .map_or_else(String::new, documents::error_text);
+                    format!("{label} is an error in place of a row: {why}")
+                }
+                Ok(other) => format!("{label} is {}, not an array of cells", kind(&other)),
+                Err(e) => format!("{label} is not JSON: {}", without_position(&e)),
+            });
+        }
+        let not_json = |why: &str| format!("{label} is not JSON: {why}");
+        let cells = cells_of(row).ok_or_else(|| not_json("its cells are not a JSON array"))?;
+        if cells.len() != columns.len() {
+            return Err(format!(
+                "{label} has {} cells for {} columns",
+                cells.len(),
+                columns.len()
+            ));
+        }
+        self.object.clear();
+        self.object.push(b'{');
+        for (i, (name, cell)) in columns.iter().zip(cells).enumerate() {
+            if i > 0 {
+                self.object.push(b',');
+            }
+            self.object.extend_from_slice(name);
+            self.object.extend_from_slice(&row[cell]);
+        }
+        self.object.push(b'}');
+        Ok(())
+    }
+}
+
+/// The cells of a positional row (`row`, the text of a JSON array), each a range of `row`
+/// without white space: a string to its closing quote, a number or literal to the next `,`,
+/// `]` or white space, an object or array to its end ([`Nesting::end_in`]); `None` if the
+/// text is not an array of values so separated. The cells themselves are checked when the
+/// record they make is walked.
+fn cells_of(row: &[u8]) -> Option<Vec<std::ops::Range<usize>>> {
+    let space = |at: usize| at + row[at..].iter().take_while(|b| b.is_ascii_whitespace()).count();
+    let mut cells = Vec::new();
+    let mut at = space(row.first().filter(|&&b| b == b'[').map(|_| 1)?);
+    if row.get(at) == Some(&b']') {
+        return (space(at + 1) == row.len()).then_some(cells);
+    }
+    loop {
+        let start = at;
+        match *row.get(at)? {
+            b'"' => {
+                at += 1;
+                loop {
+                    at += memchr::memchr2(b'"', b'\\', &row[at..])?;
+                    if row[at] == b'"' {
+                        at += 1;
+                        break;
+                    }
+                    // A backslash escapes the next byte, whichever it is.
+                    at += 2;
+                }
+            }
+            b'{' | b'[' => {
+                let (length, _) = Nesting::default().end_in(&row[at..]);
+                at += length;
+                at -= row[start..at]
+                    .iter()
+                    .rev()
+                    .take_while(|b| b.is_ascii_whitespace())
+                    .count();
+            }
+            _ => {
+                at += row[at..]
+                    .iter()
+                    .take_while(|b| !matches!(b, b',' | b']' | b' ' | b'\t' | b'\n' | b'\r'))
+                    .count()
+            }
+        }
+        if at == start {
+            return None;
+        }
+        cells.push(start..at);
+        at = space(at);
+        match row.get(at)? {
+            b',' => at = space(at + 1),
+            b']' => return (space(at + 1) == row.len()).then_some(cells),
+            _ => return None,
+        }
+    }
+}
+
+/// serde_json's message without its ` at line L column C`.
+fn without_position(error: &serde_json::Error) -> String {
+    let message = error.to_string();
+    message
+        .rfind(" at line ")
+        .map_or(message.clone(), |cut| message[..cut].to_owned())
 }
 
 /// The most bytes after a response's rows that are kept to be checked: the APIs write a
@@ -83,9 +221,39 @@ impl ArrayReader {
             issues: Vec::new(),
             error: None,
             response: None,
+            tables: None,
             mapped: None,
         }
         .skipping(bom)
+    }
+
+    /// The rows of a Log Analytics response's tables as the elements of arrays, each made the
+    /// object its columns say (as the built document makes it): the head, to the `[` that opens
+    /// the first table's rows ([`documents::tables_start`]), is skipped; the text between rows
+    /// is kept (`rows_reopened` finds where the next table's rows open in it) and checked when
+    /// the file ends ([`documents::check_tables_end`]).
+    pub(super) fn table_rows(
+        file: usize,
+        source: Source,
+        head: &[u8],
+        start: TableRows,
+        chunk_size: usize,
+    ) -> ArrayReader {
+        let body = crate::encoding::bom_len(head);
+        let mut reader = ArrayReader::new(file, source, start.rows, chunk_size);
+        reader.line = 1 + memchr::memchr_iter(b'\n', &head[..start.rows]).count() as u64;
+        reader.state = State::BeforeElement;
+        let mut tables = Box::new(Tables {
+            skeleton: head[body..start.rows].to_vec(),
+            table: 0,
+            row: 0,
+            columns: Ok(Vec::new()),
+            read: Vec::new(),
+            object: Vec::new(),
+        });
+        tables.begin(start);
+        reader.tables = Some(tables);
+        reader
     }
 
     /// A reader of the array (or, given `response`, the response's rows) of a plain file of
@@ -237,7 +405,7 @@ impl ArrayReader {
                     false,
                 );
             }
-            State::BeforeElement if b == b']' => self.state = State::End,
+            State::BeforeElement if b == b']' => self.rows_closed(),
             State::BeforeElement if b == b',' => {
                 self.issue(offset, self.line, "empty element in the JSON array".into(), true);
             }
@@ -249,6 +417,7 @@ impl ArrayReader {
                 self.nesting.byte(b);
                 starts = true;
             }
+            State::End if self.tables.is_some() => self.between_tables(b, offset),
             State::End if self.response.is_some() => {
                 if let Some(response) = &mut self.response {
                     response.tail.push(b);
@@ -293,8 +462,26 @@ impl ArrayReader {
         self.at += taken;
         self.offset += taken as u64;
         if let Some(b) = end {
-            let end = data.len() - data.iter().rev().take_while(|c| c.is_ascii_whitespace()).count();
-            self.state = if b == b']' { State::End } else { State::BeforeElement };
+            let mut end = data.len() - data.iter().rev().take_while(|c| c.is_ascii_whitespace()).count();
+            self.state = State::BeforeElement;
+            if b == b']' {
+                self.rows_closed();
+            }
+            if let Some(tables) = &mut self.tables {
+                // A positional row goes into the unit as the object it makes.
+                let made = tables.row_object(&data[self.element_start..end]);
+                data.truncate(self.element_start);
+                match made {
+                    Ok(()) => {
+                        data.extend_from_slice(&tables.object);
+                        end = data.len();
+                    }
+                    Err(message) => {
+                        self.issue(self.element_offset, self.element_line, message, true);
+                        return;
+                    }
+                }
+            }
             if self.element_ended(&data[self.element_start..end]) {
                 framed.push(Framed {
                     range: self.element_start..end,
@@ -304,6 +491,43 @@ impl ArrayReader {
                 });
             } else {
                 data.truncate(self.element_start);
+            }
+        }
+    }
+
+    /// The `]` that closes the rows (or the array) is read: for a Log Analytics response, it
+    /// goes into the skeleton, where the next table's rows may open.
+    fn rows_closed(&mut self) {
+        self.state = State::End;
+        if let Some(tables) = &mut self.tables {
+            tables.skeleton.push(b']');
+        }
+    }
+
+    /// Byte `b` (at `offset`) of a Log Analytics response between the rows of its tables: kept
+    /// in the skeleton; a `[` that opens a table's rows starts reading them.
+    fn between_tables(&mut self, b: u8, offset: u64) {
+        let Some(tables) = &mut self.tables else {
+            return;
+        };
+        tables.skeleton.push(b);
+        if tables.skeleton.len() > MAX_TAIL {
+            self.state = State::Failed;
+            let message = format!("more than {MAX_TAIL} bytes of the response between its rows: not read");
+            self.issue(offset, self.line, message, false);
+            return;
+        }
+        if b != b'[' {
+            return;
+        }
+        let before = tables.skeleton[..tables.skeleton.len() - 1]
+            .iter()
+            .rev()
+            .find(|c| !c.is_ascii_whitespace());
+        if before == Some(&b':') {
+            if let Some(rows) = documents::rows_reopened(&tables.skeleton) {
+                tables.begin(rows);
+                self.state = State::BeforeElement;
             }
         }
     }
@@ -435,6 +659,9 @@ impl ArrayReader {
         if self.response.is_some() {
             return self.response_at_end_of_file();
         }
+        if self.tables.is_some() {
+            return self.tables_at_end_of_file();
+        }
         match self.state {
             State::Start => {
                 self.issue(
@@ -468,6 +695,36 @@ impl ArrayReader {
                 );
             }
             State::End | State::Failed => {}
+        }
+        self.state = State::Failed;
+    }
+
+    /// [`ArrayReader::at_end_of_file`] for a Log Analytics response: a cut row or rows array
+    /// is reported as an array's is; after the rows, the skeleton is checked.
+    fn tables_at_end_of_file(&mut self) {
+        let Some(tables) = self.tables.take() else {
+            return;
+        };
+        let rows = format!("tables[{}].rows", tables.table);
+        let cut = format!("the response is cut off: the file ends before `{rows}` closes with `]`");
+        match self.state {
+            State::InElement => {
+                let bytes = self.offset - self.element_offset;
+                self.issue(
+                    self.element_offset,
+                    self.element_line,
+                    format!("record cut off: the file ends {bytes} bytes into this row of the response's `{rows}`"),
+                    true,
+                );
+                self.issue(self.offset, self.line, cut, false);
+            }
+            State::BeforeElement => self.issue(self.offset, self.line, cut, false),
+            State::End => {
+                for problem in documents::check_tables_end(&tables.skeleton, &tables.read) {
+                    self.issue(self.offset, self.line, problem, false);
+                }
+            }
+            State::Start | State::Failed => {}
         }
         self.state = State::Failed;
     }

@@ -453,12 +453,18 @@ impl FileReader {
         let bom = crate::encoding::bom_len(&head);
         Ok(match Shape::of(&head) {
             Shape::Empty => FileReader::Empty,
+            // An Advanced Hunting or Log Analytics response's rows are streamed as an array's
+            // elements; other documents are built.
             Shape::Document => match documents::response_start(&head) {
-                // An Advanced Hunting response's rows are streamed as an array's elements.
                 Some(start) => {
                     FileReader::Array(json_array::ArrayReader::response_rows(file, source, start, chunk_size))
                 }
-                None => return read_whole(file, source, bom, chunk_size),
+                None => match documents::tables_start(&head) {
+                    Some(start) => FileReader::Array(json_array::ArrayReader::table_rows(
+                        file, source, &head, start, chunk_size,
+                    )),
+                    None => return read_whole(file, source, bom, chunk_size),
+                },
             },
             Shape::Csv => FileReader::Csv(built::CsvFileReader::new(file, source, options)),
             Shape::Array => FileReader::Array(json_array::ArrayReader::new(file, source, bom, chunk_size)),
