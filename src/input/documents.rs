@@ -503,6 +503,17 @@ impl<'t> Scanner<'t> {
         }
     }
 
+    /// At a member of an object (white space before it included): its name, undecoded, the
+    /// scanner moved past the `:` and the white space after it, to the value.
+    fn name(&mut self) -> Option<&'t [u8]> {
+        self.space();
+        let name = self.string()?;
+        self.space();
+        self.eat(b':')?;
+        self.space();
+        Some(name)
+    }
+
     /// At an object: the start of the value of its last member named `key`.
     fn member(&mut self, key: &str) -> Option<usize> {
         self.eat(b'{')?;
@@ -512,11 +523,7 @@ impl<'t> Scanner<'t> {
         }
         let mut found = None;
         loop {
-            self.space();
-            let name = self.string()?;
-            self.space();
-            self.eat(b':')?;
-            self.space();
+            let name = self.name()?;
             let start = self.pos;
             self.skip_value()?;
             if key_is(name, key) {
@@ -579,11 +586,7 @@ pub fn response_start(head: &[u8]) -> Option<ResponseStart> {
     let open = scan.pos;
     scan.eat(b'{')?;
     loop {
-        scan.space();
-        let name = scan.string()?;
-        scan.space();
-        scan.eat(b':')?;
-        scan.space();
+        let name = scan.name()?;
         let value = scan.pos;
         if scan.peek() == Some(b'[') {
             for key in ["Results", "results"] {
@@ -732,11 +735,7 @@ fn table_rows(text: &[u8], at_end: bool) -> Option<TableRows> {
     scan.space();
     scan.eat(b'{')?;
     loop {
-        scan.space();
-        let name = scan.string()?;
-        scan.space();
-        scan.eat(b':')?;
-        scan.space();
+        let name = scan.name()?;
         if key_is(name, "tables") && scan.peek() == Some(b'[') {
             scan.pos += 1;
             let mut table = 0;
@@ -776,10 +775,7 @@ fn rows_in_table(scan: &mut Scanner<'_>, table: usize, at_end: bool) -> Option<O
         if scan.eat(b'}').is_some() {
             return Some(None);
         }
-        let name = scan.string()?;
-        scan.space();
-        scan.eat(b':')?;
-        scan.space();
+        let name = scan.name()?;
         let value = scan.pos;
         let opens = key_is(name, "rows") && scan.peek() == Some(b'[');
         if opens && (!at_end || value + 1 == scan.text.len()) {

@@ -533,6 +533,18 @@ fn text_that_is_not_the_documents_still_gives_unique_increasing_offsets() {
     }
 }
 
+/// The records of the document `text` built, each's value, line and offset, and its issues;
+/// it must have `shape`.
+fn built_records(text: &[u8], shape: Shape) -> (Vec<(Json, u64, u64)>, Vec<Issue>) {
+    let document = parse(text);
+    assert_eq!(shape_of(&document), Some(shape), "{}", String::from_utf8_lossy(text));
+    let (built, issues) = records(&document, text, shape);
+    let built = (built.iter())
+        .map(|r| (serde_json::from_str(&r.json).expect("parses"), r.line, r.offset))
+        .collect();
+    (built, issues)
+}
+
 /// Everything a file reader hands out for `text` at `chunk_size`: each record's value, line and
 /// offset, and the issues, in order.
 fn read_through(text: &[u8], chunk_size: usize) -> (Vec<(Json, u64, u64)>, Vec<Issue>) {
@@ -597,13 +609,7 @@ fn streamed_response_rows_are_the_built_documents_records() {
     let mut streamed = 0;
     for text in &documents {
         let shown = String::from_utf8_lossy(text);
-        let body = text.strip_prefix(BOM).unwrap_or(text);
-        let document = serde_json::from_slice::<Json>(body).expect("parses");
-        assert_eq!(shape_of(&document), Some(Shape::AdvancedHunting), "{shown}");
-        let (built, built_issues) = records(&document, text, Shape::AdvancedHunting);
-        let built: Vec<(Json, u64, u64)> = (built.iter())
-            .map(|r| (serde_json::from_str(&r.json).expect("parses"), r.line, r.offset))
-            .collect();
+        let (built, built_issues) = built_records(text, Shape::AdvancedHunting);
         streamed += usize::from(response_start(text).is_some());
         for chunk_size in [1, 7, 1 << 20] {
             let (read, issues) = read_through(text, chunk_size);
@@ -614,6 +620,33 @@ fn streamed_response_rows_are_the_built_documents_records() {
     assert_eq!(streamed, documents.len() - 3);
 }
 
+/// An issue: its line, whether it is a record, its message.
+type Expected = (u64, bool, &'static str);
+
+/// For each case (the text after `head`, the rows it reads, the issues it reports), that the
+/// text is streamed (`streamed`), its first row is `first` and it reads and reports just those.
+fn reports_what_is_wrong(
+    head: &str,
+    first: (Json, u64, u64),
+    cases: &[(&str, usize, &[Expected])],
+    streamed: impl Fn(&[u8]) -> bool,
+) {
+    for &(rest, rows, expected) in cases {
+        let text = format!("{head}{rest}");
+        assert!(streamed(text.as_bytes()), "{text}");
+        let (read, issues) = read_through(text.as_bytes(), 1 << 20);
+        assert_eq!(read.len(), rows, "{text}");
+        assert_eq!(read[0], first, "{text}");
+        let got: Vec<(u64, bool, &str)> = (issues.iter())
+            .map(|i| (i.line, i.is_record, i.message.as_str()))
+            .collect();
+        assert_eq!(got, expected.to_vec(), "{text}");
+        for issue in &issues {
+            assert!(issue.offset <= text.len() as u64, "{text}");
+        }
+    }
+}
+
 /// What the whole document would refuse, a streamed response reports where it is, with every row
 /// before it read: a cut row or rows array, a document cut after its rows, text after its end, a
 /// member after the rows that would change what the document is; and a row that is not JSON is
@@ -621,8 +654,6 @@ fn streamed_response_rows_are_the_built_documents_records() {
 #[test]
 fn a_streamed_response_reports_what_is_wrong_where_it_is() {
     let head = "{\n  \"Schema\": [],\n  \"Results\": [\n    {\"a\": 1},\n    ";
-    /// An issue: its line, whether it is a record, its message.
-    type Expected = (u64, bool, &'static str);
     // (text after the head, rows read, issues)
     let cases: &[(&str, usize, &[Expected])] = &[
         ("{\"a\": 2}\n  ]\n}\n", 2, &[]),
@@ -631,13 +662,13 @@ fn a_streamed_response_reports_what_is_wrong_where_it_is() {
             1,
             &[
                 (5, true, "record cut off: the file ends 7 bytes into this row of the response's `Results`"),
-                (5, false, "the response is cut off: the file ends before its `Results` rows close with `]`"),
+                (5, false, "the response is cut off: the file ends before `Results` closes with `]`"),
             ],
         ),
         (
             "{\"a\": 2},\n",
             2,
-            &[(6, false, "the response is cut off: the file ends before its `Results` rows close with `]`")],
+            &[(6, false, "the response is cut off: the file ends before `Results` closes with `]`")],
         ),
         (
             "{\"a\": 2}\n  ]",
@@ -663,21 +694,9 @@ fn a_streamed_response_reports_what_is_wrong_where_it_is() {
         ("{\"a\": tru},\n    {\"a\": 3}\n  ]\n}\n", 3, &[]),
         ("\"text\",\n    {\"a\": 3}\n  ]\n}\n", 2, &[(5, true, "Results[1] is a string, not a row object")]),
     ];
-    for &(rest, rows, expected) in cases {
-        let text = format!("{head}{rest}");
-        assert!(response_start(text.as_bytes()).is_some(), "{text}");
-        let (read, issues) = read_through(text.as_bytes(), 1 << 20);
-        assert_eq!(read.len(), rows, "{text}");
-        assert_eq!(read[0], (json!({"a": 1}), 4, 37), "{text}");
-        let got: Vec<(u64, bool, &str)> = issues
-            .iter()
-            .map(|i| (i.line, i.is_record, i.message.as_str()))
-            .collect();
-        assert_eq!(got, expected, "{text}");
-        for issue in &issues {
-            assert!(issue.offset <= text.len() as u64, "{text}");
-        }
-    }
+    reports_what_is_wrong(head, (json!({"a": 1}), 4, 37), cases, |text| {
+        response_start(text).is_some()
+    });
 }
 
 /// A response read through the file reader comes out in units of about the chunk size, each
@@ -744,12 +763,7 @@ fn streamed_log_analytics_rows_are_the_built_documents_records() {
     let mut streamed = 0;
     for text in &documents {
         let shown = String::from_utf8_lossy(text);
-        let document = parse(text);
-        assert_eq!(shape_of(&document), Some(Shape::LogAnalytics), "{shown}");
-        let (built, built_issues) = records(&document, text, Shape::LogAnalytics);
-        let built: Vec<(Json, u64, u64)> = (built.iter())
-            .map(|r| (serde_json::from_str(&r.json).expect("parses"), r.line, r.offset))
-            .collect();
+        let (built, built_issues) = built_records(text, Shape::LogAnalytics);
         streamed += usize::from(tables_start(text).is_some());
         let tell = |issues: &[Issue]| {
             let mut told: Vec<String> = (issues.iter())
@@ -778,8 +792,7 @@ fn streamed_log_analytics_rows_are_the_built_documents_records() {
 fn a_streamed_log_analytics_response_reports_what_is_wrong() {
     let head =
         "{\"tables\": [\n {\"name\": \"PrimaryResult\", \"columns\": [{\"name\": \"a\"}],\n  \"rows\": [\n   [1],\n   ";
-    // (text after the head, rows read, issues as (line, is_record, message))
-    type Expected = (u64, bool, &'static str);
+    // (text after the head, rows read, issues)
     let cases: &[(&str, usize, &[Expected])] = &[
         ("[2]\n  ]}\n]}\n", 2, &[]),
         (
@@ -805,17 +818,7 @@ fn a_streamed_log_analytics_response_reports_what_is_wrong() {
             &[(5, false, "tables[0]'s members (its \"columns\", a second \"rows\") changes what the document is: its rows were read as they came")],
         ),
     ];
-    for &(rest, rows, expected) in cases {
-        let text = format!("{head}{rest}");
-        assert!(tables_start(text.as_bytes()).is_some(), "{text}");
-        let (read, issues) = read_through(text.as_bytes(), 1 << 20);
-        assert_eq!(read.len(), rows, "{text}");
-        assert_eq!(read[0], (json!({"a": 1}), 4, 83), "{text}");
-        let got: Vec<(u64, bool, &str)> = issues
-            .iter()
-            .map(|i| (i.line, i.is_record, i.message.as_str()))
-            .collect();
-        let want: Vec<(u64, bool, &str)> = expected.to_vec();
-        assert_eq!(got, want, "{text}");
-    }
+    reports_what_is_wrong(head, (json!({"a": 1}), 4, 83), cases, |text| {
+        tables_start(text).is_some()
+    });
 }

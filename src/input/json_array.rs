@@ -199,7 +199,8 @@ fn without_position(error: &serde_json::Error) -> String {
 }
 
 /// The most bytes after a response's rows that are kept to be checked: the APIs write a
-/// closing `}` there, or a few statistics.
+/// closing `}` there, or a few statistics (or, in a Log Analytics response, the next table's
+/// name and columns).
 const MAX_TAIL: usize = 1 << 20;
 
 impl ArrayReader {
@@ -334,6 +335,12 @@ impl ArrayReader {
         }
     }
 
+    /// Stops at byte `offset` of the file, with what is wrong there: nothing more is read.
+    fn fail(&mut self, offset: u64, message: String) {
+        self.state = State::Failed;
+        self.issue(offset, self.line, message, false);
+    }
+
     fn issue(&mut self, offset: u64, line: u64, message: String, is_record: bool) {
         self.issues.push(Issue {
             line,
@@ -397,12 +404,9 @@ impl ArrayReader {
         match self.state {
             State::Start if b == b'[' => self.state = State::BeforeElement,
             State::Start if !b.is_ascii_whitespace() => {
-                self.state = State::Failed;
-                self.issue(
+                self.fail(
                     offset,
-                    self.line,
                     format!("expected `[` to open a JSON array, found {}", describe(b)),
-                    false,
                 );
             }
             State::BeforeElement if b == b']' => self.rows_closed(),
@@ -417,28 +421,11 @@ impl ArrayReader {
                 self.nesting.byte(b);
                 starts = true;
             }
-            State::End if self.tables.is_some() => self.between_tables(b, offset),
-            State::End if self.response.is_some() => {
-                if let Some(response) = &mut self.response {
-                    response.tail.push(b);
-                    if response.tail.len() > MAX_TAIL {
-                        self.state = State::Failed;
-                        self.issue(
-                            offset,
-                            self.line,
-                            format!("more than {MAX_TAIL} bytes after the response's rows: not read"),
-                            false,
-                        );
-                    }
-                }
-            }
+            State::End if self.response.is_some() || self.tables.is_some() => self.after_rows(b, offset),
             State::End if !b.is_ascii_whitespace() => {
-                self.state = State::Failed;
-                self.issue(
+                self.fail(
                     offset,
-                    self.line,
                     format!("unexpected {} after the end of the JSON array", describe(b)),
-                    false,
                 );
             }
             _ => {}
@@ -504,22 +491,25 @@ impl ArrayReader {
         }
     }
 
-    /// Byte `b` (at `offset`) of a Log Analytics response between the rows of its tables: kept
-    /// in the skeleton; a `[` that opens a table's rows starts reading them.
-    fn between_tables(&mut self, b: u8, offset: u64) {
-        let Some(tables) = &mut self.tables else {
+    /// Byte `b` (at `offset`) of a response after its rows: kept to be checked at the end of
+    /// the file (up to [`MAX_TAIL`] bytes); in a Log Analytics response, a `[` that opens the
+    /// next table's rows starts reading them.
+    fn after_rows(&mut self, b: u8, offset: u64) {
+        let kept = match (&mut self.response, &mut self.tables) {
+            (Some(response), _) => &mut response.tail,
+            (None, Some(tables)) => &mut tables.skeleton,
+            (None, None) => return,
+        };
+        kept.push(b);
+        if kept.len() > MAX_TAIL {
+            return self.fail(
+                offset,
+                format!("more than {MAX_TAIL} bytes of the response after its rows: not read"),
+            );
+        }
+        let Some(tables) = self.tables.as_mut().filter(|_| b == b'[') else {
             return;
         };
-        tables.skeleton.push(b);
-        if tables.skeleton.len() > MAX_TAIL {
-            self.state = State::Failed;
-            let message = format!("more than {MAX_TAIL} bytes of the response between its rows: not read");
-            self.issue(offset, self.line, message, false);
-            return;
-        }
-        if b != b'[' {
-            return;
-        }
         let before = tables.skeleton[..tables.skeleton.len() - 1]
             .iter()
             .rev()
@@ -705,7 +695,17 @@ impl ArrayReader {
         let Some(tables) = self.tables.take() else {
             return;
         };
-        let rows = format!("tables[{}].rows", tables.table);
+        if self.rows_cut(&format!("tables[{}].rows", tables.table)) {
+            for problem in documents::check_tables_end(&tables.skeleton, &tables.read) {
+                self.issue(self.offset, self.line, problem, false);
+            }
+        }
+        self.state = State::Failed;
+    }
+
+    /// At the end of the file, in a response's rows (`rows` names them): reports a cut row or
+    /// rows array, as an array's; `true` if the rows were read to their end.
+    fn rows_cut(&mut self, rows: &str) -> bool {
         let cut = format!("the response is cut off: the file ends before `{rows}` closes with `]`");
         match self.state {
             State::InElement => {
@@ -719,14 +719,10 @@ impl ArrayReader {
                 self.issue(self.offset, self.line, cut, false);
             }
             State::BeforeElement => self.issue(self.offset, self.line, cut, false),
-            State::End => {
-                for problem in documents::check_tables_end(&tables.skeleton, &tables.read) {
-                    self.issue(self.offset, self.line, problem, false);
-                }
-            }
+            State::End => return true,
             State::Start | State::Failed => {}
         }
-        self.state = State::Failed;
+        false
     }
 
     /// [`ArrayReader::at_end_of_file`] for a response's rows: a cut row or rows array is
@@ -735,31 +731,15 @@ impl ArrayReader {
         let Some(response) = self.response.take() else {
             return;
         };
-        let key = response.start.key;
-        let cut = format!("the response is cut off: the file ends before its `{key}` rows close with `]`");
-        match self.state {
-            State::InElement => {
-                let bytes = self.offset - self.element_offset;
-                self.issue(
-                    self.element_offset,
-                    self.element_line,
-                    format!("record cut off: the file ends {bytes} bytes into this row of the response's `{key}`"),
-                    true,
-                );
-                self.issue(self.offset, self.line, cut, false);
+        if self.rows_cut(response.start.key) {
+            let tail = &response.tail;
+            if let Err((at, message)) = documents::check_response_tail(&response.start, tail) {
+                // The tail ends at the end of the file: count back to the problem.
+                let after = &tail[at..];
+                let offset = self.offset - after.len() as u64;
+                let line = self.line - memchr::memchr_iter(b'\n', after).count() as u64;
+                self.issue(offset, line, message, false);
             }
-            State::BeforeElement => self.issue(self.offset, self.line, cut, false),
-            State::End => {
-                let tail = &response.tail;
-                if let Err((at, message)) = documents::check_response_tail(&response.start, tail) {
-                    // The tail ends at the end of the file: count back to the problem.
-                    let after = &tail[at..];
-                    let offset = self.offset - after.len() as u64;
-                    let line = self.line - memchr::memchr_iter(b'\n', after).count() as u64;
-                    self.issue(offset, line, message, false);
-                }
-            }
-            State::Start | State::Failed => {}
         }
         self.state = State::Failed;
     }
