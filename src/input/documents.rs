@@ -686,90 +686,140 @@ fn byte_at(text: &[u8], line: usize, column: usize) -> usize {
     (start + column.saturating_sub(1)).min(text.len())
 }
 
-/// The rows of one table of a Log Analytics response, found in its text: which table (its
-/// position in `tables`), the offset just past the `[` that opens its `rows`, and its column
-/// names (from its `columns` before the rows), or why it has none.
+/// A response whose rows are positional, under their table's columns: a Log Analytics query
+/// API response (`{"tables":[{"columns","rows"}]}`) or ADX frames (`[{"FrameType":"DataTable",
+/// "TableKind":"PrimaryResult","Columns","Rows"}]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tabular {
+    LogAnalytics,
+    Adx,
+}
+
+impl Tabular {
+    fn shape(self) -> Shape {
+        match self {
+            Tabular::LogAnalytics => Shape::LogAnalytics,
+            Tabular::Adx => Shape::AdxFrames,
+        }
+    }
+
+    /// The members of a table that hold its columns and its rows, and a column's name.
+    fn keys(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            Tabular::LogAnalytics => ("columns", "rows", "name"),
+            Tabular::Adx => ("Columns", "Rows", "ColumnName"),
+        }
+    }
+
+    /// What closes a head cut just after the `[` of a table's rows.
+    fn closing(self) -> &'static [u8] {
+        match self {
+            Tabular::LogAnalytics => b"]}]}",
+            Tabular::Adx => b"]}]",
+        }
+    }
+
+    /// The name of the rows of table (or frame) `table`, as the built document's messages say.
+    pub fn rows_label(self, table: usize) -> String {
+        match self {
+            Tabular::LogAnalytics => format!("tables[{table}].rows"),
+            Tabular::Adx => format!("frames[{table}].Rows"),
+        }
+    }
+}
+
+/// The rows of one table of a tabular response, found in its text: which table (its position
+/// in `tables`, or the frame's among the frames), the offset just past the `[` that opens its
+/// rows, and its column names (from its columns before the rows), or why it has none.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TableRows {
+    pub kind: Tabular,
     pub table: usize,
     pub rows: usize,
     pub columns: Result<Vec<String>, String>,
 }
 
-/// Where the rows of a Log Analytics query API response start, told from the file's `head`, so
-/// that they can be streamed (`ArrayReader::table_rows`) rather than the document built (a
-/// 120 MB response was 1.2 GB built). The members before the first table's rows, its columns
-/// among them, must be in the head and be JSON as parsing the whole would check them; with the
-/// rows empty and the document closed there, it must be such a response. `None` for any other
-/// document, which is then built. The rest, later tables included, is read as it comes
-/// ([`rows_reopened`]) and checked at the end ([`check_tables_end`]).
+/// Why a table's rows cannot be read as they come: no columns came before them.
+const NO_COLUMNS_YET: &str = "the table has no columns before its rows";
+
+/// Where the rows of a Log Analytics response or of ADX frames start, told from the file's
+/// `head`, so that they can be streamed (`ArrayReader::table_rows`) rather than the document
+/// built (a 120 MB Log Analytics response was 1.2 GB built). What comes before the first
+/// table's rows (for ADX, the first `PrimaryResult` data table's), its columns among them, must
+/// be in the head and be JSON as parsing the whole would check it; closed just after the `[` of
+/// those rows, the document must be such a response. `None` for any other document, which is
+/// then built. The rest, later tables included, is read as it comes ([`rows_reopened`]) and
+/// checked at the end ([`check_tables_end`]).
 pub fn tables_start(head: &[u8]) -> Option<TableRows> {
     let body = if head.starts_with(BOM) { BOM.len() } else { 0 };
-    let found = table_rows(&head[body..], false)?;
-    // The columns of a table that has them only after its rows cannot be known yet.
-    if found.columns.as_ref().is_err_and(|why| why == NO_COLUMNS_YET) {
-        return None;
-    }
-    let closed = [&head[body..body + found.rows], b"]}]}"].concat();
-    let top = checked_top(&closed).ok().flatten()?;
-    (top.shape() == Some(Shape::LogAnalytics)).then_some(TableRows {
-        rows: body + found.rows,
-        ..found
+    [Tabular::LogAnalytics, Tabular::Adx].into_iter().find_map(|kind| {
+        let found = table_rows(kind, &head[body..], false)?;
+        // The columns of a table that has them only after its rows cannot be known yet.
+        if found.columns.as_ref().is_err_and(|why| why == NO_COLUMNS_YET) {
+            return None;
+        }
+        let closed = [&head[body..body + found.rows], kind.closing()].concat();
+        let document: Json = serde_json::from_slice(&closed).ok()?;
+        (shape_of(&document) == Some(kind.shape())).then_some(TableRows {
+            rows: body + found.rows,
+            ..found
+        })
     })
 }
 
-/// The table whose rows open at the end of `skeleton` — a Log Analytics response's text so far,
-/// with the rows already read left out (`[]`) — if they do: the next table's rows, once the
-/// reader has passed the last one's.
-pub fn rows_reopened(skeleton: &[u8]) -> Option<TableRows> {
-    table_rows(skeleton, true)
+/// The table whose rows open at the end of `skeleton` — a tabular response's text so far, with
+/// the rows already read left out (`[]`) — if they do: the next table's rows, once the reader
+/// has passed the last one's.
+pub fn rows_reopened(kind: Tabular, skeleton: &[u8]) -> Option<TableRows> {
+    table_rows(kind, skeleton, true)
 }
 
-/// Why a table's rows cannot be read: no `columns` came before them.
-const NO_COLUMNS_YET: &str = "the table has no \"columns\" array before its rows";
-
-/// The first `rows` array of a table in `tables` in `text` (with `at_end`, the one whose `[` is
-/// the last byte of `text`).
-fn table_rows(text: &[u8], at_end: bool) -> Option<TableRows> {
+/// The first rows array of a table in `text` that the built document reads (with `at_end`, the
+/// one whose `[` is the last byte of `text`): in a Log Analytics response, of an element of
+/// the top-level `tables`; in ADX frames, of a `DataTable` frame of kind `PrimaryResult`.
+fn table_rows(kind: Tabular, text: &[u8], at_end: bool) -> Option<TableRows> {
     let mut scan = Scanner { text, pos: 0 };
     scan.space();
-    scan.eat(b'{')?;
-    loop {
-        let name = scan.name()?;
-        if key_is(name, "tables") && scan.peek() == Some(b'[') {
-            scan.pos += 1;
-            let mut table = 0;
+    let tables = match kind {
+        Tabular::LogAnalytics => {
+            scan.eat(b'{')?;
             loop {
-                scan.space();
-                if scan.eat(b']').is_some() {
+                let name = scan.name()?;
+                if key_is(name, "tables") && scan.peek() == Some(b'[') {
                     break;
                 }
-                if let Some(found) = rows_in_table(&mut scan, table, at_end)? {
-                    return Some(found);
-                }
-                table += 1;
+                scan.skip_value()?;
                 scan.space();
-                if scan.eat(b',').is_none() {
-                    scan.eat(b']')?;
-                    break;
-                }
+                scan.eat(b',')?;
+            }
+            scan.pos
+        }
+        Tabular::Adx => (scan.peek() == Some(b'[')).then_some(scan.pos)?,
+    };
+    scan.pos = tables + 1;
+    let mut table = 0;
+    loop {
+        scan.space();
+        if scan.peek() == Some(b'{') {
+            if let Some(found) = rows_in_table(&mut scan, kind, table, at_end)? {
+                return Some(found);
             }
         } else {
             scan.skip_value()?;
         }
+        table += 1;
         scan.space();
+        // A later `tables` member of a Log Analytics response is read when its rows come.
         scan.eat(b',')?;
     }
 }
 
-/// At an element of `tables`: its rows if they open here (see [`table_rows`]), else past it.
-fn rows_in_table(scan: &mut Scanner<'_>, table: usize, at_end: bool) -> Option<Option<TableRows>> {
-    if scan.peek() != Some(b'{') {
-        scan.skip_value()?;
-        return Some(None);
-    }
+/// At a table object (an element of `tables`, or a frame): its rows if they open here and are
+/// read (see [`table_rows`]), else past it.
+fn rows_in_table(scan: &mut Scanner<'_>, kind: Tabular, table: usize, at_end: bool) -> Option<Option<TableRows>> {
+    let (columns_key, rows_key, name_key) = kind.keys();
     scan.pos += 1;
-    let mut columns = None;
+    let (mut columns, mut data_table, mut primary) = (None, false, false);
     loop {
         scan.space();
         if scan.eat(b'}').is_some() {
@@ -777,24 +827,38 @@ fn rows_in_table(scan: &mut Scanner<'_>, table: usize, at_end: bool) -> Option<O
         }
         let name = scan.name()?;
         let value = scan.pos;
-        let opens = key_is(name, "rows") && scan.peek() == Some(b'[');
+        let read = match kind {
+            Tabular::LogAnalytics => true,
+            Tabular::Adx => data_table && primary,
+        };
+        let opens = read && key_is(name, rows_key) && scan.peek() == Some(b'[');
         if opens && (!at_end || value + 1 == scan.text.len()) {
             let columns = match columns {
                 Some(range) => {
                     let list: Json = serde_json::from_slice(&scan.text[range]).ok()?;
-                    column_names(Some(&list), "columns", "name")
+                    column_names(Some(&list), columns_key, name_key)
                         .map(|names| names.into_iter().map(str::to_owned).collect())
                 }
                 None => Err(NO_COLUMNS_YET.to_owned()),
             };
             return Some(Some(TableRows {
+                kind,
                 table,
                 rows: value + 1,
                 columns,
             }));
         }
-        scan.skip_value()?;
-        if key_is(name, "columns") {
+        if scan.peek() == Some(b'"') && kind == Tabular::Adx {
+            let string = scan.string()?;
+            if key_is(name, "FrameType") {
+                data_table = key_is(string, "DataTable");
+            } else if key_is(name, "TableKind") {
+                primary = key_is(string, "PrimaryResult");
+            }
+        } else {
+            scan.skip_value()?;
+        }
+        if key_is(name, columns_key) {
             columns = Some(value..scan.pos);
         }
         scan.space();
@@ -805,12 +869,14 @@ fn rows_in_table(scan: &mut Scanner<'_>, table: usize, at_end: bool) -> Option<O
     }
 }
 
-/// What is wrong with a Log Analytics response whose rows were streamed, once the file ends:
-/// `skeleton` is its text with the rows left out, `read` each table whose rows were read with
+/// What is wrong with a tabular response whose rows were streamed, once the file ends:
+/// `skeleton` is its text with those rows left out, `read` each table whose rows were read with
 /// the columns they were read with. The problems the built document reports (an `error` the
-/// response carries, a table without rows), and anything that makes the skeleton not JSON or not
-/// the response whose rows were read (a second `tables`, `columns` after the rows).
-pub fn check_tables_end(skeleton: &[u8], read: &[(usize, Result<Vec<String>, String>)]) -> Vec<String> {
+/// response carries, a table without rows, an ADX query that failed or was cancelled), and
+/// anything that makes the skeleton not JSON or not the response whose rows were read (a
+/// second `tables`, columns after the rows, rows of a primary table that said what it is only
+/// after them).
+pub fn check_tables_end(kind: Tabular, skeleton: &[u8], read: &[(usize, Result<Vec<String>, String>)]) -> Vec<String> {
     let document: Json = match serde_json::from_slice(skeleton) {
         Ok(document) => document,
         Err(error) if error.classify() == serde_json::error::Category::Eof => {
@@ -822,33 +888,49 @@ pub fn check_tables_end(skeleton: &[u8], read: &[(usize, Result<Vec<String>, Str
             return vec![format!("after its rows, the response is not JSON: {message}")];
         }
     };
-    let mut problems = Vec::new();
     let changed = |what: String| format!("{what} changes what the document is: its rows were read as they came");
-    let (Json::Object(top), Some(Shape::LogAnalytics)) = (&document, shape_of(&document)) else {
+    if shape_of(&document) != Some(kind.shape()) {
         return vec![changed("a member after the rows".to_owned())];
-    };
-    if let Some(error) = top.get("error") {
-        problems.push(format!("the response reports an error: {}", error_text(error)));
     }
-    let Some(Json::Array(tables)) = top.get("tables") else {
-        return vec![changed("a member after the rows".to_owned())];
+    // The built document's own problems, from the skeleton: its streamed rows are empty there.
+    let (left, issues) = records(&document, skeleton, kind.shape());
+    let mut problems: Vec<String> = issues.into_iter().map(|issue| issue.message).collect();
+    if !left.is_empty() {
+        problems.push(format!(
+            "{} rows were not read as they came: the document says what they are only after them",
+            left.len()
+        ));
+    }
+    let (columns_key, rows_key, name_key) = kind.keys();
+    let tables: Vec<(usize, &Json)> = match (kind, &document) {
+        (Tabular::LogAnalytics, Json::Object(top)) => match top.get("tables") {
+            Some(Json::Array(tables)) => tables.iter().enumerate().collect(),
+            _ => Vec::new(),
+        },
+        (Tabular::Adx, Json::Array(frames)) => (frames.iter().enumerate())
+            .filter(|(_, frame)| {
+                let field = |key: &str| frame.get(key).and_then(Json::as_str);
+                field("FrameType") == Some("DataTable") && field("TableKind") == Some("PrimaryResult")
+            })
+            .collect(),
+        _ => Vec::new(),
     };
-    for (t, table) in tables.iter().enumerate() {
-        if !table.get("rows").is_some_and(Json::is_array) {
-            problems.push(format!("tables[{t}] has no \"rows\" array"));
+    for &(t, table) in &tables {
+        if !table.get(rows_key).is_some_and(Json::is_array) {
             continue;
         }
-        let columns = column_names(table.get("columns"), "columns", "name");
+        let columns = column_names(table.get(columns_key), columns_key, name_key);
         let columns = columns.map(|names| names.into_iter().map(str::to_owned).collect::<Vec<_>>());
         let used = read.iter().filter(|(at, _)| *at == t).map(|(_, used)| used);
-        if used.clone().count() != 1 || used.clone().any(|used| *used != columns) {
+        if used.clone().count() > 1 || used.clone().any(|used| *used != columns) {
             problems.push(changed(format!(
-                "tables[{t}]'s members (its \"columns\", a second \"rows\")"
+                "{}'s table (its columns, a second rows)",
+                kind.rows_label(t)
             )));
         }
     }
-    if read.iter().any(|(t, _)| *t >= tables.len()) {
-        problems.push(changed("a second \"tables\"".to_owned()));
+    if read.iter().any(|(t, _)| tables.iter().all(|(at, _)| at != t)) {
+        problems.push(changed("a second table list".to_owned()));
     }
     problems
 }

@@ -735,14 +735,14 @@ fn a_responses_rows_come_out_in_units_of_their_own_bytes() {
     assert_eq!(read_back, expected);
 }
 
-/// The rows of a Log Analytics response streamed from its text ([`tables_start`],
-/// `ArrayReader::table_rows`) are the records of the built document ([`records`]): the same
-/// values once parsed, at the same lines and offsets, with the same issues (a row's where it
-/// starts; the document's, which the stream can only tell at its end, by message), at any chunk
-/// size, over several tables, rows that cannot be built, dynamic cells and escapes; a response
-/// whose head does not tell (columns after the rows) is built.
+/// The rows of a Log Analytics response or of ADX frames streamed from its text
+/// ([`tables_start`], `ArrayReader::table_rows`) are the records of the built document
+/// ([`records`]): the same values once parsed, at the same lines and offsets, with the same
+/// issues (a row's where it starts; the document's, which the stream can only tell at its end,
+/// by message), at any chunk size, over several tables, rows that cannot be built, dynamic cells
+/// and escapes; a response whose head does not tell (columns after the rows) is built.
 #[test]
-fn streamed_log_analytics_rows_are_the_built_documents_records() {
+fn streamed_tabular_rows_are_the_built_documents_records() {
     let columns = r#"[{"name":"Computer","type":"string"},{"name":"N","type":"long"},{"name":"D","type":"dynamic"},{"name":"Qu\"ote","type":"string"}]"#;
     let rows = r#"[["a\u0062c",1,{"k":[1,"]"]},"x,y"],[ "b" , -0 , [ ] , "" ],["c",18446744073709551615,null,"é"]]"#;
     let mut documents: Vec<Vec<u8>> = vec![
@@ -760,10 +760,27 @@ fn streamed_log_analytics_rows_are_the_built_documents_records() {
     let pretty = serde_json::to_vec_pretty(&parse(&documents[3])).expect("prints");
     documents.push([BOM, &pretty[..]].concat());
     documents.push(pretty);
+    let frames = |more: &str| {
+        format!(
+            r#"[{{"FrameType":"DataSetHeader","IsProgressive":false}},{{"FrameType":"DataTable","TableId":0,"TableKind":"QueryProperties","Columns":[{{"ColumnName":"k"}}],"Rows":[["v"]]}},{{"FrameType":"DataTable","TableKind":"PrimaryResult","Columns":{adx},"Rows":{rows}}}{more}]"#,
+            adx = columns.replace("\"name\"", "\"ColumnName\"")
+        )
+        .into_bytes()
+    };
+    documents.extend([
+        fixture("kusto_raw_resp.json"),
+        frames(""),
+        frames(r#",{"FrameType":"DataTable","TableKind":"PrimaryResult","Columns":[{"ColumnName":"x"}],"Rows":[[1],{"OneApiErrors":[{"error":{"code":"LimitsExceeded","message":"cut"}}]}]},{"FrameType":"DataSetCompletion","HasErrors":true,"OneApiErrors":[{"error":{"code":"E","message":"failed"}}]}"#),
+        frames(r#",{"FrameType":"TableHeader","TableKind":"PrimaryResult"},{"FrameType":"DataTable","TableKind":"QueryCompletionInformation","Columns":[],"Rows":[[],[]]},{"FrameType":"DataSetCompletion","Cancelled":true}"#),
+        frames(r#",{"nothing":1}"#),
+    ]);
+    let pretty = serde_json::to_vec_pretty(&parse(&frames(""))).expect("prints");
+    documents.push([BOM, &pretty[..]].concat());
     let mut streamed = 0;
     for text in &documents {
         let shown = String::from_utf8_lossy(text);
-        let (built, built_issues) = built_records(text, Shape::LogAnalytics);
+        let shape = shape_of(&parse(text)).expect("a shape");
+        let (built, built_issues) = built_records(text, shape);
         streamed += usize::from(tables_start(text).is_some());
         let tell = |issues: &[Issue]| {
             let mut told: Vec<String> = (issues.iter())
@@ -810,15 +827,42 @@ fn a_streamed_log_analytics_response_reports_what_is_wrong() {
         (
             "[2]]}], \"tables\": []}",
             2,
-            &[(5, false, "a second \"tables\" changes what the document is: its rows were read as they came")],
+            &[(5, false, "a second table list changes what the document is: its rows were read as they came")],
         ),
         (
             "[2]], \"columns\": [{\"name\": \"b\"}]}]}",
             2,
-            &[(5, false, "tables[0]'s members (its \"columns\", a second \"rows\") changes what the document is: its rows were read as they came")],
+            &[(5, false, "tables[0].rows's table (its columns, a second rows) changes what the document is: its rows were read as they came")],
         ),
     ];
     reports_what_is_wrong(head, (json!({"a": 1}), 4, 83), cases, |text| {
+        tables_start(text).is_some()
+    });
+}
+
+/// The same of ADX frames: a cut row or rows, and the rows of a primary table that says what it
+/// is only after them (left in the skeleton, not read, and said so).
+#[test]
+fn streamed_adx_frames_report_what_is_wrong() {
+    let head = "[{\"FrameType\":\"DataTable\",\"TableKind\":\"PrimaryResult\",\"Columns\":[{\"ColumnName\":\"a\"}],\n\"Rows\":[\n[1],\n";
+    // (text after the head, rows read, issues)
+    let cases: &[(&str, usize, &[Expected])] = &[
+        ("[2]]}]\n", 2, &[]),
+        (
+            "[2",
+            1,
+            &[
+                (4, true, "record cut off: the file ends 2 bytes into this row of the response's `frames[0].Rows`"),
+                (4, false, "the response is cut off: the file ends before `frames[0].Rows` closes with `]`"),
+            ],
+        ),
+        (
+            "[2]]},\n{\"FrameType\":\"DataTable\",\"Rows\":[[9]],\"TableKind\":\"PrimaryResult\",\"Columns\":[{\"ColumnName\":\"a\"}]}]",
+            2,
+            &[(5, false, "1 rows were not read as they came: the document says what they are only after them")],
+        ),
+    ];
+    reports_what_is_wrong(head, (json!({"a": 1}), 3, 95), cases, |text| {
         tables_start(text).is_some()
     });
 }

@@ -8,7 +8,7 @@
 use std::fs::File;
 use std::io::{self, Read};
 
-use super::documents::{self, ResponseStart, TableRows};
+use super::documents::{self, ResponseStart, TableRows, Tabular};
 use super::record::kind;
 use super::{Framed, Issue, Item, Source, Unit};
 
@@ -62,10 +62,11 @@ struct Response {
     tail: Vec<u8>,
 }
 
-/// A Log Analytics response being read: its skeleton (its text so far with the rows read left
-/// out, checked when the file ends), the table whose rows are being read, their columns (each
-/// as its `"name":` text), and each table read with the columns it was read with.
+/// A tabular response (Log Analytics, ADX) being read: its skeleton (its text so far with the
+/// rows read left out, checked when the file ends), the table whose rows are being read, their
+/// columns (each as its `"name":` text), and each table read with the columns it was read with.
 struct Tables {
+    kind: Tabular,
     skeleton: Vec<u8>,
     table: usize,
     row: usize,
@@ -91,8 +92,7 @@ impl Tables {
     /// table's columns: `{"name":cell,...}`, each cell's text as it is (parsed, the same values
     /// the built document's rows hold); or says, as the built document would, why it cannot.
     fn row_object(&mut self, row: &[u8]) -> Result<(), String> {
-        let (table, index) = (self.table, self.row);
-        let label = format_args!("tables[{table}].rows[{index}]");
+        let label = RowLabel(self.kind, self.table, self.row);
         self.row += 1;
         let columns = match &self.columns {
             Ok(columns) => columns,
@@ -190,6 +190,15 @@ fn cells_of(row: &[u8]) -> Option<Vec<std::ops::Range<usize>>> {
     }
 }
 
+/// A row's name in messages (`tables[0].rows[7]`), written only when one is.
+struct RowLabel(Tabular, usize, usize);
+
+impl std::fmt::Display for RowLabel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}[{}]", self.0.rows_label(self.1), self.2)
+    }
+}
+
 /// serde_json's message without its ` at line L column C`.
 fn without_position(error: &serde_json::Error) -> String {
     let message = error.to_string();
@@ -228,7 +237,8 @@ impl ArrayReader {
         .skipping(bom)
     }
 
-    /// The rows of a Log Analytics response's tables as the elements of arrays, each made the
+    /// The rows of a Log Analytics response's tables (or of ADX frames' primary data tables) as
+    /// the elements of arrays, each made the
     /// object its columns say (as the built document makes it): the head, to the `[` that opens
     /// the first table's rows ([`documents::tables_start`]), is skipped; the text between rows
     /// is kept (`rows_reopened` finds where the next table's rows open in it) and checked when
@@ -245,6 +255,7 @@ impl ArrayReader {
         reader.line = 1 + memchr::memchr_iter(b'\n', &head[..start.rows]).count() as u64;
         reader.state = State::BeforeElement;
         let mut tables = Box::new(Tables {
+            kind: start.kind,
             skeleton: head[body..start.rows].to_vec(),
             table: 0,
             row: 0,
@@ -515,7 +526,7 @@ impl ArrayReader {
             .rev()
             .find(|c| !c.is_ascii_whitespace());
         if before == Some(&b':') {
-            if let Some(rows) = documents::rows_reopened(&tables.skeleton) {
+            if let Some(rows) = documents::rows_reopened(tables.kind, &tables.skeleton) {
                 tables.begin(rows);
                 self.state = State::BeforeElement;
             }
@@ -695,8 +706,8 @@ impl ArrayReader {
         let Some(tables) = self.tables.take() else {
             return;
         };
-        if self.rows_cut(&format!("tables[{}].rows", tables.table)) {
-            for problem in documents::check_tables_end(&tables.skeleton, &tables.read) {
+        if self.rows_cut(&tables.kind.rows_label(tables.table)) {
+            for problem in documents::check_tables_end(tables.kind, &tables.skeleton, &tables.read) {
                 self.issue(self.offset, self.line, problem, false);
             }
         }
