@@ -4,7 +4,11 @@
 //! (`{"tables":[{"columns","rows"}]}`, rows positional) and ADX / Kusto REST v2 frames. Each row
 //! becomes a [`BuiltRecord`] placed at the byte offset and line where it starts in the text, found
 //! by a small scanner because a parsed `serde_json::Value` has no positions. Also unwraps the
-//! storage-account form of the streaming API, where each JSON line is one envelope.
+//! storage-account form of the streaming API, where each JSON line is one envelope. The hunting,
+//! Log Analytics and ADX responses whose heads tell them are not built but streamed by the
+//! array reader: here is what finds where their rows start ([`response_start`],
+//! [`tables_start`], [`rows_reopened`]) and what checks the rest once they are read
+//! ([`check_response_tail`], [`check_tables_end`]).
 
 use serde_json::{Map, Value as Json};
 
@@ -573,7 +577,7 @@ impl<'t> Scanner<'t> {
 
 /// Where the rows of an Advanced Hunting (or Graph hunting) response start, told from the
 /// file's `head` alone, so that its rows can be streamed as an array's are
-/// ([`super::json_array::ArrayReader::response_rows`]) rather than the document held whole.
+/// (`ArrayReader::response_rows`) rather than the document held whole.
 /// The APIs write the schema before the rows: the members before the rows' array must be in the
 /// head, and be JSON as parsing the whole would check it; with an empty array for the rows, they
 /// must make the document such a response, reading these rows (the rule of [`shape_of`]). What

@@ -3,7 +3,8 @@
 //! brackets: `Nesting::end_in`), so a multi-gigabyte array is never held whole. Elements are
 //! handed out in units of about `chunk_size` bytes. A cut-off array is reported, and the element
 //! it cut is counted as a malformed record. The rows of an Advanced Hunting response are read
-//! the same way, from the array that holds them ([`ArrayReader::response_rows`]).
+//! the same way, from the array that holds them (`ArrayReader::response_rows`), and the
+//! positional rows of Log Analytics and ADX responses (`ArrayReader::table_rows`).
 
 use std::fs::File;
 use std::io::{self, Read};

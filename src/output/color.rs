@@ -1,5 +1,5 @@
 //! Colour only where a person reads it: whether a stream gets ANSI escape codes (`--color`,
-//! whether the stream is a terminal, `NO_COLOR` as https://no-color.org defines it), and the few
+//! whether the stream is a terminal, `NO_COLOR` as <https://no-color.org> defines it), and the few
 //! styles loghunt uses. Only the table and the messages on stderr are ever styled; JSON lines
 //! and CSV are data and never are.
 
