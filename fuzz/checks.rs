@@ -10,6 +10,7 @@ use std::path::Path;
 
 use loghunt::input::csv::{CsvOptions, CsvReader};
 use loghunt::input::fields::{self, FieldValue, FieldWalker, Walk};
+use loghunt::input::json_array::Rows;
 use loghunt::input::{documents, jsonl, BuiltRecord, FileReader, Issue, Item, LineCount, RawRecord, ReadOptions};
 use loghunt::time::locale::DateOrder;
 use serde_json::{Map, Value};
@@ -104,8 +105,10 @@ pub fn framer(data: &[u8]) {
 /// - record offsets strictly increase through the file, and no two records or broken records
 ///   (issues counted as malformed) share an offset: offsets order ties in the output;
 /// - a record's line is 1 + the newlines before its offset;
-/// - JSON lines and JSON arrays hand out the file's own bytes: a record's bytes are
-///   `file[offset..offset + len]`; records built from a document or a CSV row are JSON objects;
+/// - JSON lines, JSON arrays and Advanced Hunting responses' rows hand out the file's own
+///   bytes: a record's bytes are `file[offset..offset + len]`; records built from a whole
+///   document or a CSV row are JSON objects (the rows a Log Analytics or ADX response's cells
+///   make are only checked as records, by the walk: a broken cell makes a broken record);
 /// - JSON lines: the records are exactly the non-blank lines of the file, whatever the chunk
 ///   size (the reference is `for_each_line` over the whole file at once);
 /// - a JSON array that serde_json parses: one record per element, equal to it, and no issues;
@@ -122,7 +125,12 @@ pub fn read_file(file: &[u8], chunk_size: usize) {
 
 fn drain(mut reader: FileReader, file: &[u8]) {
     let lines = matches!(reader, FileReader::Lines(_));
-    let array = matches!(reader, FileReader::Array(_));
+    let rows = match &reader {
+        FileReader::Array(reader) => Some(reader.rows()),
+        _ => None,
+    };
+    let array = rows == Some(Rows::Array);
+    let own_bytes = lines || matches!(rows, Some(Rows::Array | Rows::Response));
     let mut records: Vec<(u64, u64, Vec<u8>)> = Vec::new();
     let mut broken: Vec<u64> = Vec::new();
     let mut issues = 0;
@@ -155,14 +163,14 @@ fn drain(mut reader: FileReader, file: &[u8]) {
         assert!(last.is_none_or(|l| *offset > l), "offset {offset} after {last:?}");
         last = Some(*offset);
         assert_eq!(*line, line_at.at(*offset), "line of the record at offset {offset}");
-        if lines || array {
+        if own_bytes {
             let at = usize::try_from(*offset).unwrap();
             assert_eq!(
                 file.get(at..at + bytes.len()),
                 Some(bytes.as_slice()),
                 "record at {offset} is not the file's bytes"
             );
-        } else {
+        } else if rows.is_none() {
             let json = String::from_utf8_lossy(bytes);
             assert!(
                 serde_json::from_slice::<Map<String, Value>>(bytes).is_ok(),
@@ -275,6 +283,69 @@ pub fn documents(data: &[u8]) {
     let mut built = BuiltChecks::new(data);
     built.check(&records, &issues);
     built.finish();
+    streamed_agrees(data, &records, &issues);
+}
+
+/// A document the file reader streams (an Advanced Hunting, Log Analytics or ADX response whose
+/// head tells it) gives the built document's records — the same values, lines and offsets —
+/// and its broken rows where they start, with the same messages; unless the stream says the
+/// document turned out otherwise after rows it had read (a second `Results`, columns after
+/// the rows), which only the whole document could have told.
+fn streamed_agrees(data: &[u8], records: &[BuiltRecord], issues: &[Issue]) {
+    let options = ReadOptions {
+        chunk_size: 64,
+        csv: Default::default(),
+    };
+    let Ok(mut reader) = FileReader::from_source(0, Box::new(Cursor::new(data.to_vec())), &options) else {
+        return;
+    };
+    if !matches!(reader, FileReader::Array(_)) {
+        return;
+    }
+    let (mut read, mut told) = (Vec::new(), Vec::new());
+    while let Some(item) = reader.next_item(Vec::new()) {
+        match item.expect("a document in memory reads") {
+            Item::Unit(unit) => {
+                unit.for_each_record(|record| {
+                    let value: Value =
+                        serde_json::from_slice(record.bytes).expect("a streamed row of a parsed document parses");
+                    read.push((value, record.line, record.offset));
+                });
+            }
+            Item::Issue(issue) => told.push(issue),
+            Item::Warning(_) => {}
+        }
+    }
+    let changed = |i: &Issue| {
+        !i.is_record
+            && (i.message.contains("changes what the document is") || i.message.contains("were not read as they came"))
+    };
+    if told.iter().any(changed) {
+        return;
+    }
+    let built: Vec<(Value, u64, u64)> = (records.iter())
+        .map(|r| {
+            (
+                serde_json::from_str(&r.json).expect("a built row parses"),
+                r.line,
+                r.offset,
+            )
+        })
+        .collect();
+    assert_eq!(read, built, "streamed rows differ from the built document's");
+    let broken = |issues: &[Issue]| {
+        let mut broken: Vec<(u64, u64, String)> = (issues.iter())
+            .filter(|i| i.is_record)
+            .map(|i| (i.line, i.offset, i.message.clone()))
+            .collect();
+        broken.sort();
+        broken
+    };
+    assert_eq!(
+        broken(&told),
+        broken(issues),
+        "streamed broken rows differ from the built document's"
+    );
 }
 
 /// What holds of the records a reader builds: each is a JSON object on the line of its offset,

@@ -652,8 +652,7 @@ pub fn check_response_tail(start: &ResponseStart, tail: &[u8]) -> Result<(), (us
         }
         Err(error) => {
             let at = byte_at(&text, error.line(), error.column()).saturating_sub(OPEN.len());
-            let message = error.to_string();
-            let message = message.rfind(" at line ").map_or(&message[..], |cut| &message[..cut]);
+            let message = super::record::message_of(&error);
             return Err((
                 at.min(tail.len()),
                 format!("after its `{}` rows, the response is not JSON: {message}", start.key),
@@ -887,8 +886,7 @@ pub fn check_tables_end(kind: Tabular, skeleton: &[u8], read: &[(usize, Result<V
             return vec!["the response is cut off after its rows: the file ends before it closes".to_owned()];
         }
         Err(error) => {
-            let message = error.to_string();
-            let message = message.rfind(" at line ").map_or(&message[..], |cut| &message[..cut]);
+            let message = super::record::message_of(&error);
             return vec![format!("after its rows, the response is not JSON: {message}")];
         }
     };

@@ -10,7 +10,7 @@ use std::fs::File;
 use std::io::{self, Read};
 
 use super::documents::{self, ResponseStart, TableRows, Tabular};
-use super::record::kind;
+use super::record::{kind, message_of};
 use super::{Framed, Issue, Item, Source, Unit};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,6 +24,18 @@ enum State {
     End,
     /// Stopped by an error; nothing more is read.
     Failed,
+}
+
+/// What an [`ArrayReader`] reads the elements of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rows {
+    /// A whole file's JSON array: the records are the elements' own bytes.
+    Array,
+    /// An Advanced Hunting response's `Results`: the rows' own bytes too.
+    Response,
+    /// The positional rows of a Log Analytics or ADX response: each record is the object its
+    /// row makes, not bytes of the file.
+    Tables,
 }
 
 pub struct ArrayReader {
@@ -48,11 +60,13 @@ pub struct ArrayReader {
     error: Option<io::Error>,
     /// Reading the rows of a response, not a whole file's array.
     response: Option<Response>,
-    /// Reading the rows of a Log Analytics response's tables, not a whole file's array.
+    /// Reading the rows of a Log Analytics response's tables or of ADX frames' primary tables,
+    /// not a whole file's array.
     tables: Option<Box<Tables>>,
     /// A plain file, read through windows of it mapped into memory instead of `source`
     /// ([`ArrayReader::mapped`]), and its length.
     mapped: Option<(File, u64)>,
+    rows: Rows,
 }
 
 /// The rows array of a response being read: where it started, how many elements were read, and
@@ -109,7 +123,7 @@ impl Tables {
                     format!("{label} is an error in place of a row: {why}")
                 }
                 Ok(other) => format!("{label} is {}, not an array of cells", kind(&other)),
-                Err(e) => format!("{label} is not JSON: {}", without_position(&e)),
+                Err(e) => format!("{label} is not JSON: {}", message_of(&e)),
             });
         }
         let not_json = |why: &str| format!("{label} is not JSON: {why}");
@@ -153,7 +167,7 @@ fn cells_of(row: &[u8]) -> Option<Vec<std::ops::Range<usize>>> {
             b'"' => {
                 at += 1;
                 loop {
-                    at += memchr::memchr2(b'"', b'\\', &row[at..])?;
+                    at += memchr::memchr2(b'"', b'\\', row.get(at..)?)?;
                     if row[at] == b'"' {
                         at += 1;
                         break;
@@ -200,14 +214,6 @@ impl std::fmt::Display for RowLabel {
     }
 }
 
-/// serde_json's message without its ` at line L column C`.
-fn without_position(error: &serde_json::Error) -> String {
-    let message = error.to_string();
-    message
-        .rfind(" at line ")
-        .map_or(message.clone(), |cut| message[..cut].to_owned())
-}
-
 /// The most bytes after a response's rows that are kept to be checked: the APIs write a
 /// closing `}` there, or a few statistics (or, in a Log Analytics response, the next table's
 /// name and columns).
@@ -234,13 +240,14 @@ impl ArrayReader {
             response: None,
             tables: None,
             mapped: None,
+            rows: Rows::Array,
         }
         .skipping(bom)
     }
 
     /// The rows of a Log Analytics response's tables (or of ADX frames' primary data tables) as
-    /// the elements of arrays, each made the
-    /// object its columns say (as the built document makes it): the head, to the `[` that opens
+    /// the elements of arrays, each made the object its columns say (as the built document
+    /// makes it): the head, to the `[` that opens
     /// the first table's rows ([`documents::tables_start`]), is skipped; the text between rows
     /// is kept (`rows_reopened` finds where the next table's rows open in it) and checked when
     /// the file ends ([`documents::check_tables_end`]).
@@ -266,6 +273,7 @@ impl ArrayReader {
         });
         tables.begin(start);
         reader.tables = Some(tables);
+        reader.rows = Rows::Tables;
         reader
     }
 
@@ -308,6 +316,7 @@ impl ArrayReader {
             elements: 0,
             tail: Vec::new(),
         });
+        reader.rows = Rows::Response;
         reader
     }
 
@@ -322,6 +331,11 @@ impl ArrayReader {
 
     pub fn bytes_read(&self) -> u64 {
         self.offset
+    }
+
+    /// What the reader reads the elements of.
+    pub fn rows(&self) -> Rows {
+        self.rows
     }
 
     /// Makes sure `buffer[at]` is a byte; `false` at the end of the file.
@@ -494,8 +508,8 @@ impl ArrayReader {
         }
     }
 
-    /// The `]` that closes the rows (or the array) is read: for a Log Analytics response, it
-    /// goes into the skeleton, where the next table's rows may open.
+    /// The `]` that closes the rows (or the array) is read: for a tabular response, it goes
+    /// into the skeleton, where the next table's rows may open.
     fn rows_closed(&mut self) {
         self.state = State::End;
         if let Some(tables) = &mut self.tables {
@@ -504,8 +518,8 @@ impl ArrayReader {
     }
 
     /// Byte `b` (at `offset`) of a response after its rows: kept to be checked at the end of
-    /// the file (up to [`MAX_TAIL`] bytes); in a Log Analytics response, a `[` that opens the
-    /// next table's rows starts reading them.
+    /// the file (up to [`MAX_TAIL`] bytes); in a tabular response, a `[` that opens the next
+    /// table's rows starts reading them.
     fn after_rows(&mut self, b: u8, offset: u64) {
         let kept = match (&mut self.response, &mut self.tables) {
             (Some(response), _) => &mut response.tail,
@@ -613,7 +627,10 @@ impl ArrayReader {
                 let Some(b) = ended else { break };
                 let element = &map[element_start..element_end];
                 let trimmed = element_end - element.iter().rev().take_while(|c| c.is_ascii_whitespace()).count();
-                self.state = if b == b']' { State::End } else { State::BeforeElement };
+                self.state = State::BeforeElement;
+                if b == b']' {
+                    self.rows_closed();
+                }
                 if self.element_ended(&map[element_start..trimmed]) {
                     framed.push(Framed {
                         range: element_start..trimmed,
@@ -1145,6 +1162,56 @@ mod tests {
                 }
                 _ => assert!(!mapped, "{name}"),
             }
+        }
+    }
+
+    /// A row's cells, split by their first bytes, are the elements serde_json reads from the row,
+    /// each to the byte, over random rows of every kind of value (escapes, nesting, brackets and
+    /// commas in strings, white space anywhere); and random bytes never make the split panic.
+    #[test]
+    fn cells_are_the_rows_elements() {
+        let mut random = XorShift::new(0x000c_e115);
+        let pieces: [&str; 12] = [
+            "1",
+            "-2.5e3",
+            "null",
+            "true",
+            "\"a,b]\"",
+            "\"q\\\"\\\\\"",
+            "{\"k\":[1,\"]\"]}",
+            "[]",
+            "[[1],{}]",
+            "\"\"",
+            "\"é\\u0041\"",
+            "{}",
+        ];
+        let spaces = ["", " ", "\n  ", "\t"];
+        for _ in 0..2000 {
+            let count = random.below(6);
+            let cells: Vec<&str> = (0..count).map(|_| pieces[random.below(pieces.len())]).collect();
+            let mut row = format!("[{}", spaces[random.below(4)]);
+            for (i, cell) in cells.iter().enumerate() {
+                if i > 0 {
+                    row += &format!("{},{}", spaces[random.below(4)], spaces[random.below(4)]);
+                }
+                row += cell;
+            }
+            row += &format!("{}]", spaces[random.below(4)]);
+            let split = cells_of(row.as_bytes()).unwrap_or_else(|| panic!("{row}"));
+            let texts: Vec<&str> = split.iter().map(|r| &row[r.clone()]).collect();
+            assert_eq!(texts, cells, "{row}");
+            let parsed: Vec<serde_json::Value> = serde_json::from_str(&row).expect("a row");
+            let from_cells: Vec<serde_json::Value> =
+                texts.iter().map(|t| serde_json::from_str(t).expect("a cell")).collect();
+            assert_eq!(from_cells, parsed, "{row}");
+        }
+        for _ in 0..20_000 {
+            let length = random.below(24);
+            let bytes: Vec<u8> = (0..length).map(|_| b"[]{}\",\\ 1a"[random.below(10)]).collect();
+            let _ = cells_of(&bytes);
+        }
+        for bad in ["[1 2]", "[1,]", "[,1]", "[1,,2]", "[\"a\"x]", "[1] 2", "[\"a", "[\"a\\"] {
+            assert_eq!(cells_of(bad.as_bytes()), None, "{bad}");
         }
     }
 }

@@ -186,14 +186,19 @@ impl std::fmt::Display for RecordError {
 
 impl std::error::Error for RecordError {}
 
+/// serde_json's message for `e`, without the ` at line L column C` it ends with (the caller
+/// says where).
+pub(crate) fn message_of(e: &serde_json::Error) -> String {
+    let mut text = e.to_string();
+    if let Some(cut) = text.rfind(" at line ") {
+        text.truncate(cut);
+    }
+    text
+}
+
 fn parser_error(e: &serde_json::Error) -> RecordError {
-    let text = e.to_string();
-    let message = match text.rfind(" at line ") {
-        Some(cut) => text[..cut].to_string(),
-        None => text,
-    };
     RecordError {
-        message,
+        message: message_of(e),
         line: e.line(),
         column: e.column(),
     }
