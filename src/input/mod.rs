@@ -453,8 +453,8 @@ impl FileReader {
         let bom = crate::encoding::bom_len(&head);
         Ok(match Shape::of(&head) {
             Shape::Empty => FileReader::Empty,
-            // An Advanced Hunting or Log Analytics response's rows are streamed as an array's
-            // elements; other documents are built.
+            // An Advanced Hunting, Log Analytics or ADX response's rows are streamed as an
+            // array's elements; other documents are built.
             Shape::Document => match documents::response_start(&head) {
                 Some(start) => {
                     FileReader::Array(json_array::ArrayReader::response_rows(file, source, start, chunk_size))
