@@ -26,6 +26,14 @@ enum State {
     Failed,
 }
 
+/// Where a mapped [`ArrayReader`] begins: a file's array, or a response's rows.
+#[derive(Debug, Clone)]
+pub(super) enum Begin {
+    Array,
+    Response(ResponseStart),
+    Tables(TableRows),
+}
+
 /// What an [`ArrayReader`] reads the elements of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Rows {
@@ -288,13 +296,14 @@ impl ArrayReader {
         source: File,
         len: u64,
         head: &[u8],
-        response: Option<ResponseStart>,
+        begin: Begin,
         chunk_size: usize,
     ) -> ArrayReader {
         let empty: Source = Box::new(io::empty());
-        let mut reader = match response {
-            Some(start) => ArrayReader::response_rows(file, empty, start, chunk_size),
-            None => {
+        let mut reader = match begin {
+            Begin::Response(start) => ArrayReader::response_rows(file, empty, start, chunk_size),
+            Begin::Tables(start) => ArrayReader::table_rows(file, empty, head, start, chunk_size),
+            Begin::Array => {
                 let mut reader = ArrayReader::new(file, empty, 0, chunk_size);
                 reader.offset = crate::encoding::bom_len(head) as u64;
                 reader
@@ -608,6 +617,12 @@ impl ArrayReader {
                 None => return Ok(None),
             };
             let mut framed: Vec<Framed> = Vec::new();
+            // The objects a tabular response's rows make, which are not bytes of the window.
+            let mut made: Vec<u8> = Vec::with_capacity(if self.tables.is_some() {
+                self.chunk_size + (self.chunk_size >> 3)
+            } else {
+                0
+            });
             let (mut at, mut element_start) = (0, 0);
             while at < map.len() && self.issues.is_empty() && self.state != State::Failed {
                 if self.state != State::InElement {
@@ -630,6 +645,25 @@ impl ArrayReader {
                 self.state = State::BeforeElement;
                 if b == b']' {
                     self.rows_closed();
+                }
+                if let Some(tables) = &mut self.tables {
+                    match tables.row_object(&map[element_start..trimmed]) {
+                        Ok(()) => {
+                            let start = made.len();
+                            made.extend_from_slice(&tables.object);
+                            framed.push(Framed {
+                                range: start..made.len(),
+                                offset: self.element_offset,
+                                line: self.element_line,
+                                table: None,
+                            });
+                        }
+                        Err(message) => self.issue(self.element_offset, self.element_line, message, true),
+                    }
+                    if made.len() >= self.chunk_size {
+                        break;
+                    }
+                    continue;
                 }
                 if self.element_ended(&map[element_start..trimmed]) {
                     framed.push(Framed {
@@ -656,6 +690,9 @@ impl ArrayReader {
                 }
             }
             // (An element cut by the end of the file is reported by `at_end_of_file`, next.)
+            if self.tables.is_some() {
+                return Ok(Unit::of_framed(self.file, made, framed));
+            }
             let (Some(first), Some(last)) = (framed.first(), framed.last()) else {
                 return Ok(None);
             };
@@ -1078,6 +1115,29 @@ mod tests {
         out
     }
 
+    /// How a test file begins, as `FileReader::open` tells it; `None` if it is not read as an
+    /// array or a response's rows.
+    fn begin_of(text: &[u8]) -> Option<Begin> {
+        if let Some(start) = documents::response_start(text) {
+            return Some(Begin::Response(start));
+        }
+        if let Some(start) = documents::tables_start(text) {
+            return Some(Begin::Tables(start));
+        }
+        let bom = crate::encoding::bom_len(text);
+        (text[bom..].iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[')).then_some(Begin::Array)
+    }
+
+    /// `text` read into buffers from a stream, begun as `begin_of` says.
+    fn buffered(text: &[u8], chunk_size: usize) -> ArrayReader {
+        let source: Source = Box::new(io::Cursor::new(text.to_vec()));
+        match begin_of(text).expect("an array or a response") {
+            Begin::Response(start) => ArrayReader::response_rows(0, source, start, chunk_size),
+            Begin::Tables(start) => ArrayReader::table_rows(0, source, text, start, chunk_size),
+            Begin::Array => ArrayReader::new(0, source, crate::encoding::bom_len(text), chunk_size),
+        }
+    }
+
     /// An array or a response read through mapped windows of its file gives what it gives read
     /// into buffers, at any unit size: every record at its line and offset, every issue, in
     /// order; over texts cut at every byte (cut rows, cut arrays, cut tails), with elements
@@ -1090,27 +1150,23 @@ mod tests {
             b"\xEF\xBB\xBF [ {\"a\":1} , , 7, \"s\", {\"b\":2}] tail".to_vec(),
             b"{\"Schema\":[{\"Name\":\"a\"}],\n\"Results\":[\n{\"a\":1},\n\"two\",\n{\"a\": tru},\n{\"a\":\"\\u0041\"}\n],\"Stats\":{}}\n".to_vec(),
             format!("[{}]", vec![format!("{{\"long\":\"{}\"}}", "x".repeat(100)); 3].join(",\n")).into_bytes(),
+            b"{\"tables\":[{\"columns\":[{\"name\":\"a\"},{\"name\":\"b\"}],\n\"rows\":[[1,\"x]\"],\n[2],\"no\",[3,{\"k\":[4]}]]},\n{\"columns\":[{\"name\":\"c\"}],\"rows\":[[5]]}],\"error\":{\"message\":\"m\"}}\n".to_vec(),
+            b"[{\"FrameType\":\"DataTable\",\"TableKind\":\"PrimaryResult\",\"Columns\":[{\"ColumnName\":\"a\"}],\"Rows\":[[1],\n[\"two\"]]},{\"FrameType\":\"DataSetCompletion\",\"Cancelled\":true}]".to_vec(),
         ];
         let dir = tempfile::tempdir().expect("a temporary directory");
         let mut compared = 0;
         for body in &bodies {
             for cut in 0..=body.len() {
                 let text = &body[..cut];
-                let start = documents::response_start(text);
-                let bom = crate::encoding::bom_len(text);
-                if start.is_none() && text[bom..].iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'[') {
+                let Some(begin) = begin_of(text) else {
                     continue;
-                }
+                };
                 let path = dir.path().join("rows.json");
                 std::fs::write(&path, text).expect("written");
                 for chunk_size in [1, 5, 64, 1 << 20] {
-                    let source: Source = Box::new(io::Cursor::new(text.to_vec()));
-                    let read = match start {
-                        Some(start) => ArrayReader::response_rows(0, source, start, chunk_size),
-                        None => ArrayReader::new(0, source, bom, chunk_size),
-                    };
+                    let read = buffered(text, chunk_size);
                     let file = File::open(&path).expect("opened");
-                    let mapped = ArrayReader::mapped(0, file, text.len() as u64, text, start, chunk_size);
+                    let mapped = ArrayReader::mapped(0, file, text.len() as u64, text, begin.clone(), chunk_size);
                     assert_eq!(
                         items(mapped),
                         items(read),
@@ -1140,9 +1196,17 @@ mod tests {
             chunk_size: 1 << 20,
             csv: Default::default(),
         };
+        let log_analytics = format!(
+            "{{\"tables\":[{{\"columns\":[{{\"name\":\"DeviceName\"}},{{\"name\":\"SHA256\"}}],\"rows\":[\n{}\n]}}]}}",
+            (0..50_000)
+                .map(|i| format!("[\"host-{i}\", \"{}\"]", "ab".repeat(40)))
+                .collect::<Vec<_>>()
+                .join(",\n")
+        );
         for (name, text, mapped) in [
             ("array", &array, true),
             ("response", &response, true),
+            ("log-analytics", &log_analytics, true),
             ("tables", &tables, false),
         ] {
             let path = dir.path().join(format!("{name}.json"));
@@ -1151,11 +1215,7 @@ mod tests {
             match opened {
                 super::super::FileReader::Array(reader) => {
                     assert!(mapped && reader.mapped.is_some(), "{name}");
-                    let source: Source = Box::new(io::Cursor::new(text.as_bytes().to_vec()));
-                    let read = match documents::response_start(text.as_bytes()) {
-                        Some(start) => ArrayReader::response_rows(0, source, start, 1 << 20),
-                        None => ArrayReader::new(0, source, 0, 1 << 20),
-                    };
+                    let read = buffered(text.as_bytes(), 1 << 20);
                     let (from_map, from_read) = (items(reader), items(read));
                     assert_eq!(from_map.len(), 50_000, "{name}");
                     assert_eq!(from_map, from_read, "{name}");

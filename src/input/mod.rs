@@ -501,8 +501,8 @@ impl FileReader {
     }
 }
 
-/// A reader of a big plain file holding a JSON array of rows, or an Advanced Hunting response,
-/// through mapped windows ([`json_array::ArrayReader::mapped`]); `None` (the file rewound) for
+/// A reader of a big plain file holding a JSON array of rows, or an Advanced Hunting, Log
+/// Analytics or ADX response, through mapped windows ([`json_array::ArrayReader::mapped`]); `None` (the file rewound) for
 /// any other file.
 fn mapped_array(
     file: usize,
@@ -520,18 +520,20 @@ fn mapped_array(
     if decompress::compression_of(&head) != decompress::Compression::None {
         return Ok(None);
     }
-    let response = match Shape::of(&head) {
-        Shape::Array => None,
-        Shape::Document => match documents::response_start(&head) {
-            Some(start) => Some(start),
-            None => return Ok(None),
+    use json_array::Begin;
+    let begin = match Shape::of(&head) {
+        Shape::Array => Begin::Array,
+        Shape::Document => match (documents::response_start(&head), documents::tables_start(&head)) {
+            (Some(start), _) => Begin::Response(start),
+            (None, Some(start)) => Begin::Tables(start),
+            (None, None) => return Ok(None),
         },
         _ => return Ok(None),
     };
     let len = metadata.len();
     let source = source.try_clone()?;
     Ok(Some(json_array::ArrayReader::mapped(
-        file, source, len, &head, response, chunk_size,
+        file, source, len, &head, begin, chunk_size,
     )))
 }
 
