@@ -545,29 +545,21 @@ impl<'t> Scanner<'t> {
     /// At an array: the starts of its elements.
     fn elements(&mut self) -> Option<Vec<usize>> {
         let mut starts = Vec::new();
-        self.each_element(|scan| {
-            starts.push(scan.pos);
-            scan.skip_value()
-        })?;
-        Some(starts)
-    }
-
-    /// At an array: `past` called at the start of each element, to move past it.
-    fn each_element(&mut self, mut past: impl FnMut(&mut Scanner<'t>) -> Option<()>) -> Option<()> {
         self.eat(b'[')?;
         self.space();
         if self.eat(b']').is_some() {
-            return Some(());
+            return Some(starts);
         }
         loop {
             self.space();
-            past(self)?;
+            starts.push(self.pos);
+            self.skip_value()?;
             self.space();
             match self.peek()? {
                 b',' => self.pos += 1,
                 b']' => {
                     self.pos += 1;
-                    return Some(());
+                    return Some(starts);
                 }
                 _ => return None,
             }

@@ -303,11 +303,7 @@ impl ArrayReader {
         let mut reader = match begin {
             Begin::Response(start) => ArrayReader::response_rows(file, empty, start, chunk_size),
             Begin::Tables(start) => ArrayReader::table_rows(file, empty, head, start, chunk_size),
-            Begin::Array => {
-                let mut reader = ArrayReader::new(file, empty, 0, chunk_size);
-                reader.offset = crate::encoding::bom_len(head) as u64;
-                reader
-            }
+            Begin::Array => ArrayReader::new(file, empty, crate::encoding::bom_len(head), chunk_size),
         };
         reader.mapped = Some((source, len));
         reader

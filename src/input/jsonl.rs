@@ -7,10 +7,10 @@
 //! [`super::region`]); pipes and compressed files are read ([`LinesReader`]).
 
 use std::fs::File;
-use std::io::{self, Read, Seek};
+use std::io::{self, Read};
 
 use super::region::Region;
-use super::{decompress, Framing, Item, RawRecord, Shape, Source, Unit, UnitData, HEAD};
+use super::{decompress, Framing, Item, RawRecord, Shape, Source, Unit, UnitData};
 
 pub struct LinesReader {
     file: usize,
@@ -131,33 +131,17 @@ pub struct MappedLinesReader {
 pub(super) const MAPPED_MIN: u64 = 4 << 20;
 
 impl MappedLinesReader {
-    /// A reader for `source` (the file at `path`, open) if it is a plain (uncompressed) file of
-    /// JSON lines big enough to be worth mapping; otherwise the file back, rewound, with its
-    /// metadata, for the other readers.
-    pub fn open(
-        file: usize,
-        mut source: File,
-        chunk_size: usize,
-    ) -> io::Result<Result<MappedLinesReader, (File, std::fs::Metadata)>> {
-        let metadata = source.metadata()?;
-        let len = metadata.len();
-        if !metadata.is_file() || len < MAPPED_MIN {
-            return Ok(Err((source, metadata)));
-        }
-        let mut head = Vec::with_capacity(HEAD);
-        (&source).take(HEAD as u64).read_to_end(&mut head)?;
-        if !plain_lines(&head) {
-            source.seek(io::SeekFrom::Start(0))?;
-            return Ok(Err((source, metadata)));
-        }
-        Ok(Ok(MappedLinesReader {
+    /// A reader of `source`, a plain file of JSON lines of `len` bytes (at least [`MAPPED_MIN`])
+    /// whose first line starts after `bom` bytes ([`super::open_mapped`] tells which files).
+    pub(super) fn new(file: usize, source: File, len: u64, bom: usize, chunk_size: usize) -> MappedLinesReader {
+        MappedLinesReader {
             file,
             source,
             len,
             chunk_size: chunk_size.max(1),
-            offset: crate::encoding::bom_len(&head) as u64,
-            start: crate::encoding::bom_len(&head) as u64,
-        }))
+            offset: bom as u64,
+            start: bom as u64,
+        }
     }
 
     pub fn bytes_read(&self) -> u64 {
@@ -551,7 +535,8 @@ mod mapped_tests {
             let path = dir.path().join(name);
             std::fs::write(&path, bytes).expect("write the file");
             let source = File::open(&path).expect("open");
-            let mapped = MappedLinesReader::open(0, source, 1 << 20).expect("open").is_ok();
+            let opened = super::super::open_mapped(0, source, 1 << 20).expect("open");
+            let mapped = matches!(opened, Ok(super::super::FileReader::Mapped(_)));
             assert_eq!(mapped, expected, "{name}");
         }
     }

@@ -384,15 +384,12 @@ impl FileReader {
             let (source, _) = decompress::open(path)?;
             return FileReader::from_source(file, source, options);
         }
-        // Opened once: a big plain file of JSON lines is mapped, anything else read from it.
-        let (mut source, metadata) =
-            match jsonl::MappedLinesReader::open(file, std::fs::File::open(path)?, options.chunk_size)? {
-                Ok(mapped) => return Ok(FileReader::Mapped(mapped)),
-                Err(not_mapped) => not_mapped,
-            };
-        if let Some(reader) = mapped_array(file, &mut source, &metadata, options.chunk_size)? {
-            return Ok(FileReader::Array(reader));
-        }
+        // Opened once: a big plain file of JSON lines, an array or a response is mapped,
+        // anything else read from it.
+        let (mut source, metadata) = match open_mapped(file, std::fs::File::open(path)?, options.chunk_size)? {
+            Ok(mapped) => return Ok(mapped),
+            Err(not_mapped) => not_mapped,
+        };
         // A file that fits in one unit is taken whole, in one go: exports come as thousands of
         // small files, and peeking at the head, then reading it again through the peek, cost
         // as much per file as scanning it. Mapped beside other small files when it can be
@@ -501,40 +498,46 @@ impl FileReader {
     }
 }
 
-/// A reader of a big plain file holding a JSON array of rows, or an Advanced Hunting, Log
-/// Analytics or ADX response, through mapped windows ([`json_array::ArrayReader::mapped`]); `None` (the file rewound) for
-/// any other file.
-fn mapped_array(
+/// A big plain file (uncompressed, at least [`jsonl::MAPPED_MIN`] bytes) read through mapped
+/// windows of it: JSON lines by [`jsonl::MappedLinesReader`], a JSON array or an API response's
+/// rows by [`json_array::ArrayReader::mapped`]; any other file is handed back, rewound, with its
+/// metadata, for the other readers. Its head is read once for both.
+fn open_mapped(
     file: usize,
-    source: &mut std::fs::File,
-    metadata: &std::fs::Metadata,
+    mut source: std::fs::File,
     chunk_size: usize,
-) -> io::Result<Option<json_array::ArrayReader>> {
+) -> io::Result<Result<FileReader, (std::fs::File, std::fs::Metadata)>> {
     use io::{Read, Seek};
-    if !metadata.is_file() || metadata.len() < jsonl::MAPPED_MIN {
-        return Ok(None);
+    use json_array::Begin;
+    let metadata = source.metadata()?;
+    let len = metadata.len();
+    if !metadata.is_file() || len < jsonl::MAPPED_MIN {
+        return Ok(Err((source, metadata)));
     }
     let mut head = Vec::with_capacity(HEAD);
-    (&*source).take(HEAD as u64).read_to_end(&mut head)?;
-    source.seek(io::SeekFrom::Start(0))?;
-    if decompress::compression_of(&head) != decompress::Compression::None {
-        return Ok(None);
-    }
-    use json_array::Begin;
+    (&source).take(HEAD as u64).read_to_end(&mut head)?;
+    let plain = decompress::compression_of(&head) == decompress::Compression::None;
     let begin = match Shape::of(&head) {
-        Shape::Array => Begin::Array,
-        Shape::Document => match (documents::response_start(&head), documents::tables_start(&head)) {
-            (Some(start), _) => Begin::Response(start),
-            (None, Some(start)) => Begin::Tables(start),
-            (None, None) => return Ok(None),
-        },
-        _ => return Ok(None),
+        _ if !plain => None,
+        Shape::Lines => {
+            let bom = crate::encoding::bom_len(&head);
+            let reader = jsonl::MappedLinesReader::new(file, source, len, bom, chunk_size);
+            return Ok(Ok(FileReader::Mapped(reader)));
+        }
+        Shape::Array => Some(Begin::Array),
+        Shape::Document => (documents::response_start(&head).map(Begin::Response))
+            .or_else(|| documents::tables_start(&head).map(Begin::Tables)),
+        Shape::Empty | Shape::Csv => None,
     };
-    let len = metadata.len();
-    let source = source.try_clone()?;
-    Ok(Some(json_array::ArrayReader::mapped(
-        file, source, len, &head, begin, chunk_size,
-    )))
+    match begin {
+        Some(begin) => Ok(Ok(FileReader::Array(json_array::ArrayReader::mapped(
+            file, source, len, &head, begin, chunk_size,
+        )))),
+        None => {
+            source.seek(io::SeekFrom::Start(0))?;
+            Ok(Err((source, metadata)))
+        }
+    }
 }
 
 /// How many bytes of a file's head tell its shape.
