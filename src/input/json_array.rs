@@ -10,6 +10,7 @@ use std::fs::File;
 use std::io::{self, Read};
 
 use super::documents::{self, ResponseStart, TableRows, Tabular};
+use super::mapped::MappedFile;
 use super::record::{kind, message_of};
 use super::{Framed, Issue, Item, Source, Unit};
 
@@ -72,8 +73,8 @@ pub struct ArrayReader {
     /// not a whole file's array.
     tables: Option<Box<Tables>>,
     /// A plain file, read through windows of it mapped into memory instead of `source`
-    /// ([`ArrayReader::mapped`]), and its length.
-    mapped: Option<(File, u64)>,
+    /// ([`ArrayReader::mapped`]).
+    mapped: Option<MappedFile>,
     rows: Rows,
 }
 
@@ -286,7 +287,7 @@ impl ArrayReader {
     }
 
     /// A reader of the array (or, given `response`, the response's rows) of a plain file of
-    /// `len` bytes whose first bytes are `head`, through mapped windows of it, a window a unit:
+    /// `len` bytes whose first bytes are `head`, through mapped windows of it ([`MappedFile`]), a window a unit:
     /// each unit's elements are ranges of its window where the page cache holds them, never
     /// copied, as a big file of JSON lines is read ([`super::jsonl::MappedLinesReader`]).
     /// Read into a buffer instead, the kernel's copy of the file was 30 % of the scan of an
@@ -305,7 +306,7 @@ impl ArrayReader {
             Begin::Tables(start) => ArrayReader::table_rows(file, empty, head, start, chunk_size),
             Begin::Array => ArrayReader::new(file, empty, crate::encoding::bom_len(head), chunk_size),
         };
-        reader.mapped = Some((source, len));
+        reader.mapped = Some(MappedFile::new(source, len, chunk_size));
         reader
     }
 
@@ -579,7 +580,7 @@ impl ArrayReader {
             if !self.issues.is_empty() {
                 return Some(Ok(Item::Issue(self.issues.remove(0))));
             }
-            let len = self.mapped.as_ref()?.1;
+            let len = self.mapped.as_ref()?.file_len();
             if self.state == State::Failed {
                 return None;
             }
@@ -607,11 +608,11 @@ impl ArrayReader {
         loop {
             let start = self.offset;
             let end = len.min(start.saturating_add(want));
-            let window = usize::try_from(end - start).map_err(io::Error::other)?;
-            let map = match &self.mapped {
-                Some((file, _)) => super::jsonl::map(file, start, window)?,
+            let (mapping, window) = match &mut self.mapped {
+                Some(file) => file.window(start, end)?,
                 None => return Ok(None),
             };
+            let map = &mapping[window.clone()];
             let mut framed: Vec<Framed> = Vec::new();
             // The objects a tabular response's rows make, which are not bytes of the window.
             let mut made: Vec<u8> = Vec::with_capacity(if self.tables.is_some() {
@@ -701,7 +702,7 @@ impl ArrayReader {
                 file: self.file,
                 offset,
                 line,
-                data: super::UnitData::Mapped(map, span),
+                data: super::UnitData::Mapped(mapping, window.start + span.start..window.start + span.end),
                 framing: super::Framing::Ranges(framed),
             }));
         }

@@ -9,6 +9,7 @@
 use std::fs::File;
 use std::io::{self, Read};
 
+use super::mapped::MappedFile;
 use super::region::Region;
 use super::{decompress, Framing, Item, RawRecord, Shape, Source, Unit, UnitData};
 
@@ -112,13 +113,12 @@ impl LinesReader {
 }
 
 /// JSON lines from a plain file, each unit a window of the file mapped into memory: the bytes
-/// are read where the page cache holds them instead of being copied into a buffer. A window is
-/// unmapped when its unit is dropped, so memory stays bounded by the units in flight, as with
-/// [`LinesReader`].
+/// are read where the page cache holds them instead of being copied into a buffer. The windows
+/// are ranges of batches of the file ([`MappedFile`]), each unmapped once the units cut from
+/// it are dropped, so memory stays bounded by the units in flight, as with [`LinesReader`].
 pub struct MappedLinesReader {
     file: usize,
-    source: File,
-    len: u64,
+    source: MappedFile,
     chunk_size: usize,
     /// Where the next unit starts, and its line.
     offset: u64,
@@ -136,8 +136,7 @@ impl MappedLinesReader {
     pub(super) fn new(file: usize, source: File, len: u64, bom: usize, chunk_size: usize) -> MappedLinesReader {
         MappedLinesReader {
             file,
-            source,
-            len,
+            source: MappedFile::new(source, len, chunk_size),
             chunk_size: chunk_size.max(1),
             offset: bom as u64,
             start: bom as u64,
@@ -151,27 +150,27 @@ impl MappedLinesReader {
     /// The next unit: from where the last one ended to the last newline within `chunk_size`
     /// bytes (further if a line is longer), or to the end of the file.
     pub fn next_item(&mut self) -> Option<io::Result<Item>> {
-        if self.offset >= self.len {
+        let len = self.source.file_len();
+        if self.offset >= len {
             return None;
         }
         let mut want = self.chunk_size as u64;
-        let (map, used) = loop {
-            let end = self.len.min(self.offset + want);
-            let map = match self.map(end) {
-                Ok(map) => map,
+        let (map, range) = loop {
+            let end = len.min(self.offset + want);
+            let (map, range) = match self.source.window(self.offset, end) {
+                Ok(window) => window,
                 Err(e) => {
                     // Reported once; the rest of the file is not read.
-                    self.offset = self.len;
+                    self.offset = len;
                     return Some(Err(e));
                 }
             };
-            if end == self.len {
-                let all = map.len();
-                break (map, all);
+            if end == len {
+                break (map, range);
             }
-            match memchr::memrchr(b'\n', &map) {
+            match memchr::memrchr(b'\n', &map[range.clone()]) {
                 // The bytes after the last newline start the next unit.
-                Some(last) => break (map, last + 1),
+                Some(last) => break (map, range.start..range.start + last + 1),
                 // A line longer than the window: widen it.
                 None => want = want.saturating_mul(2),
             }
@@ -182,31 +181,11 @@ impl MappedLinesReader {
             // The first unit starts at line 1; the scan numbers the lines of the others.
             line: (self.offset == self.start).then_some(1),
             framing: Framing::Lines,
-            data: UnitData::Mapped(map, 0..used),
+            data: UnitData::Mapped(map, range),
         };
         self.offset += unit.data.len() as u64;
         Some(Ok(Item::Unit(unit)))
     }
-
-    /// The bytes from the next unit's start to `end`, mapped.
-    fn map(&self, end: u64) -> io::Result<memmap2::Mmap> {
-        let len = usize::try_from(end - self.offset).map_err(io::Error::other)?;
-        map(&self.source, self.offset, len)
-    }
-}
-
-/// `len` bytes of `source` from `offset`, mapped into memory.
-pub(super) fn map(source: &File, offset: u64, len: usize) -> io::Result<memmap2::Mmap> {
-    // SAFETY: the mapping is read-only and private to this process, but the file is shared: if
-    // another process truncated it while it is scanned, reading the lost pages would fault.
-    // Exports under investigation are not being written; ripgrep makes the same trade for
-    // single big files. The page tables are not filled here (populate), in the reading thread:
-    // the workers' faults fill them, 16 pages a fault, as they first read each page. Filled
-    // by the reader a page at a time, the kernel's work was a serial cost of its own on the
-    // scan's thread: on a Zen 3 machine, (a) on two threads 318.8 -> 284.9 ms (rg 293.2), (h)
-    // 134.3 -> 115.3 ms (rg 97.1), 15 interleaved rounds; no change measured on an earlier
-    // machine (README, "Tried and measured").
-    unsafe { memmap2::MmapOptions::new().offset(offset).len(len).map(source) }
 }
 
 /// Whether a file beginning with `head` is plain (uncompressed) JSON lines: the files mapped.

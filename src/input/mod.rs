@@ -19,6 +19,7 @@ pub mod documents;
 pub mod fields;
 pub mod json_array;
 pub mod jsonl;
+pub mod mapped;
 pub mod record;
 pub mod region;
 pub mod table;
@@ -186,13 +187,13 @@ pub struct Unit {
     pub framing: Framing,
 }
 
-/// A unit's bytes: read into a buffer, a window of a plain file mapped into memory
-/// ([`jsonl::MappedLinesReader`]) of which a range of bytes is the unit's, unmapped when the
-/// unit is dropped, or a small file mapped beside others ([`region`]).
+/// A unit's bytes: read into a buffer, a range of a batch of a plain file mapped into memory
+/// ([`mapped`]), unmapped when the batch's last unit is dropped, or a small file mapped beside
+/// others ([`region`]).
 #[derive(Debug)]
 pub enum UnitData {
     Read(Vec<u8>),
-    Mapped(memmap2::Mmap, Range<usize>),
+    Mapped(Arc<memmap2::Mmap>, Range<usize>),
     Region(Arc<region::Region>, Range<usize>),
 }
 
