@@ -845,8 +845,30 @@ impl Nesting {
     /// at a time: the escaped bytes of each block from its runs of backslashes, the strings
     /// from the unescaped quotes (a prefix XOR), and only the brackets and commas outside
     /// strings visited, as simdjson finds its structure. A block with a backslash outside a
-    /// string (not JSON: the walk then takes it differently) is read byte by byte.
+    /// string (not JSON: the walk then takes it differently) is read byte by byte. Where the
+    /// processor has AVX2 and PCLMULQDQ (checked at run time: the build targets baseline
+    /// x86_64), a block's masks come from two 32-byte halves instead of four 16-byte ones, and
+    /// the prefix XOR is one carry-less multiply (simdjson's way): on a Zen 3 machine, (y)'s
+    /// 314 MB array on two threads, whose scan waits on this framing, 190.6 -> 164.4 ms.
     fn end_in(&mut self, bytes: &[u8]) -> (usize, Option<u8>) {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("pclmulqdq") {
+            // SAFETY: the processor has AVX2 and PCLMULQDQ (checked just above).
+            return unsafe { self.end_in_avx2(bytes) };
+        }
+        self.end_in_with::<false>(bytes)
+    }
+
+    /// [`Nesting::end_in`] with a block's masks from two 32-byte halves and the strings'
+    /// prefix XOR one carry-less multiply.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,pclmulqdq")]
+    unsafe fn end_in_avx2(&mut self, bytes: &[u8]) -> (usize, Option<u8>) {
+        self.end_in_with::<true>(bytes)
+    }
+
+    #[inline(always)]
+    fn end_in_with<const AVX2: bool>(&mut self, bytes: &[u8]) -> (usize, Option<u8>) {
         let mut start = 0;
         while start < bytes.len() {
             let length = (bytes.len() - start).min(64);
@@ -858,7 +880,7 @@ impl Nesting {
                     &padded
                 }
             };
-            if let Some(end) = self.end_in_block(block, length) {
+            if let Some(end) = self.end_in_block::<AVX2>(block, length) {
                 return (start + end, Some(block[end]));
             }
             start += length;
@@ -867,10 +889,11 @@ impl Nesting {
     }
 
     /// [`Nesting::end_in`] within the first `length` bytes of `block` (the rest are spaces).
-    fn end_in_block(&mut self, block: &[u8; 64], length: usize) -> Option<usize> {
+    #[inline(always)]
+    fn end_in_block<const AVX2: bool>(&mut self, block: &[u8; 64], length: usize) -> Option<usize> {
         const EVEN: u64 = 0x5555_5555_5555_5555;
         let valid = if length == 64 { !0 } else { (1u64 << length) - 1 };
-        let masks = BlockMasks::of(block);
+        let masks = BlockMasks::of::<AVX2>(block);
         // The escaped bytes: those after an odd run of backslashes (simdjson's `find_escaped`).
         let escaped_first = u64::from(self.in_string && self.escaped);
         let (escaped, carry) = if masks.backslash | escaped_first == 0 {
@@ -883,10 +906,7 @@ impl Nesting {
             ((EVEN ^ (even_starts << 1)) & follows_escape, carry)
         };
         // Bit `n`: in a string after byte `n`.
-        let mut in_string = masks.quote & !escaped;
-        for shift in [1, 2, 4, 8, 16, 32] {
-            in_string ^= in_string << shift;
-        }
+        let mut in_string = prefix_xor::<AVX2>(masks.quote & !escaped);
         if self.in_string {
             in_string = !in_string;
         }
@@ -955,6 +975,29 @@ impl Nesting {
     }
 }
 
+/// Bit `n` of the result: the XOR of bits `0..=n` of `bits` (a string's bytes from the quotes
+/// that open and close it). Given `FAST`, one carry-less multiply by all ones, which the
+/// caller must run only where the processor has PCLMULQDQ; else six shifts, each waiting on
+/// the one before.
+#[inline(always)]
+fn prefix_xor<const FAST: bool>(bits: u64) -> u64 {
+    #[cfg(target_arch = "x86_64")]
+    if FAST {
+        use std::arch::x86_64::*;
+        // SAFETY: only instantiated with `FAST` inside `end_in_avx2`, which runs where the
+        // processor has PCLMULQDQ; SSE2 is in the x86_64 baseline.
+        return unsafe {
+            let product = _mm_clmulepi64_si128(_mm_set_epi64x(0, bits as i64), _mm_set1_epi8(-1), 0);
+            _mm_cvtsi128_si64(product) as u64
+        };
+    }
+    let mut bits = bits;
+    for shift in [1, 2, 4, 8, 16, 32] {
+        bits ^= bits << shift;
+    }
+    bits
+}
+
 /// Of 64 bytes, as bits: the quotes, the backslashes, `{` and `[`, `}` and `]`, the commas.
 struct BlockMasks {
     quote: u64,
@@ -965,11 +1008,40 @@ struct BlockMasks {
 }
 
 impl BlockMasks {
-    /// With SSE2 (part of every x86_64 processor), 16 bytes at a time.
+    /// With SSE2 (part of every x86_64 processor), 16 bytes at a time; given `AVX2`, which
+    /// only [`Nesting::end_in_avx2`] does, 32 bytes at a time.
     #[cfg(target_arch = "x86_64")]
-    #[inline]
-    fn of(block: &[u8; 64]) -> BlockMasks {
+    #[inline(always)]
+    fn of<const AVX2: bool>(block: &[u8; 64]) -> BlockMasks {
         use std::arch::x86_64::*;
+        if AVX2 {
+            // SAFETY: only instantiated with `AVX2` inside `end_in_avx2`, which runs where the
+            // processor has AVX2; the loads read the two halves of `block`.
+            return unsafe {
+                let halves = [
+                    _mm256_loadu_si256(block.as_ptr().cast()),
+                    _mm256_loadu_si256(block.as_ptr().add(32).cast()),
+                ];
+                let is = |b: u8, fold: bool| {
+                    let mask = |v: __m256i| {
+                        let v = if fold {
+                            _mm256_or_si256(v, _mm256_set1_epi8(0x20))
+                        } else {
+                            v
+                        };
+                        _mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(b as i8))) as u32 as u64
+                    };
+                    mask(halves[0]) | mask(halves[1]) << 32
+                };
+                BlockMasks {
+                    quote: is(b'"', false),
+                    backslash: is(b'\\', false),
+                    open: is(b'{', true),
+                    close: is(b'}', true),
+                    comma: is(b',', false),
+                }
+            };
+        }
         let mut masks = BlockMasks::empty();
         for (part, window) in block.chunks_exact(16).enumerate() {
             // SAFETY: SSE2 is in the x86_64 baseline, so these instructions exist on every
@@ -1028,7 +1100,7 @@ impl BlockMasks {
 
 #[cfg(not(target_arch = "x86_64"))]
 impl BlockMasks {
-    fn of(block: &[u8; 64]) -> BlockMasks {
+    fn of<const AVX2: bool>(block: &[u8; 64]) -> BlockMasks {
         BlockMasks::of_bytewise(block)
     }
 }
@@ -1046,7 +1118,24 @@ mod tests {
     use super::*;
     use crate::testing::XorShift;
 
-    /// The SSE2 masks of a block are the bytewise ones, for blocks of every byte.
+    /// [`BlockMasks::of`] with AVX2, where the processor has it.
+    #[cfg(target_arch = "x86_64")]
+    fn avx2_masks(block: &[u8; 64]) -> Option<BlockMasks> {
+        #[target_feature(enable = "avx2,pclmulqdq")]
+        unsafe fn masks(block: &[u8; 64]) -> BlockMasks {
+            BlockMasks::of::<true>(block)
+        }
+        let avx2 = std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("pclmulqdq");
+        // SAFETY: the processor has both (checked just above).
+        avx2.then(|| unsafe { masks(block) })
+    }
+
+    #[cfg(not(target_arch = "x86_64"))]
+    fn avx2_masks(_: &[u8; 64]) -> Option<BlockMasks> {
+        None
+    }
+
+    /// The SSE2 and AVX2 masks of a block are the bytewise ones, for blocks of every byte.
     #[test]
     fn block_masks_agree_with_the_bytewise_reference() {
         let mut random = XorShift::new(0x0a77_a75e);
@@ -1059,9 +1148,12 @@ mod tests {
                     b"\"\\{}[],a "[random.below(9)]
                 };
             }
-            let (fast, slow) = (BlockMasks::of(&block), BlockMasks::of_bytewise(&block));
+            let (fast, slow) = (BlockMasks::of::<false>(&block), BlockMasks::of_bytewise(&block));
             let bits = |m: &BlockMasks| [m.quote, m.backslash, m.open, m.close, m.comma];
             assert_eq!(bits(&fast), bits(&slow), "{block:?}");
+            if let Some(wide) = avx2_masks(&block) {
+                assert_eq!(bits(&wide), bits(&slow), "AVX2: {block:?}");
+            }
         }
     }
 
@@ -1069,6 +1161,9 @@ mod tests {
     /// as a byte at a time: from every starting state, over random bytes of the characters that
     /// matter (runs of backslashes across block boundaries, quotes, brackets, commas, a
     /// backslash outside a string), of every length around the blocks.
+    /// A way to find an element's end: [`Nesting::end_in`] or one of the two it dispatches to.
+    type EndIn = fn(&mut Nesting, &[u8]) -> (usize, Option<u8>);
+
     #[test]
     fn an_element_ends_where_the_byte_machine_says() {
         let mut random = XorShift::new(0x5eed_a77a);
@@ -1083,13 +1178,24 @@ mod tests {
                 in_string,
                 escaped: in_string && random.below(3) == 0,
             };
-            let (mut fast, mut slow) = (start, start);
-            let found = fast.end_in(&bytes);
+            let mut slow = start;
             let expected = slow.end_in_bytewise(&bytes);
             let text = String::from_utf8_lossy(&bytes);
-            assert_eq!(found, expected, "from {start:?}: {text}");
-            if expected.1.is_none() {
-                assert_eq!(fast, slow, "from {start:?}: {text}");
+            // As dispatched, and each way the dispatch can go on this processor.
+            let mut ways: Vec<(&str, EndIn)> =
+                vec![("dispatched", Nesting::end_in), ("SSE2", Nesting::end_in_with::<false>)];
+            #[cfg(target_arch = "x86_64")]
+            if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("pclmulqdq") {
+                // SAFETY: the processor has both (checked just above).
+                ways.push(("AVX2", |nesting, bytes| unsafe { nesting.end_in_avx2(bytes) }));
+            }
+            for (way, end_in) in ways {
+                let mut fast = start;
+                let found = end_in(&mut fast, &bytes);
+                assert_eq!(found, expected, "{way}, from {start:?}: {text}");
+                if expected.1.is_none() {
+                    assert_eq!(fast, slow, "{way}, from {start:?}: {text}");
+                }
             }
         }
     }
