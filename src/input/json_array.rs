@@ -287,11 +287,11 @@ impl ArrayReader {
     }
 
     /// A reader of the array (or, given `response`, the response's rows) of a plain file of
-    /// `len` bytes whose first bytes are `head`, through mapped windows of it ([`MappedFile`]), a window a unit:
-    /// each unit's elements are ranges of its window where the page cache holds them, never
-    /// copied, as a big file of JSON lines is read ([`super::jsonl::MappedLinesReader`]).
-    /// Read into a buffer instead, the kernel's copy of the file was 30 % of the scan of an
-    /// array, on the scan's own thread.
+    /// `len` bytes whose first bytes are `head`, through mapped windows of it, a window a unit
+    /// (each a range of a batch of them, [`MappedFile`]): each unit's elements are ranges of
+    /// its window where the page cache holds them, never copied, as a big file of JSON lines
+    /// is read ([`super::jsonl::MappedLinesReader`]). Read into a buffer instead, the kernel's
+    /// copy of the file was 30 % of the scan of an array, on the scan's own thread.
     pub(super) fn mapped(
         file: usize,
         source: File,
@@ -867,6 +867,7 @@ impl Nesting {
         self.end_in_with::<true>(bytes)
     }
 
+    /// [`Nesting::end_in`]'s one body, for either instruction set.
     #[inline(always)]
     fn end_in_with<const AVX2: bool>(&mut self, bytes: &[u8]) -> (usize, Option<u8>) {
         let mut start = 0;

@@ -2,8 +2,9 @@
 //! big file spreads over every worker, and memory stays bounded by chunk size, not file size),
 //! and cutting a chunk into records. LF or CRLF; blank lines are not records.
 //!
-//! A big plain file is mapped into memory chunk by chunk ([`MappedLinesReader`]) rather than
-//! copied out of the page cache, and a small one whole beside others ([`whole_mapped_file`],
+//! A big plain file is mapped into memory chunk by chunk, the chunks ranges of batches of them
+//! ([`MappedLinesReader`], [`super::mapped`]), rather than copied out of the page cache, and a
+//! small one whole beside others ([`whole_mapped_file`],
 //! [`super::region`]); pipes and compressed files are read ([`LinesReader`]).
 
 use std::fs::File;
