@@ -229,11 +229,13 @@ scenario() {
         unset -n run_cmd
     done
     cmd_rg=("$RG" "${rg_flags[@]}" -f "$WORKDIR/out/$name-iocs.txt" "${paths[@]}")
-    # Kept for the ratios between scenarios, measured side by side (side_by_side).
-    declare -ga "CMD2_$name"
-    local -n keep="CMD2_$name"
+    # Kept for the ratios between scenarios, measured side by side (side_by_side), and for
+    # the machine's own measure (capacity).
+    declare -ga "CMD2_$name" "CMD1_$name"
+    local -n keep="CMD2_$name" keep1="CMD1_$name"
     keep=("${cmd_t2[@]}")
-    unset -n keep
+    keep1=("${cmd_t1[@]}")
+    unset -n keep keep1
     if ((rg_runs == RUNS)); then rounds+=(rg); fi
     measure_rounds "$RUNS" "${rounds[@]}"
     for threads in 1 2; do
@@ -493,6 +495,27 @@ side_by_side() {
     ROWS+=("$name   side by side with ($base), $RUNS rounds in turn, --threads 2: ${MEDS[sbs_name]} s against ${MEDS[sbs_base]} s: $r × ($base) ($target)")
     echo "${ROWS[-1]}"
 }
+# What two threads can give on this machine, whatever loghunt does: (h)'s one-thread scan alone,
+# then two of them at once as separate processes, in turn for RUNS rounds. On a VM whose two
+# cores share a physical core or its memory, the pair takes longer than one alone, and no
+# two-thread scan can be twice as fast as a one-thread one (rg's runs are all one-thread).
+capacity() {
+    local -n of_h="CMD1_h"
+    local -a cmd_cap_one=("${of_h[@]}")
+    unset -n of_h
+    local one_line
+    one_line=$(printf '%q ' "${cmd_cap_one[@]}")
+    local -a cmd_cap_pair=(bash -c "$one_line >/dev/null & $one_line >/dev/null & wait")
+    local out_cap_one=$WORKDIR/out/cap-one.jsonl out_cap_pair=$WORKDIR/out/cap-pair.txt
+    echo
+    echo "== two cores: (h) on one thread alone, then two such scans at once, $RUNS rounds"
+    measure_rounds "$RUNS" cap_one cap_pair
+    local cores
+    cores=$(awk -v one="${MEDS[cap_one]}" -v two="${MEDS[cap_pair]}" 'BEGIN { printf "%.2f", (two > 0 ? 2 * one / two : 0) }')
+    ROWS+=("h   two one-thread scans at once, as processes, $RUNS rounds in turn with one alone: ${MEDS[cap_pair]} s against ${MEDS[cap_one]} s: two cores give $cores × one core's throughput (the machine's, no target)")
+    echo "${ROWS[-1]}"
+}
+if [[ $SCENARIOS == *h* ]]; then capacity; fi
 if [[ $SCENARIOS == *c* && -n ${SECONDS_T2[a]:-} ]]; then side_by_side c a 1.5; fi
 if [[ $SCENARIOS == *d* ]]; then side_by_side d d1 1.3; fi
 # No target: what an export's shape costs, to watch.
