@@ -27,12 +27,26 @@ enum State {
     Failed,
 }
 
-/// Where a mapped [`ArrayReader`] begins: a file's array, or a response's rows.
+/// Where an [`ArrayReader`] begins: a file's array, or a response's rows.
 #[derive(Debug, Clone)]
 pub(super) enum Begin {
     Array,
     Response(ResponseStart),
     Tables(TableRows),
+}
+
+impl Begin {
+    /// Where the elements of a file of `shape` whose first bytes are `head` begin, if it is
+    /// read as an array's elements: an array, or an Advanced Hunting, Log Analytics or ADX
+    /// response whose rows are streamed (other documents are built).
+    pub(super) fn of(shape: super::Shape, head: &[u8]) -> Option<Begin> {
+        match shape {
+            super::Shape::Array => Some(Begin::Array),
+            super::Shape::Document => (documents::response_start(head).map(Begin::Response))
+                .or_else(|| documents::tables_start(head).map(Begin::Tables)),
+            _ => None,
+        }
+    }
 }
 
 /// What an [`ArrayReader`] reads the elements of.
@@ -214,6 +228,21 @@ fn cells_of(row: &[u8]) -> Option<Vec<std::ops::Range<usize>>> {
     }
 }
 
+/// What an element read whole becomes ([`ArrayReader::element_read`]).
+enum Ended {
+    /// A record of its own bytes.
+    Own,
+    /// A record of the object a tabular response's row makes ([`ArrayReader::made`]).
+    Made,
+    /// No record: an issue says why.
+    Dropped,
+}
+
+/// How many bytes of `bytes` come before the white space it ends with.
+fn without_trailing_space(bytes: &[u8]) -> usize {
+    bytes.len() - bytes.iter().rev().take_while(|c| c.is_ascii_whitespace()).count()
+}
+
 /// A row's name in messages (`tables[0].rows[7]`), written only when one is.
 struct RowLabel(Tabular, usize, usize);
 
@@ -300,14 +329,18 @@ impl ArrayReader {
         begin: Begin,
         chunk_size: usize,
     ) -> ArrayReader {
-        let empty: Source = Box::new(io::empty());
-        let mut reader = match begin {
-            Begin::Response(start) => ArrayReader::response_rows(file, empty, start, chunk_size),
-            Begin::Tables(start) => ArrayReader::table_rows(file, empty, head, start, chunk_size),
-            Begin::Array => ArrayReader::new(file, empty, crate::encoding::bom_len(head), chunk_size),
-        };
+        let mut reader = ArrayReader::begin(file, Box::new(io::empty()), head, begin, chunk_size);
         reader.mapped = Some(MappedFile::new(source, len, chunk_size));
         reader
+    }
+
+    /// A reader of `source`, a file whose first bytes are `head`, from where `begin` says.
+    pub(super) fn begin(file: usize, source: Source, head: &[u8], begin: Begin, chunk_size: usize) -> ArrayReader {
+        match begin {
+            Begin::Response(start) => ArrayReader::response_rows(file, source, start, chunk_size),
+            Begin::Tables(start) => ArrayReader::table_rows(file, source, head, start, chunk_size),
+            Begin::Array => ArrayReader::new(file, source, crate::encoding::bom_len(head), chunk_size),
+        }
     }
 
     /// The rows of a response as the elements of an array: its head, to the `[` that opens the
@@ -481,36 +514,58 @@ impl ArrayReader {
         self.at += taken;
         self.offset += taken as u64;
         if let Some(b) = end {
-            let mut end = data.len() - data.iter().rev().take_while(|c| c.is_ascii_whitespace()).count();
-            self.state = State::BeforeElement;
-            if b == b']' {
-                self.rows_closed();
-            }
-            if let Some(tables) = &mut self.tables {
-                // A positional row goes into the unit as the object it makes.
-                let made = tables.row_object(&data[self.element_start..end]);
-                data.truncate(self.element_start);
-                match made {
-                    Ok(()) => {
-                        data.extend_from_slice(&tables.object);
-                        end = data.len();
-                    }
-                    Err(message) => {
-                        self.issue(self.element_offset, self.element_line, message, true);
-                        return;
-                    }
+            let start = self.element_start;
+            let end = start + without_trailing_space(&data[start..]);
+            match self.element_read(&data[start..end], b) {
+                Ended::Own => framed.push(self.framed(start..end)),
+                Ended::Made => {
+                    // A positional row goes into the unit as the object it makes.
+                    data.truncate(start);
+                    data.extend_from_slice(self.made());
+                    framed.push(self.framed(start..data.len()));
                 }
+                Ended::Dropped => data.truncate(start),
             }
-            if self.element_ended(&data[self.element_start..end]) {
-                framed.push(Framed {
-                    range: self.element_start..end,
-                    offset: self.element_offset,
-                    line: self.element_line,
-                    table: None,
-                });
-            } else {
-                data.truncate(self.element_start);
-            }
+        }
+    }
+
+    /// An element read whole (`element`, without the white space after it), and the `,` or
+    /// `]` after it (`b`): the state moves past them, and says what the element becomes — a
+    /// record of its own bytes, the object a tabular response's row makes, or none (an issue
+    /// says why). The one step of the buffered and the mapped reader.
+    fn element_read(&mut self, element: &[u8], b: u8) -> Ended {
+        self.state = State::BeforeElement;
+        if b == b']' {
+            self.rows_closed();
+        }
+        if let Some(tables) = &mut self.tables {
+            return match tables.row_object(element) {
+                Ok(()) => Ended::Made,
+                Err(message) => {
+                    self.issue(self.element_offset, self.element_line, message, true);
+                    Ended::Dropped
+                }
+            };
+        }
+        if self.element_ended(element) {
+            Ended::Own
+        } else {
+            Ended::Dropped
+        }
+    }
+
+    /// The object the row just read made ([`Ended::Made`]).
+    fn made(&self) -> &[u8] {
+        self.tables.as_ref().map_or(&[], |tables| &tables.object)
+    }
+
+    /// The record of the element just read, at `range` of its unit's bytes.
+    fn framed(&self, range: std::ops::Range<usize>) -> Framed {
+        Framed {
+            range,
+            offset: self.element_offset,
+            line: self.element_line,
+            table: None,
         }
     }
 
@@ -637,41 +692,23 @@ impl ArrayReader {
                 at += taken;
                 self.offset += taken as u64;
                 let Some(b) = ended else { break };
-                let element = &map[element_start..element_end];
-                let trimmed = element_end - element.iter().rev().take_while(|c| c.is_ascii_whitespace()).count();
-                self.state = State::BeforeElement;
-                if b == b']' {
-                    self.rows_closed();
-                }
-                if let Some(tables) = &mut self.tables {
-                    match tables.row_object(&map[element_start..trimmed]) {
-                        Ok(()) => {
-                            let start = made.len();
-                            made.extend_from_slice(&tables.object);
-                            framed.push(Framed {
-                                range: start..made.len(),
-                                offset: self.element_offset,
-                                line: self.element_line,
-                                table: None,
-                            });
+                let trimmed = element_start + without_trailing_space(&map[element_start..element_end]);
+                match self.element_read(&map[element_start..trimmed], b) {
+                    Ended::Own => {
+                        framed.push(self.framed(element_start..trimmed));
+                        if trimmed - framed[0].range.start >= self.chunk_size {
+                            break;
                         }
-                        Err(message) => self.issue(self.element_offset, self.element_line, message, true),
                     }
-                    if made.len() >= self.chunk_size {
-                        break;
+                    Ended::Made => {
+                        let start = made.len();
+                        made.extend_from_slice(self.made());
+                        framed.push(self.framed(start..made.len()));
+                        if made.len() >= self.chunk_size {
+                            break;
+                        }
                     }
-                    continue;
-                }
-                if self.element_ended(&map[element_start..trimmed]) {
-                    framed.push(Framed {
-                        range: element_start..trimmed,
-                        offset: self.element_offset,
-                        line: self.element_line,
-                        table: None,
-                    });
-                    if trimmed - framed[0].range.start >= self.chunk_size {
-                        break;
-                    }
+                    Ended::Dropped => {}
                 }
             }
             if self.state == State::InElement && end < len {

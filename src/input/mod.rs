@@ -449,23 +449,18 @@ impl FileReader {
         // Enough bytes to see past a BOM and leading white space in any sane export.
         let (head, source) = decompress::peek(source, HEAD)?;
         let bom = crate::encoding::bom_len(&head);
-        Ok(match Shape::of(&head) {
+        let shape = Shape::of(&head);
+        if let Some(begin) = json_array::Begin::of(shape, &head) {
+            return Ok(FileReader::Array(json_array::ArrayReader::begin(
+                file, source, &head, begin, chunk_size,
+            )));
+        }
+        Ok(match shape {
             Shape::Empty => FileReader::Empty,
-            // An Advanced Hunting, Log Analytics or ADX response's rows are streamed as an
-            // array's elements; other documents are built.
-            Shape::Document => match documents::response_start(&head) {
-                Some(start) => {
-                    FileReader::Array(json_array::ArrayReader::response_rows(file, source, start, chunk_size))
-                }
-                None => match documents::tables_start(&head) {
-                    Some(start) => FileReader::Array(json_array::ArrayReader::table_rows(
-                        file, source, &head, start, chunk_size,
-                    )),
-                    None => return read_whole(file, source, bom, chunk_size),
-                },
-            },
+            // Documents but the responses whose rows are streamed (above) are built.
+            Shape::Document => return read_whole(file, source, bom, chunk_size),
             Shape::Csv => FileReader::Csv(built::CsvFileReader::new(file, source, options)),
-            Shape::Array => FileReader::Array(json_array::ArrayReader::new(file, source, bom, chunk_size)),
+            Shape::Array => unreachable!("an array is read by the array reader (above)"),
             Shape::Lines => FileReader::Lines(jsonl::LinesReader::new(file, source, bom, chunk_size)),
         })
     }
@@ -509,7 +504,6 @@ fn open_mapped(
     chunk_size: usize,
 ) -> io::Result<Result<FileReader, (std::fs::File, std::fs::Metadata)>> {
     use io::{Read, Seek};
-    use json_array::Begin;
     let metadata = source.metadata()?;
     let len = metadata.len();
     if !metadata.is_file() || len < jsonl::MAPPED_MIN {
@@ -518,27 +512,18 @@ fn open_mapped(
     let mut head = Vec::with_capacity(HEAD);
     (&source).take(HEAD as u64).read_to_end(&mut head)?;
     let plain = decompress::compression_of(&head) == decompress::Compression::None;
-    let begin = match Shape::of(&head) {
-        _ if !plain => None,
-        Shape::Lines => {
-            let bom = crate::encoding::bom_len(&head);
-            let reader = jsonl::MappedLinesReader::new(file, source, len, bom, chunk_size);
-            return Ok(Ok(FileReader::Mapped(reader)));
-        }
-        Shape::Array => Some(Begin::Array),
-        Shape::Document => (documents::response_start(&head).map(Begin::Response))
-            .or_else(|| documents::tables_start(&head).map(Begin::Tables)),
-        Shape::Empty | Shape::Csv => None,
-    };
-    match begin {
-        Some(begin) => Ok(Ok(FileReader::Array(json_array::ArrayReader::mapped(
-            file, source, len, &head, begin, chunk_size,
-        )))),
-        None => {
-            source.seek(io::SeekFrom::Start(0))?;
-            Ok(Err((source, metadata)))
-        }
+    let shape = Shape::of(&head);
+    if plain && shape == Shape::Lines {
+        let bom = crate::encoding::bom_len(&head);
+        let reader = jsonl::MappedLinesReader::new(file, source, len, bom, chunk_size);
+        return Ok(Ok(FileReader::Mapped(reader)));
     }
+    if let Some(begin) = json_array::Begin::of(shape, &head).filter(|_| plain) {
+        let reader = json_array::ArrayReader::mapped(file, source, len, &head, begin, chunk_size);
+        return Ok(Ok(FileReader::Array(reader)));
+    }
+    source.seek(io::SeekFrom::Start(0))?;
+    Ok(Err((source, metadata)))
 }
 
 /// How many bytes of a file's head tell its shape.
