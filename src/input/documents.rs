@@ -33,8 +33,6 @@ pub enum Shape {
 /// The streaming API names the table in `category` behind this prefix.
 const STREAMING_PREFIX: &str = "AdvancedHunting-";
 
-const BOM: &[u8] = b"\xEF\xBB\xBF";
-
 /// Recognises a document from its parsed top level.
 pub fn shape_of(document: &Json) -> Option<Shape> {
     match document {
@@ -57,7 +55,7 @@ pub fn records(document: &Json, text: &[u8], shape: Shape) -> (Vec<BuiltRecord>,
     let mut out = Gathered {
         text,
         // serde_json rejects a BOM, so the caller parsed past it; the scanner must skip it too.
-        body: if text.starts_with(BOM) { BOM.len() } else { 0 },
+        body: crate::encoding::bom_len(text),
         positions: Positions::new(text),
         records: Vec::new(),
         issues: Vec::new(),
@@ -576,7 +574,7 @@ impl<'t> Scanner<'t> {
 /// comes after the rows is checked when the file ends ([`check_response_tail`]). `None` for any
 /// other document, which is then read whole.
 pub fn response_start(head: &[u8]) -> Option<ResponseStart> {
-    let body = if head.starts_with(BOM) { BOM.len() } else { 0 };
+    let body = crate::encoding::bom_len(head);
     let mut scan = Scanner { text: head, pos: body };
     scan.space();
     let open = scan.pos;
@@ -746,7 +744,7 @@ const NO_COLUMNS_YET: &str = "the table has no columns before its rows";
 /// then built. The rest, later tables included, is read as it comes ([`rows_reopened`]) and
 /// checked at the end ([`check_tables_end`]).
 pub fn tables_start(head: &[u8]) -> Option<TableRows> {
-    let body = if head.starts_with(BOM) { BOM.len() } else { 0 };
+    let body = crate::encoding::bom_len(head);
     [Tabular::LogAnalytics, Tabular::Adx].into_iter().find_map(|kind| {
         let found = table_rows(kind, &head[body..], false)?;
         // The columns of a table that has them only after its rows cannot be known yet.

@@ -3,6 +3,7 @@
 use serde_json::{json, Map, Value as Json};
 
 use super::*;
+use crate::encoding::BOM;
 use crate::schema::ColumnType;
 use crate::value::Value;
 
