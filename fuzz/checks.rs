@@ -284,6 +284,59 @@ pub fn documents(data: &[u8]) {
     built.check(&records, &issues);
     built.finish();
     streamed_agrees(data, &records, &issues);
+    one_per_line_agrees(&document, shape);
+}
+
+/// The document written compact on a line, twice (LF, then CRLF), is read a line at a time,
+/// each line giving the records and broken rows the line alone builds, on its own line.
+fn one_per_line_agrees(document: &Value, shape: documents::Shape) {
+    let line = serde_json::to_vec(document).expect("a parsed document serializes");
+    let (records, issues) = documents::records(document, &line, shape);
+    let text = [&line[..], b"\n", &line, b"\r\n"].concat();
+    let options = ReadOptions {
+        chunk_size: 64,
+        csv: Default::default(),
+    };
+    let mut reader =
+        FileReader::from_source(0, Box::new(Cursor::new(text)), &options).expect("a document in memory opens");
+    assert!(
+        matches!(reader, FileReader::DocumentLines(_)),
+        "documents one per line are read a line at a time"
+    );
+    let (mut read, mut told) = (Vec::new(), Vec::new());
+    while let Some(item) = reader.next_item(Vec::new()) {
+        match item.expect("documents in memory read") {
+            Item::Unit(unit) => {
+                unit.for_each_record(|record| {
+                    let value: Value = serde_json::from_slice(record.bytes).expect("a row of a parsed document parses");
+                    read.push((value, record.line, record.offset));
+                });
+            }
+            Item::Issue(issue) => told.push((issue.line, issue.offset, issue.message, issue.is_record)),
+            Item::Warning(_) => {}
+        }
+    }
+    let next = line.len() as u64 + 1;
+    let (mut want, mut want_told) = (Vec::new(), Vec::new());
+    for (line, offset) in [(0, 0), (1, next)] {
+        want.extend(records.iter().map(|r| {
+            let value: Value = serde_json::from_str(&r.json).expect("a built row parses");
+            (value, r.line + line, r.offset + offset)
+        }));
+        want_told.extend(
+            issues
+                .iter()
+                .map(|i| (i.line + line, i.offset + offset, i.message.clone(), i.is_record)),
+        );
+    }
+    assert_eq!(
+        read, want,
+        "the rows of documents one per line differ from each line's own"
+    );
+    assert_eq!(
+        told, want_told,
+        "the issues of documents one per line differ from each line's own"
+    );
 }
 
 /// A document the file reader streams (an Advanced Hunting, Log Analytics or ADX response whose

@@ -1,7 +1,8 @@
 //! The same rows in every export shape loghunt reads must give the same results: JSON lines
 //! (LF, CRLF with a BOM), JSON arrays (pretty, compact), the Defender streaming API (Event Hub
 //! message, storage-account lines), the Advanced Hunting and Graph APIs, the Log Analytics
-//! query API (positional rows), ADX v2 frames, portal CSV, and gzip and zstd around them.
+//! query API (positional rows), ADX v2 frames, such documents one per line, portal CSV, and gzip
+//! and zstd around them.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -120,6 +121,13 @@ fn compress_gzip(bytes: &[u8]) -> Vec<u8> {
     encoder.finish().unwrap()
 }
 
+/// `rows` split in two, each part made a document by `document` and written on a line of its
+/// own: the first ending in LF, the second in CRLF.
+fn per_line(rows: &[Map<String, Value>], document: impl Fn(&[Map<String, Value>]) -> Value) -> Vec<u8> {
+    let (first, second) = rows.split_at(rows.len() / 2);
+    format!("{}\n{}\r\n", document(first), document(second)).into_bytes()
+}
+
 /// Every shape, as (file name, bytes).
 fn shapes() -> Vec<(&'static str, Vec<u8>)> {
     let rows = rows();
@@ -184,6 +192,36 @@ fn shapes() -> Vec<(&'static str, Vec<u8>)> {
                 {"FrameType": "DataSetCompletion", "HasErrors": false, "Cancelled": false}
             ]))
             .unwrap(),
+        ),
+        // Documents one per line, as a consumer of Event Hubs or of the APIs writes what it
+        // receives: the rows split over two documents, LF then CRLF.
+        (
+            "eventhub-lines.json",
+            per_line(
+                &rows,
+                |rows| json!({"records": rows.iter().map(envelope).collect::<Vec<_>>()}),
+            ),
+        ),
+        (
+            "eventhub-lines.json.gz",
+            compress_gzip(&per_line(
+                &rows,
+                |rows| json!({"records": rows.iter().map(envelope).collect::<Vec<_>>()}),
+            )),
+        ),
+        (
+            "graph-lines.json",
+            per_line(&rows, |rows| {
+                let results: Vec<Value> = rows.iter().cloned().map(Value::Object).collect();
+                json!({"@odata.context": "x", "schema": schema("name", "type"), "results": results})
+            }),
+        ),
+        (
+            "log-analytics-lines.json",
+            per_line(
+                &rows,
+                |rows| json!({"tables": [{"name": "PrimaryResult", "columns": schema("name", "type"), "rows": positional(rows)}]}),
+            ),
         ),
         ("portal.csv", csv(&rows).into_bytes()),
         ("portal.csv.gz", compress_gzip(csv(&rows).as_bytes())),

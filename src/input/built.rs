@@ -1,5 +1,6 @@
 //! Inputs whose records must be built rather than cut out of the bytes — whole JSON documents
-//! (API responses, Event Hub messages, one pretty-printed row), CSV exports and records built in
+//! (API responses, Event Hub messages, one pretty-printed row) and such documents one per line,
+//! CSV exports and records built in
 //! memory ([`super::RecordSource`]) — handed out as the same [`Unit`]s as every other reader, so
 //! the scan and the fast path see no difference.
 
@@ -72,19 +73,11 @@ impl BuiltReader {
         let mut data = spare;
         data.clear();
         let mut framed = Vec::new();
-        // Records of one table share its name.
         let mut last_table: Option<Arc<str>> = None;
         for record in self.records.by_ref() {
             let start = data.len();
             data.extend_from_slice(record.json.as_bytes());
-            let table = record.table.map(|name| match &last_table {
-                Some(last) if **last == *name => Arc::clone(last),
-                _ => {
-                    let shared: Arc<str> = name.into();
-                    last_table = Some(Arc::clone(&shared));
-                    shared
-                }
-            });
+            let table = record.table.map(|name| shared_name(&mut last_table, name));
             framed.push(Framed {
                 range: start..data.len(),
                 offset: record.offset,
@@ -99,6 +92,121 @@ impl BuiltReader {
             return Some(Ok(Item::Unit(unit)));
         }
         self.issues.pop_front().map(|issue| Ok(Item::Issue(issue)))
+    }
+}
+
+/// JSON lines whose lines are whole documents — Event Hub messages, API responses — as a
+/// consumer writes what it receives, one message per line ([`super::Shape::DocumentLines`]).
+/// Each such line is built and its rows read as the document's would be, placed at their own
+/// lines and offsets in the file; any other line is a line of JSON lines (a row, or a malformed
+/// record the scan reports). A line at a time, so the memory held is a message's, whatever the
+/// file's size.
+pub struct DocumentLinesReader {
+    file: usize,
+    source: io::BufReader<Source>,
+    /// The line being read, reused.
+    line: Vec<u8>,
+    /// The offset and number of the next line in the file.
+    offset: u64,
+    number: u64,
+    issues: VecDeque<Issue>,
+    chunk_size: usize,
+    ended: bool,
+}
+
+impl DocumentLinesReader {
+    /// Reads `source` past its BOM of `bom` bytes.
+    pub fn new(file: usize, source: Source, bom: usize, chunk_size: usize) -> io::Result<DocumentLinesReader> {
+        let mut source = io::BufReader::with_capacity(1 << 16, source);
+        io::copy(&mut (&mut source).take(bom as u64), &mut io::sink())?;
+        Ok(DocumentLinesReader {
+            file,
+            source,
+            line: Vec::new(),
+            offset: bom as u64,
+            number: 1,
+            issues: VecDeque::new(),
+            chunk_size: chunk_size.max(1),
+            ended: false,
+        })
+    }
+
+    pub fn bytes_read(&self) -> u64 {
+        self.offset
+    }
+
+    pub fn next_item(&mut self, spare: Vec<u8>) -> Option<io::Result<Item>> {
+        if let Some(issue) = self.issues.pop_front() {
+            return Some(Ok(Item::Issue(issue)));
+        }
+        let mut data = spare;
+        data.clear();
+        let mut framed = Vec::new();
+        let mut last_table: Option<Arc<str>> = None;
+        while !self.ended && data.len() < self.chunk_size && self.issues.is_empty() {
+            self.line.clear();
+            let read = match io::BufRead::read_until(&mut self.source, b'\n', &mut self.line) {
+                Ok(read) => read,
+                Err(e) => return Some(Err(e)),
+            };
+            let (offset, number) = (self.offset, self.number);
+            self.offset += read as u64;
+            self.number += 1;
+            self.ended = read == 0;
+            let body = super::jsonl::line_record(self.line.strip_suffix(b"\n").unwrap_or(&self.line));
+            if body.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            let Some((records, issues)) = document_rows(body) else {
+                data.extend_from_slice(body);
+                framed.push(Framed {
+                    range: data.len() - body.len()..data.len(),
+                    offset,
+                    line: number,
+                    table: None,
+                });
+                continue;
+            };
+            // The document's positions count from its line.
+            let placed = |line: u64| number + line.saturating_sub(1);
+            for record in records {
+                let start = data.len();
+                data.extend_from_slice(record.json.as_bytes());
+                let table = record.table.map(|name| shared_name(&mut last_table, name));
+                framed.push(Framed {
+                    range: start..data.len(),
+                    offset: offset + record.offset,
+                    line: placed(record.line),
+                    table,
+                });
+            }
+            self.issues.extend(issues.into_iter().map(|issue| Issue {
+                line: placed(issue.line),
+                offset: offset + issue.offset,
+                ..issue
+            }));
+        }
+        if let Some(unit) = Unit::of_framed(self.file, data, framed) {
+            return Some(Ok(Item::Unit(unit)));
+        }
+        self.issues.pop_front().map(|issue| Ok(Item::Issue(issue)))
+    }
+}
+
+/// The rows and issues of a line that is a whole document of a known shape; `None` for any
+/// other line.
+fn document_rows(line: &[u8]) -> Option<(Vec<BuiltRecord>, Vec<Issue>)> {
+    let document = serde_json::from_slice::<serde_json::Value>(line).ok()?;
+    let shape = documents::shape_of(&document)?;
+    Some(documents::records(&document, line, shape))
+}
+
+/// `name` as an [`Arc`], the last one's when it is the same (the records of one table share its
+/// name).
+fn shared_name(last: &mut Option<Arc<str>>, name: String) -> Arc<str> {
+    match last {
+        Some(shared) if **shared == *name => Arc::clone(shared),
+        _ => Arc::clone(last.insert(name.into())),
     }
 }
 
@@ -222,5 +330,149 @@ impl Read for Counted {
         let n = self.inner.read(buf)?;
         self.bytes.fetch_add(n as u64, Ordering::Relaxed);
         Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::{FileReader, LineCount, ReadOptions};
+
+    /// A record or issue as a reader hands it out: (offset, line, record bytes or issue text).
+    type Read = (u64, u64, String);
+
+    fn read(text: &[u8], chunk_size: usize) -> (Vec<Read>, Vec<Read>, bool) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("messages.json");
+        std::fs::write(&path, text).unwrap();
+        let options = ReadOptions {
+            chunk_size,
+            csv: Default::default(),
+        };
+        let mut reader = FileReader::open(0, &path, &options, None).unwrap();
+        let by_lines = matches!(reader, FileReader::DocumentLines(_));
+        let (mut records, mut issues) = (Vec::new(), Vec::new());
+        let mut lines = LineCount::default();
+        while let Some(item) = reader.next_item(Vec::new()) {
+            match item.unwrap() {
+                Item::Unit(unit) => lines.for_each_record(&unit, |r| {
+                    let table = r.table.unwrap_or("-");
+                    records.push((
+                        r.offset,
+                        r.line,
+                        format!("{table} {}", String::from_utf8_lossy(r.bytes)),
+                    ))
+                }),
+                Item::Issue(issue) => issues.push((issue.offset, issue.line, issue.message)),
+                Item::Warning(warning) => panic!("no warnings expected: {warning}"),
+            }
+        }
+        assert_eq!(reader.bytes_read(), text.len() as u64);
+        (records, issues, by_lines)
+    }
+
+    /// The records and issues of one document, as a file of its own, moved to `offset` and
+    /// `line`.
+    fn moved(document: &[u8], offset: u64, line: u64) -> (Vec<Read>, Vec<Read>) {
+        let (records, issues, _) = read(document, 1 << 20);
+        let shift = |(o, l, text): Read| (o + offset, l + line - 1, text);
+        (
+            records.into_iter().map(shift).collect(),
+            issues.into_iter().map(shift).collect(),
+        )
+    }
+
+    fn compact(path: &str) -> Vec<u8> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/api")
+            .join(path);
+        let document: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+        serde_json::to_vec(&document).unwrap()
+    }
+
+    #[test]
+    fn documents_one_per_line_are_read_as_each_document_would_be() {
+        // Every shape of document, one per line (ADX frames start with `[`, and are told when the
+        // file does not parse whole), and an Event Hub message whose second and third records
+        // cannot be rows: issues, placed on the message's line.
+        let damaged =
+            br#"{"records":[{"category":"AdvancedHunting-DeviceFileEvents","properties":{"A":1}},5,{"time":"t"}]}"#;
+        let documents: Vec<Vec<u8>> = [
+            "eventhub-message.json",
+            "advanced-hunting-response.json",
+            "graph-hunting-response.json",
+            "la-query-dnsevents.json",
+            "az_mon_raw_query.json",
+            "kusto_raw_resp.json",
+        ]
+        .iter()
+        .map(|name| compact(name))
+        .chain([damaged.to_vec()])
+        .collect();
+        for document in &documents {
+            let (alone, alone_issues) = moved(document, 0, 1);
+            assert!(!alone.is_empty(), "{}", String::from_utf8_lossy(document));
+            // The document on lines 1, 4 (CRLF) and 6 (no final newline), with a blank line, a
+            // row and a line that is not JSON between them: each line as JSON lines reads it.
+            let mut text = document.clone();
+            text.extend_from_slice(b"\n \n{\"row\":1}\n");
+            let second = text.len() as u64;
+            text.extend_from_slice(document);
+            text.extend_from_slice(b"\r\n{broken\n");
+            let third = text.len() as u64;
+            text.extend_from_slice(document);
+            let (mut records, mut issues) = moved(document, 0, 1);
+            records.push((document.len() as u64 + 3, 3, "- {\"row\":1}".into()));
+            let (more, more_issues) = moved(document, second, 4);
+            records.extend(more);
+            issues.extend(more_issues);
+            records.push((third - 8, 5, "- {broken".into()));
+            let (more, more_issues) = moved(document, third, 6);
+            records.extend(more);
+            issues.extend(more_issues);
+            assert_eq!(alone_issues.is_empty(), document != damaged);
+            for chunk_size in [1, 200, 1 << 20] {
+                let got = read(&text, chunk_size);
+                assert!(got.2, "read a line at a time");
+                assert_eq!(
+                    (got.0, got.1),
+                    (records.clone(), issues.clone()),
+                    "chunk size {chunk_size}"
+                );
+            }
+            // With a BOM, everything moves by its three bytes.
+            let bom = [&b"\xEF\xBB\xBF"[..], &text].concat();
+            let shift = |reads: &[Read]| reads.iter().map(|(o, l, t)| (o + 3, *l, t.clone())).collect::<Vec<_>>();
+            let got = read(&bom, 1 << 20);
+            assert_eq!((got.0, got.1), (shift(&records), shift(&issues)));
+        }
+    }
+
+    #[test]
+    fn a_first_message_longer_than_the_head_is_still_read_line_by_line() {
+        // The head that tells a file's shape is 64 KiB: a longer first line is told when the
+        // file does not parse whole.
+        let padding = "x".repeat(100_000);
+        let message = format!(
+            r#"{{"records":[{{"category":"AdvancedHunting-DeviceFileEvents","properties":{{"FileName":"{padding}"}}}}]}}"#
+        );
+        let text = format!("{message}\n{message}\n");
+        let (records, issues, by_lines) = read(text.as_bytes(), 1 << 20);
+        assert!(by_lines && issues.is_empty());
+        let lines: Vec<(u64, &str)> = records.iter().map(|(_, line, text)| (*line, &text[..20])).collect();
+        assert_eq!(lines, [(1, "DeviceFileEvents {\"F"), (2, "DeviceFileEvents {\"F")]);
+    }
+
+    #[test]
+    fn one_document_on_its_only_line_reads_as_the_document() {
+        // A compact document with a newline after it is read a line at a time; without one,
+        // whole: the same records either way.
+        let document = compact("eventhub-message.json");
+        let (whole, _, by_lines) = read(&document, 1 << 20);
+        assert!(!by_lines);
+        let (line, _, by_lines) = read(&[&document[..], b"\n"].concat(), 1 << 20);
+        assert!(by_lines);
+        assert_eq!(line, whole);
+        assert_eq!(whole.len(), 4);
     }
 }

@@ -7,7 +7,7 @@
 //!   array, streamed; [`region`]: small files mapped side by side, unmapped together;
 //! - [`documents`]: whole JSON documents (Advanced Hunting and Log Analytics API responses,
 //!   Event Hub messages, Kusto frames, storage-account envelopes) and the rows inside them,
-//!   which [`built`] hands out as units;
+//!   which [`built`] hands out as units, also of such documents written one per line;
 //! - [`csv`]: portal CSV exports (RFC 4180, locale dates, `[UTC]` headers);
 //! - [`fields`]: the fast path's walk over a raw record's top-level keys;
 //! - [`record`]: a record's bytes parsed into fields; [`table`]: the table a record belongs to.
@@ -353,6 +353,8 @@ pub enum FileReader {
     Whole(Option<Unit>, u64),
     Array(json_array::ArrayReader),
     Built(built::BuiltReader),
+    /// Documents one per line ([`Shape::DocumentLines`]).
+    DocumentLines(built::DocumentLinesReader),
     Csv(built::CsvFileReader),
     Memory(built::MemoryReader),
     Empty,
@@ -462,6 +464,9 @@ impl FileReader {
             Shape::Csv => FileReader::Csv(built::CsvFileReader::new(file, source, options)),
             Shape::Array => unreachable!("an array is read by the array reader (above)"),
             Shape::Lines => FileReader::Lines(jsonl::LinesReader::new(file, source, bom, chunk_size)),
+            Shape::DocumentLines => {
+                FileReader::DocumentLines(built::DocumentLinesReader::new(file, source, bom, chunk_size)?)
+            }
         })
     }
 
@@ -473,6 +478,7 @@ impl FileReader {
             FileReader::Whole(unit, _) => unit.take().map(|unit| Ok(Item::Unit(unit))),
             FileReader::Array(r) => r.next_item(spare),
             FileReader::Built(r) => r.next_item(spare),
+            FileReader::DocumentLines(r) => r.next_item(spare),
             FileReader::Csv(r) => r.next_item(spare),
             FileReader::Memory(r) => r.next_item(spare),
             FileReader::Empty => None,
@@ -487,6 +493,7 @@ impl FileReader {
             FileReader::Whole(_, bytes) => *bytes,
             FileReader::Array(r) => r.bytes_read(),
             FileReader::Built(r) => r.bytes_read(),
+            FileReader::DocumentLines(r) => r.bytes_read(),
             FileReader::Csv(r) => r.bytes_read(),
             FileReader::Memory(r) => r.bytes_read(),
             FileReader::Empty => 0,
@@ -542,6 +549,9 @@ enum Shape {
     Array,
     /// JSON lines.
     Lines,
+    /// JSON lines whose first line is a whole document: Event Hub messages or API responses,
+    /// one per line, as a consumer writes what it receives.
+    DocumentLines,
 }
 
 impl Shape {
@@ -556,8 +566,15 @@ impl Shape {
             return if head.len() < HEAD { Shape::Empty } else { Shape::Lines };
         };
         let whole = match head[first] {
+            b'[' if starts_adx_frames(&head[first..]) && first_line_is_a_document(&head[first..]) => {
+                return Shape::DocumentLines;
+            }
             b'[' => starts_adx_frames(&head[first..]),
-            b'{' => !first_line_is_a_row(&head[first..]),
+            b'{' => match first_line(&head[first..]) {
+                FirstLine::Row => false,
+                FirstLine::Document => return Shape::DocumentLines,
+                FirstLine::Other => true,
+            },
             _ => false,
         };
         if whole {
@@ -579,12 +596,23 @@ fn starts_adx_frames(text: &[u8]) -> bool {
     text.get(at) == Some(&b'{') && text[skip(text, at + 1)..].starts_with(b"\"FrameType\"")
 }
 
-/// Whether the first line is a JSON object of its own that is a row, so that the file is JSON
-/// lines. A first line that is not a whole object (a pretty-printed document), or that is an
-/// API response or Event Hub message, means the file is one document.
-fn first_line_is_a_row(text: &[u8]) -> bool {
+/// What the first line of a file that starts with `{` is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FirstLine {
+    /// A JSON object of its own that is a row: the file is JSON lines.
+    Row,
+    /// A whole API response or Event Hub message on one line: the file is such documents, one
+    /// per line ([`Shape::DocumentLines`]).
+    Document,
+    /// Not a whole object (a pretty-printed document), or no line end in sight: the file is one
+    /// document.
+    Other,
+}
+
+/// What the first line of `text` is ([`FirstLine`]).
+fn first_line(text: &[u8]) -> FirstLine {
     let Some(end) = memchr::memchr(b'\n', text) else {
-        return false;
+        return FirstLine::Other;
     };
     let line = &text[..end];
     // A document is told by its top-level keys (documents::shape_of). A line that spells none
@@ -608,23 +636,47 @@ fn first_line_is_a_row(text: &[u8]) -> bool {
     }
     if !DOCUMENT_SIGNS.iter().any(|sign| sign.find(line).is_some()) {
         let walked = FIRST_LINES.with_borrow_mut(|walker| walker.walk(line, &mut []));
-        return walked == fields::Walk::Valid || serde_json::from_slice::<serde::de::IgnoredAny>(line).is_ok();
+        let row = walked == fields::Walk::Valid || serde_json::from_slice::<serde::de::IgnoredAny>(line).is_ok();
+        return if row { FirstLine::Row } else { FirstLine::Other };
     }
     match serde_json::from_slice::<serde_json::Value>(line) {
-        Ok(value) => value.is_object() && documents::shape_of(&value).is_none(),
+        Ok(value) if value.is_object() => match documents::shape_of(&value) {
+            None => FirstLine::Row,
+            Some(_) => FirstLine::Document,
+        },
         // A malformed first line of a JSON-lines file is that file's problem to report, line
         // by line; a document would not parse line by line either, so try it whole.
-        Err(_) => false,
+        _ => FirstLine::Other,
     }
 }
 
+/// Whether `text`'s first line (to its newline, which it must have) is a whole document of a
+/// shape [`documents::shape_of`] knows, as [`FirstLine::Document`] — for a first line too long
+/// for the head that [`Shape::of`] reads.
+fn first_line_is_a_document(text: &[u8]) -> bool {
+    let Some(end) = memchr::memchr(b'\n', text) else {
+        return false;
+    };
+    serde_json::from_slice::<serde_json::Value>(&text[..end]).is_ok_and(|value| documents::shape_of(&value).is_some())
+}
+
 /// Reads the whole input as one JSON document. If it is not one (or is too big), the bytes
-/// are read as JSON lines after all, so that every line is still accounted for.
+/// are read as JSON lines after all, so that every line is still accounted for. A first line
+/// that is a whole document of its own (longer than the head [`Shape::of`] reads) makes the
+/// file documents one per line, read a line at a time from there, not whole.
 fn read_whole(file: usize, source: Source, bom: usize, chunk_size: usize) -> io::Result<FileReader> {
-    use std::io::Read;
+    use std::io::{BufRead, Read};
     let mut text = Vec::new();
-    let mut source = source;
-    (&mut source).take(MAX_DOCUMENT + 1).read_to_end(&mut text)?;
+    let mut source = io::BufReader::with_capacity(HEAD, source);
+    (&mut source).take(MAX_DOCUMENT + 1).read_until(b'\n', &mut text)?;
+    if text.ends_with(b"\n") && first_line_is_a_document(&text[bom..]) {
+        let rest: Source = Box::new(io::Cursor::new(text).chain(source));
+        return Ok(FileReader::DocumentLines(built::DocumentLinesReader::new(
+            file, rest, bom, chunk_size,
+        )?));
+    }
+    let limit = (MAX_DOCUMENT + 1).saturating_sub(text.len() as u64);
+    (&mut source).take(limit).read_to_end(&mut text)?;
     if text.len() as u64 <= MAX_DOCUMENT {
         if let Ok(document) = serde_json::from_slice::<serde_json::Value>(&text[bom..]) {
             return Ok(FileReader::Built(built::BuiltReader::from_document(
