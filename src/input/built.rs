@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use super::csv::CsvReader;
+use super::json_array::Rest;
 use super::{documents, BuiltRecord, Framed, Issue, Item, ReadOptions, RecordSource, Source, Unit};
 
 pub struct BuiltReader {
@@ -116,19 +117,30 @@ pub struct DocumentLinesReader {
 
 impl DocumentLinesReader {
     /// Reads `source` past its BOM of `bom` bytes.
-    pub fn new(file: usize, source: Source, bom: usize, chunk_size: usize) -> io::Result<DocumentLinesReader> {
-        let mut source = io::BufReader::with_capacity(1 << 16, source);
+    pub fn new(file: usize, mut source: Source, bom: usize, chunk_size: usize) -> io::Result<DocumentLinesReader> {
         io::copy(&mut (&mut source).take(bom as u64), &mut io::sink())?;
-        Ok(DocumentLinesReader {
-            file,
+        let rest = Rest {
             source,
-            line: Vec::new(),
             offset: bom as u64,
-            number: 1,
+            line: 1,
+        };
+        Ok(DocumentLinesReader::resume(file, rest, chunk_size))
+    }
+
+    /// Reads the rest of a file from where another reader stopped: a streamed response whose
+    /// line ran past the head that tells a file's shape, with more documents on the lines after
+    /// it ([`super::json_array::ArrayReader::documents_after`]).
+    pub fn resume(file: usize, rest: Rest, chunk_size: usize) -> DocumentLinesReader {
+        DocumentLinesReader {
+            file,
+            source: io::BufReader::with_capacity(1 << 16, rest.source),
+            line: Vec::new(),
+            offset: rest.offset,
+            number: rest.line,
             issues: VecDeque::new(),
             chunk_size: chunk_size.max(1),
             ended: false,
-        })
+        }
     }
 
     pub fn bytes_read(&self) -> u64 {
@@ -407,22 +419,23 @@ mod tests {
         ]
         .iter()
         .map(|name| compact(name))
-        .chain([damaged.to_vec()])
+        .chain([damaged.to_vec(), long_response(100_000), long_response(1_700_000)])
         .collect();
         for document in &documents {
             let (alone, alone_issues) = moved(document, 0, 1);
             assert!(!alone.is_empty(), "{}", String::from_utf8_lossy(document));
-            // The document on lines 1, 4 (CRLF) and 6 (no final newline), with a blank line, a
-            // row and a line that is not JSON between them: each line as JSON lines reads it.
+            // The document on lines 1, 4 (indented, CRLF) and 6 (no final newline), with a blank
+            // line, an indented row and a line that is not JSON between them: each line as JSON
+            // lines reads it.
             let mut text = document.clone();
-            text.extend_from_slice(b"\n \n{\"row\":1}\n");
+            text.extend_from_slice(b"\n \n  {\"row\":1}\n  ");
             let second = text.len() as u64;
             text.extend_from_slice(document);
             text.extend_from_slice(b"\r\n{broken\n");
             let third = text.len() as u64;
             text.extend_from_slice(document);
             let (mut records, mut issues) = moved(document, 0, 1);
-            records.push((document.len() as u64 + 3, 3, "- {\"row\":1}".into()));
+            records.push((document.len() as u64 + 3, 3, "-   {\"row\":1}".into()));
             let (more, more_issues) = moved(document, second, 4);
             records.extend(more);
             issues.extend(more_issues);
@@ -430,10 +443,13 @@ mod tests {
             let (more, more_issues) = moved(document, third, 6);
             records.extend(more);
             issues.extend(more_issues);
-            assert_eq!(alone_issues.is_empty(), document != damaged);
+            // The damaged message and the long responses' `7` are broken rows.
+            let damaged_rows = &document[..] == damaged || document.len() > 64 * 1024;
+            assert_eq!(alone_issues.is_empty(), !damaged_rows);
             for chunk_size in [1, 200, 1 << 20] {
                 let got = read(&text, chunk_size);
-                assert!(got.2, "read a line at a time");
+                // A response longer than the head is streamed, then hands on the lines after it.
+                assert_eq!(got.2, document.len() < 64 * 1024, "read a line at a time");
                 assert_eq!(
                     (got.0, got.1),
                     (records.clone(), issues.clone()),
@@ -446,6 +462,21 @@ mod tests {
             let got = read(&bom, 1 << 20);
             assert_eq!((got.0, got.1), (shift(&records), shift(&issues)));
         }
+    }
+
+    /// A Graph hunting response on one line of about `bytes`: longer than the head that tells
+    /// a file's shape, so it is streamed, and the lines after it are handed on; three of them
+    /// with 1.7 MB each make a file that is mapped (4 MiB and more).
+    fn long_response(bytes: usize) -> Vec<u8> {
+        let padding = "p".repeat(bytes / 3);
+        let row = serde_json::json!({"FileName": padding, "SHA256": "x"});
+        let document = serde_json::json!({
+            "@odata.context": "x",
+            "schema": [{"name": "FileName", "type": "String"}, {"name": "SHA256", "type": "String"}],
+            "results": [row, 7, row, row],
+            "stats": {"rows": "}\""}
+        });
+        serde_json::to_vec(&document).unwrap()
     }
 
     #[test]

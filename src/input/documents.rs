@@ -591,10 +591,12 @@ pub fn response_start(head: &[u8]) -> Option<ResponseStart> {
                 let top = checked_top(&members).ok().flatten()?;
                 if top.shape() == Some(Shape::AdvancedHunting) && top.results_key() == Some(key) {
                     let rows = value + 1;
+                    let line_of = |at: usize| 1 + memchr::memchr_iter(b'\n', &head[..at]).count() as u64;
                     return Some(ResponseStart {
                         key,
                         rows,
-                        line: 1 + memchr::memchr_iter(b'\n', &head[..rows]).count() as u64,
+                        line: line_of(rows),
+                        opened: line_of(open),
                         top,
                     });
                 }
@@ -614,6 +616,8 @@ pub struct ResponseStart {
     /// The offset just past the `[` that opens the rows, and its line.
     pub rows: usize,
     pub line: u64,
+    /// The line of the `{` that opens the response.
+    pub opened: u64,
     /// The members before the rows.
     top: TopLevel,
 }

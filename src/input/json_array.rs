@@ -90,6 +90,8 @@ pub struct ArrayReader {
     /// ([`ArrayReader::mapped`]).
     mapped: Option<MappedFile>,
     rows: Rows,
+    /// More documents after a response, one per line, once they are found ([`Rest`]).
+    rest: Option<io::Result<Rest>>,
 }
 
 /// The rows array of a response being read: where it started, how many elements were read, and
@@ -98,6 +100,23 @@ struct Response {
     start: ResponseStart,
     elements: usize,
     tail: Vec<u8>,
+    /// Where the tail is in the response's object (which the rows' `]` leaves open), until
+    /// the `}` that closes it.
+    nesting: Nesting,
+    /// Once a response written on one line is closed: the length of the tail through its `}`,
+    /// and the offset and line of the line after the last newline since, with the white space
+    /// read on it.
+    closed: Option<usize>,
+    next_line: Option<(u64, u64, Vec<u8>)>,
+}
+
+/// What follows a response that ends its line when more follows on the next: documents one per
+/// line ([`super::Shape::DocumentLines`]), handed on to be read as such from `offset` and
+/// `line`, where `source` starts.
+pub struct Rest {
+    pub source: Source,
+    pub offset: u64,
+    pub line: u64,
 }
 
 /// A tabular response (Log Analytics, ADX) being read: its skeleton (its text so far with the
@@ -279,6 +298,7 @@ impl ArrayReader {
             tables: None,
             mapped: None,
             rows: Rows::Array,
+            rest: None,
         }
         .skipping(bom)
     }
@@ -354,6 +374,12 @@ impl ArrayReader {
             start,
             elements: 0,
             tail: Vec::new(),
+            nesting: Nesting {
+                depth: 1,
+                ..Nesting::default()
+            },
+            closed: None,
+            next_line: None,
         });
         reader.rows = Rows::Response;
         reader
@@ -582,6 +608,26 @@ impl ArrayReader {
     /// the file (up to [`MAX_TAIL`] bytes); in a tabular response, a `[` that opens the next
     /// table's rows starts reading them.
     fn after_rows(&mut self, b: u8, offset: u64) {
+        if let Some(response) = &mut self.response {
+            match response.closed {
+                None => {
+                    response.nesting.byte(b);
+                    // A pretty-printed response is no document of a file of them, one per line.
+                    if response.nesting.depth == 0 && self.line == response.start.opened {
+                        response.closed = Some(response.tail.len() + 1);
+                    }
+                }
+                Some(_) if b == b'\n' => response.next_line = Some((offset + 1, self.line + 1, Vec::new())),
+                Some(_) if b.is_ascii_whitespace() => {
+                    if let Some((_, _, space)) = &mut response.next_line {
+                        space.push(b);
+                    }
+                }
+                Some(closed) if response.next_line.is_some() => return self.documents_follow(closed, offset),
+                // More on the response's own line: not JSON, which the check at the end says.
+                Some(_) => {}
+            }
+        }
         let kept = match (&mut self.response, &mut self.tables) {
             (Some(response), _) => &mut response.tail,
             (None, Some(tables)) => &mut tables.skeleton,
@@ -607,6 +653,52 @@ impl ArrayReader {
                 self.state = State::BeforeElement;
             }
         }
+    }
+
+    /// Byte `offset` starts a line after the line where the response closed: the file is
+    /// documents one per line, and the response was its first ([`super::Shape::DocumentLines`],
+    /// which a first line longer than the head that tells a file's shape cannot be told as).
+    /// The response's tail is checked through its `}`, and the file from the next line on is
+    /// handed on ([`ArrayReader::documents_after`]); this reader stops.
+    fn documents_follow(&mut self, closed: usize, offset: u64) {
+        let Some(response) = self.response.take() else {
+            return;
+        };
+        let Some((line_offset, line, space)) = response.next_line else {
+            return;
+        };
+        let tail = &response.tail;
+        if let Err((at, message)) = documents::check_response_tail(&response.start, &tail[..closed]) {
+            // The tail ends just before `offset`: count back to the problem.
+            let after = &tail[at..];
+            let problem_line = self.line - memchr::memchr_iter(b'\n', after).count() as u64;
+            self.issue(offset - after.len() as u64, problem_line, message, false);
+        }
+        self.state = State::Failed;
+        let source = match &self.mapped {
+            Some(mapped) => mapped.reopened_at(line_offset).map(|file| Box::new(file) as Source),
+            None => {
+                // The byte at `offset` is the buffer's last taken; the line's white space
+                // before it was taken too.
+                let from = self.at - 1;
+                let read = [&space[..], &self.buffer[from..]].concat();
+                self.at = self.buffer.len();
+                let source = std::mem::replace(&mut self.source, Box::new(io::empty()));
+                Ok(Box::new(io::Cursor::new(read).chain(source)) as Source)
+            }
+        };
+        self.rest = Some(source.map(|source| Rest {
+            source,
+            offset: line_offset,
+            line,
+        }));
+    }
+
+    /// The documents that follow a response one per line, once this reader has handed out
+    /// everything before them ([`ArrayReader::documents_follow`]): a reader of them.
+    pub fn documents_after(&mut self) -> Option<io::Result<super::built::DocumentLinesReader>> {
+        let rest = self.rest.take()?;
+        Some(rest.map(|rest| super::built::DocumentLinesReader::resume(self.file, rest, self.chunk_size)))
     }
 
     /// An element read whole: whether it is a record to frame. A response's row that is JSON

@@ -46,6 +46,14 @@ impl MappedFile {
         self.len
     }
 
+    /// The file, opened again and read from `offset` (for a reader that takes over from there).
+    pub fn reopened_at(&self, offset: u64) -> io::Result<File> {
+        use io::Seek;
+        let mut file = self.file.try_clone()?;
+        file.seek(io::SeekFrom::Start(offset))?;
+        Ok(file)
+    }
+
     /// The bytes from `offset` to `end` (at most the file's length): a range of the current
     /// batch if it holds them, or else of a new batch mapped from `offset`.
     pub fn window(&mut self, offset: u64, end: u64) -> io::Result<Window> {

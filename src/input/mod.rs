@@ -476,7 +476,17 @@ impl FileReader {
             FileReader::Lines(r) => r.next_item(spare),
             FileReader::Mapped(r) => r.next_item(),
             FileReader::Whole(unit, _) => unit.take().map(|unit| Ok(Item::Unit(unit))),
-            FileReader::Array(r) => r.next_item(spare),
+            FileReader::Array(r) => match r.next_item(spare) {
+                // A response with more documents after it, one per line: read on as such.
+                None => match r.documents_after()? {
+                    Ok(rest) => {
+                        *self = FileReader::DocumentLines(rest);
+                        self.next_item(Vec::new())
+                    }
+                    Err(e) => Some(Err(e)),
+                },
+                item => item,
+            },
             FileReader::Built(r) => r.next_item(spare),
             FileReader::DocumentLines(r) => r.next_item(spare),
             FileReader::Csv(r) => r.next_item(spare),
