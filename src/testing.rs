@@ -1,5 +1,22 @@
 //! Helpers shared by the unit tests: a small seeded random generator for the tests that build
-//! many random inputs (strings, rows, lists, fingerprints), so that each run sees the same ones.
+//! many random inputs (strings, rows, lists, fingerprints), so that each run sees the same ones;
+//! the real API responses of `tests/fixtures/api/`.
+
+/// Every document fixture of `tests/fixtures/api/`, one of each shape and spelling.
+pub(crate) const API_FIXTURES: &[&str] = &[
+    "eventhub-message.json",
+    "advanced-hunting-response.json",
+    "graph-hunting-response.json",
+    "la-query-dnsevents.json",
+    "az_mon_raw_query.json",
+    "kusto_raw_resp.json",
+];
+
+/// The bytes of `tests/fixtures/api/<name>`.
+pub(crate) fn api_fixture(name: &str) -> Vec<u8> {
+    let path = format!("{}/tests/fixtures/api/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
 
 /// Marsaglia's xorshift64: fast, seeded, and the same sequence on every machine.
 pub(crate) struct XorShift(u64);

@@ -349,6 +349,7 @@ impl Read for Counted {
 mod tests {
     use super::*;
     use crate::input::{FileReader, LineCount, ReadOptions};
+    use crate::testing::{api_fixture, API_FIXTURES};
 
     /// A record or issue as a reader hands it out: (offset, line, record bytes or issue text).
     type Read = (u64, u64, String);
@@ -394,11 +395,8 @@ mod tests {
         )
     }
 
-    fn compact(path: &str) -> Vec<u8> {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/api")
-            .join(path);
-        let document: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    fn compact(name: &str) -> Vec<u8> {
+        let document: serde_json::Value = serde_json::from_slice(&api_fixture(name)).unwrap();
         serde_json::to_vec(&document).unwrap()
     }
 
@@ -409,18 +407,11 @@ mod tests {
         // cannot be rows: issues, placed on the message's line.
         let damaged =
             br#"{"records":[{"category":"AdvancedHunting-DeviceFileEvents","properties":{"A":1}},5,{"time":"t"}]}"#;
-        let documents: Vec<Vec<u8>> = [
-            "eventhub-message.json",
-            "advanced-hunting-response.json",
-            "graph-hunting-response.json",
-            "la-query-dnsevents.json",
-            "az_mon_raw_query.json",
-            "kusto_raw_resp.json",
-        ]
-        .iter()
-        .map(|name| compact(name))
-        .chain([damaged.to_vec(), long_response(100_000), long_response(1_700_000)])
-        .collect();
+        let documents: Vec<Vec<u8>> = API_FIXTURES
+            .iter()
+            .map(|name| compact(name))
+            .chain([damaged.to_vec(), long_response(100_000), long_response(1_700_000)])
+            .collect();
         for document in &documents {
             let (alone, alone_issues) = moved(document, 0, 1);
             assert!(!alone.is_empty(), "{}", String::from_utf8_lossy(document));

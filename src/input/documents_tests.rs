@@ -5,12 +5,8 @@ use serde_json::{json, Map, Value as Json};
 use super::*;
 use crate::encoding::BOM;
 use crate::schema::ColumnType;
+use crate::testing::{api_fixture as fixture, API_FIXTURES as FIXTURES};
 use crate::value::Value;
-
-fn fixture(name: &str) -> Vec<u8> {
-    let path = format!("{}/tests/fixtures/api/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
 
 fn parse(text: &[u8]) -> Json {
     serde_json::from_slice(text.strip_prefix(BOM).unwrap_or(text)).expect("test document parses")
@@ -22,15 +18,6 @@ fn read(text: &[u8]) -> (Vec<BuiltRecord>, Vec<Issue>) {
     let shape = shape_of(&document).expect("a known shape");
     records(&document, text, shape)
 }
-
-const FIXTURES: &[&str] = &[
-    "eventhub-message.json",
-    "advanced-hunting-response.json",
-    "graph-hunting-response.json",
-    "la-query-dnsevents.json",
-    "az_mon_raw_query.json",
-    "kusto_raw_resp.json",
-];
 
 #[test]
 fn shapes_are_recognised_and_near_shapes_are_not() {
