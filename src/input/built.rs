@@ -9,6 +9,8 @@ use std::io::{self, Read};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+use rayon::prelude::*;
+
 use super::csv::CsvReader;
 use super::json_array::Rest;
 use super::{documents, BuiltRecord, Framed, Issue, Item, ReadOptions, RecordSource, Source, Unit};
@@ -105,14 +107,14 @@ impl BuiltReader {
 pub struct DocumentLinesReader {
     file: usize,
     source: io::BufReader<Source>,
-    /// The line being read, reused.
-    line: Vec<u8>,
     /// The offset and number of the next line in the file.
     offset: u64,
     number: u64,
     issues: VecDeque<Issue>,
     chunk_size: usize,
     ended: bool,
+    /// A read error, reported after what was read before it.
+    error: Option<io::Error>,
 }
 
 impl DocumentLinesReader {
@@ -134,12 +136,12 @@ impl DocumentLinesReader {
         DocumentLinesReader {
             file,
             source: io::BufReader::with_capacity(1 << 16, rest.source),
-            line: Vec::new(),
             offset: rest.offset,
             number: rest.line,
             issues: VecDeque::new(),
             chunk_size: chunk_size.max(1),
             ended: false,
+            error: None,
         }
     }
 
@@ -148,31 +150,63 @@ impl DocumentLinesReader {
     }
 
     pub fn next_item(&mut self, spare: Vec<u8>) -> Option<io::Result<Item>> {
-        if let Some(issue) = self.issues.pop_front() {
-            return Some(Ok(Item::Issue(issue)));
+        let mut spare = Some(spare);
+        loop {
+            if let Some(issue) = self.issues.pop_front() {
+                return Some(Ok(Item::Issue(issue)));
+            }
+            if self.ended {
+                return self.error.take().map(Err);
+            }
+            // Lines of documents without rows (`{"records":[]}`) make no unit: read on.
+            if let Some(unit) = self.next_unit(spare.take().unwrap_or_default()) {
+                return Some(Ok(Item::Unit(unit)));
+            }
         }
-        let mut data = spare;
-        data.clear();
-        let mut framed = Vec::new();
-        let mut last_table: Option<Arc<str>> = None;
-        while !self.ended && data.len() < self.chunk_size && self.issues.is_empty() {
-            self.line.clear();
-            let read = match io::BufRead::read_until(&mut self.source, b'\n', &mut self.line) {
+    }
+
+    /// The records of the next lines, about a unit's bytes of them, if they have any; their
+    /// issues are queued.
+    fn next_unit(&mut self, spare: Vec<u8>) -> Option<Unit> {
+        // (offset, line number, text) of each line that is not blank.
+        let mut lines: Vec<(u64, u64, Vec<u8>)> = Vec::new();
+        let mut bytes = 0;
+        while !self.ended && bytes < self.chunk_size {
+            let mut line = Vec::new();
+            // A read error (a truncated gzip member) ends the file: reported after the lines
+            // before it, the one it cut read as it is.
+            let read = match io::BufRead::read_until(&mut self.source, b'\n', &mut line) {
                 Ok(read) => read,
-                Err(e) => return Some(Err(e)),
+                Err(e) => {
+                    self.error = Some(e);
+                    line.len()
+                }
             };
             let (offset, number) = (self.offset, self.number);
             self.offset += read as u64;
             self.number += 1;
-            self.ended = read == 0;
-            let body = super::jsonl::line_record(self.line.strip_suffix(b"\n").unwrap_or(&self.line));
+            self.ended = read == 0 || self.error.is_some();
+            let body = super::jsonl::line_record(line.strip_suffix(b"\n").unwrap_or(&line));
             if body.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
-            let Some((records, issues)) = document_rows(body) else {
-                data.extend_from_slice(body);
+            line.truncate(body.len());
+            bytes += line.len();
+            lines.push((offset, number, line));
+        }
+        // Each message is built on a thread of the pool: one at a time, on the scan's own
+        // thread, they were all the workers waited on.
+        let documents: Vec<Option<(Vec<BuiltRecord>, Vec<Issue>)>> =
+            lines.par_iter().map(|(_, _, line)| document_rows(line)).collect();
+        let mut data = spare;
+        data.clear();
+        let mut framed = Vec::new();
+        let mut last_table: Option<Arc<str>> = None;
+        for ((offset, number, line), document) in lines.into_iter().zip(documents) {
+            let Some((records, issues)) = document else {
+                data.extend_from_slice(&line);
                 framed.push(Framed {
-                    range: data.len() - body.len()..data.len(),
+                    range: data.len() - line.len()..data.len(),
                     offset,
                     line: number,
                     table: None,
@@ -198,10 +232,7 @@ impl DocumentLinesReader {
                 ..issue
             }));
         }
-        if let Some(unit) = Unit::of_framed(self.file, data, framed) {
-            return Some(Ok(Item::Unit(unit)));
-        }
-        self.issues.pop_front().map(|issue| Ok(Item::Issue(issue)))
+        Unit::of_framed(self.file, data, framed)
     }
 }
 

@@ -761,7 +761,14 @@ mod read_error_tests {
         let big_array = format!("[{}]", vec![format!("{{\"a\":\"{pad}\"}}"); 150].join(",")).into_bytes();
         let csv = format!("a,b\n{}", "1,x\n".repeat(150)).into_bytes();
         let big_csv = format!("a,b\n{}", format!("1,{pad}\n").repeat(150)).into_bytes();
+        // Event Hub messages one per line, three rows each.
+        let message = |i: usize| {
+            let envelope = format!(r#"{{"category":"AdvancedHunting-DeviceFileEvents","properties":{{"a":"{pad}"}}}}"#);
+            format!(r#"{{"records":[{envelope},{envelope},{envelope}],"n":{i}}}"#)
+        };
+        let messages = (0..50).map(|i| message(i) + "\n").collect::<String>().into_bytes();
         let cases = [
+            ("documents one per line", &messages),
             ("JSON lines", &lines),
             ("big JSON lines", &big_lines),
             ("JSON array", &array),
