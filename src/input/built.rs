@@ -102,8 +102,8 @@ impl BuiltReader {
 /// consumer writes what it receives, one message per line ([`super::Shape::DocumentLines`]).
 /// Each such line is built and its rows read as the document's would be, placed at their own
 /// lines and offsets in the file; any other line is a line of JSON lines (a row, or a malformed
-/// record the scan reports). A line at a time, so the memory held is a message's, whatever the
-/// file's size.
+/// record the scan reports). A unit's worth of lines at a time, built on the scan's pool, so the
+/// memory held is a few messages', whatever the file's size.
 pub struct DocumentLinesReader {
     file: usize,
     source: io::BufReader<Source>,
