@@ -576,10 +576,14 @@ impl Shape {
             return if head.len() < HEAD { Shape::Empty } else { Shape::Lines };
         };
         let whole = match head[first] {
-            b'[' if starts_adx_frames(&head[first..]) && first_line_is_a_document(&head[first..]) => {
-                return Shape::DocumentLines;
+            b'[' if starts_adx_frames(&head[first..]) => {
+                // ADX frames on their first line, then more: frames one per line.
+                if first_line_is_a_document(&head[first..]) {
+                    return Shape::DocumentLines;
+                }
+                true
             }
-            b'[' => starts_adx_frames(&head[first..]),
+            b'[' => false,
             b'{' => match first_line(&head[first..]) {
                 FirstLine::Row => false,
                 FirstLine::Document => return Shape::DocumentLines,
@@ -673,7 +677,7 @@ fn first_line_is_a_document(text: &[u8]) -> bool {
 /// Reads the whole input as one JSON document. If it is not one (or is too big), the bytes
 /// are read as JSON lines after all, so that every line is still accounted for. A first line
 /// that is a whole document of its own (longer than the head [`Shape::of`] reads) makes the
-/// file documents one per line, read a line at a time from there, not whole.
+/// file documents one per line, read by lines from there, not whole.
 fn read_whole(file: usize, source: Source, bom: usize, chunk_size: usize) -> io::Result<FileReader> {
     use std::io::{BufRead, Read};
     let mut text = Vec::new();
