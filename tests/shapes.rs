@@ -223,6 +223,30 @@ fn shapes() -> Vec<(&'static str, Vec<u8>)> {
                 |rows| json!({"tables": [{"name": "PrimaryResult", "columns": schema("name", "type"), "rows": positional(rows)}]}),
             ),
         ),
+        // Lines longer than the 64 KiB head that tells a file's shape: each response is
+        // streamed, then hands the next line on. The padding follows the rows, as a Log
+        // Analytics response's statistics and ADX's completion information do.
+        (
+            "log-analytics-long-lines.json",
+            per_line(&rows, |rows| {
+                json!({"tables": [{"name": "PrimaryResult", "columns": schema("name", "type"), "rows": positional(rows)}],
+                       "statistics": {"query": {"text": "p".repeat(70_000)}}})
+            }),
+        ),
+        (
+            "adx-long-lines.json",
+            per_line(&rows, |rows| {
+                json!([
+                    {"FrameType": "DataSetHeader", "IsProgressive": false, "Version": "v2.0"},
+                    {"FrameType": "DataTable", "TableId": 0, "TableKind": "PrimaryResult", "TableName": "PrimaryResult",
+                     "Columns": schema("ColumnName", "ColumnType"), "Rows": positional(rows)},
+                    {"FrameType": "DataTable", "TableId": 1, "TableKind": "QueryCompletionInformation",
+                     "TableName": "QueryCompletionInformation",
+                     "Columns": [{"ColumnName": "Payload", "ColumnType": "string"}], "Rows": [["p".repeat(70_000)]]},
+                    {"FrameType": "DataSetCompletion", "HasErrors": false, "Cancelled": false}
+                ])
+            }),
+        ),
         ("portal.csv", csv(&rows).into_bytes()),
         ("portal.csv.gz", compress_gzip(csv(&rows).as_bytes())),
         ("lines.jsonl.gz", compress_gzip(jsonl(&rows, "\n").as_bytes())),

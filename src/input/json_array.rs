@@ -95,19 +95,67 @@ pub struct ArrayReader {
 }
 
 /// The rows array of a response being read: where it started, how many elements were read, and
-/// what follows its closing `]` (checked at the end of the file).
+/// what follows its closing `]` (checked at the end of the file, or where the response closes
+/// when documents follow it one per line).
 struct Response {
     start: ResponseStart,
     elements: usize,
     tail: Vec<u8>,
-    /// Where the tail is in the response's object (which the rows' `]` leaves open), until
-    /// the `}` that closes it.
+    closing: Closing,
+}
+
+/// Where a streamed response's text outside its rows is in the document, until the byte that
+/// closes the document; then, for one written on one line, whether documents follow on the
+/// lines after it ([`ArrayReader::documents_follow`]).
+struct Closing {
+    /// Where the text outside the rows is (the rows themselves left out).
     nesting: Nesting,
-    /// Once a response written on one line is closed: the length of the tail through its `}`,
-    /// and the offset and line of the line after the last newline since, with the white space
-    /// read on it.
+    /// The line the document opened on.
+    opened: u64,
+    /// Once the document is closed on the line it opened on: the length of the text kept
+    /// (a response's tail, a tabular response's skeleton) through the byte that closes it.
     closed: Option<usize>,
+    /// Then the offset and line of the line after the last newline since, with the white space
+    /// read on it.
     next_line: Option<(u64, u64, Vec<u8>)>,
+}
+
+impl Closing {
+    /// A document opened on line `opened`, where `nesting` says the reader starts keeping its
+    /// text.
+    fn new(opened: u64, nesting: Nesting) -> Closing {
+        Closing {
+            nesting,
+            opened,
+            closed: None,
+            next_line: None,
+        }
+    }
+
+    /// Takes byte `b` (at `offset`, on `line`) of the text kept outside the rows, `kept` bytes
+    /// of it before `b`. Once `b` starts a line after the one the document closed on (documents
+    /// follow, one per line): the length of the kept text through the byte that closed it.
+    fn after(&mut self, b: u8, offset: u64, line: u64, kept: usize) -> Option<usize> {
+        match self.closed {
+            None => {
+                self.nesting.byte(b);
+                // A pretty-printed response is no document of a file of them, one per line.
+                if self.nesting.depth == 0 && line == self.opened {
+                    self.closed = Some(kept + 1);
+                }
+            }
+            Some(_) if b == b'\n' => self.next_line = Some((offset + 1, line + 1, Vec::new())),
+            Some(_) if b.is_ascii_whitespace() => {
+                if let Some((_, _, space)) = &mut self.next_line {
+                    space.push(b);
+                }
+            }
+            Some(closed) if self.next_line.is_some() => return Some(closed),
+            // More on the document's own line: not JSON, which the check at the end says.
+            Some(_) => {}
+        }
+        None
+    }
 }
 
 /// What follows a response that ends its line when more follows on the next: documents one per
@@ -125,6 +173,7 @@ pub struct Rest {
 struct Tables {
     kind: Tabular,
     skeleton: Vec<u8>,
+    closing: Closing,
     table: usize,
     row: usize,
     columns: Result<Vec<Vec<u8>>, String>,
@@ -320,9 +369,15 @@ impl ArrayReader {
         let mut reader = ArrayReader::new(file, source, start.rows, chunk_size);
         reader.line = 1 + memchr::memchr_iter(b'\n', &head[..start.rows]).count() as u64;
         reader.state = State::BeforeElement;
+        let skeleton = head[body..start.rows].to_vec();
+        let mut nesting = Nesting::default();
+        skeleton.iter().for_each(|&b| nesting.byte(b));
+        let blank = skeleton.iter().take_while(|b| b.is_ascii_whitespace()).count();
+        let opened = 1 + memchr::memchr_iter(b'\n', &skeleton[..blank]).count() as u64;
         let mut tables = Box::new(Tables {
             kind: start.kind,
-            skeleton: head[body..start.rows].to_vec(),
+            closing: Closing::new(opened, nesting),
+            skeleton,
             table: 0,
             row: 0,
             columns: Ok(Vec::new()),
@@ -370,16 +425,18 @@ impl ArrayReader {
         let mut reader = ArrayReader::new(file, source, start.rows, chunk_size);
         reader.line = start.line;
         reader.state = State::BeforeElement;
+        let opened = start.opened;
         reader.response = Some(Response {
             start,
             elements: 0,
             tail: Vec::new(),
-            nesting: Nesting {
-                depth: 1,
-                ..Nesting::default()
-            },
-            closed: None,
-            next_line: None,
+            closing: Closing::new(
+                opened,
+                Nesting {
+                    depth: 1,
+                    ..Nesting::default()
+                },
+            ),
         });
         reader.rows = Rows::Response;
         reader
@@ -601,6 +658,7 @@ impl ArrayReader {
         self.state = State::End;
         if let Some(tables) = &mut self.tables {
             tables.skeleton.push(b']');
+            tables.closing.nesting.byte(b']');
         }
     }
 
@@ -608,25 +666,14 @@ impl ArrayReader {
     /// the file (up to [`MAX_TAIL`] bytes); in a tabular response, a `[` that opens the next
     /// table's rows starts reading them.
     fn after_rows(&mut self, b: u8, offset: u64) {
-        if let Some(response) = &mut self.response {
-            match response.closed {
-                None => {
-                    response.nesting.byte(b);
-                    // A pretty-printed response is no document of a file of them, one per line.
-                    if response.nesting.depth == 0 && self.line == response.start.opened {
-                        response.closed = Some(response.tail.len() + 1);
-                    }
-                }
-                Some(_) if b == b'\n' => response.next_line = Some((offset + 1, self.line + 1, Vec::new())),
-                Some(_) if b.is_ascii_whitespace() => {
-                    if let Some((_, _, space)) = &mut response.next_line {
-                        space.push(b);
-                    }
-                }
-                Some(closed) if response.next_line.is_some() => return self.documents_follow(closed, offset),
-                // More on the response's own line: not JSON, which the check at the end says.
-                Some(_) => {}
-            }
+        let line = self.line;
+        let follow = match (&mut self.response, &mut self.tables) {
+            (Some(response), _) => response.closing.after(b, offset, line, response.tail.len()),
+            (None, Some(tables)) => tables.closing.after(b, offset, line, tables.skeleton.len()),
+            (None, None) => None,
+        };
+        if let Some(closed) = follow {
+            return self.documents_follow(closed, offset);
         }
         let kept = match (&mut self.response, &mut self.tables) {
             (Some(response), _) => &mut response.tail,
@@ -658,22 +705,33 @@ impl ArrayReader {
     /// Byte `offset` starts a line after the line where the response closed: the file is
     /// documents one per line, and the response was its first ([`super::Shape::DocumentLines`],
     /// which a first line longer than the head that tells a file's shape cannot be told as).
-    /// The response's tail is checked through its `}`, and the file from the next line on is
+    /// The response's text after its rows is checked through the byte that closes it (a hunting
+    /// response's tail, a tabular one's skeleton), and the file from the next line on is
     /// handed on ([`ArrayReader::documents_after`]); this reader stops.
     fn documents_follow(&mut self, closed: usize, offset: u64) {
-        let Some(response) = self.response.take() else {
+        let next_line = if let Some(response) = self.response.take() {
+            let tail = &response.tail;
+            if let Err((at, message)) = documents::check_response_tail(&response.start, &tail[..closed]) {
+                // The tail ends just before `offset`: count back to the problem.
+                let after = &tail[at..];
+                let problem_line = self.line - memchr::memchr_iter(b'\n', after).count() as u64;
+                self.issue(offset - after.len() as u64, problem_line, message, false);
+            }
+            response.closing.next_line
+        } else if let Some(tables) = self.tables.take() {
+            // Its problems are placed just after the byte that closes it, on its one line.
+            let end = offset - (tables.skeleton.len() - closed) as u64;
+            let skeleton = &tables.skeleton[..closed];
+            for problem in documents::check_tables_end(tables.kind, skeleton, &tables.read) {
+                self.issue(end, tables.closing.opened, problem, false);
+            }
+            tables.closing.next_line
+        } else {
+            None
+        };
+        let Some((line_offset, line, space)) = next_line else {
             return;
         };
-        let Some((line_offset, line, space)) = response.next_line else {
-            return;
-        };
-        let tail = &response.tail;
-        if let Err((at, message)) = documents::check_response_tail(&response.start, &tail[..closed]) {
-            // The tail ends just before `offset`: count back to the problem.
-            let after = &tail[at..];
-            let problem_line = self.line - memchr::memchr_iter(b'\n', after).count() as u64;
-            self.issue(offset - after.len() as u64, problem_line, message, false);
-        }
         self.state = State::Failed;
         let source = match &self.mapped {
             Some(mapped) => mapped.reopened_at(line_offset).map(|file| Box::new(file) as Source),
@@ -762,7 +820,9 @@ impl ArrayReader {
             let map = &mapping[window.clone()];
             let mut framed: Vec<Framed> = Vec::new();
             // The objects a tabular response's rows make, which are not bytes of the window.
-            let mut made: Vec<u8> = Vec::with_capacity(if self.tables.is_some() {
+            // (Asked once: the response may close in the window, with documents after it.)
+            let tabular = self.tables.is_some();
+            let mut made: Vec<u8> = Vec::with_capacity(if tabular {
                 self.chunk_size + (self.chunk_size >> 3)
             } else {
                 0
@@ -816,7 +876,7 @@ impl ArrayReader {
                 }
             }
             // (An element cut by the end of the file is reported by `at_end_of_file`, next.)
-            if self.tables.is_some() {
+            if tabular {
                 return Ok(Unit::of_framed(self.file, made, framed));
             }
             let (Some(first), Some(last)) = (framed.first(), framed.last()) else {
