@@ -132,10 +132,10 @@ mod aes {
     /// the length of its chain of dependent rounds (4 cycles each), not their number: with
     /// four lanes joined one after another, a ~760-byte record took 24 rounds in a row (11
     /// blocks a lane, 4 in the tail, 9 to join and finish); with eight lanes joined as a tree,
-    /// 15. The whole blocks left after the last 128 go one to a lane; the record's last 16
-    /// bytes (overlapping the blocks before: bytes may be hashed twice, none is skipped), with
-    /// the length, into a lane of their own. Three rounds after the join spread any
-    /// difference over the whole state.
+    /// 15. The whole blocks left after the last 128 bytes go one to a lane of lanes 1 to 7;
+    /// the length, then the record's last 16 bytes if any are left (overlapping the blocks
+    /// before: bytes may be hashed twice, none is skipped), into lane 0. Three rounds after
+    /// the join spread any difference over the whole state.
     #[target_feature(enable = "aes")]
     pub(super) unsafe fn fingerprint(bytes: &[u8]) -> u64 {
         // The 16 bytes at `at`, which every caller below has checked are there
