@@ -854,3 +854,96 @@ fn streamed_adx_frames_report_what_is_wrong() {
         tables_start(text).is_some()
     });
 }
+
+/// An Event Hub message read from its text ([`envelope_records`]) gives the built document's
+/// records and issues: the same rows (as values), lines, offsets and tables, the same broken
+/// envelopes with the same messages. Over the fixture and random messages whose envelopes
+/// mix every case: rows and non-object `properties`, none, repeated members (the last one
+/// counts), categories escaped, of no table or not strings, elements that are not objects,
+/// white space and newlines between tokens, nested values beside the row.
+#[test]
+fn event_hub_messages_read_from_their_text_are_the_built_ones() {
+    let fields = [
+        r#""properties":{"FileName":"a.exe","SHA256":"ab","N":1.5e2,"Nested":{"x":[1,{"y":"}"}]}}"#,
+        r#""properties":{"FileName":"b\"\\c","Size":-0.25}"#,
+        r#""properties":{}"#,
+        r#""properties":[1,2]"#,
+        r#""properties":"text""#,
+        r#""properties":null"#,
+        r#""properties":7"#,
+        r#""properties":true"#,
+        r#""category":"AdvancedHunting-DeviceFileEvents""#,
+        r#""category":"AdvancedHunting-Device\u0050rocessEvents""#,
+        r#""category":"AzureFirewallDnsProxy""#,
+        r#""category":"AdvancedHunting-""#,
+        r#""category":5"#,
+        r#""time":"2024-06-20T10:14:09Z""#,
+        r#""operationName":{"deep":["properties",{"category":"x"}]}"#,
+        r#""prop\u0065rties":{"Escaped":"name"}"#,
+    ];
+    let others = ["5", "\"text\"", "null", "true", "[{\"properties\":{}}]", "{}"];
+    let spaces = ["", " ", "\n  ", "\t"];
+    let mut random = crate::testing::XorShift::new(0x2545_f491_4f6c_dd1d);
+    let mut next = move |n: usize| random.below(n);
+    let mut messages: Vec<Vec<u8>> = vec![api_fixture_compact("eventhub-message.json")];
+    for _ in 0..3_000 {
+        let space = spaces[next(spaces.len())];
+        let elements: Vec<String> = (0..next(6))
+            .map(|_| {
+                if next(5) == 0 {
+                    return others[next(others.len())].to_string();
+                }
+                let members: Vec<&str> = (0..next(5)).map(|_| fields[next(fields.len())]).collect();
+                format!("{{{space}{}{space}}}", members.join(&format!("{space},{space}")))
+            })
+            .collect();
+        let message = format!(
+            r#"{{"records":{space}[{space}{}{space}]{space}}}"#,
+            elements.join(&format!(",{space}"))
+        );
+        messages.push(message.into_bytes());
+    }
+    let (mut rows, mut broken) = (0, 0);
+    // Each row as its value, line, offset and table.
+    let rows_of = |records: &[BuiltRecord]| -> Vec<(Json, u64, u64, Option<String>)> {
+        (records.iter())
+            .map(|r| {
+                (
+                    serde_json::from_str(&r.json).expect("a row parses"),
+                    r.line,
+                    r.offset,
+                    r.table.clone(),
+                )
+            })
+            .collect()
+    };
+    for message in &messages {
+        let document = parse(message);
+        assert_eq!(shape_of(&document), Some(Shape::DefenderEnvelope));
+        let (built, built_issues) = records(&document, message, Shape::DefenderEnvelope);
+        let (read, issues) = envelope_records(message).expect("an Event Hub message");
+        assert_eq!(
+            (rows_of(&read), &issues),
+            (rows_of(&built), &built_issues),
+            "{}",
+            String::from_utf8_lossy(message)
+        );
+        rows += read.len();
+        broken += issues.len();
+    }
+    assert!(rows > 1_000 && broken > 2_000, "{rows} rows, {broken} broken envelopes");
+    // Anything else is left to be built.
+    for other in [
+        &br#"{"tables":[]}"#[..],
+        br#"{"records":5}"#,
+        br#"{"records":[1,"#,
+        b"[1]",
+    ] {
+        assert!(envelope_records(other).is_none(), "{}", String::from_utf8_lossy(other));
+    }
+}
+
+/// `name`'s fixture written compact, as a consumer writes a message on a line.
+fn api_fixture_compact(name: &str) -> Vec<u8> {
+    serde_json::to_vec(&parse(&fixture(name))).expect("prints")
+}
