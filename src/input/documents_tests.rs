@@ -947,3 +947,101 @@ fn event_hub_messages_read_from_their_text_are_the_built_ones() {
 fn api_fixture_compact(name: &str) -> Vec<u8> {
     serde_json::to_vec(&parse(&fixture(name))).expect("prints")
 }
+
+/// The scanner's windowed string and container skips against the byte-at-a-time ones they
+/// replaced, over random texts of brackets, quotes, backslash runs and plain bytes (JSON or
+/// not), from every position: the same end, or none.
+#[test]
+fn the_scanners_skips_are_the_bytewise_ones() {
+    /// The scanner before its windows: a `memchr2` search per string, containers a byte at a
+    /// time.
+    fn skip_bytewise(text: &[u8], mut pos: usize) -> Option<usize> {
+        fn string(text: &[u8], mut pos: usize) -> Option<usize> {
+            pos += 1;
+            loop {
+                let at = memchr::memchr2(b'"', b'\\', text.get(pos..)?)?;
+                pos += at;
+                if text[pos] == b'"' {
+                    return Some(pos + 1);
+                }
+                pos += 2;
+            }
+        }
+        match *text.get(pos)? {
+            b'"' => string(text, pos),
+            b'{' | b'[' => {
+                let mut depth = 0usize;
+                loop {
+                    match *text.get(pos)? {
+                        b'"' => {
+                            pos = string(text, pos)?;
+                            continue;
+                        }
+                        b'{' | b'[' => depth += 1,
+                        b'}' | b']' => {
+                            depth = depth.checked_sub(1)?;
+                            if depth == 0 {
+                                return Some(pos + 1);
+                            }
+                        }
+                        _ => {}
+                    }
+                    pos += 1;
+                }
+            }
+            _ => None,
+        }
+    }
+    let pieces: [&[u8]; 14] = [
+        b"{",
+        b"}",
+        b"[",
+        b"]",
+        b"\"",
+        b"\\",
+        b"\\\\",
+        b"\\\"",
+        b"a",
+        b",",
+        b":",
+        b" ",
+        b"xxxxxxxxxxxxxxx",
+        b"\"k\":",
+    ];
+    let mut random = crate::testing::XorShift::new(0x9e37_79b9_7f4a_7c15);
+    let mut next = move |n: usize| random.below(n);
+    let (mut ended, mut starts) = (0, 0);
+    for _ in 0..4_000 {
+        let text: Vec<u8> = (0..next(40))
+            .flat_map(|_| pieces[next(pieces.len())].to_vec())
+            .collect();
+        for pos in 0..text.len() {
+            if !matches!(text[pos], b'"' | b'{' | b'[') {
+                continue;
+            }
+            let mut scan = Scanner { text: &text, pos };
+            let got = scan.skip_value().map(|()| scan.pos);
+            assert_eq!(
+                got,
+                skip_bytewise(&text, pos),
+                "{} from {pos}",
+                String::from_utf8_lossy(&text)
+            );
+            starts += 1;
+            ended += usize::from(got.is_some());
+        }
+    }
+    assert!(ended > 10_000 && starts - ended > 10_000, "{ended} of {starts} ended");
+}
+
+/// The SSE2 masks of the scanner against the byte-at-a-time ones.
+#[test]
+fn the_scanners_masks_are_the_bytewise_ones() {
+    let alphabet = b"\"\\{}[]a ,:\x00\xff";
+    crate::testing::windows_agree(
+        0x5eed,
+        alphabet,
+        |chunk| masks16::<6>(chunk, [b'"', b'\\', b'{', b'}', b'[', b']']),
+        |chunk| masks16_bytewise::<6>(chunk, [b'"', b'\\', b'{', b'}', b'[', b']']),
+    );
+}
