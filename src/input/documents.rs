@@ -174,8 +174,8 @@ pub fn envelope_records(text: &[u8]) -> Option<(Vec<BuiltRecord>, Vec<Issue>)> {
     };
     for (i, &start) in starts.iter().enumerate() {
         let mut scan = Scanner { text, pos: start };
-        if scan.peek()? != b'{' {
-            let first = scan.peek()?;
+        let first = scan.peek()?;
+        if first != b'{' {
             out.broken(
                 Some(start),
                 format!("records[{i}] is {}, not an envelope object", kind_of_text(first)),
@@ -590,7 +590,7 @@ impl<'t> Scanner<'t> {
             }
             true
         });
-        let end = end.filter(|&end| end < self.text.len())?;
+        let end = end?;
         self.pos = end + 1;
         Some(&self.text[start..end])
     }
@@ -655,7 +655,6 @@ impl<'t> Scanner<'t> {
         let from = self.pos;
         let (mut depth, mut in_string, mut escaped_first) = (0usize, false, false);
         let mut end = None;
-        let mut broken = false;
         crate::encoding::windows16(self.text.get(from..)?, |base, chunk| {
             let mut mask = container_mask(chunk);
             if std::mem::take(&mut escaped_first) {
@@ -673,8 +672,8 @@ impl<'t> Scanner<'t> {
                     (true, _) => {}
                     (false, b'{' | b'[') => depth += 1,
                     (false, b'}' | b']') => {
+                        // (The cursor was at an opening bracket: never below zero.)
                         let Some(less) = depth.checked_sub(1) else {
-                            broken = true;
                             return false;
                         };
                         depth = less;
@@ -689,8 +688,7 @@ impl<'t> Scanner<'t> {
             }
             true
         });
-        let end = end.filter(|&end| !broken && end < self.text.len())?;
-        self.pos = end + 1;
+        self.pos = end? + 1;
         Some(())
     }
 
