@@ -239,9 +239,9 @@ impl DocumentLinesReader {
 /// The rows and issues of a line that is a whole document of a known shape; `None` for any
 /// other line. An Event Hub message, the usual such line, is read without being built
 /// ([`documents::envelope_records`]) when its first member is its `records`, as the streaming
-/// API writes it.
+/// API writes it (indented or not).
 fn document_rows(line: &[u8]) -> Option<(Vec<BuiltRecord>, Vec<Issue>)> {
-    if line.starts_with(br#"{"records":"#) {
+    if line.trim_ascii_start().starts_with(br#"{"records":"#) {
         if let Some(read) = documents::envelope_records(line) {
             return Some(read);
         }
