@@ -211,41 +211,6 @@ pub fn envelope_records(text: &[u8]) -> Option<(Vec<BuiltRecord>, Vec<Issue>)> {
     Some((out.records, out.issues))
 }
 
-/// Of 16 bytes, as bits: the quotes and the backslashes ([`Scanner::string`]).
-fn string_mask(chunk: &[u8; 16]) -> u32 {
-    masks16::<2>(chunk, [b'"', b'\\'])
-}
-
-/// Of 16 bytes, as bits: the brackets, quotes and backslashes ([`Scanner::skip_container`]).
-fn container_mask(chunk: &[u8; 16]) -> u32 {
-    masks16::<6>(chunk, [b'"', b'\\', b'{', b'}', b'[', b']'])
-}
-
-/// Of 16 bytes, as bits: those that are one of `bytes`. With SSE2 (in every x86_64 processor).
-#[cfg(target_arch = "x86_64")]
-#[inline(always)]
-fn masks16<const N: usize>(chunk: &[u8; 16], bytes: [u8; N]) -> u32 {
-    use std::arch::x86_64::*;
-    // SAFETY: SSE2 is in the x86_64 baseline, so these instructions exist on every processor
-    // this code runs on; the load reads the 16 bytes of `chunk`.
-    unsafe {
-        let v = _mm_loadu_si128(chunk.as_ptr().cast());
-        let any = bytes.iter().fold(_mm_setzero_si128(), |any, &b| {
-            _mm_or_si128(any, _mm_cmpeq_epi8(v, _mm_set1_epi8(b as i8)))
-        });
-        _mm_movemask_epi8(any) as u32
-    }
-}
-
-/// [`masks16`] a byte at a time: elsewhere, and the reference for the SSE2 one.
-#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
-fn masks16_bytewise<const N: usize>(chunk: &[u8; 16], bytes: [u8; N]) -> u32 {
-    (chunk.iter().enumerate()).fold(0, |mask, (i, b)| mask | u32::from(bytes.contains(b)) << i)
-}
-
-#[cfg(not(target_arch = "x86_64"))]
-use masks16_bytewise as masks16;
-
 /// What [`kind`] says of the value whose text starts with `first` (the text is JSON).
 fn kind_of_text(first: u8) -> &'static str {
     match first {
@@ -563,34 +528,11 @@ impl<'t> Scanner<'t> {
         (self.peek() == Some(byte)).then(|| self.pos += 1)
     }
 
-    /// Skips a string; returns the bytes between its quotes, escapes undecoded. Its end is
-    /// found 16 bytes at a time, off a mask of quotes and backslashes: a `memchr2` search per
-    /// string (most are a few bytes, a member's name) spent more in starting than in searching.
+    /// Skips a string; returns the bytes between its quotes, escapes undecoded.
     fn string(&mut self) -> Option<&'t [u8]> {
         self.eat(b'"')?;
         let start = self.pos;
-        // Whether the first byte of the next window is escaped by the last of this one.
-        let mut escaped_first = false;
-        let mut end = None;
-        crate::encoding::windows16(self.text.get(start..)?, |base, chunk| {
-            let mut mask = string_mask(chunk);
-            if std::mem::take(&mut escaped_first) {
-                mask &= !1;
-            }
-            while mask != 0 {
-                let at = mask.trailing_zeros();
-                if chunk[at as usize] == b'"' {
-                    end = Some(start + base + at as usize);
-                    return false;
-                }
-                // A backslash escapes the next byte, whichever it is (`\"`, `\\`); `\uXXXX` has
-                // no quote or backslash in its digits.
-                mask &= !(0b11 << at);
-                escaped_first = at == 15;
-            }
-            true
-        });
-        let end = end?;
+        let end = self.end_from(start, true)?;
         self.pos = end + 1;
         Some(&self.text[start..end])
     }
@@ -648,15 +590,25 @@ impl<'t> Scanner<'t> {
         }
     }
 
-    /// Skips the object or array at the cursor: its brackets, quotes and backslashes visited in
-    /// order off a mask of each 16 bytes, the bytes between them not read one by one (an Event
-    /// Hub message's envelope is mostly its row, skipped here).
+    /// Skips the object or array at the cursor.
     fn skip_container(&mut self) -> Option<()> {
-        let from = self.pos;
-        let (mut depth, mut in_string, mut escaped_first) = (0usize, false, false);
+        self.pos = self.end_from(self.pos, false)? + 1;
+        Some(())
+    }
+
+    /// Where the value read from `from` ends: given `in_string`, the string `from` is just
+    /// inside ends at its closing quote; else the object or array opening at `from` at its
+    /// closing bracket. Its brackets, quotes and backslashes are visited in order off a mask of
+    /// each 16 bytes, a backslash in a string dropping the byte after it (carried into the next
+    /// window from the last byte); the bytes between them are not read one by one. A `memchr2`
+    /// search per string (most are a few bytes, a member's name) spent more in starting than in
+    /// searching, and an Event Hub message's envelope, mostly its row, was skipped a byte at a
+    /// time.
+    fn end_from(&self, from: usize, mut in_string: bool) -> Option<usize> {
+        let (mut depth, mut escaped_first) = (0usize, false);
         let mut end = None;
         crate::encoding::windows16(self.text.get(from..)?, |base, chunk| {
-            let mut mask = container_mask(chunk);
+            let mut mask = crate::encoding::byte_set_mask16(chunk, [b'"', b'\\', b'{', b'}', b'[', b']']);
             if std::mem::take(&mut escaped_first) {
                 mask &= !1;
             }
@@ -664,7 +616,14 @@ impl<'t> Scanner<'t> {
                 let at = mask.trailing_zeros();
                 mask &= mask - 1;
                 match (in_string, chunk[at as usize]) {
-                    (_, b'"') => in_string = !in_string,
+                    (true, b'"') => {
+                        in_string = false;
+                        if depth == 0 {
+                            end = Some(from + base + at as usize);
+                            return false;
+                        }
+                    }
+                    (false, b'"') => in_string = true,
                     (true, b'\\') => {
                         mask &= !(1 << (at + 1));
                         escaped_first = at == 15;
@@ -672,7 +631,7 @@ impl<'t> Scanner<'t> {
                     (true, _) => {}
                     (false, b'{' | b'[') => depth += 1,
                     (false, b'}' | b']') => {
-                        // (The cursor was at an opening bracket: never below zero.)
+                        // (From an opening bracket: never below zero.)
                         let Some(less) = depth.checked_sub(1) else {
                             return false;
                         };
@@ -688,8 +647,7 @@ impl<'t> Scanner<'t> {
             }
             true
         });
-        self.pos = end? + 1;
-        Some(())
+        end
     }
 
     /// At an object: the text of the value of its last member named each of `keys`.

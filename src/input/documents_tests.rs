@@ -1033,15 +1033,3 @@ fn the_scanners_skips_are_the_bytewise_ones() {
     }
     assert!(ended > 10_000 && starts - ended > 10_000, "{ended} of {starts} ended");
 }
-
-/// The SSE2 masks of the scanner against the byte-at-a-time ones.
-#[test]
-fn the_scanners_masks_are_the_bytewise_ones() {
-    let alphabet = b"\"\\{}[]a ,:\x00\xff";
-    crate::testing::windows_agree(
-        0x5eed,
-        alphabet,
-        |chunk| masks16::<6>(chunk, [b'"', b'\\', b'{', b'}', b'[', b']']),
-        |chunk| masks16_bytewise::<6>(chunk, [b'"', b'\\', b'{', b'}', b'[', b']']),
-    );
-}

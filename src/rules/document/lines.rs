@@ -347,29 +347,11 @@ fn pipes_and_backslashes(bytes: &[u8], mut visit: impl FnMut(usize) -> bool) {
     });
 }
 
-/// Of 16 bytes, the `|` and `\\` as bits. With SSE2 (part of every x86_64 processor).
-#[cfg(target_arch = "x86_64")]
-#[inline]
+/// Of 16 bytes, the `|` and `\\` as bits.
+#[inline(always)]
 fn pipe_mask(chunk: &[u8; 16]) -> u32 {
-    use std::arch::x86_64::*;
-    // SAFETY: SSE2 is in the x86_64 baseline, so these instructions exist on every processor
-    // this code runs on; the load reads the 16 bytes of `chunk`.
-    unsafe {
-        let v = _mm_loadu_si128(chunk.as_ptr().cast());
-        let pipe = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'|' as i8));
-        let backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
-        _mm_movemask_epi8(_mm_or_si128(pipe, backslash)) as u32
-    }
+    crate::encoding::byte_set_mask16(chunk, [b'|', b'\\'])
 }
-
-/// [`pipe_mask`] a byte at a time: elsewhere, and the reference for the SSE2 one.
-#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
-fn pipe_mask_bytewise(chunk: &[u8; 16]) -> u32 {
-    (chunk.iter().enumerate()).fold(0, |mask, (i, &b)| mask | u32::from(b == b'|' || b == b'\\') << i)
-}
-
-#[cfg(not(target_arch = "x86_64"))]
-use pipe_mask_bytewise as pipe_mask;
 
 /// `text.trim()`, quicker on the ASCII cells that IOC tables are made of.
 pub(super) fn trim(text: &str) -> &str {
@@ -492,17 +474,4 @@ pub(super) fn shown(text: &str) -> String {
     let mut short: String = text.chars().take(SHOWN_CHARS - 1).collect();
     short.push('…');
     short
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The SSE2 mask of pipes and backslashes against the byte-at-a-time one, on random
-    /// windows of the bytes that matter and their neighbours.
-    #[test]
-    fn pipe_mask_agrees_with_the_bytewise_reference() {
-        let alphabet = b"|\\ a{}\"\t\x00\x7f\x80\xfc\xdc";
-        crate::testing::windows_agree(0x7c3d, alphabet, pipe_mask, pipe_mask_bytewise);
-    }
 }
