@@ -3,7 +3,8 @@
 //! in, it would hide a first-line heading, a CSV header's first name or a JSON document), and the
 //! text forms of bytes that both the threat-intel tables (`rules`) and KQL functions (`plan`)
 //! write: base64 and UUIDs; and the padded 16-byte windows that the SSE2 text classifiers of
-//! both read.
+//! both read, with the mask of a set of bytes that the IOC rows' and the JSON documents'
+//! scanners take of each.
 
 /// Calls `visit` with each 16-byte window of `bytes` and where it starts, in order, until it
 /// returns `false`; the last window is padded with zeros. For the SSE2 classifiers of text
