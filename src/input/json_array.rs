@@ -268,7 +268,7 @@ fn cells_of(row: &[u8]) -> Option<Vec<std::ops::Range<usize>>> {
                 }
             }
             b'{' | b'[' => {
-                let (length, _) = Nesting::default().end_in(&row[at..]);
+                let (length, _, _) = Nesting::default().end_in(&row[at..]);
                 at += length;
                 at -= row[start..at]
                     .iter()
@@ -585,14 +585,14 @@ impl ArrayReader {
     }
 
     /// Reads on in the element being read, to its end or the end of the buffer: the bytes go
-    /// into `data` as one copy, their newlines counted at once, and the end is found 64 bytes
-    /// at a time ([`Nesting::end_in`]). Taken a byte at a time (each pushed and counted), an
+    /// into `data` as one copy, and the end and their newlines are found 64 bytes at a time
+    /// ([`Nesting::end_in`]). Taken a byte at a time (each pushed and counted), an
     /// array was read at ~120 MB/s on the scan's own thread, which every worker waited on.
     fn element_span(&mut self, data: &mut Vec<u8>, framed: &mut Vec<Framed>) {
         let bytes = &self.buffer[self.at..];
-        let (length, end) = self.nesting.end_in(bytes);
+        let (length, end, newlines) = self.nesting.end_in(bytes);
         data.extend_from_slice(&bytes[..length]);
-        self.line += memchr::memchr_iter(b'\n', &bytes[..length]).count() as u64;
+        self.line += newlines;
         let taken = length + usize::from(end.is_some());
         self.at += taken;
         self.offset += taken as u64;
@@ -837,8 +837,8 @@ impl ArrayReader {
                     }
                     continue;
                 }
-                let (length, ended) = self.nesting.end_in(&map[at..]);
-                self.line += memchr::memchr_iter(b'\n', &map[at..at + length]).count() as u64;
+                let (length, ended, newlines) = self.nesting.end_in(&map[at..]);
+                self.line += newlines;
                 let taken = length + usize::from(ended.is_some());
                 let element_end = at + length;
                 at += taken;
@@ -1029,20 +1029,22 @@ impl Nesting {
     }
 
     /// Where the element ends in `bytes`, read from this state on: the length of its bytes
-    /// there, and the `,` or `]` after them; or all of `bytes` and `None`, the state moved past
-    /// them. Exactly [`Nesting::byte`] byte by byte ([`Nesting::end_in_bytewise`]), 64 bytes
+    /// there, the `,` or `]` after them, and the newlines in those bytes (which number the
+    /// next element's line: counted from the block's masks, a count of each element's bytes
+    /// after it was 17 % of reading an array); or all of `bytes`, `None` and their newlines, the
+    /// state moved past them. Exactly [`Nesting::byte`] byte by byte ([`Nesting::end_in_bytewise`]), 64 bytes
     /// at a time: the escaped bytes of each block from its runs of backslashes, the strings
     /// from the unescaped quotes (a prefix XOR), and only the brackets and commas outside
     /// strings visited, as simdjson finds its structure. A block with a backslash outside a
     /// string (not JSON: the walk then takes it differently) is read byte by byte. Where the
-    /// processor has AVX2 and PCLMULQDQ (checked at run time: the build targets baseline
+    /// processor has AVX2, PCLMULQDQ and POPCNT (checked at run time: the build targets baseline
     /// x86_64), a block's masks come from two 32-byte halves instead of four 16-byte ones, and
     /// the prefix XOR is one carry-less multiply (simdjson's way): on a Zen 3 machine, (y)'s
     /// 314 MB array on two threads, whose scan waits on this framing, 190.6 -> 164.4 ms.
-    fn end_in(&mut self, bytes: &[u8]) -> (usize, Option<u8>) {
+    fn end_in(&mut self, bytes: &[u8]) -> (usize, Option<u8>, u64) {
         #[cfg(target_arch = "x86_64")]
         if wide_framing() {
-            // SAFETY: the processor has AVX2 and PCLMULQDQ (checked just above).
+            // SAFETY: the processor has AVX2, PCLMULQDQ and POPCNT (checked just above).
             return unsafe { self.end_in_avx2(bytes) };
         }
         self.end_in_with::<false>(bytes)
@@ -1051,15 +1053,15 @@ impl Nesting {
     /// [`Nesting::end_in`] with a block's masks from two 32-byte halves and the strings'
     /// prefix XOR one carry-less multiply.
     #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2,pclmulqdq")]
-    unsafe fn end_in_avx2(&mut self, bytes: &[u8]) -> (usize, Option<u8>) {
+    #[target_feature(enable = "avx2,pclmulqdq,popcnt")]
+    unsafe fn end_in_avx2(&mut self, bytes: &[u8]) -> (usize, Option<u8>, u64) {
         self.end_in_with::<true>(bytes)
     }
 
     /// [`Nesting::end_in`]'s one body, for either instruction set.
     #[inline(always)]
-    fn end_in_with<const AVX2: bool>(&mut self, bytes: &[u8]) -> (usize, Option<u8>) {
-        let mut start = 0;
+    fn end_in_with<const AVX2: bool>(&mut self, bytes: &[u8]) -> (usize, Option<u8>, u64) {
+        let (mut start, mut newlines) = (0, 0);
         while start < bytes.len() {
             let length = (bytes.len() - start).min(64);
             let mut padded = [b' '; 64];
@@ -1070,22 +1072,26 @@ impl Nesting {
                     &padded
                 }
             };
-            if let Some(end) = self.end_in_block::<AVX2>(block, length) {
-                return (start + end, Some(block[end]));
+            if let Some(end) = self.end_in_block::<AVX2>(block, length, &mut newlines) {
+                return (start + end, Some(block[end]), newlines);
             }
             start += length;
         }
-        (bytes.len(), None)
+        (bytes.len(), None, newlines)
     }
 
-    /// [`Nesting::end_in`] within the first `length` bytes of `block` (the rest are spaces).
+    /// [`Nesting::end_in`] within the first `length` bytes of `block` (the rest are spaces),
+    /// adding the newlines of the bytes it reads past to `newlines`.
     #[inline(always)]
-    fn end_in_block<const AVX2: bool>(&mut self, block: &[u8; 64], length: usize) -> Option<usize> {
+    fn end_in_block<const AVX2: bool>(&mut self, block: &[u8; 64], length: usize, newlines: &mut u64) -> Option<usize> {
         const EVEN: u64 = 0x5555_5555_5555_5555;
         let valid = if length == 64 { !0 } else { (1u64 << length) - 1 };
         let masks = BlockMasks::of::<AVX2>(block);
         // The escaped bytes: those after an odd run of backslashes (simdjson's `find_escaped`).
-        let escaped_first = u64::from(self.in_string && self.escaped);
+        // Without branches: paths and other escaped text put backslashes in a block at random.
+        // (`escaped` is only ever set in a string: not asked again, which would wait on the
+        // string mask of the block before, the carry-less multiply.)
+        let escaped_first = u64::from(self.escaped);
         let (escaped, carry) = if masks.backslash | escaped_first == 0 {
             (0, false)
         } else {
@@ -1096,16 +1102,14 @@ impl Nesting {
             ((EVEN ^ (even_starts << 1)) & follows_escape, carry)
         };
         // Bit `n`: in a string after byte `n`.
-        let mut in_string = prefix_xor::<AVX2>(masks.quote & !escaped);
-        if self.in_string {
-            in_string = !in_string;
-        }
+        let in_string = prefix_xor::<AVX2>(masks.quote & !escaped) ^ 0u64.wrapping_sub(u64::from(self.in_string));
         let outside = !in_string & valid;
         if masks.backslash & outside != 0 {
             for (at, &b) in block.iter().enumerate().take(length) {
                 if !self.in_string && self.depth == 0 && (b == b',' || b == b']') {
                     return Some(at);
                 }
+                *newlines += u64::from(b == b'\n');
                 self.byte(b);
             }
             return None;
@@ -1124,6 +1128,7 @@ impl Nesting {
                 if comma & bit != 0 || block[at] == b']' {
                     self.in_string = false;
                     self.escaped = false;
+                    *newlines += u64::from((masks.newline & (bit - 1)).count_ones());
                     return Some(at);
                 }
                 if open & bit != 0 {
@@ -1141,34 +1146,40 @@ impl Nesting {
                 }
             }
         }
+        *newlines += u64::from((masks.newline & valid).count_ones());
         let last = length - 1;
         self.in_string = in_string >> last & 1 != 0;
-        self.escaped = self.in_string
-            && if length == 64 {
-                carry
-            } else {
-                escaped >> length & 1 != 0
-            };
+        // A run of backslashes that escapes the next block's first byte is in a string: one
+        // outside was read byte by byte (above).
+        self.escaped = if length == 64 {
+            carry
+        } else {
+            escaped >> length & 1 != 0
+        };
         None
     }
 
     /// [`Nesting::end_in`] a byte at a time: the reference its tests hold it to.
     #[cfg(test)]
-    fn end_in_bytewise(&mut self, bytes: &[u8]) -> (usize, Option<u8>) {
+    fn end_in_bytewise(&mut self, bytes: &[u8]) -> (usize, Option<u8>, u64) {
+        let mut newlines = 0;
         for (at, &b) in bytes.iter().enumerate() {
             if !self.in_string && self.depth == 0 && (b == b',' || b == b']') {
-                return (at, Some(b));
+                return (at, Some(b), newlines);
             }
+            newlines += u64::from(b == b'\n');
             self.byte(b);
         }
-        (bytes.len(), None)
+        (bytes.len(), None, newlines)
     }
 }
 
-/// Whether the processor has what [`Nesting::end_in_avx2`] needs: AVX2 and PCLMULQDQ.
+/// Whether the processor has what [`Nesting::end_in_avx2`] needs: AVX2, PCLMULQDQ and POPCNT.
 #[cfg(target_arch = "x86_64")]
 fn wide_framing() -> bool {
-    std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("pclmulqdq")
+    std::arch::is_x86_feature_detected!("avx2")
+        && std::arch::is_x86_feature_detected!("pclmulqdq")
+        && std::arch::is_x86_feature_detected!("popcnt")
 }
 
 /// Bit `n` of the result: the XOR of bits `0..=n` of `bits` (a string's bytes from the quotes
@@ -1194,13 +1205,15 @@ fn prefix_xor<const FAST: bool>(bits: u64) -> u64 {
     bits
 }
 
-/// Of 64 bytes, as bits: the quotes, the backslashes, `{` and `[`, `}` and `]`, the commas.
+/// Of 64 bytes, as bits: the quotes, the backslashes, `{` and `[`, `}` and `]`, the commas,
+/// and the newlines (which number the lines of the elements).
 struct BlockMasks {
     quote: u64,
     backslash: u64,
     open: u64,
     close: u64,
     comma: u64,
+    newline: u64,
 }
 
 impl BlockMasks {
@@ -1235,6 +1248,7 @@ impl BlockMasks {
                     open: is(b'{', true),
                     close: is(b'}', true),
                     comma: is(b',', false),
+                    newline: is(b'\n', false),
                 }
             };
         }
@@ -1242,7 +1256,7 @@ impl BlockMasks {
         for (part, window) in block.chunks_exact(16).enumerate() {
             // SAFETY: SSE2 is in the x86_64 baseline, so these instructions exist on every
             // processor this code runs on; the load reads the 16 bytes of `window`.
-            let [quote, backslash, open, close, comma] = unsafe {
+            let [quote, backslash, open, close, comma, newline] = unsafe {
                 let v = _mm_loadu_si128(window.as_ptr().cast());
                 // `{` and `[` (0x7b, 0x5b), `}` and `]` (0x7d, 0x5d) differ by bit 0x20 alone.
                 let folded = _mm_or_si128(v, _mm_set1_epi8(0x20));
@@ -1253,9 +1267,10 @@ impl BlockMasks {
                     is(folded, b'{'),
                     is(folded, b'}'),
                     is(v, b','),
+                    is(v, b'\n'),
                 ]
             };
-            masks.add(part * 16, [quote, backslash, open, close, comma]);
+            masks.add(part * 16, [quote, backslash, open, close, comma, newline]);
         }
         masks
     }
@@ -1268,7 +1283,14 @@ impl BlockMasks {
             let is = |c: u8| u16::from(b == c);
             masks.add(
                 at,
-                [is(b'"'), is(b'\\'), is(b'{') | is(b'['), is(b'}') | is(b']'), is(b',')],
+                [
+                    is(b'"'),
+                    is(b'\\'),
+                    is(b'{') | is(b'['),
+                    is(b'}') | is(b']'),
+                    is(b','),
+                    is(b'\n'),
+                ],
             );
         }
         masks
@@ -1281,16 +1303,18 @@ impl BlockMasks {
             open: 0,
             close: 0,
             comma: 0,
+            newline: 0,
         }
     }
 
     /// Adds the bits of bytes `at..at + 16` (or of byte `at`).
-    fn add(&mut self, at: usize, [quote, backslash, open, close, comma]: [u16; 5]) {
+    fn add(&mut self, at: usize, [quote, backslash, open, close, comma, newline]: [u16; 6]) {
         self.quote |= u64::from(quote) << at;
         self.backslash |= u64::from(backslash) << at;
         self.open |= u64::from(open) << at;
         self.close |= u64::from(close) << at;
         self.comma |= u64::from(comma) << at;
+        self.newline |= u64::from(newline) << at;
     }
 }
 
@@ -1341,11 +1365,11 @@ mod tests {
                 *b = if round % 2 == 0 {
                     random.next_u64() as u8
                 } else {
-                    b"\"\\{}[],a "[random.below(9)]
+                    b"\"\\{}[],a\n"[random.below(9)]
                 };
             }
             let (fast, slow) = (BlockMasks::of::<false>(&block), BlockMasks::of_bytewise(&block));
-            let bits = |m: &BlockMasks| [m.quote, m.backslash, m.open, m.close, m.comma];
+            let bits = |m: &BlockMasks| [m.quote, m.backslash, m.open, m.close, m.comma, m.newline];
             assert_eq!(bits(&fast), bits(&slow), "{block:?}");
             if let Some(wide) = avx2_masks(&block) {
                 assert_eq!(bits(&wide), bits(&slow), "AVX2: {block:?}");
@@ -1358,7 +1382,7 @@ mod tests {
     /// matter (runs of backslashes across block boundaries, quotes, brackets, commas, a
     /// backslash outside a string), of every length around the blocks.
     /// A way to find an element's end: [`Nesting::end_in`] or one of the two it dispatches to.
-    type EndIn = fn(&mut Nesting, &[u8]) -> (usize, Option<u8>);
+    type EndIn = fn(&mut Nesting, &[u8]) -> (usize, Option<u8>, u64);
 
     #[test]
     fn an_element_ends_where_the_byte_machine_says() {
