@@ -1061,21 +1061,35 @@ impl Nesting {
     /// [`Nesting::end_in`]'s one body, for either instruction set.
     #[inline(always)]
     fn end_in_with<const AVX2: bool>(&mut self, bytes: &[u8]) -> (usize, Option<u8>, u64) {
-        let (mut start, mut newlines) = (0, 0);
-        while start < bytes.len() {
-            let length = (bytes.len() - start).min(64);
-            let mut padded = [b' '; 64];
-            let block = match bytes[start..].first_chunk::<64>() {
-                Some(block) => block,
-                None => {
-                    padded[..length].copy_from_slice(&bytes[start..]);
-                    &padded
-                }
-            };
-            if let Some(end) = self.end_in_block::<AVX2>(block, length, &mut newlines) {
+        // On a copy, written back once: the compiler keeps a local's fields in registers.
+        let mut state = *self;
+        let found = state.end_in_blocks::<AVX2>(bytes);
+        *self = state;
+        found
+    }
+
+    /// [`Nesting::end_in_with`]'s blocks.
+    #[inline(always)]
+    fn end_in_blocks<const AVX2: bool>(&mut self, bytes: &[u8]) -> (usize, Option<u8>, u64) {
+        let mut newlines = 0;
+        // Whole blocks read in place; only the last, shorter one is copied out and padded (a
+        // padded block made ready for every block was two stores each).
+        let mut blocks = bytes.chunks_exact(64);
+        let mut start = 0;
+        for block in blocks.by_ref() {
+            let block = block.first_chunk::<64>().expect("chunks_exact gives 64 bytes");
+            if let Some(end) = self.end_in_block::<AVX2>(block, 64, &mut newlines) {
                 return (start + end, Some(block[end]), newlines);
             }
-            start += length;
+            start += 64;
+        }
+        let tail = blocks.remainder();
+        if !tail.is_empty() {
+            let mut padded = [b' '; 64];
+            padded[..tail.len()].copy_from_slice(tail);
+            if let Some(end) = self.end_in_block::<AVX2>(&padded, tail.len(), &mut newlines) {
+                return (start + end, Some(padded[end]), newlines);
+            }
         }
         (bytes.len(), None, newlines)
     }
