@@ -48,6 +48,30 @@ pub fn shape_of(document: &Json) -> Option<Shape> {
     }
 }
 
+/// [`shape_of`] of the document `text` is, if it is a JSON object: checked as parsing it would
+/// check it, but not built (`Some(None)` for an object of no known shape); `None` if it is not
+/// JSON or not an object. Telling a file's first line by building it was a whole parse of an Event
+/// Hub message per file (the most of a scan of a directory of such messages, one per file).
+pub fn object_shape(text: &[u8]) -> Option<Option<Shape>> {
+    // As [`envelope_records`] checks a message: the fast path's walk where it is sure, its top
+    // level's members then found by the scanner; else the parser.
+    if super::fields::walk(text, &[], &mut []) == super::fields::Walk::Valid {
+        let mut scan = Scanner { text, pos: 0 };
+        scan.space();
+        if let Some(members) = scan.last_members(TopLevel::KEYS) {
+            let mut top = TopLevel::default();
+            for (at, member) in members.iter().enumerate() {
+                if let Some(value) = member {
+                    top.named[at] = true;
+                    top.arrays[at] = text.get(value.start) == Some(&b'[');
+                }
+            }
+            return Some(top.shape());
+        }
+    }
+    checked_top(text).ok().flatten().map(|top| top.shape())
+}
+
 /// The records of a document, in order. `text` is the document's bytes (for line numbers and
 /// offsets of rows): offsets count from `text[0]`, lines from 1. If `text` is not the text of
 /// `document`, rows still get unique, increasing offsets, only not their true ones.

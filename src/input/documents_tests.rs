@@ -943,6 +943,80 @@ fn event_hub_messages_read_from_their_text_are_the_built_ones() {
     }
 }
 
+/// A document's shape told from its text ([`object_shape`], which a file's first line is
+/// asked) is the parsed document's ([`shape_of`]), and an error exactly where the text is not
+/// a JSON object: over random objects of the top-level members that tell shapes (arrays or
+/// not, repeated so that the last counts, names escaped), nested and deep values, white space,
+/// and texts cut short or damaged.
+#[test]
+fn a_documents_shape_from_its_text_is_the_parsed_ones() {
+    let names = [
+        "records",
+        "Results",
+        "results",
+        "Schema",
+        "schema",
+        "tables",
+        "rec\\u006frds",
+        "Table\\u0073",
+        "other",
+    ];
+    let values = [
+        "[]",
+        "[{\"a\":1},2]",
+        "{}",
+        "{\"records\":[]}",
+        "5",
+        "1.5e300",
+        "\"text\"",
+        "null",
+        "true",
+        "DEEP",
+    ];
+    // Past serde_json's nesting limit (128) and just inside it.
+    let (deep, nested) = (
+        format!("{}{}", "[".repeat(130), "]".repeat(130)),
+        format!("{}{}", "[".repeat(120), "]".repeat(120)),
+    );
+    let value = |v: &'static str, pick: usize| match v {
+        "DEEP" if pick % 2 == 0 => deep.as_str(),
+        "DEEP" => nested.as_str(),
+        v => v,
+    };
+    let spaces = ["", " ", "\n  ", "\t"];
+    let mut random = crate::testing::XorShift::new(0x0b1e_c75e_a9e5);
+    let mut next = move |n: usize| random.below(n);
+    let (mut shaped, mut errors) = (0, 0);
+    for round in 0..4_000 {
+        let space = spaces[next(spaces.len())];
+        let members: Vec<String> = (0..next(5))
+            .map(|_| {
+                let name = names[next(names.len())];
+                format!("\"{name}\":{space}{}", value(values[next(values.len())], next(2)))
+            })
+            .collect();
+        let mut text = format!("{space}{{{space}{}{space}}}{space}", members.join(&format!(",{space}"))).into_bytes();
+        match round % 4 {
+            // Cut short, or a byte changed.
+            1 if !text.is_empty() => text.truncate(next(text.len())),
+            2 if !text.is_empty() => {
+                let at = next(text.len());
+                text[at] = b"{}[]\",:x\\"[next(9)];
+            }
+            _ => {}
+        }
+        let parsed = serde_json::from_slice::<Json>(&text);
+        let expected = match &parsed {
+            Ok(document @ Json::Object(_)) => Some(shape_of(document)),
+            _ => None,
+        };
+        assert_eq!(object_shape(&text), expected, "{}", String::from_utf8_lossy(&text));
+        shaped += usize::from(matches!(expected, Some(Some(_))));
+        errors += usize::from(expected.is_none());
+    }
+    assert!(shaped > 150 && errors > 500, "{shaped} shaped, {errors} not objects");
+}
+
 /// `name`'s fixture written compact, as a consumer writes a message on a line.
 fn api_fixture_compact(name: &str) -> Vec<u8> {
     serde_json::to_vec(&parse(&fixture(name))).expect("prints")

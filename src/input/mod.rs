@@ -653,14 +653,12 @@ fn first_line(text: &[u8]) -> FirstLine {
         let row = walked == fields::Walk::Valid || serde_json::from_slice::<serde::de::IgnoredAny>(line).is_ok();
         return if row { FirstLine::Row } else { FirstLine::Other };
     }
-    match serde_json::from_slice::<serde_json::Value>(line) {
-        Ok(value) if value.is_object() => match documents::shape_of(&value) {
-            None => FirstLine::Row,
-            Some(_) => FirstLine::Document,
-        },
+    match documents::object_shape(line) {
+        Some(None) => FirstLine::Row,
+        Some(Some(_)) => FirstLine::Document,
         // A malformed first line of a JSON-lines file is that file's problem to report, line
         // by line; a document would not parse line by line either, so try it whole.
-        _ => FirstLine::Other,
+        None => FirstLine::Other,
     }
 }
 
@@ -671,7 +669,12 @@ fn first_line_is_a_document(text: &[u8]) -> bool {
     let Some(end) = memchr::memchr(b'\n', text) else {
         return false;
     };
-    serde_json::from_slice::<serde_json::Value>(&text[..end]).is_ok_and(|value| documents::shape_of(&value).is_some())
+    let line = &text[..end];
+    // An object is told without building it; ADX frames (an array) by their first element.
+    if line.trim_ascii_start().starts_with(b"{") {
+        return documents::object_shape(line).is_some_and(|shape| shape.is_some());
+    }
+    serde_json::from_slice::<serde_json::Value>(line).is_ok_and(|value| documents::shape_of(&value).is_some())
 }
 
 /// Reads the whole input as one JSON document. If it is not one (or is too big), the bytes
