@@ -565,6 +565,59 @@ mod tests {
         assert_eq!(lines, [(1, "DeviceFileEvents {\"F"), (2, "DeviceFileEvents {\"F")]);
     }
 
+    /// An Event Hub message longer than the head that tells a file's shape, a file of its own
+    /// (with a newline after it or not, a BOM, white space before it), reads as the built
+    /// message does: the same rows and broken envelopes at the same offsets and lines, read from
+    /// its text whole, neither built nor taken a line at a time.
+    #[test]
+    fn a_long_message_alone_in_its_file_reads_as_the_built_one() {
+        let padding = "x".repeat(100_000);
+        let envelope = |name: &str| {
+            format!(r#"{{"category":"AdvancedHunting-DeviceFileEvents","properties":{{"FileName":"{name}","N":1}}}}"#)
+        };
+        let message = format!(
+            r#"{{"records":[{},5,{{"time":"t"}},{}]}}"#,
+            envelope(&padding),
+            envelope("b\\\"c")
+        );
+        for text in [
+            message.clone(),
+            format!("{message}\n"),
+            format!("\u{feff}{message}\r\n"),
+            format!(" \n\t{message}"),
+        ] {
+            let text = text.into_bytes();
+            let (records, issues, by_lines) = read(&text, 1 << 20);
+            assert!(!by_lines, "whole: {:?}", String::from_utf8_lossy(&text[..8]));
+            // The built message's, as its reader gives them.
+            let bom = crate::encoding::bom_len(&text);
+            let document: serde_json::Value = serde_json::from_slice(&text[bom..]).unwrap();
+            let mut built = BuiltReader::from_document(0, document, &text, 1 << 20);
+            let (mut expected, mut expected_issues) = (Vec::new(), Vec::new());
+            while let Some(item) = built.next_item(Vec::new()) {
+                match item.unwrap() {
+                    Item::Unit(unit) => {
+                        unit.for_each_record(|r| {
+                            let table = r.table.unwrap_or("-");
+                            let row = String::from_utf8_lossy(r.bytes);
+                            expected.push((r.offset, r.line, format!("{table} {row}")));
+                        });
+                    }
+                    Item::Issue(issue) => expected_issues.push((issue.offset, issue.line, issue.message)),
+                    Item::Warning(warning) => panic!("no warnings expected: {warning}"),
+                };
+            }
+            assert_eq!(
+                (brief(&records), &issues),
+                (brief(&expected), &expected_issues),
+                "{:?}",
+                String::from_utf8_lossy(&text[..8])
+            );
+            assert_eq!(records, expected);
+            assert_eq!((records.len(), issues.len()), (2, 2));
+        }
+    }
+
     #[test]
     fn one_document_on_its_only_line_reads_as_the_document() {
         // A compact document with a newline after it is read a line at a time; without one,

@@ -181,13 +181,15 @@ pub fn envelope_records(text: &[u8]) -> Option<(Vec<BuiltRecord>, Vec<Issue>)> {
     // The fast path's walk is sure only of what the parser accepts, at several times its speed
     // (serde_json's check was a third of reading such lines); what it is unsure of (a deep
     // nesting, an exponent) the parser checks.
-    let checked = super::fields::walk(text, &[], &mut []) == super::fields::Walk::Valid
-        || checked_top(text).is_ok_and(|top| top.is_some_and(|top| top.shape() == Some(Shape::DefenderEnvelope)));
+    // Past a BOM, as the built document is parsed past it.
+    let body = crate::encoding::bom_len(text);
+    let checked = super::fields::walk(&text[body..], &[], &mut []) == super::fields::Walk::Valid
+        || checked_top(&text[body..])
+            .is_ok_and(|top| top.is_some_and(|top| top.shape() == Some(Shape::DefenderEnvelope)));
     if !checked {
         return None;
     }
     // Its last `records` member an array: an Event Hub message (`TopLevel::shape`).
-    let body = crate::encoding::bom_len(text);
     let starts = element_starts(text, body, &["records"])?;
     let mut out = Gathered {
         text,
