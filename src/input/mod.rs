@@ -686,11 +686,12 @@ fn read_whole(file: usize, source: Source, bom: usize, chunk_size: usize) -> io:
     let mut text = Vec::new();
     let mut source = io::BufReader::with_capacity(HEAD, source);
     (&mut source).take(MAX_DOCUMENT + 1).read_until(b'\n', &mut text)?;
-    // An Event Hub message as the streaming API writes it (its `records` first) is read from
-    // its text, as on a line of its own (`built::document_rows`): built, a message a file was
-    // ~100 MB/s. A file of one such line ends here, without being told a document first.
+    // An Event Hub message is read from its text, as on a line of its own
+    // (`built::document_rows`), whatever the order of its members or its white space: built, a
+    // message a file was ~100 MB/s. A file of one such line ends here, without being told a
+    // document first.
     let message = |text: &Vec<u8>| {
-        let records = text[bom..].trim_ascii_start().starts_with(br#"{"records":"#);
+        let records = memchr::memmem::find(&text[bom..], br#""records""#).is_some();
         let (records, issues) = records.then(|| documents::envelope_records(text)).flatten()?;
         let bytes = text.len() as u64;
         Some(FileReader::Built(built::BuiltReader::new(
