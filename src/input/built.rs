@@ -566,9 +566,10 @@ mod tests {
     }
 
     /// An Event Hub message longer than the head that tells a file's shape, a file of its own
-    /// (with a newline after it or not, a BOM, white space before it), reads as the built
-    /// message does: the same rows and broken envelopes at the same offsets and lines, read from
-    /// its text whole, neither built nor taken a line at a time.
+    /// (with a newline after it or not, a BOM, white space before it, pretty-printed, another
+    /// member before its records), reads as the built message does: the same rows (as values)
+    /// and broken envelopes at the same offsets and lines, read from its text whole, not a line
+    /// at a time.
     #[test]
     fn a_long_message_alone_in_its_file_reads_as_the_built_one() {
         let padding = "x".repeat(100_000);

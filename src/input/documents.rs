@@ -48,10 +48,11 @@ pub fn shape_of(document: &Json) -> Option<Shape> {
     }
 }
 
-/// [`shape_of`] of the document `text` is, if it is a JSON object: checked as parsing it would
-/// check it, but not built (`Some(None)` for an object of no known shape); `None` if it is not
-/// JSON or not an object. Telling a file's first line by building it was a whole parse of an Event
-/// Hub message per file (the most of a scan of a directory of such messages, one per file).
+/// What [`shape_of`] says of the document `text`, if it is a JSON object: checked as parsing it
+/// would check it, but not built (`Some(None)` for an object of no known shape); `None` if it is
+/// not JSON or not an object. Telling a file's first line by building it was a whole parse of
+/// an Event Hub message per file (the most of a scan of a directory of such messages, one per
+/// file).
 pub fn object_shape(text: &[u8]) -> Option<Option<Shape>> {
     // As [`envelope_records`] checks a message: the fast path's walk where it is sure, its top
     // level's members then found by the scanner; else the parser.

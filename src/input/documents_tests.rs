@@ -944,8 +944,8 @@ fn event_hub_messages_read_from_their_text_are_the_built_ones() {
 }
 
 /// A document's shape told from its text ([`object_shape`], which a file's first line is
-/// asked) is the parsed document's ([`shape_of`]), and an error exactly where the text is not
-/// a JSON object: over random objects of the top-level members that tell shapes (arrays or
+/// asked) is the parsed document's ([`shape_of`]), and none exactly where the text is not a
+/// JSON object: over random objects of the top-level members that tell shapes (arrays or
 /// not, repeated so that the last counts, names escaped), nested and deep values, white space,
 /// and texts cut short or damaged.
 #[test]

@@ -680,7 +680,8 @@ fn first_line_is_a_document(text: &[u8]) -> bool {
 /// Reads the whole input as one JSON document. If it is not one (or is too big), the bytes
 /// are read as JSON lines after all, so that every line is still accounted for. A first line
 /// that is a whole document of its own (longer than the head [`Shape::of`] reads) makes the
-/// file documents one per line, read by lines from there, not whole.
+/// file documents one per line, read by lines from there, not whole. An Event Hub message,
+/// the file's only document, is read from its text ([`documents::envelope_records`]), not built.
 fn read_whole(file: usize, source: Source, bom: usize, chunk_size: usize) -> io::Result<FileReader> {
     use std::io::{BufRead, Read};
     let mut text = Vec::new();
@@ -698,7 +699,7 @@ fn read_whole(file: usize, source: Source, bom: usize, chunk_size: usize) -> io:
             file, records, issues, chunk_size, bytes,
         )))
     };
-    if text.ends_with(b"\n") && source.fill_buf()?.is_empty() {
+    if text.ends_with(b"\n") && text.len() as u64 <= MAX_DOCUMENT && source.fill_buf()?.is_empty() {
         if let Some(reader) = message(&text) {
             return Ok(reader);
         }
