@@ -238,13 +238,10 @@ impl DocumentLinesReader {
 
 /// The rows and issues of a line that is a whole document of a known shape; `None` for any
 /// other line. An Event Hub message, the usual such line, is read without being built
-/// ([`documents::envelope_records`]) when its first member is its `records`, as the streaming
-/// API writes it (indented or not).
+/// ([`documents::envelope_records`]).
 fn document_rows(line: &[u8]) -> Option<(Vec<BuiltRecord>, Vec<Issue>)> {
-    if line.trim_ascii_start().starts_with(br#"{"records":"#) {
-        if let Some(read) = documents::envelope_records(line) {
-            return Some(read);
-        }
+    if let Some(read) = documents::envelope_records(line) {
+        return Some(read);
     }
     let document = serde_json::from_slice::<serde_json::Value>(line).ok()?;
     let shape = documents::shape_of(&document)?;

@@ -692,8 +692,7 @@ fn read_whole(file: usize, source: Source, bom: usize, chunk_size: usize) -> io:
     // message a file was ~100 MB/s. A file of one such line ends here, without being told a
     // document first.
     let message = |text: &Vec<u8>| {
-        let records = memchr::memmem::find(&text[bom..], br#""records""#).is_some();
-        let (records, issues) = records.then(|| documents::envelope_records(text)).flatten()?;
+        let (records, issues) = documents::envelope_records(text)?;
         let bytes = text.len() as u64;
         Some(FileReader::Built(built::BuiltReader::new(
             file, records, issues, chunk_size, bytes,
