@@ -60,14 +60,7 @@ pub fn object_shape(text: &[u8]) -> Option<Option<Shape>> {
         let mut scan = Scanner { text, pos: 0 };
         scan.space();
         if let Some(members) = scan.last_members(TopLevel::KEYS) {
-            let mut top = TopLevel::default();
-            for (at, member) in members.iter().enumerate() {
-                if let Some(value) = member {
-                    top.named[at] = true;
-                    top.arrays[at] = text.get(value.start) == Some(&b'[');
-                }
-            }
-            return Some(top.shape());
+            return Some(TopLevel::of_members(text, &members).shape());
         }
     }
     checked_top(text).ok().flatten().map(|top| top.shape())
@@ -1113,6 +1106,17 @@ impl TopLevel {
         TopLevel {
             arrays: TopLevel::KEYS.map(|key| is_array(top, key)),
             named: TopLevel::KEYS.map(|key| top.contains_key(key)),
+        }
+    }
+
+    /// The same of an object's text, given where the values of its last members of each of
+    /// [`TopLevel::KEYS`] are ([`Scanner::last_members`]).
+    fn of_members(text: &[u8], members: &[Option<std::ops::Range<usize>>; 6]) -> TopLevel {
+        TopLevel {
+            arrays: members
+                .clone()
+                .map(|value| value.is_some_and(|value| text.get(value.start) == Some(&b'['))),
+            named: members.clone().map(|value| value.is_some()),
         }
     }
 

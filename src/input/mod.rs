@@ -698,7 +698,9 @@ fn read_whole(file: usize, source: Source, bom: usize, chunk_size: usize) -> io:
             file, records, issues, chunk_size, bytes,
         )))
     };
-    if text.ends_with(b"\n") && text.len() as u64 <= MAX_DOCUMENT && source.fill_buf()?.is_empty() {
+    // (Asked once: the rest of the file, read below, adds nothing to such a line.)
+    let one_line = text.ends_with(b"\n") && text.len() as u64 <= MAX_DOCUMENT && source.fill_buf()?.is_empty();
+    if one_line {
         if let Some(reader) = message(&text) {
             return Ok(reader);
         }
@@ -712,7 +714,7 @@ fn read_whole(file: usize, source: Source, bom: usize, chunk_size: usize) -> io:
     let limit = (MAX_DOCUMENT + 1).saturating_sub(text.len() as u64);
     (&mut source).take(limit).read_to_end(&mut text)?;
     if text.len() as u64 <= MAX_DOCUMENT {
-        if let Some(reader) = message(&text) {
+        if let Some(reader) = (!one_line).then(|| message(&text)).flatten() {
             return Ok(reader);
         }
         if let Ok(document) = serde_json::from_slice::<serde_json::Value>(&text[bom..]) {
