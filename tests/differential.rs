@@ -1040,6 +1040,64 @@ fn sets_the_walk_warms_find_what_the_plain_path_finds() {
     }
 }
 
+/// Rules merged into one index whose SHA-256 digests differ but share the index's 64-bit
+/// fingerprint (`SetIndex`): the index names both rules for either digest, and each rule's
+/// own set still decides, so the fast path returns what the plain path returns.
+#[test]
+fn digests_sharing_an_index_fingerprint_match_only_their_own_rules() {
+    let a: Vec<u8> = (0..32u8).map(|i| i.wrapping_mul(53).wrapping_add(7)).collect();
+    // The fingerprint folds the 8-byte words, each rotated 23 bits more than the next: flipping
+    // `delta` in the last word and `delta` rotated back in the one before keeps it.
+    let delta = 0x0f1e_2d3c_4b5a_6978_u64;
+    let mut b = a.clone();
+    for (at, flip) in [(24, delta), (16, delta.rotate_right(23))] {
+        let word = u64::from_le_bytes(b[at..at + 8].try_into().expect("eight bytes")) ^ flip;
+        b[at..at + 8].copy_from_slice(&word.to_le_bytes());
+    }
+    let hex = |bytes: &[u8]| bytes.iter().map(|x| format!("{x:02x}")).collect::<String>();
+    let (a, b) = (hex(&a), hex(&b));
+    let other = "9".repeat(64);
+    let texts = [
+        format!("DeviceFileEvents | where SHA256 in (\"{a}\", \"{other}\")"),
+        format!("DeviceFileEvents | where SHA256 in (\"{b}\")"),
+    ];
+    // (SHA256 of each line, whether rule 0 and rule 1 return it)
+    let lines = [
+        (a.clone(), [true, false]),
+        (b.clone(), [false, true]),
+        (a.to_ascii_uppercase(), [false, false]),
+        (other.clone(), [true, false]),
+        ("8".repeat(64), [false, false]),
+    ];
+    let text: String = (lines.iter())
+        .map(|(sha256, _)| format!("{{\"FileName\":\"x.exe\",\"SHA256\":\"{sha256}\"}}\n"))
+        .collect();
+    let (_dir, log_files, _) = write_files(vec![GeneratedFile {
+        name: "DeviceFileEvents/fingerprints.jsonl".into(),
+        table: FileTable::Dfe,
+        bytes: text.into_bytes(),
+    }]);
+    let rules: Vec<_> = (texts.iter().enumerate())
+        .map(|(i, text)| load_text(Path::new(&format!("fp{i}.kql")), text).expect("loads").0)
+        .collect();
+    let plan = Plan::compile(&rules, parse_datetime(NOW).expect("NOW parses")).expect("the rules compile");
+    let prefilter = plan.prefilter().expect("the rules have column tests");
+    let merged = (prefilter.by_column().iter())
+        .flat_map(|column| &column.matchers)
+        .any(|matcher| matches!(matcher, Matcher::Strings { index, .. } if index.owners(&a) == [0, 1]));
+    assert!(merged, "one index, naming both rules for either digest");
+    let outcome = scan_every_way(&Pools::new(), &plan, &log_files, false, "fingerprints");
+    for (rule, hits) in outcome.hits.iter().enumerate() {
+        let expected: Vec<u64> = (1..)
+            .zip(&lines)
+            .filter(|(_, (_, hit))| hit[rule])
+            .map(|(n, _)| n)
+            .collect();
+        let got: Vec<u64> = hits.iter().map(|(position, _)| position.line).collect();
+        assert_eq!(got, expected, "rule fp{rule}");
+    }
+}
+
 /// Strings of every length around the 16-byte windows in which the field walk searches them,
 /// with an escape, a multi-byte character, a control byte or invalid UTF-8 at each position, in
 /// the tested column and in another one: the fast path returns the hits and malformed records
