@@ -163,8 +163,8 @@ pub struct ColumnTests<'p> {
 #[derive(Debug)]
 pub enum Matcher<'p> {
     Leaf(Test<'p>),
-    /// `in` sets of several rules: the index gives the positions of the sets holding a value,
-    /// and `rules[position]` is that set's rule.
+    /// `in` sets of several rules: the index gives the positions of the sets that may hold a
+    /// value (never fewer than do: see [`SetIndex`]), and `rules[position]` is that set's rule.
     Strings {
         index: Arc<SetIndex>,
         rules: Arc<[usize]>,
