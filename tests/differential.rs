@@ -1007,15 +1007,8 @@ fn sets_the_walk_warms_find_what_the_plain_path_finds() {
             )
         })
         .collect();
-    let (_dir, log_files, _) = write_files(vec![GeneratedFile {
-        name: "DeviceFileEvents/big-sets.jsonl".into(),
-        table: FileTable::Dfe,
-        bytes: text.into_bytes(),
-    }]);
-    let rules: Vec<_> = (texts.iter().enumerate())
-        .map(|(i, text)| load_text(Path::new(&format!("big{i}.kql")), text).expect("loads").0)
-        .collect();
-    let plan = Plan::compile(&rules, parse_datetime(NOW).expect("NOW parses")).expect("the rules compile");
+    let (_dir, log_files) = one_export("DeviceFileEvents/big-sets.jsonl", text);
+    let plan = compile_texts("big", &texts);
     // Seven are warmed: SHA256, SHA1 and MD5 with an index per case sensitivity, and the lone
     // set. (Built here for the count, as the scan builds it.)
     let prefilter = plan.prefilter().expect("the rules have column tests");
@@ -1029,14 +1022,41 @@ fn sets_the_walk_warms_find_what_the_plain_path_finds() {
         .count();
     assert_eq!(warmed, 7, "the sets worth warming");
     let outcome = scan_every_way(&Pools::new(), &plan, &log_files, false, "sets the walk warms");
+    assert_lines_per_rule(&outcome, &lines, "big");
+}
+
+/// `text` written as the one file `name` of a DeviceFileEvents export.
+fn one_export(name: &str, text: String) -> (tempfile::TempDir, Vec<LogFile>) {
+    let (dir, log_files, _) = write_files(vec![GeneratedFile {
+        name: name.into(),
+        table: FileTable::Dfe,
+        bytes: text.into_bytes(),
+    }]);
+    (dir, log_files)
+}
+
+/// The plan of one rule per text, `{prefix}{i}.kql` each.
+fn compile_texts(prefix: &str, texts: &[String]) -> Plan {
+    let rules: Vec<_> = (texts.iter().enumerate())
+        .map(|(i, text)| {
+            load_text(Path::new(&format!("{prefix}{i}.kql")), text)
+                .expect("loads")
+                .0
+        })
+        .collect();
+    Plan::compile(&rules, parse_datetime(NOW).expect("NOW parses")).expect("the rules compile")
+}
+
+/// Each rule's hits are the lines (numbered from 1) whose flag for it is set in `lines`.
+fn assert_lines_per_rule<T, const N: usize>(outcome: &Outcome, lines: &[(T, [bool; N])], prefix: &str) {
     for (rule, hits) in outcome.hits.iter().enumerate() {
         let expected: Vec<u64> = (1..)
-            .zip(&lines)
+            .zip(lines)
             .filter(|(_, (_, hit))| hit[rule])
             .map(|(n, _)| n)
             .collect();
         let got: Vec<u64> = hits.iter().map(|(position, _)| position.line).collect();
-        assert_eq!(got, expected, "rule big{rule}");
+        assert_eq!(got, expected, "rule {prefix}{rule}");
     }
 }
 
@@ -1072,30 +1092,15 @@ fn digests_sharing_an_index_fingerprint_match_only_their_own_rules() {
     let text: String = (lines.iter())
         .map(|(sha256, _)| format!("{{\"FileName\":\"x.exe\",\"SHA256\":\"{sha256}\"}}\n"))
         .collect();
-    let (_dir, log_files, _) = write_files(vec![GeneratedFile {
-        name: "DeviceFileEvents/fingerprints.jsonl".into(),
-        table: FileTable::Dfe,
-        bytes: text.into_bytes(),
-    }]);
-    let rules: Vec<_> = (texts.iter().enumerate())
-        .map(|(i, text)| load_text(Path::new(&format!("fp{i}.kql")), text).expect("loads").0)
-        .collect();
-    let plan = Plan::compile(&rules, parse_datetime(NOW).expect("NOW parses")).expect("the rules compile");
+    let (_dir, log_files) = one_export("DeviceFileEvents/fingerprints.jsonl", text);
+    let plan = compile_texts("fp", &texts);
     let prefilter = plan.prefilter().expect("the rules have column tests");
     let merged = (prefilter.by_column().iter())
         .flat_map(|column| &column.matchers)
         .any(|matcher| matches!(matcher, Matcher::Strings { index, .. } if index.owners(&a) == [0, 1]));
     assert!(merged, "one index, naming both rules for either digest");
     let outcome = scan_every_way(&Pools::new(), &plan, &log_files, false, "fingerprints");
-    for (rule, hits) in outcome.hits.iter().enumerate() {
-        let expected: Vec<u64> = (1..)
-            .zip(&lines)
-            .filter(|(_, (_, hit))| hit[rule])
-            .map(|(n, _)| n)
-            .collect();
-        let got: Vec<u64> = hits.iter().map(|(position, _)| position.line).collect();
-        assert_eq!(got, expected, "rule fp{rule}");
-    }
+    assert_lines_per_rule(&outcome, &lines, "fp");
 }
 
 /// Strings of every length around the 16-byte windows in which the field walk searches them,

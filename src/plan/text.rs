@@ -356,6 +356,12 @@ impl Screen {
         self.bits.len() * 8
     }
 
+    /// Whether the bits outgrow a core's cache while records stream past (past 64 KiB: ~32,000
+    /// digests), so that warming them ([`Screen::prefetch`]) is worth its cost.
+    fn worth_warming(&self) -> bool {
+        self.memory() > 1 << 16
+    }
+
     /// Whether the (folded) `value` surely equals no key.
     #[inline]
     fn rules_out(&self, value: &[u8]) -> bool {
@@ -413,10 +419,10 @@ impl<V> StringMap<V> {
         self.get_key(&self.key(value))
     }
 
-    /// Whether the map's screen is too big to stay in a core's cache while records stream past
-    /// (past 64 KiB: ~32,000 digests), so that [`StringMap::warm`] is worth its cost.
+    /// Whether the map has a screen worth warming ([`Screen::worth_warming`]) with
+    /// [`StringMap::warm`].
     pub fn worth_warming(&self) -> bool {
-        self.screen.get().is_some_and(|screen| screen.memory() > 1 << 16)
+        self.screen.get().is_some_and(|screen| screen.worth_warming())
     }
 
     /// Starts fetching what a lookup of `value` will read first (its bit of the screen), while
@@ -642,10 +648,10 @@ impl SetIndex {
         !self.owners(value).is_empty()
     }
 
-    /// Whether the screen is too big to stay in a core's cache while records stream past, as
-    /// [`StringMap::worth_warming`].
+    /// Whether the index's screen is worth warming ([`Screen::worth_warming`]) with
+    /// [`SetIndex::warm`].
     pub fn worth_warming(&self) -> bool {
-        self.screen.memory() > 1 << 16
+        self.screen.worth_warming()
     }
 
     /// Starts fetching what a lookup of `value` will read first, as [`StringMap::warm`].
