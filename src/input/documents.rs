@@ -234,6 +234,77 @@ pub fn envelope_records(text: &[u8]) -> Option<(Vec<BuiltRecord>, Vec<Issue>)> {
     Some((out.records, out.issues))
 }
 
+/// Where the string `from` is just inside ends: at its closing quote ([`value_end`]). The
+/// scanner's strings, and a Log Analytics row's string cells ([`super::json_array`]).
+pub(super) fn string_end(text: &[u8], from: usize) -> Option<usize> {
+    value_end::<true>(text, from)
+}
+
+/// Where the object or array opening at `from` ends: at its closing bracket ([`value_end`]).
+fn container_end(text: &[u8], from: usize) -> Option<usize> {
+    value_end::<false>(text, from)
+}
+
+/// Where the value read from `from` ends: if `STRING`, the string `from` is just inside ends
+/// at its closing quote; else the object or array opening at `from` at its closing bracket.
+/// Its quotes and backslashes (and, for a container, brackets) are visited in order off a mask
+/// of each 16 bytes, a backslash in a string dropping the byte after it (carried into the next
+/// window from the last byte); the bytes between them are not read one by one. A `memchr2`
+/// search per string (most are a few bytes, a member's name) spent more in starting than in
+/// searching, and an Event Hub message's envelope, mostly its row, was skipped a byte at a
+/// time.
+#[inline(always)]
+fn value_end<const STRING: bool>(text: &[u8], from: usize) -> Option<usize> {
+    let (mut in_string, mut depth, mut escaped_first) = (STRING, 0usize, false);
+    let mut end = None;
+    crate::encoding::windows16(text.get(from..)?, |base, chunk| {
+        // A string ends at its first unescaped quote: its brackets need not be seen.
+        let mut mask = if STRING {
+            crate::encoding::byte_set_mask16(chunk, [b'"', b'\\'])
+        } else {
+            crate::encoding::byte_set_mask16(chunk, [b'"', b'\\', b'{', b'}', b'[', b']'])
+        };
+        if std::mem::take(&mut escaped_first) {
+            mask &= !1;
+        }
+        while mask != 0 {
+            let at = mask.trailing_zeros();
+            mask &= mask - 1;
+            match (in_string, chunk[at as usize]) {
+                (true, b'"') => {
+                    in_string = false;
+                    if depth == 0 {
+                        end = Some(from + base + at as usize);
+                        return false;
+                    }
+                }
+                (false, b'"') => in_string = true,
+                (true, b'\\') => {
+                    mask &= !(1 << (at + 1));
+                    escaped_first = at == 15;
+                }
+                (true, _) => {}
+                (false, b'{' | b'[') => depth += 1,
+                (false, b'}' | b']') => {
+                    // (From an opening bracket: never below zero.)
+                    let Some(less) = depth.checked_sub(1) else {
+                        return false;
+                    };
+                    depth = less;
+                    if depth == 0 {
+                        end = Some(from + base + at as usize);
+                        return false;
+                    }
+                }
+                // A backslash outside a string: not JSON, passed over as a byte like any.
+                (false, _) => {}
+            }
+        }
+        true
+    });
+    end
+}
+
 /// What [`kind`] says of the value whose text starts with `first` (the text is JSON).
 fn kind_of_text(first: u8) -> &'static str {
     match first {
@@ -555,7 +626,7 @@ impl<'t> Scanner<'t> {
     fn string(&mut self) -> Option<&'t [u8]> {
         self.eat(b'"')?;
         let start = self.pos;
-        let end = self.end_from(start, true)?;
+        let end = string_end(self.text, start)?;
         self.pos = end + 1;
         Some(&self.text[start..end])
     }
@@ -615,62 +686,8 @@ impl<'t> Scanner<'t> {
 
     /// Skips the object or array at the cursor.
     fn skip_container(&mut self) -> Option<()> {
-        self.pos = self.end_from(self.pos, false)? + 1;
+        self.pos = container_end(self.text, self.pos)? + 1;
         Some(())
-    }
-
-    /// Where the value read from `from` ends: given `in_string`, the string `from` is just
-    /// inside ends at its closing quote; else the object or array opening at `from` at its
-    /// closing bracket. Its brackets, quotes and backslashes are visited in order off a mask of
-    /// each 16 bytes, a backslash in a string dropping the byte after it (carried into the next
-    /// window from the last byte); the bytes between them are not read one by one. A `memchr2`
-    /// search per string (most are a few bytes, a member's name) spent more in starting than in
-    /// searching, and an Event Hub message's envelope, mostly its row, was skipped a byte at a
-    /// time.
-    fn end_from(&self, from: usize, mut in_string: bool) -> Option<usize> {
-        let (mut depth, mut escaped_first) = (0usize, false);
-        let mut end = None;
-        crate::encoding::windows16(self.text.get(from..)?, |base, chunk| {
-            let mut mask = crate::encoding::byte_set_mask16(chunk, [b'"', b'\\', b'{', b'}', b'[', b']']);
-            if std::mem::take(&mut escaped_first) {
-                mask &= !1;
-            }
-            while mask != 0 {
-                let at = mask.trailing_zeros();
-                mask &= mask - 1;
-                match (in_string, chunk[at as usize]) {
-                    (true, b'"') => {
-                        in_string = false;
-                        if depth == 0 {
-                            end = Some(from + base + at as usize);
-                            return false;
-                        }
-                    }
-                    (false, b'"') => in_string = true,
-                    (true, b'\\') => {
-                        mask &= !(1 << (at + 1));
-                        escaped_first = at == 15;
-                    }
-                    (true, _) => {}
-                    (false, b'{' | b'[') => depth += 1,
-                    (false, b'}' | b']') => {
-                        // (From an opening bracket: never below zero.)
-                        let Some(less) = depth.checked_sub(1) else {
-                            return false;
-                        };
-                        depth = less;
-                        if depth == 0 {
-                            end = Some(from + base + at as usize);
-                            return false;
-                        }
-                    }
-                    // A backslash outside a string: not JSON, passed over as a byte like any.
-                    (false, _) => {}
-                }
-            }
-            true
-        });
-        end
     }
 
     /// At an object: the text of the value of its last member named each of `keys`.
