@@ -39,7 +39,7 @@ fn data() -> Data {
     let found = discover(&[path]);
     assert!(found.errors.is_empty());
     let files = found.files;
-    let bytes = files.iter().map(|f| f.size).sum();
+    let bytes = files.iter().map(LogFile::stored_size).sum();
     Data {
         _dir: dir,
         files,

@@ -592,7 +592,7 @@ impl UnitReader<'_> {
 
     fn file_done(&self, file: usize) {
         if let Some(progress) = &self.progress {
-            progress.file_done(self.files[file].size);
+            progress.file_done(file);
         }
     }
 }

@@ -15,6 +15,7 @@ use crate::input::{decompress, FileReader, LogFile, ReadOptions, Source};
 pub struct Progress {
     /// The sizes of the files on disk: compressed bytes for `.gz` and `.zst` inputs, 0 for
     /// standard input (whose size is not known in advance).
+    sizes: Vec<u64>,
     bytes_total: u64,
     files_total: u64,
     /// Bytes read from the files as stored (before decompression).
@@ -42,8 +43,10 @@ pub struct Snapshot {
 impl Progress {
     /// Counters for a scan of `files`, with their totals.
     pub fn new(files: &[LogFile]) -> Progress {
+        let sizes: Vec<u64> = files.iter().map(LogFile::stored_size).collect();
         Progress {
-            bytes_total: files.iter().map(|f| f.size).sum(),
+            bytes_total: sizes.iter().sum(),
+            sizes,
             files_total: files.len() as u64,
             ..Progress::default()
         }
@@ -82,10 +85,11 @@ impl Progress {
         FileReader::from_source(file, source, read)
     }
 
-    /// A file is done with (read to its end, cut short by an error, or not opened at all): it
-    /// counts as `size` bytes, whatever was read of it, so that the bytes done reach the total
+    /// File `file` is done with (read to its end, cut short by an error, or not opened at all):
+    /// it counts as its size, whatever was read of it, so that the bytes done reach the total
     /// when the scan ends.
-    pub(crate) fn file_done(&self, size: u64) {
+    pub(crate) fn file_done(&self, file: usize) {
+        let size = self.sizes.get(file).copied().unwrap_or(0);
         let start = self.file_start.load(Relaxed);
         let read = self.bytes_done.load(Relaxed).saturating_sub(start);
         if read < size {
@@ -135,15 +139,15 @@ mod tests {
     }
 
     /// Reads a file through the counters to its end; returns its decompressed bytes.
-    fn drain(progress: &Arc<Progress>, log: &LogFile) -> usize {
-        let mut reader = progress.open(0, log, &read_options()).unwrap();
+    fn drain(progress: &Arc<Progress>, file: usize, log: &LogFile) -> usize {
+        let mut reader = progress.open(file, log, &read_options()).unwrap();
         let mut bytes = 0;
         while let Some(item) = reader.next_item(Vec::new()) {
             if let Item::Unit(unit) = item.unwrap() {
                 bytes += unit.data.len();
             }
         }
-        progress.file_done(log.size);
+        progress.file_done(file);
         bytes
     }
 
@@ -162,38 +166,45 @@ mod tests {
         let zst = dir.path().join("c.jsonl.zst");
         std::fs::write(&zst, zstd::stream::encode_all(&text[..], 3).unwrap()).unwrap();
 
-        let files: Vec<LogFile> = [&plain, &gz, &zst]
+        let sizes: Vec<u64> = [&plain, &gz, &zst]
             .iter()
-            .map(|p| LogFile::on_disk(PathBuf::from(p), std::fs::metadata(p).unwrap().len()))
+            .map(|p| std::fs::metadata(p).unwrap().len())
             .collect();
+        // A size known up front (a path named on the command line) or not (found by a walk).
+        let files = vec![
+            LogFile::on_disk(plain.clone(), Some(sizes[0])),
+            LogFile::on_disk(gz.clone(), None),
+            LogFile::on_disk(zst.clone(), None),
+        ];
         let progress = Arc::new(Progress::new(&files));
         let mut expected_done = 0;
-        for file in &files {
-            assert_eq!(drain(&progress, file), text.len(), "{}", file.path.display());
+        for (index, file) in files.iter().enumerate() {
+            assert_eq!(drain(&progress, index, file), text.len(), "{}", file.path.display());
             // Every stored byte, not the decompressed ones (the compressed files are far smaller).
-            expected_done += file.size;
+            expected_done += sizes[index];
             assert_eq!(progress.snapshot().bytes_done, expected_done, "{}", file.path.display());
         }
         let snapshot = progress.snapshot();
-        assert!(files[1].size < text.len() as u64 / 4 && files[2].size < text.len() as u64 / 4);
-        assert_eq!(snapshot.bytes_total, files.iter().map(|f| f.size).sum::<u64>());
+        assert!(sizes[1] < text.len() as u64 / 4 && sizes[2] < text.len() as u64 / 4);
+        assert_eq!(snapshot.bytes_total, sizes.iter().sum::<u64>());
         assert_eq!((snapshot.files_done, snapshot.files_total), (3, 3));
     }
 
     #[test]
     fn a_file_cut_short_or_not_opened_still_counts_in_full() {
-        let progress = Arc::new(Progress::new(&[]));
+        let files = [500, 300, 200].map(|size| LogFile::on_disk(PathBuf::from(format!("{size}.jsonl")), Some(size)));
+        let progress = Arc::new(Progress::new(&files));
         // Not opened at all.
-        progress.file_done(500);
+        progress.file_done(0);
         assert_eq!(progress.snapshot().bytes_done, 500);
         // Opened, 100 bytes read, then an error.
         progress.file_start.store(progress.bytes_done.load(Relaxed), Relaxed);
         progress.bytes_done.fetch_add(100, Relaxed);
-        progress.file_done(300);
+        progress.file_done(1);
         assert_eq!(progress.snapshot().bytes_done, 800);
         // Grew while being read: what was read stands.
         progress.bytes_done.fetch_add(250, Relaxed);
-        progress.file_done(200);
+        progress.file_done(2);
         let snapshot = progress.snapshot();
         assert_eq!((snapshot.bytes_done, snapshot.files_done), (1050, 3));
     }

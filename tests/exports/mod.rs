@@ -1261,7 +1261,7 @@ pub fn write_files(generated: Vec<GeneratedFile>) -> (tempfile::TempDir, Vec<Log
         let path: PathBuf = dir.path().join(&file.name);
         std::fs::create_dir_all(path.parent().expect("a parent")).expect("create the file's folder");
         std::fs::write(&path, &file.bytes).expect("write the file");
-        files.push(LogFile::on_disk(path, file.bytes.len() as u64));
+        files.push(LogFile::on_disk(path, Some(file.bytes.len() as u64)));
         tables.push(file.table);
     }
     (dir, files, tables)

@@ -72,7 +72,7 @@ fn render(
     iocs: Option<&[IocTally]>,
     exclusions: Option<&[ReportExclusion]>,
 ) -> String {
-    let files = vec![LogFile::on_disk(PathBuf::from("logs/a.json"), 1234)];
+    let files = vec![LogFile::on_disk(PathBuf::from("logs/a.json"), Some(1234))];
     let results = Results {
         rules,
         files: &files,
