@@ -112,7 +112,7 @@ impl IndicatorKind {
             ("ip_port", IndicatorKind::IpPort),
             ("url", IndicatorKind::Url),
         ];
-        let name = name.trim();
+        let name = trim(name);
         // Called once per IOC row: the usual spellings are matched exactly first, then the rest
         // compared in place rather than lower-cased into a new string.
         match name {
@@ -314,6 +314,20 @@ pub fn load_text(path: &Path, text: &str) -> Result<(Rule, Vec<Warning>), RuleEr
         return Ok((parse_analytics_rule(&id, path, text)?, Vec::new()));
     }
     parse_document(&id, path, text)
+}
+
+/// `text.trim()`, quicker on the ASCII text that rule documents and feeds are made of: an IOC
+/// row and its cells are trimmed several times each, a million times for 1M IOCs, and
+/// `str::trim` decodes a character at a time from each end.
+pub(crate) fn trim(text: &str) -> &str {
+    let trimmed = text.trim_ascii();
+    let bytes = trimmed.as_bytes();
+    // `trim_ascii` leaves Unicode whitespace, and the vertical tab, which `str::trim` takes.
+    let other_space = |b: &u8| !b.is_ascii() || *b == 0x0b;
+    if bytes.first().is_some_and(other_space) || bytes.last().is_some_and(other_space) {
+        return trimmed.trim();
+    }
+    trimmed
 }
 
 fn rule_files(path: &Path) -> Result<Vec<PathBuf>, RuleError> {
