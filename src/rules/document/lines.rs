@@ -238,8 +238,15 @@ pub(super) fn contains_ignoring_case(text: &str, needle: &str) -> bool {
 
 /// `|---|:--:|`, which separates a markdown header from its rows.
 pub(super) fn is_separator_row(line: &str) -> bool {
-    // The character test first: it gives up at a data row's first letter.
-    line.chars().all(|c| matches!(c, '|' | '-' | ':') || c.is_whitespace()) && line.contains('-')
+    // The character test first: it gives up at a data row's first letter, told from its byte
+    // (asked of every IOC row; decoding characters was most of the call). Only a byte past
+    // ASCII, which may be Unicode white space, needs the characters.
+    let separator = |b: u8| matches!(b, b'|' | b'-' | b':' | 0x0b) || b.is_ascii_whitespace();
+    match line.bytes().find(|&b| !separator(b)) {
+        None => line.contains('-'),
+        Some(b) if b.is_ascii() => false,
+        Some(_) => line.chars().all(|c| matches!(c, '|' | '-' | ':') || c.is_whitespace()) && line.contains('-'),
+    }
 }
 
 /// The cells of a markdown table row, trimmed. The outer pipes are optional (rows lose them),

@@ -227,8 +227,11 @@ impl<'a> Parser<'a> {
                 }
                 // Rows may have lost their outer pipes, so any line with a pipe is a row, unless
                 // it is the query (which may follow the table with no blank line) or a new table.
-                let starts_query = self.query.is_none() && query_starts_at(self.lines, index);
-                let is_row = memchr::memchr(b'|', line.as_bytes()).is_some()
+                // A line that starts with a pipe, as rows do, starts no query and has a pipe:
+                // told by its first byte, a million times for 1M IOCs.
+                let piped = line.starts_with('|');
+                let starts_query = !piped && self.query.is_none() && query_starts_at(self.lines, index);
+                let is_row = (piped || memchr::memchr(b'|', line.as_bytes()).is_some())
                     && !is_kql_pipe(line)
                     && !starts_query
                     && !may_be_header(line);

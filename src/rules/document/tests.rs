@@ -677,3 +677,39 @@ fn ioc_table_rows_read_on_demand() {
         seed[1].threat_type.as_ref().unwrap()
     ));
 }
+
+/// The byte-first tests of a table line agree with their character-by-character definitions
+/// (`str::trim`, a separator row of `|`, `-`, `:` and white space with a `-`), on ASCII lines
+/// and on lines with white space and letters past ASCII.
+#[test]
+fn line_classifiers_agree_with_their_character_definitions() {
+    let separator =
+        |line: &str| line.chars().all(|c| matches!(c, '|' | '-' | ':') || c.is_whitespace()) && line.contains('-');
+    let lines = [
+        "|---|---|",
+        "| --- | :---: |",
+        "|:-|-:|",
+        "---",
+        "| | |",
+        "",
+        "\u{a0}|---|\u{a0}",
+        "|\u{2003}---\u{2003}|",
+        "|\u{b}---|",
+        "|---|é",
+        "| sha256_hash | 0a1b |",
+        "|---|x",
+        "-",
+        "\u{a0}",
+        "|\u{85}-|",
+        "| — |",
+    ];
+    for line in lines {
+        assert_eq!(lines::is_separator_row(line), separator(line), "{line:?}");
+        assert_eq!(crate::rules::trim(line), line.trim(), "{line:?}");
+        for pad in [" ", "\t", "\u{b}", "\u{c}", "\u{a0}", "\u{3000}", "\r"] {
+            let padded = format!("{pad}{line}{pad}");
+            assert_eq!(crate::rules::trim(&padded), padded.trim(), "{padded:?}");
+            assert_eq!(lines::is_separator_row(&padded), separator(&padded), "{padded:?}");
+        }
+    }
+}
