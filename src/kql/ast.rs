@@ -391,6 +391,14 @@ pub struct StringList {
 }
 
 impl StringList {
+    /// An empty list with room for `items` strings of `bytes` bytes in all.
+    pub(crate) fn with_capacity(items: usize, bytes: usize) -> StringList {
+        StringList {
+            text: String::with_capacity(bytes),
+            items: Vec::with_capacity(items),
+        }
+    }
+
     /// Adds a string whose text [`StringList::text_mut`] has just appended, spanning `span`.
     pub(crate) fn push_appended(&mut self, span: Span) {
         self.items.push((self.text.len(), span));

@@ -382,3 +382,30 @@ fn plain_ends_are_found_at_every_length() {
         }
     }
 }
+
+/// A list read whole gets its room from the first `]` and the commas before it; strings that
+/// hold a `]` or commas make that guess wrong, and the list still reads as token by token.
+#[test]
+fn a_list_whose_strings_hold_brackets_and_commas_reads_whole_as_token_by_token() {
+    for query in [
+        r#"let l = dynamic(["a]b", "c,d,e", "]", ",,", "f"]);"#,
+        r#"let l = dynamic(["]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]", "x"]);"#,
+        r#"let l = dynamic([]);"#,
+        r#"let l = dynamic(["only"]);"#,
+    ] {
+        let strings: Vec<String> = (tokenize_each(query).unwrap().into_iter())
+            .filter_map(|t| match t.kind {
+                TokenKind::Str(s) => Some(s),
+                _ => None,
+            })
+            .collect();
+        let whole: Vec<String> = (tokenize(query).unwrap().into_iter())
+            .flat_map(|t| match t.kind {
+                TokenKind::StrList(list) => list.iter().map(|(text, _)| text.to_string()).collect(),
+                TokenKind::Str(s) => vec![s],
+                _ => Vec::new(),
+            })
+            .collect();
+        assert_eq!(whole, strings, "{query}");
+    }
+}
