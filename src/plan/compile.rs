@@ -571,7 +571,7 @@ impl Compiler<'_> {
     fn string_set(&self, list: &Expr, case_sensitive: bool) -> Result<Arc<StringSet>, CompileError> {
         let key = self.shared_list_name(list).map(|name| (name, case_sensitive));
         shared(&self.string_sets, key, || {
-            Ok(StringSet::new(self.texts(list)?, case_sensitive))
+            Ok(StringSet::new(&self.texts(list)?, case_sensitive))
         })
     }
 
