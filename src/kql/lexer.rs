@@ -590,21 +590,54 @@ impl Lexer<'_> {
         let extent = memchr::memchr(b']', rest).unwrap_or(0);
         let commas = memchr::memchr_iter(b',', &rest[..extent]).count();
         let mut items = StringList::with_capacity(commas + 1, extent);
+        // A list of thousands is `"value", "value", ...`: its quotes, commas, bracket and single
+        // spaces are told by their bytes (ASCII, so each moves the column by one), and anything
+        // else goes through `skip_trivia` and `quoted_into` as any token would.
         loop {
-            self.skip_trivia();
+            self.skip_list_trivia();
             let start = self.mark();
-            if !self.eat('"') {
+            if !self.eat_ascii(b'"') {
                 return None;
             }
             self.quoted_into(start, '"', items.text_mut()).ok()?;
             items.push_appended(self.span_from(start));
-            self.skip_trivia();
-            match self.bump()? {
-                ',' => {}
-                ']' => return Some(items),
-                _ => return None,
+            self.skip_list_trivia();
+            if self.eat_ascii(b']') {
+                return Some(items);
+            }
+            if !self.eat_ascii(b',') {
+                return None;
             }
         }
+    }
+
+    /// Steps over `byte`, an ASCII character other than a newline, if it is next.
+    #[inline]
+    fn eat_ascii(&mut self, byte: u8) -> bool {
+        debug_assert!(byte.is_ascii() && byte != b'\n');
+        if self.src.as_bytes().get(self.pos) != Some(&byte) {
+            return false;
+        }
+        self.pos += 1;
+        self.column += 1;
+        true
+    }
+
+    /// [`Lexer::skip_trivia`] between a list's strings: nothing, or one space, before a quote,
+    /// a comma or the closing bracket is told here without the call.
+    #[inline]
+    fn skip_list_trivia(&mut self) {
+        let bytes = self.src.as_bytes();
+        let punctuation = |at: usize| matches!(bytes.get(at), Some(b'"' | b',' | b']'));
+        if punctuation(self.pos) {
+            return;
+        }
+        if bytes.get(self.pos) == Some(&b' ') && punctuation(self.pos + 1) {
+            self.pos += 1;
+            self.column += 1;
+            return;
+        }
+        self.skip_trivia();
     }
 
     /// The rest of a `"..."` or `'...'` literal after its opening quote. Kusto strings end at

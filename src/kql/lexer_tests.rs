@@ -409,3 +409,70 @@ fn a_list_whose_strings_hold_brackets_and_commas_reads_whole_as_token_by_token()
         assert_eq!(whole, strings, "{query}");
     }
 }
+
+/// Random lists, with every kind of space between their strings (none, one, several, tabs,
+/// newlines, comments, Unicode spaces) and strings with escapes and characters past ASCII,
+/// read whole: each string's text and span as reading them token by token gives, and the
+/// tokens after the list at the same places.
+#[test]
+fn random_lists_read_whole_as_token_by_token() {
+    const GAPS: &[&str] = &["", " ", "  ", "\t", "\n", " \n  ", "// note\n", "\u{a0}", " \r\n"];
+    const STRINGS: &[&str] = &[
+        "0a1b2c3d4e5f60718293a4b5c6d7e8f9",
+        "evil.example.com",
+        "",
+        "a\\\"b",
+        "C:\\\\Windows",
+        "é",
+        "x,y]z",
+        "\\u0041",
+    ];
+    let mut state = 7u64;
+    let mut next = |n: usize| {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (state >> 33) as usize % n
+    };
+    let mut read_whole = 0;
+    for _ in 0..2_000 {
+        let mut query = String::from("let l = dynamic([");
+        for i in 0..1 + next(6) {
+            if i > 0 {
+                query.push_str(GAPS[next(GAPS.len())]);
+                query.push(',');
+            }
+            query.push_str(GAPS[next(GAPS.len())]);
+            query.push('"');
+            query.push_str(STRINGS[next(STRINGS.len())]);
+            query.push('"');
+        }
+        query.push_str(GAPS[next(GAPS.len())]);
+        query.push_str("]); T | where x in (l)");
+        let each = tokenize_each(&query).unwrap_or_else(|e| panic!("{query:?}: {e}"));
+        let whole = tokenize(&query).unwrap_or_else(|e| panic!("{query:?}: {e}"));
+        let strings = |tokens: &[Token]| -> Vec<(String, Span)> {
+            (tokens.iter())
+                .flat_map(|t| match &t.kind {
+                    TokenKind::Str(s) => vec![(s.clone(), t.span)],
+                    TokenKind::StrList(list) => list.iter().map(|(text, span)| (text.to_string(), span)).collect(),
+                    _ => Vec::new(),
+                })
+                .collect()
+        };
+        assert_eq!(strings(&whole), strings(&each), "{query:?}");
+        read_whole += usize::from(whole.iter().any(|t| matches!(t.kind, TokenKind::StrList(_))));
+        let after = |tokens: &[Token]| -> Vec<(u32, u32, usize)> {
+            let close = tokens
+                .iter()
+                .position(|t| t.kind == TokenKind::Punct(Punct::RParen))
+                .unwrap();
+            tokens[close..]
+                .iter()
+                .map(|t| (t.span.line, t.span.column, t.span.start))
+                .collect()
+        };
+        assert_eq!(after(&whole), after(&each), "{query:?}");
+    }
+    assert_eq!(read_whole, 2_000, "every list is one token");
+}
