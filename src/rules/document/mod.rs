@@ -231,8 +231,9 @@ impl<'a> Parser<'a> {
                 // told by its first byte, a million times for 1M IOCs.
                 let piped = line.starts_with('|');
                 let starts_query = !piped && self.query.is_none() && query_starts_at(self.lines, index);
+                // A row that ends with a pipe, as rows do, is no KQL line.
                 let is_row = (piped || memchr::memchr(b'|', line.as_bytes()).is_some())
-                    && !is_kql_pipe(line)
+                    && (line.ends_with('|') || !is_kql_pipe(line))
                     && !starts_query
                     && !may_be_header(line);
                 if is_row {
@@ -287,7 +288,7 @@ impl<'a> Parser<'a> {
             };
             return;
         }
-        if line.contains('|') {
+        if memchr::memchr(b'|', line.as_bytes()).is_some() {
             if let Some(columns) = ioc_columns(line) {
                 self.continuation = None;
                 self.saw_ioc_table = true;
