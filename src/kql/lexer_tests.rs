@@ -383,6 +383,17 @@ fn plain_ends_are_found_at_every_length() {
     }
 }
 
+/// The strings of `tokens`, each with its span, those of a list read whole included.
+fn strings_and_spans(tokens: &[Token]) -> Vec<(String, Span)> {
+    (tokens.iter())
+        .flat_map(|t| match &t.kind {
+            TokenKind::Str(s) => vec![(s.clone(), t.span)],
+            TokenKind::StrList(list) => list.iter().map(|(text, span)| (text.to_string(), span)).collect(),
+            _ => Vec::new(),
+        })
+        .collect()
+}
+
 /// A list read whole gets its room from the first `]` and the commas before it; strings that
 /// hold a `]` or commas make that guess wrong, and the list still reads as token by token.
 #[test]
@@ -393,20 +404,8 @@ fn a_list_whose_strings_hold_brackets_and_commas_reads_whole_as_token_by_token()
         r#"let l = dynamic([]);"#,
         r#"let l = dynamic(["only"]);"#,
     ] {
-        let strings: Vec<String> = (tokenize_each(query).unwrap().into_iter())
-            .filter_map(|t| match t.kind {
-                TokenKind::Str(s) => Some(s),
-                _ => None,
-            })
-            .collect();
-        let whole: Vec<String> = (tokenize(query).unwrap().into_iter())
-            .flat_map(|t| match t.kind {
-                TokenKind::StrList(list) => list.iter().map(|(text, _)| text.to_string()).collect(),
-                TokenKind::Str(s) => vec![s],
-                _ => Vec::new(),
-            })
-            .collect();
-        assert_eq!(whole, strings, "{query}");
+        let each = strings_and_spans(&tokenize_each(query).unwrap());
+        assert_eq!(strings_and_spans(&tokenize(query).unwrap()), each, "{query}");
     }
 }
 
@@ -451,16 +450,7 @@ fn random_lists_read_whole_as_token_by_token() {
         query.push_str("]); T | where x in (l)");
         let each = tokenize_each(&query).unwrap_or_else(|e| panic!("{query:?}: {e}"));
         let whole = tokenize(&query).unwrap_or_else(|e| panic!("{query:?}: {e}"));
-        let strings = |tokens: &[Token]| -> Vec<(String, Span)> {
-            (tokens.iter())
-                .flat_map(|t| match &t.kind {
-                    TokenKind::Str(s) => vec![(s.clone(), t.span)],
-                    TokenKind::StrList(list) => list.iter().map(|(text, span)| (text.to_string(), span)).collect(),
-                    _ => Vec::new(),
-                })
-                .collect()
-        };
-        assert_eq!(strings(&whole), strings(&each), "{query:?}");
+        assert_eq!(strings_and_spans(&whole), strings_and_spans(&each), "{query:?}");
         read_whole += usize::from(whole.iter().any(|t| matches!(t.kind, TokenKind::StrList(_))));
         let after = |tokens: &[Token]| -> Vec<(u32, u32, usize)> {
             let close = tokens

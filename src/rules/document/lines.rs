@@ -248,8 +248,13 @@ pub(super) fn is_separator_row(line: &str) -> bool {
     match line.bytes().find(|&b| !separator(b)) {
         None => line.contains('-'),
         Some(b) if b.is_ascii() => false,
-        Some(_) => line.chars().all(|c| matches!(c, '|' | '-' | ':') || c.is_whitespace()) && line.contains('-'),
+        Some(_) => is_separator_row_by_chars(line),
     }
+}
+
+/// [`is_separator_row`] a character at a time: its definition, for lines past ASCII.
+pub(super) fn is_separator_row_by_chars(line: &str) -> bool {
+    line.chars().all(|c| matches!(c, '|' | '-' | ':') || c.is_whitespace()) && line.contains('-')
 }
 
 /// The cells of a markdown table row, trimmed. The outer pipes are optional (rows lose them),

@@ -683,8 +683,7 @@ fn ioc_table_rows_read_on_demand() {
 /// and on lines with white space and letters past ASCII.
 #[test]
 fn line_classifiers_agree_with_their_character_definitions() {
-    let separator =
-        |line: &str| line.chars().all(|c| matches!(c, '|' | '-' | ':') || c.is_whitespace()) && line.contains('-');
+    let separator = lines::is_separator_row_by_chars;
     let lines = [
         "|---|---|",
         "| --- | :---: |",
