@@ -290,10 +290,15 @@ impl Screen {
     fn new<V>(map: &StringMap<V>) -> Box<Screen> {
         let digests = map.md5.len() + map.sha1.len() + map.sha256.len();
         let mut screen = Screen::sized(digests, other_lengths(map.other.keys()));
-        map.md5.keys().for_each(|k| screen.add(k));
-        map.sha1.keys().for_each(|k| screen.add(k));
-        map.sha256.keys().for_each(|k| screen.add(k));
+        screen.add_digests_of(map);
         Box::new(screen)
+    }
+
+    /// Sets the bits of every digest key of `map`.
+    fn add_digests_of<V>(&mut self, map: &StringMap<V>) {
+        map.md5.keys().for_each(|k| self.add(k));
+        map.sha1.keys().for_each(|k| self.add(k));
+        map.sha256.keys().for_each(|k| self.add(k));
     }
 
     /// A screen for `digests` digest keys with no bit set yet, and the lengths of the other keys
@@ -652,9 +657,7 @@ impl SetIndex {
         let digests = md5.len() + sha1.len() + sha256.len();
         let mut screen = Screen::sized(digests, other_lengths(other.keys()));
         for set in sets {
-            set.md5.keys().for_each(|k| screen.add(k));
-            set.sha1.keys().for_each(|k| screen.add(k));
-            set.sha256.keys().for_each(|k| screen.add(k));
+            screen.add_digests_of(set);
         }
         SetIndex {
             md5,
@@ -955,6 +958,11 @@ mod tests {
         ("anything", "", false, true),
     ];
 
+    /// `bytes` in lower-case hex, the plain way.
+    fn hex(bytes: &[u8]) -> String {
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
     /// Eight bytes encode to the same sixteen digits all at once as a digit at a time, for
     /// every byte value at every position.
     #[test]
@@ -982,10 +990,7 @@ mod tests {
                 String::from_utf8_lossy(digits)
             );
             if let Some(bytes) = fast {
-                assert_eq!(
-                    bytes.iter().map(|b| format!("{b:02x}")).collect::<String>().as_bytes(),
-                    digits
-                );
+                assert_eq!(hex(&bytes).as_bytes(), digits);
             }
         }
         fn every_byte_everywhere<const N: usize>(seed: u64) {
@@ -1231,7 +1236,6 @@ mod tests {
     /// sets themselves, which decide, still tell them apart.
     #[test]
     fn digests_sharing_a_fingerprint_make_candidates_of_both_sets() {
-        let hex = |bytes: &[u8]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
         let words = |digest: &[u8]| -> Vec<u64> {
             digest
                 .chunks(8)
