@@ -854,6 +854,7 @@ mod sse2_hex {
     /// `N` (at least 8) bytes from `2N` lower-case hex digits, as [`super::decode_lower_hex`].
     /// The digits are taken in blocks of 16 (8 bytes out), the last block ending at the last
     /// digit, so that a SHA-1's 40 digits are three blocks whose last two overlap (and agree).
+    #[inline]
     pub(super) fn decode<const N: usize>(digits: &[u8]) -> Option<[u8; N]> {
         if N < 8 || digits.len() != 2 * N {
             return None;
