@@ -54,6 +54,24 @@ pub(crate) fn byte_set_mask16_bytewise<const N: usize>(chunk: &[u8; 16], bytes: 
 #[cfg(not(target_arch = "x86_64"))]
 pub(crate) use byte_set_mask16_bytewise as byte_set_mask16;
 
+/// Of 16 bytes, as bits: those past ASCII (their high bit set). With SSE2.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+pub(crate) fn high_bit_mask16(chunk: &[u8; 16]) -> u32 {
+    use std::arch::x86_64::*;
+    // SAFETY: SSE2 is in the x86_64 baseline; the load reads the 16 bytes of `chunk`.
+    unsafe { _mm_movemask_epi8(_mm_loadu_si128(chunk.as_ptr().cast())) as u32 }
+}
+
+/// [`high_bit_mask16`] a byte at a time: elsewhere, and the reference for the SSE2 one.
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+pub(crate) fn high_bit_mask16_bytewise(chunk: &[u8; 16]) -> u32 {
+    (chunk.iter().enumerate()).fold(0, |mask, (i, b)| mask | u32::from(!b.is_ascii()) << i)
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+pub(crate) use high_bit_mask16_bytewise as high_bit_mask16;
+
 /// The UTF-8 byte order mark.
 pub const BOM: &[u8] = b"\xEF\xBB\xBF";
 
@@ -119,7 +137,7 @@ mod tests {
 
     /// The SSE2 byte-set masks against the byte-at-a-time ones, on random windows of the bytes
     /// of each set and their neighbours: an IOC row's pipes and backslashes, a JSON text's
-    /// brackets, quotes and backslashes.
+    /// brackets, quotes and backslashes; and the mask of bytes past ASCII.
     #[test]
     fn byte_set_masks_agree_with_the_bytewise_reference() {
         let pipes = [b'|', b'\\'];
@@ -130,6 +148,8 @@ mod tests {
         let alphabet = b"\"\\{}[]a ,:\x00\xff";
         let sse2 = |chunk: &[u8; 16]| byte_set_mask16(chunk, json);
         crate::testing::windows_agree(0x5eed, alphabet, sse2, |chunk| byte_set_mask16_bytewise(chunk, json));
+        let alphabet = b"a\x7f\x80\xff\x00\xc3 ";
+        crate::testing::windows_agree(0x1f2e, alphabet, high_bit_mask16, high_bit_mask16_bytewise);
     }
 
     #[test]

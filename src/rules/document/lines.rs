@@ -317,6 +317,34 @@ pub(super) fn cell_bounds<'l>(line: &'l str, pipes: &mut Vec<usize>) -> Option<&
     cell_pipes(body, |at| pipes.push(at)).then_some(body)
 }
 
+/// The body of an IOC row written as nearly all are, and the positions in it of its pipes, in
+/// one pass over its bytes: [`cell_bounds`] of a trimmed `line` that starts and ends with a pipe
+/// and holds no backslash, no `t` or `T` (so it is no header, see [`may_be_header`]), no
+/// vertical tab and nothing past ASCII (so its cells trim as ASCII). `None` for any other line,
+/// which is read the general way. A million-row table was trimmed, searched for a `t`, and
+/// split, each in a pass of its own.
+pub(super) fn plain_row_body<'l>(line: &'l str, pipes: &mut Vec<usize>) -> Option<&'l str> {
+    pipes.clear();
+    let body = line.strip_prefix('|')?.strip_suffix('|')?;
+    let bytes = body.as_bytes();
+    let mut plain = true;
+    crate::encoding::windows16(bytes, |base, chunk| {
+        // The zeros padding the last window are none of these bytes.
+        let other = crate::encoding::byte_set_mask16(chunk, [b'\\', b't', b'T', 0x0b]);
+        if other | crate::encoding::high_bit_mask16(chunk) != 0 {
+            plain = false;
+            return false;
+        }
+        let mut mask = crate::encoding::byte_set_mask16(chunk, [b'|']);
+        while mask != 0 {
+            pipes.push(base + mask.trailing_zeros() as usize);
+            mask &= mask - 1;
+        }
+        true
+    });
+    plain.then_some(body)
+}
+
 /// Calls `pipe` with the position of each pipe between the cells of a row body, in order;
 /// stops and gives `false` at an escaped pipe (`\|`), `true` if the row has none.
 #[inline(always)]
@@ -344,6 +372,22 @@ pub(super) fn cell_of<'l>(body: &'l str, pipes: &[usize], index: usize) -> Optio
     };
     let end = pipes.get(index).copied().unwrap_or(body.len());
     Some(trim(&body[start..end]))
+}
+
+/// [`cell_of`] cleaned ([`clean_cell`]), of a row [`plain_row_body`] read: its cells are ASCII
+/// with no vertical tab, which `str::trim` takes and `trim_ascii` leaves, so they trim as ASCII.
+pub(super) fn plain_cell_of<'l>(body: &'l str, pipes: &[usize], index: usize) -> Option<&'l str> {
+    let start = match index {
+        0 => 0,
+        _ => *pipes.get(index - 1)? + 1,
+    };
+    let end = pipes.get(index).copied().unwrap_or(body.len());
+    let cell = body[start..end].trim_ascii();
+    let decorated = |b: Option<&u8>| matches!(b, Some(b'*' | b'`'));
+    match decorated(cell.as_bytes().first()) || decorated(cell.as_bytes().last()) {
+        true => Some(clean_cell(cell)),
+        false => Some(cell),
+    }
 }
 
 /// Calls `visit` with the position of each `|` and `\\` of `bytes`, in order, until it

@@ -225,6 +225,16 @@ impl<'a> Parser<'a> {
                 if line.is_empty() || is_separator_row(line) {
                     return true;
                 }
+                // A row as nearly all are written is a row (it starts with a pipe, so no query;
+                // it ends with one, so no KQL line; it has no `t`, so no header), its cells
+                // found in the same pass.
+                let mut pipes = std::mem::take(&mut self.pipes);
+                if let Some(body) = plain_row_body(line, &mut pipes) {
+                    self.ioc_row_cells(index, line, body, &pipes, columns, true);
+                    self.pipes = pipes;
+                    return true;
+                }
+                self.pipes = pipes;
                 // Rows may have lost their outer pipes, so any line with a pipe is a row, unless
                 // it is the query (which may follow the table with no blank line) or a new table.
                 // A line that starts with a pipe, as rows do, starts no query and has a pipe:
@@ -451,25 +461,36 @@ impl<'a> Parser<'a> {
     }
 
     fn ioc_row(&mut self, index: usize, line: &'a str, columns: Columns) {
-        self.ioc_rows += 1;
-        let line_number = index + 1;
         // Only the type and value cells are read: found between the row's pipes, not split out.
         // A row with an escaped pipe has its cells split out and unescaped.
         let mut pipes = std::mem::take(&mut self.pipes);
         let unescaped;
-        let (count, kind, value) = match cell_bounds(line, &mut pipes) {
-            Some(body) => {
-                let cell = |column| cell_of(body, &pipes, column).map(clean_cell).filter(|c| !c.is_empty());
-                (pipes.len() + 1, cell(columns.kind), cell(columns.value))
-            }
+        match cell_bounds(line, &mut pipes) {
+            Some(body) => self.ioc_row_cells(index, line, body, &pipes, columns, false),
             None => {
+                self.ioc_rows += 1;
                 unescaped = split_cells(line);
                 let cell = |column| cell_text(&unescaped, Some(column));
-                (unescaped.len(), cell(columns.kind), cell(columns.value))
+                let (kind, value) = (cell(columns.kind), cell(columns.value));
+                self.read_ioc_row(index + 1, line, unescaped.len(), kind, value, columns);
             }
-        };
-        self.read_ioc_row(line_number, line, count, kind, value, columns);
+        }
         self.pipes = pipes;
+    }
+
+    /// Reads IOC row `index` whose cells are between `pipes` of `body` ([`cell_bounds`]), `plain`
+    /// if the row is ([`plain_row_body`]).
+    fn ioc_row_cells(&mut self, index: usize, line: &str, body: &str, pipes: &[usize], columns: Columns, plain: bool) {
+        self.ioc_rows += 1;
+        let cell = |column| {
+            let cell = match plain {
+                true => plain_cell_of(body, pipes, column),
+                false => cell_of(body, pipes, column).map(clean_cell),
+            };
+            cell.filter(|c| !c.is_empty())
+        };
+        let (kind, value) = (cell(columns.kind), cell(columns.value));
+        self.read_ioc_row(index + 1, line, pipes.len() + 1, kind, value, columns);
     }
 
     /// Checks and adds an IOC row of `count` cells, whose type and value cells read `kind` and

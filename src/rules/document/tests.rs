@@ -518,7 +518,7 @@ fn quick_cell_helpers_agree_with_the_plain_definitions() {
     // Rows of pipes, backslashes and other characters (multi-byte ones too) at every offset of
     // the splitter's 16-byte windows, and across their edges.
     let mut random = crate::testing::XorShift::new(0x2545_f491_4f6c_dd1d);
-    let alphabet = ['|', '\\', 'a', ' ', 'é', '\t', '0'];
+    let alphabet = ['|', '\\', 'a', ' ', 'é', '\t', '0', 't', '\u{b}', '*', '`'];
     let generated: Vec<String> = (0..2_000)
         .map(|_| {
             let len = random.below(70);
@@ -539,6 +539,29 @@ fn quick_cell_helpers_agree_with_the_plain_definitions() {
                 assert_eq!(cell_of(body, &pipes, pipes.len() + 1), None, "{text:?}");
             }
             None => assert!(text.contains("\\|"), "cell_bounds {text:?}"),
+        }
+        // A row read in one pass has the same body and pipes, and is no header; every row
+        // between pipes with none of the bytes that need the general reading is read so.
+        for row in [trim(text).to_string(), format!("|{}|", trim(text))] {
+            let mut plain = Vec::new();
+            let eligible = row.len() >= 2
+                && row.starts_with('|')
+                && row.ends_with('|')
+                && row.is_ascii()
+                && !row.contains(['\\', 't', 'T', '\u{b}']);
+            match plain_row_body(&row, &mut plain) {
+                Some(body) => {
+                    let mut general = Vec::new();
+                    assert_eq!(cell_bounds(&row, &mut general), Some(body), "plain_row_body {row:?}");
+                    assert_eq!(plain, general, "plain_row_body {row:?}");
+                    for i in 0..=plain.len() + 1 {
+                        let expected = cell_of(body, &plain, i).map(clean_cell);
+                        assert_eq!(plain_cell_of(body, &plain, i), expected, "cell {i} of {row:?}");
+                    }
+                    assert!(eligible && !may_be_header(&row), "plain_row_body {row:?}");
+                }
+                None => assert!(!eligible, "plain_row_body refused {row:?}"),
+            }
         }
         for needle in ["type", "sentinel table", "t"] {
             let expected = text.to_ascii_lowercase().contains(needle);
