@@ -11,20 +11,20 @@
 /// (an IOC row's pipes, a KQL literal's end), which read a window's bytes off one bit mask.
 #[inline(always)]
 pub(crate) fn windows16(bytes: &[u8], mut visit: impl FnMut(usize, &[u8; 16]) -> bool) {
+    // The whole windows first, then the tail padded: a copy of 16 zeros made for every window
+    // and a test for the tail in each was a tenth of reading a million IOC rows.
+    let (whole, tail) = bytes.split_at(bytes.len() / 16 * 16);
     let mut base = 0;
-    while base < bytes.len() {
-        let mut padded = [0u8; 16];
-        let window = match bytes.get(base..base + 16).and_then(|w| w.first_chunk::<16>()) {
-            Some(window) => window,
-            None => {
-                padded[..bytes.len() - base].copy_from_slice(&bytes[base..]);
-                &padded
-            }
-        };
+    while let Some(window) = whole.get(base..).and_then(|rest| rest.first_chunk::<16>()) {
         if !visit(base, window) {
             return;
         }
         base += 16;
+    }
+    if !tail.is_empty() {
+        let mut padded = [0u8; 16];
+        padded[..tail.len()].copy_from_slice(tail);
+        visit(bytes.len() - tail.len(), &padded);
     }
 }
 
@@ -150,6 +150,32 @@ mod tests {
         crate::testing::windows_agree(0x5eed, alphabet, sse2, |chunk| byte_set_mask16_bytewise(chunk, json));
         let alphabet = b"a\x7f\x80\xff\x00\xc3 ";
         crate::testing::windows_agree(0x1f2e, alphabet, high_bit_mask16, high_bit_mask16_bytewise);
+    }
+
+    /// Every length: the windows are the bytes in order from 0, 16 apart, the last padded with
+    /// zeros; a visit that returns `false` is the last.
+    #[test]
+    fn windows_cover_the_bytes_in_order_and_stop_when_told() {
+        for len in 0..70usize {
+            let bytes: Vec<u8> = (1..=len as u8).collect();
+            let mut seen = Vec::new();
+            windows16(&bytes, |base, window| {
+                assert_eq!(base, seen.len(), "length {len}");
+                seen.extend_from_slice(window);
+                true
+            });
+            let mut padded = bytes.clone();
+            padded.resize(len.div_ceil(16) * 16, 0);
+            assert_eq!(seen, padded, "length {len}");
+            for stop in 0..len.div_ceil(16) {
+                let mut visits = 0;
+                windows16(&bytes, |base, _| {
+                    visits += 1;
+                    base < 16 * stop
+                });
+                assert_eq!(visits, stop + 1, "length {len}, stopped at window {stop}");
+            }
+        }
     }
 
     #[test]
