@@ -11,8 +11,8 @@
 /// (an IOC row's pipes, a KQL literal's end), which read a window's bytes off one bit mask.
 #[inline(always)]
 pub(crate) fn windows16(bytes: &[u8], mut visit: impl FnMut(usize, &[u8; 16]) -> bool) {
-    // The whole windows first, then the tail padded: a copy of 16 zeros made for every window
-    // and a test for the tail in each was a tenth of reading a million IOC rows.
+    // The whole windows first, then the tail padded: 16 zeros written for every window and a
+    // test for the tail in each were 66M of the 2,032M instructions of loading 1M IOCs.
     let (whole, tail) = bytes.split_at(bytes.len() / 16 * 16);
     let mut base = 0;
     while let Some(window) = whole.get(base..).and_then(|rest| rest.first_chunk::<16>()) {

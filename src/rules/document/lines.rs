@@ -366,28 +366,25 @@ fn cell_pipes(body: &str, mut pipe: impl FnMut(usize)) -> bool {
 /// Cell `index` (trimmed) of a row body whose pipes are at `pipes` ([`cell_bounds`]); the
 /// row has `pipes.len() + 1` cells.
 pub(super) fn cell_of<'l>(body: &'l str, pipes: &[usize], index: usize) -> Option<&'l str> {
+    cell_between_pipes(body, pipes, index).map(trim)
+}
+
+/// Cell `index` of a row body whose pipes are at `pipes`, as written (not trimmed).
+#[inline]
+fn cell_between_pipes<'l>(body: &'l str, pipes: &[usize], index: usize) -> Option<&'l str> {
     let start = match index {
         0 => 0,
         _ => *pipes.get(index - 1)? + 1,
     };
     let end = pipes.get(index).copied().unwrap_or(body.len());
-    Some(trim(&body[start..end]))
+    Some(&body[start..end])
 }
 
 /// [`cell_of`] cleaned ([`clean_cell`]), of a row [`plain_row_body`] read: its cells are ASCII
 /// with no vertical tab, which `str::trim` takes and `trim_ascii` leaves, so they trim as ASCII.
 pub(super) fn plain_cell_of<'l>(body: &'l str, pipes: &[usize], index: usize) -> Option<&'l str> {
-    let start = match index {
-        0 => 0,
-        _ => *pipes.get(index - 1)? + 1,
-    };
-    let end = pipes.get(index).copied().unwrap_or(body.len());
-    let cell = body[start..end].trim_ascii();
-    let decorated = |b: Option<&u8>| matches!(b, Some(b'*' | b'`'));
-    match decorated(cell.as_bytes().first()) || decorated(cell.as_bytes().last()) {
-        true => Some(clean_cell(cell)),
-        false => Some(cell),
-    }
+    let cell = cell_between_pipes(body, pipes, index)?.trim_ascii();
+    Some(if is_decorated(cell) { clean_cell(cell) } else { cell })
 }
 
 /// Calls `visit` with the position of each `|` and `\\` of `bytes`, in order, until it
@@ -426,8 +423,7 @@ pub(super) fn cell_text<'c>(cells: &'c [Cow<'_, str>], column: Option<usize>) ->
 /// A cell's text without markdown decoration: surrounding `**` and backticks.
 pub(super) fn clean_cell(cell: &str) -> &str {
     let cell = trim(cell);
-    let decorated = |b: Option<&u8>| matches!(b, Some(b'*' | b'`'));
-    if !decorated(cell.as_bytes().first()) && !decorated(cell.as_bytes().last()) {
+    if !is_decorated(cell) {
         return cell;
     }
     let cell = cell
@@ -435,6 +431,14 @@ pub(super) fn clean_cell(cell: &str) -> &str {
         .and_then(|cell| cell.strip_suffix("**"))
         .unwrap_or(cell);
     cell.trim().trim_matches('`').trim()
+}
+
+/// Whether a trimmed cell starts or ends with markdown decoration (`*`, a backtick), which
+/// [`clean_cell`] takes off.
+#[inline]
+fn is_decorated(cell: &str) -> bool {
+    let decoration = |b: Option<&u8>| matches!(b, Some(b'*' | b'`'));
+    decoration(cell.as_bytes().first()) || decoration(cell.as_bytes().last())
 }
 
 /// A line's text with heading marks, a list bullet and `**` removed, so that `Scenario:`,
