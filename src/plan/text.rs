@@ -288,17 +288,20 @@ impl Screen {
 
     /// The screen of `map`'s keys.
     fn new<V>(map: &StringMap<V>) -> Box<Screen> {
-        let digests = map.md5.len() + map.sha1.len() + map.sha256.len();
-        let mut screen = Screen::sized(digests, other_lengths(map.other.keys()));
-        screen.add_digests_of(map);
-        Box::new(screen)
+        Box::new(Screen::of_maps(&[map]))
     }
 
-    /// Sets the bits of every digest key of `map`.
-    fn add_digests_of<V>(&mut self, map: &StringMap<V>) {
-        map.md5.keys().for_each(|k| self.add(k));
-        map.sha1.keys().for_each(|k| self.add(k));
-        map.sha256.keys().for_each(|k| self.add(k));
+    /// The screen of the keys of `maps`, sized by their digests counted once per map that
+    /// holds them (a digest in several maps sets its bit more than once).
+    fn of_maps<V>(maps: &[&StringMap<V>]) -> Screen {
+        let digests = maps.iter().map(|m| m.md5.len() + m.sha1.len() + m.sha256.len()).sum();
+        let mut screen = Screen::sized(digests, other_lengths(maps.iter().flat_map(|m| m.other.keys())));
+        for map in maps {
+            map.md5.keys().for_each(|k| screen.add(k));
+            map.sha1.keys().for_each(|k| screen.add(k));
+            map.sha256.keys().for_each(|k| screen.add(k));
+        }
+        screen
     }
 
     /// A screen for `digests` digest keys with no bit set yet, and the lengths of the other keys
@@ -639,18 +642,9 @@ impl SetIndex {
         debug_assert!(sets.iter().all(|set| set.case_sensitive == case_sensitive));
         // The screen is of the digests themselves (a value's first 16 digits), which only the
         // sets hold, so it is marked while the tables are filled, not after them (~15 ms of
-        // one thread's samples, alone at the end of a million IOCs' load). It is sized by the
-        // sets' digests, counted once per set that lists them. A digest in several sets sets
-        // its bit more than once. (Marked one kind a thread, three arrays OR-ed, it was no
-        // faster.)
-        let screen = || {
-            let digests = sets.iter().map(|s| s.md5.len() + s.sha1.len() + s.sha256.len()).sum();
-            let mut screen = Screen::sized(digests, other_lengths(sets.iter().flat_map(|s| s.other.keys())));
-            for set in sets {
-                screen.add_digests_of(set);
-            }
-            screen
-        };
+        // one thread's samples, alone at the end of a million IOCs' load). (Marked one kind a
+        // thread, three arrays OR-ed, it was no faster.)
+        let screen = || Screen::of_maps(sets);
         let (((md5, md5_lists), (sha1, sha1_lists)), ((sha256, sha256_lists), ((other, other_lists), screen))) =
             rayon::join(
                 || {

@@ -230,7 +230,9 @@ impl<'a> Parser<'a> {
                 // found in the same pass.
                 let mut pipes = std::mem::take(&mut self.pipes);
                 if let Some(body) = plain_row_body(line, &mut pipes) {
-                    self.ioc_row_cells(index, line, body, &pipes, columns, true);
+                    let cell = |column| plain_cell_of(body, &pipes, column).filter(|c| !c.is_empty());
+                    let (kind, value) = (cell(columns.kind), cell(columns.value));
+                    self.read_ioc_row(index + 1, line, pipes.len() + 1, kind, value, columns);
                     self.pipes = pipes;
                     return true;
                 }
@@ -465,36 +467,23 @@ impl<'a> Parser<'a> {
         // A row with an escaped pipe has its cells split out and unescaped.
         let mut pipes = std::mem::take(&mut self.pipes);
         let unescaped;
-        match cell_bounds(line, &mut pipes) {
-            Some(body) => self.ioc_row_cells(index, line, body, &pipes, columns, false),
+        let (count, kind, value) = match cell_bounds(line, &mut pipes) {
+            Some(body) => {
+                let cell = |column| cell_of(body, &pipes, column).map(clean_cell).filter(|c| !c.is_empty());
+                (pipes.len() + 1, cell(columns.kind), cell(columns.value))
+            }
             None => {
-                self.ioc_rows += 1;
                 unescaped = split_cells(line);
                 let cell = |column| cell_text(&unescaped, Some(column));
-                let (kind, value) = (cell(columns.kind), cell(columns.value));
-                self.read_ioc_row(index + 1, line, unescaped.len(), kind, value, columns);
+                (unescaped.len(), cell(columns.kind), cell(columns.value))
             }
-        }
+        };
+        self.read_ioc_row(index + 1, line, count, kind, value, columns);
         self.pipes = pipes;
     }
 
-    /// Reads IOC row `index` whose cells are between `pipes` of `body` ([`cell_bounds`]), `plain`
-    /// if the row is ([`plain_row_body`]).
-    fn ioc_row_cells(&mut self, index: usize, line: &str, body: &str, pipes: &[usize], columns: Columns, plain: bool) {
-        self.ioc_rows += 1;
-        let cell = |column| {
-            let cell = match plain {
-                true => plain_cell_of(body, pipes, column),
-                false => cell_of(body, pipes, column).map(clean_cell),
-            };
-            cell.filter(|c| !c.is_empty())
-        };
-        let (kind, value) = (cell(columns.kind), cell(columns.value));
-        self.read_ioc_row(index + 1, line, pipes.len() + 1, kind, value, columns);
-    }
-
-    /// Checks and adds an IOC row of `count` cells, whose type and value cells read `kind` and
-    /// `value` ([`cell_text`]).
+    /// Counts, checks and adds an IOC row of `count` cells, whose type and value cells read
+    /// `kind` and `value` ([`cell_text`]).
     fn read_ioc_row(
         &mut self,
         line_number: usize,
@@ -504,6 +493,7 @@ impl<'a> Parser<'a> {
         value: Option<&str>,
         columns: Columns,
     ) {
+        self.ioc_rows += 1;
         let Some(value) = value else {
             self.warn(format!(
                 "IOC table row on line {line_number} has no value, so it is skipped: `{}`",
