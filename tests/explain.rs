@@ -185,7 +185,7 @@ fn the_text_says_the_same_for_people() {
     let text = stdout(&output);
     for line in [
         "rule 000_4a715f3ed2ee4353: ThreatFox: Nanocore RAT IOCs",
-        "    set #1 SHA256 in: 18 values in hash tables (6 MD5, 6 SHA-1, 6 SHA-256 digests, 0 other), ≈ ",
+        "    set #1 SHA256 in: 18 values: 6 MD5, 6 SHA-1, 6 SHA-256 digests (sorted bytes), 0 other (a hash table), ≈ ",
         "    set #1 SHA1 in: the same set as above",
         "    prefilter: SHA256 in (18 values) | SHA1 in (18 values) | MD5 in (18 values)",
         "      where SHA256 in (18 values) or SHA1 in (18 values) or MD5 in (18 values)",

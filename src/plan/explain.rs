@@ -887,7 +887,8 @@ impl Explanation {
     }
 }
 
-/// `#1 SHA256 in: 18 values (6 MD5, 6 SHA-1, 6 SHA-256 digests, 0 other), ≈ 568 bytes`.
+/// `#1 SHA256 in: 18 values: 6 MD5, 6 SHA-1, 6 SHA-256 digests (sorted bytes), 0 other (a hash
+/// table), ≈ 956 bytes`.
 fn set_text(set: &SetExplanation) -> String {
     let mut text = format!("#{} {} {}: ", set.set, set.column, set.operator);
     if set.memory == 0 {
@@ -898,7 +899,7 @@ fn set_text(set: &SetExplanation) -> String {
         Some([md5, sha1, sha256, other]) => {
             let _ = write!(
                 text,
-                "{} in hash tables ({md5} MD5, {sha1} SHA-1, {sha256} SHA-256 digests, {other} other)",
+                "{}: {md5} MD5, {sha1} SHA-1, {sha256} SHA-256 digests (sorted bytes), {other} other (a hash table)",
                 count(set.values, "value")
             );
         }

@@ -6,6 +6,7 @@
 
 pub mod aggregate;
 mod compile;
+mod digests;
 pub mod eval;
 pub mod exclude;
 pub mod explain;

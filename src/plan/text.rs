@@ -8,7 +8,8 @@ use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
-use crate::hashing::FxHashMap;
+use super::digests::Digests;
+use crate::hashing::{FxHashMap, FxHashSet};
 
 /// ASCII letters and digits make up Kusto terms; everything else (`.`, `-`, `_`, `\`, space,
 /// non-ASCII) separates them.
@@ -221,19 +222,15 @@ impl SubstringTest {
 
 /// The right side of `in` / `in~` over strings: exact (case-sensitive) or ASCII-lower-cased.
 /// Lower-case hex strings of digest length (MD5, SHA-1, SHA-256) are kept as their decoded
-/// bytes, a third of the memory of a `String` and quicker to hash; everything else, an
-/// upper-case hash included, as text. A lookup decodes the same way, so the semantics are
-/// exactly string equality.
-pub type StringSet = StringMap<()>;
-
-/// Strings with a value each, kept as [`StringSet`] keeps them: the set is the map to `()`,
-/// and [`SetIndex`] maps each value of several sets to the sets holding it.
+/// bytes, sorted ([`Digests`]): a third of the memory of a `String`, and half that of a hash
+/// table of the bytes. Everything else, an upper-case hash included, is kept as text. A lookup
+/// decodes the same way, so the semantics are exactly string equality.
 #[derive(Debug)]
-pub struct StringMap<V> {
-    md5: FxHashMap<[u8; 16], V>,
-    sha1: FxHashMap<[u8; 20], V>,
-    sha256: FxHashMap<[u8; 32], V>,
-    other: FxHashMap<Box<str>, V>,
+pub struct StringSet {
+    md5: Digests<16>,
+    sha1: Digests<20>,
+    sha256: Digests<32>,
+    other: FxHashSet<Box<str>>,
     case_sensitive: bool,
     /// Rules most digest-length values out before they are decoded whole. Not set while the
     /// map is built, nor for a set of many digests (see [`Screen::MOST_DIGESTS_OF_A_SET`])
@@ -241,7 +238,7 @@ pub struct StringMap<V> {
     screen: OnceLock<Box<Screen>>,
 }
 
-/// A value as a [`StringMap`] keys it.
+/// A value as a [`StringSet`] keys it.
 enum Key<'v> {
     Md5([u8; 16]),
     Sha1([u8; 20]),
@@ -280,26 +277,26 @@ impl Screen {
     /// Digests past which a [`StringSet`] has no screen (a [`SetIndex`] always has one).
     const MOST_DIGESTS_OF_A_SET: usize = 512;
 
-    /// The screen of `map`'s keys, if it has at most `most` digests.
-    fn at_most<V>(map: &StringMap<V>, most: usize) -> Option<Box<Screen>> {
-        let digests = map.md5.len() + map.sha1.len() + map.sha256.len();
-        (digests <= most).then(|| Screen::new(map))
+    /// The screen of `set`'s keys, if it has at most `most` digests.
+    fn at_most(set: &StringSet, most: usize) -> Option<Box<Screen>> {
+        let digests = set.md5.len() + set.sha1.len() + set.sha256.len();
+        (digests <= most).then(|| Screen::new(set))
     }
 
-    /// The screen of `map`'s keys.
-    fn new<V>(map: &StringMap<V>) -> Box<Screen> {
-        Box::new(Screen::of_maps(&[map]))
+    /// The screen of `set`'s keys.
+    fn new(set: &StringSet) -> Box<Screen> {
+        Box::new(Screen::of_sets(&[set]))
     }
 
-    /// The screen of the keys of `maps`, sized by their digests counted once per map that
-    /// holds them (a digest in several maps sets its bit more than once).
-    fn of_maps<V>(maps: &[&StringMap<V>]) -> Screen {
-        let digests = maps.iter().map(|m| m.md5.len() + m.sha1.len() + m.sha256.len()).sum();
-        let mut screen = Screen::sized(digests, other_lengths(maps.iter().flat_map(|m| m.other.keys())));
-        for map in maps {
-            map.md5.keys().for_each(|k| screen.add(k));
-            map.sha1.keys().for_each(|k| screen.add(k));
-            map.sha256.keys().for_each(|k| screen.add(k));
+    /// The screen of the keys of `sets`, sized by their digests counted once per set that
+    /// holds them (a digest in several sets sets its bit more than once).
+    fn of_sets(sets: &[&StringSet]) -> Screen {
+        let digests = sets.iter().map(|s| s.md5.len() + s.sha1.len() + s.sha256.len()).sum();
+        let mut screen = Screen::sized(digests, other_lengths(sets.iter().flat_map(|s| s.other.iter())));
+        for set in sets {
+            set.md5.iter().for_each(|k| screen.add(k));
+            set.sha1.iter().for_each(|k| screen.add(k));
+            set.sha256.iter().for_each(|k| screen.add(k));
         }
         screen
     }
@@ -441,28 +438,77 @@ fn prefetch(word: &u64) {
     let _ = word;
 }
 
-impl<V> StringMap<V> {
-    fn empty(case_sensitive: bool) -> StringMap<V> {
-        StringMap {
-            md5: FxHashMap::default(),
-            sha1: FxHashMap::default(),
-            sha256: FxHashMap::default(),
-            other: FxHashMap::default(),
+impl StringSet {
+    pub fn new<I, S>(values: I, case_sensitive: bool) -> StringSet
+    where
+        I: IntoIterator<Item = S>,
+        I::IntoIter: Clone,
+        S: AsRef<str>,
+    {
+        let values = values.into_iter();
+        // Each kind's keys get their room at once, from the values' lengths (a digest's): a
+        // 5,000-hash set's tables, grown an insert at a time, were rehashed a dozen times each.
+        let mut lengths = [0usize; 4];
+        for value in values.clone() {
+            lengths[match value.as_ref().len() {
+                32 => 0,
+                40 => 1,
+                64 => 2,
+                _ => 3,
+            }] += 1;
+        }
+        let mut md5 = Vec::with_capacity(lengths[0]);
+        let mut sha1 = Vec::with_capacity(lengths[1]);
+        let mut sha256 = Vec::with_capacity(lengths[2]);
+        let mut other = FxHashSet::with_capacity_and_hasher(lengths[3], Default::default());
+        for value in values {
+            // No screen while the set is built.
+            match key_of(value.as_ref(), case_sensitive, None) {
+                Key::Md5(bytes) => md5.push(bytes),
+                Key::Sha1(bytes) => sha1.push(bytes),
+                Key::Sha256(bytes) => sha256.push(bytes),
+                Key::Other(text) => {
+                    other.insert(text.into());
+                }
+                Key::Absent => {}
+            }
+        }
+        let set = StringSet {
+            md5: Digests::new(md5),
+            sha1: Digests::new(sha1),
+            sha256: Digests::new(sha256),
+            other,
             case_sensitive,
             screen: OnceLock::new(),
+        };
+        // A rule's own set is looked up on every record only when no other rule shares its
+        // column; a big one is mostly asked by the rules' evaluation, of the few records the
+        // merged index let through, and its screen would cost more to build than it spares.
+        if let Some(screen) = Screen::at_most(&set, Screen::MOST_DIGESTS_OF_A_SET) {
+            let _ = set.screen.set(screen);
+        }
+        set
+    }
+
+    /// Gives the set a screen if it has none, for a scan that looks up a column of every record
+    /// in it (a rule that no other shares the column with): a set of many digests has none
+    /// until then.
+    pub fn screen_every_lookup(&self) {
+        self.screen.get_or_init(|| Screen::new(self));
+    }
+
+    pub fn contains(&self, value: &str) -> bool {
+        match key_of(value, self.case_sensitive, self.screen.get().map(|screen| &**screen)) {
+            Key::Md5(bytes) => self.md5.contains(&bytes),
+            Key::Sha1(bytes) => self.sha1.contains(&bytes),
+            Key::Sha256(bytes) => self.sha256.contains(&bytes),
+            Key::Other(text) => self.other.contains(text.as_ref()),
+            Key::Absent => false,
         }
     }
 
-    fn key<'v>(&self, value: &'v str) -> Key<'v> {
-        key_of(value, self.case_sensitive, self.screen.get().map(|screen| &**screen))
-    }
-
-    pub fn get(&self, value: &str) -> Option<&V> {
-        self.get_key(&self.key(value))
-    }
-
-    /// Whether the map has a screen worth warming ([`Screen::worth_warming`]) with
-    /// [`StringMap::warm`].
+    /// Whether the set has a screen worth warming ([`Screen::worth_warming`]) with
+    /// [`StringSet::warm`].
     pub fn worth_warming(&self) -> bool {
         self.screen.get().is_some_and(|screen| screen.worth_warming())
     }
@@ -473,16 +519,6 @@ impl<V> StringMap<V> {
     pub fn warm(&self, value: &[u8]) {
         if let Some(screen) = self.screen.get() {
             screen.prefetch(value, !self.case_sensitive);
-        }
-    }
-
-    fn get_key(&self, key: &Key<'_>) -> Option<&V> {
-        match key {
-            Key::Md5(bytes) => self.md5.get(bytes),
-            Key::Sha1(bytes) => self.sha1.get(bytes),
-            Key::Sha256(bytes) => self.sha256.get(bytes),
-            Key::Other(text) => self.other.get(text.as_ref()),
-            Key::Absent => None,
         }
     }
 
@@ -504,83 +540,28 @@ impl<V> StringMap<V> {
         [self.md5.len(), self.sha1.len(), self.sha256.len(), self.other.len()]
     }
 
-    /// Approximate bytes held (for `loghunt explain`): the hash tables' buckets, the screen's
-    /// bits, and the text of the values that are not digests.
+    /// Approximate bytes held (for `loghunt explain`): the digests, the hash table of the
+    /// other values and their text, and the screen's bits.
     pub fn memory(&self) -> usize {
-        let text: usize = self.other.keys().map(|k| k.len()).sum();
+        let text: usize = self.other.iter().map(|k| k.len()).sum();
         let screen = self.screen.get().map_or(0, |screen| screen.memory());
-        table_bytes(&self.md5)
-            + table_bytes(&self.sha1)
-            + table_bytes(&self.sha256)
-            + table_bytes(&self.other)
+        self.md5.memory()
+            + self.sha1.memory()
+            + self.sha256.memory()
+            + table_bytes::<Box<str>>(self.other.capacity())
             + text
             + screen
     }
 }
 
-/// The bytes of a hash table's buckets: a key, a value and a control byte each, at the table's
-/// load factor of 7/8.
-fn table_bytes<K, V>(map: &FxHashMap<K, V>) -> usize {
-    if map.capacity() == 0 {
+/// The bytes of the buckets of a hash table of `T`s (keys, or keys with their values) with
+/// room for `capacity`: a `T` and a control byte each, at the table's load factor of 7/8.
+fn table_bytes<T>(capacity: usize) -> usize {
+    if capacity == 0 {
         return 0;
     }
-    let buckets = (map.capacity() * 8 / 7).next_power_of_two();
-    buckets * (size_of::<(K, V)>() + 1)
-}
-
-impl StringSet {
-    pub fn new<I, S>(values: I, case_sensitive: bool) -> StringSet
-    where
-        I: IntoIterator<Item = S>,
-        I::IntoIter: Clone,
-        S: AsRef<str>,
-    {
-        let values = values.into_iter();
-        let mut set = StringSet::empty(case_sensitive);
-        // Each table gets its room at once, from the values' lengths (a digest's): grown an
-        // insert at a time, a 5,000-hash set's tables were rehashed a dozen times each.
-        let mut lengths = [0usize; 4];
-        for value in values.clone() {
-            lengths[match value.as_ref().len() {
-                32 => 0,
-                40 => 1,
-                64 => 2,
-                _ => 3,
-            }] += 1;
-        }
-        set.md5.reserve(lengths[0]);
-        set.sha1.reserve(lengths[1]);
-        set.sha256.reserve(lengths[2]);
-        set.other.reserve(lengths[3]);
-        for value in values {
-            match set.key(value.as_ref()) {
-                Key::Md5(bytes) => set.md5.insert(bytes, ()),
-                Key::Sha1(bytes) => set.sha1.insert(bytes, ()),
-                Key::Sha256(bytes) => set.sha256.insert(bytes, ()),
-                Key::Other(text) => set.other.insert(text.into(), ()),
-                // Not while the set is built: it has no screen yet.
-                Key::Absent => None,
-            };
-        }
-        // A rule's own set is looked up on every record only when no other rule shares its
-        // column; a big one is mostly asked by the rules' evaluation, of the few records the
-        // merged index let through, and its screen would cost more to build than it spares.
-        if let Some(screen) = Screen::at_most(&set, Screen::MOST_DIGESTS_OF_A_SET) {
-            set.screen = OnceLock::from(screen);
-        }
-        set
-    }
-
-    /// Gives the set a screen if it has none, for a scan that looks up a column of every record
-    /// in it (a rule that no other shares the column with): a set of many digests has none
-    /// until then.
-    pub fn screen_every_lookup(&self) {
-        self.screen.get_or_init(|| Screen::new(self));
-    }
-
-    pub fn contains(&self, value: &str) -> bool {
-        self.get(value).is_some()
-    }
+    let buckets = (capacity * 8 / 7).next_power_of_two();
+    buckets * (size_of::<T>() + 1)
 }
 
 /// Every value of several [`StringSet`]s with the sets (their positions in the list it was
@@ -644,19 +625,19 @@ impl SetIndex {
         // sets hold, so it is marked while the tables are filled, not after them (~15 ms of
         // one thread's samples, alone at the end of a million IOCs' load). (Marked one kind a
         // thread, three arrays OR-ed, it was no faster.)
-        let screen = || Screen::of_maps(sets);
+        let screen = || Screen::of_sets(sets);
         let (((md5, md5_lists), (sha1, sha1_lists)), ((sha256, sha256_lists), ((other, other_lists), screen))) =
             rayon::join(
                 || {
                     rayon::join(
-                        || indexed(sets, |s| &s.md5, |k| Fingerprint::of(k)),
-                        || indexed(sets, |s| &s.sha1, |k| Fingerprint::of(k)),
+                        || indexed(sets, |s| s.md5.iter(), |k| Fingerprint::of(k)),
+                        || indexed(sets, |s| s.sha1.iter(), |k| Fingerprint::of(k)),
                     )
                 },
                 || {
                     rayon::join(
-                        || indexed(sets, |s| &s.sha256, |k| Fingerprint::of(k)),
-                        || rayon::join(|| indexed(sets, |s| &s.other, Box::clone), screen),
+                        || indexed(sets, |s| s.sha256.iter(), |k| Fingerprint::of(k)),
+                        || rayon::join(|| indexed(sets, |s| s.other.iter(), Box::clone), screen),
                     )
                 },
             );
@@ -709,7 +690,7 @@ impl SetIndex {
         self.screen.worth_warming()
     }
 
-    /// Starts fetching what a lookup of `value` will read first, as [`StringMap::warm`].
+    /// Starts fetching what a lookup of `value` will read first, as [`StringSet::warm`].
     #[inline]
     pub fn warm(&self, value: &[u8]) {
         self.screen.prefetch(value, !self.case_sensitive);
@@ -734,10 +715,10 @@ impl SetIndex {
             .map(|l| size_of::<Vec<u32>>() + 4 * l.len())
             .sum();
         let text: usize = self.other.keys().map(|k| k.len()).sum();
-        table_bytes(&self.md5)
-            + table_bytes(&self.sha1)
-            + table_bytes(&self.sha256)
-            + table_bytes(&self.other)
+        table_bytes::<(Fingerprint, u32)>(self.md5.capacity())
+            + table_bytes::<(Fingerprint, u32)>(self.sha1.capacity())
+            + table_bytes::<(Fingerprint, u32)>(self.sha256.capacity())
+            + table_bytes::<(Box<str>, u32)>(self.other.capacity())
             + text
             + self.screen.memory()
             + lists
@@ -746,9 +727,9 @@ impl SetIndex {
 
 /// One part of each of `sets`, each key (as `index_key` makes it) mapped to the positions of the
 /// sets holding it (see [`SetIndex`]), with the lists of keys held by several.
-fn indexed<K, I: Eq + std::hash::Hash>(
-    sets: &[&StringSet],
-    part: impl Fn(&StringSet) -> &FxHashMap<K, ()>,
+fn indexed<'s, K: 's, I: Eq + std::hash::Hash, Keys: ExactSizeIterator<Item = &'s K>>(
+    sets: &[&'s StringSet],
+    part: impl Fn(&'s StringSet) -> Keys,
     index_key: impl Fn(&K) -> I,
 ) -> (FxHashMap<I, u32>, Vec<Vec<u32>>) {
     use std::collections::hash_map::Entry;
@@ -756,7 +737,7 @@ fn indexed<K, I: Eq + std::hash::Hash>(
     let mut map = FxHashMap::with_capacity_and_hasher(total, Default::default());
     let mut lists: Vec<Vec<u32>> = Vec::new();
     for (position, set) in (0u32..).zip(sets) {
-        for key in part(set).keys() {
+        for key in part(set) {
             match map.entry(index_key(key)) {
                 Entry::Vacant(entry) => {
                     entry.insert(position);

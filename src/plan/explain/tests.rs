@@ -56,7 +56,7 @@ fn a_hash_list_used_by_three_columns_is_one_set() {
     );
     // Kept by digest length, whatever column tests them.
     assert!(pipeline.sets.iter().all(|s| s.kinds == Some([6, 6, 6, 0])));
-    // Its memory counts once: 18 digests of at most 32 bytes in hash tables.
+    // Its memory counts once: 18 digests of at most 32 bytes, their directories and the screen.
     let memory: Vec<usize> = pipeline.sets.iter().map(|s| s.memory).collect();
     assert!(memory[0] >= 6 * (16 + 20 + 32) && memory[0] < 4096, "{memory:?}");
     assert_eq!(&memory[1..], [0, 0]);
@@ -229,7 +229,7 @@ fn the_prefilter_merges_the_sets_of_several_rules_per_column() {
     );
     assert!(
         text.contains(
-            "    set #1 SHA256 in: 1000 values in hash tables (0 MD5, 0 SHA-1, 1000 SHA-256 digests, 0 other), ≈ "
+            "    set #1 SHA256 in: 1000 values: 0 MD5, 0 SHA-1, 1000 SHA-256 digests (sorted bytes), 0 other (a hash table), ≈ "
         ),
         "{text}"
     );
