@@ -1,87 +1,134 @@
-//! A set of digests of one length (the decoded bytes of MD5, SHA-1 or SHA-256 IOCs) as one
-//! sorted array with a directory of where each prefix of their leading bits begins: the keys'
-//! own bytes and one or two more per key, where a hash table at under half its capacity took
-//! twice the keys' bytes.
+//! Digests (the decoded bytes of MD5, SHA-1 or SHA-256 IOCs) in sorted arrays, each with a
+//! directory of where each prefix of their leading bits begins: a rule's set of one length
+//! ([`Digests`]), and the leading words of many rules' digests with the sets holding each
+//! ([`Owners`], for the merged index). The keys' own bytes and one or two more per key, where
+//! hash tables at under half or three quarters of their capacity took up to twice that.
 
 use std::mem::size_of;
+use std::ops::Range;
+
+/// Where the items of a sorted array with each prefix of their words' leading bits begin.
+/// Words of digests are uniformly spread, so each prefix has about
+/// [`Directory::ITEMS_PER_PREFIX`] items; words that are not spread (`0000…0001`,
+/// `0000…0002`) only make a prefix's items many, and those are searched by halving, so no
+/// array is slow to ask, only less compact.
+#[derive(Debug)]
+struct Directory {
+    /// `starts[p]..starts[p + 1]` are the items whose word's leading bits are `p`; one more
+    /// entry than there are prefixes.
+    starts: Box<[u32]>,
+    /// 64 less the number of leading bits in a prefix.
+    shift: u32,
+}
+
+impl Directory {
+    /// Items per prefix on average, at most (and more than half of it): the directory then
+    /// takes one or two bytes per item, and a lookup compares about this many.
+    const ITEMS_PER_PREFIX: usize = 4;
+    /// Items of one prefix past which a lookup halves rather than compares each.
+    const MOST_COMPARED: usize = 16;
+
+    /// A counting sort of `count` items by prefix: where each prefix's items go, from a pass
+    /// over their words. Returns the starts (one more than prefixes, the last `count`) and
+    /// the shift; an array of many digests compared each with ~log2(n) others when it was
+    /// sorted whole.
+    fn counted(count: usize, words: impl Iterator<Item = u64>) -> (Vec<u32>, u32) {
+        let prefixes = (count / Self::ITEMS_PER_PREFIX).next_power_of_two().max(2);
+        let shift = 64 - prefixes.trailing_zeros();
+        let mut starts = vec![0u32; prefixes + 1];
+        for word in words {
+            starts[prefix(word, shift) + 1] += 1;
+        }
+        for p in 1..starts.len() {
+            starts[p] += starts[p - 1];
+        }
+        (starts, shift)
+    }
+
+    /// The positions of the items whose word shares `word`'s prefix.
+    #[inline]
+    fn run(&self, word: u64) -> Range<usize> {
+        let p = prefix(word, self.shift);
+        self.starts[p] as usize..self.starts[p + 1] as usize
+    }
+
+    fn memory(&self) -> usize {
+        size_of::<u32>() * self.starts.len()
+    }
+}
+
+#[inline]
+fn prefix(word: u64, shift: u32) -> usize {
+    (word >> shift) as usize
+}
+
+/// Compacts a sorted array prefix by prefix: `starts` as [`Directory::counted`] gave them,
+/// `keep(from, to)` moving the items of one prefix, `from`, down to `to` (at or below its
+/// start) and saying how many it kept. Returns the items kept.
+fn compact(starts: &mut [u32], mut keep: impl FnMut(Range<usize>, usize) -> usize) -> usize {
+    let prefixes = starts.len() - 1;
+    let mut kept = 0;
+    for p in 0..prefixes {
+        let run = starts[p] as usize..starts[p + 1] as usize;
+        starts[p] = kept as u32;
+        kept += keep(run, kept);
+    }
+    starts[prefixes] = kept as u32;
+    kept
+}
 
 /// Digests of `N` bytes, `N` at least 8, sorted and without repeats. A lookup reads the
-/// directory entry of the key's leading bits and the few keys that share them (about four on
-/// average: digests are uniformly spread), then compares whole keys. Keys that are not spread
-/// (`0000…0001`, `0000…0002`) only make a prefix's keys many, and those are searched by
-/// halving, so no set is slow to ask, only less compact.
+/// directory entry of the key's leading bits and the few keys that share them, then compares
+/// whole keys.
 ///
 /// A rule of a million IOCs' worth of feeds holds its sets for the whole scan, and its load
 /// first touches every page of them: as hash tables they were more than half of the load's
 /// peak memory, and of its page faults.
 #[derive(Debug)]
 pub struct Digests<const N: usize> {
-    /// Sorted by their bytes, which sorts them by their leading bits too.
+    /// Sorted by their bytes, which sorts them by their leading words too.
     keys: Box<[[u8; N]]>,
-    /// `starts[p]..starts[p + 1]` are the keys whose leading bits are `p`; one more entry than
-    /// there are prefixes.
-    starts: Box<[u32]>,
-    /// 64 less the number of leading bits in a prefix.
-    shift: u32,
+    directory: Directory,
 }
 
 impl<const N: usize> Digests<N> {
-    /// Keys per prefix on average, at most (and more than half of it): the directory then
-    /// takes one or two bytes per key, and a lookup compares about this many keys.
-    const KEYS_PER_PREFIX: usize = 4;
-    /// Keys of one prefix past which a lookup halves rather than compares each.
-    const MOST_COMPARED: usize = 16;
-
     /// The set of `keys`, in any order, repeats allowed. Fewer than 2^32 keys.
     pub fn new(keys: Vec<[u8; N]>) -> Digests<N> {
-        const { assert!(N >= 8, "a digest has at least the 8 bytes of a prefix") };
-        let prefixes = (keys.len() / Self::KEYS_PER_PREFIX).next_power_of_two().max(2);
-        let shift = 64 - prefixes.trailing_zeros();
-        let prefix = |key: &[u8; N]| (leading_word(key) >> shift) as usize;
-        // A counting sort by prefix, then each prefix's few keys sorted: a sort of the whole
-        // array compared every key with ~log2(n) others.
-        let mut starts = vec![0u32; prefixes + 1];
-        for key in &keys {
-            starts[prefix(key) + 1] += 1;
-        }
-        for p in 1..starts.len() {
-            starts[p] += starts[p - 1];
-        }
-        let mut next: Vec<u32> = starts[..prefixes].to_vec();
+        const { assert!(N >= 8, "a digest has at least the 8 bytes of a word") };
+        let (mut starts, shift) = Directory::counted(keys.len(), keys.iter().map(leading_word));
+        let mut next = starts.clone();
         let mut sorted = vec![[0u8; N]; keys.len()];
         for key in keys {
-            let at = &mut next[prefix(&key)];
+            let at = &mut next[prefix(leading_word(&key), shift)];
             sorted[*at as usize] = key;
             *at += 1;
         }
-        // Each prefix's keys sorted and their repeats dropped, moved down over the dropped ones.
-        let mut kept = 0;
-        for p in 0..prefixes {
-            let (start, end) = (starts[p] as usize, starts[p + 1] as usize);
-            starts[p] = kept as u32;
-            let run = &mut sorted[start..end];
-            run.sort_unstable_by(|a, b| leading_word(a).cmp(&leading_word(b)).then_with(|| a.cmp(b)));
-            for at in start..end {
-                if kept == starts[p] as usize || sorted[kept - 1] != sorted[at] {
-                    sorted[kept] = sorted[at];
+        // Each prefix's keys sorted, and moved down over the repeats dropped before them.
+        let kept = compact(&mut starts, |run, to| {
+            sorted[run.clone()].sort_unstable_by(|a, b| leading_word(a).cmp(&leading_word(b)).then_with(|| a.cmp(b)));
+            let mut kept = 0;
+            for at in run {
+                if kept == 0 || sorted[to + kept - 1] != sorted[at] {
+                    sorted[to + kept] = sorted[at];
                     kept += 1;
                 }
             }
-        }
-        starts[prefixes] = kept as u32;
+            kept
+        });
         sorted.truncate(kept);
         Digests {
             keys: sorted.into_boxed_slice(),
-            starts: starts.into_boxed_slice(),
-            shift,
+            directory: Directory {
+                starts: starts.into_boxed_slice(),
+                shift,
+            },
         }
     }
 
     #[inline]
     pub fn contains(&self, key: &[u8; N]) -> bool {
-        let p = (leading_word(key) >> self.shift) as usize;
-        let keys = &self.keys[self.starts[p] as usize..self.starts[p + 1] as usize];
-        if keys.len() <= Self::MOST_COMPARED {
+        let keys = &self.keys[self.directory.run(leading_word(key))];
+        if keys.len() <= Directory::MOST_COMPARED {
             keys.contains(key)
         } else {
             keys.binary_search(key).is_ok()
@@ -97,16 +144,145 @@ impl<const N: usize> Digests<N> {
         self.keys.iter()
     }
 
+    /// The leading words of the keys, in increasing order: what [`Owners`] keys a digest by.
+    pub fn words(&self) -> impl ExactSizeIterator<Item = u64> + '_ {
+        self.keys.iter().map(leading_word)
+    }
+
     /// The bytes held: the keys and the directory.
     pub fn memory(&self) -> usize {
-        size_of::<[u8; N]>() * self.keys.len() + size_of::<u32>() * self.starts.len()
+        size_of::<[u8; N]>() * self.keys.len() + self.directory.memory()
     }
 }
 
-/// A key's first eight bytes as a number whose order is theirs.
+/// A digest's first eight bytes as a number whose order is theirs: what a [`Digests`] sorts
+/// and an [`Owners`] keys by.
 #[inline]
-fn leading_word<const N: usize>(key: &[u8; N]) -> u64 {
+pub fn leading_word<const N: usize>(key: &[u8; N]) -> u64 {
     u64::from_be_bytes(key.first_chunk::<8>().copied().unwrap_or_default())
+}
+
+/// The leading words ([`leading_word`]) of the digests of one length of several sets, each
+/// with the positions of the sets holding a digest with it: what the merged index answers
+/// for a digest. Two digests with one leading word (by chance, 2^-64 a pair, or by design)
+/// share an entry, and a record with either is a candidate of both one's and the other's
+/// sets, which decide by their own keys: never missed, at most one candidate more.
+#[derive(Debug)]
+pub struct Owners {
+    /// Sorted, without repeats.
+    words: Box<[u64]>,
+    /// Beside each word: the position of the one set holding it, or [`Owners::SHARED`] plus
+    /// the number of its list in `lists`.
+    values: Box<[u32]>,
+    lists: Vec<Vec<u32>>,
+    directory: Directory,
+}
+
+impl Owners {
+    /// The bit of a value that makes it the number of a list of positions.
+    const SHARED: u32 = 1 << 31;
+
+    /// The owners of the words of `sets` (fewer than 2^31), by their positions in it. Their
+    /// words are read twice, counted and then placed, with no array of pairs in between. A
+    /// million digests were a million inserts into hash tables, each a cache miss waited for;
+    /// here they are two passes and writes that need not wait.
+    pub fn new<const N: usize>(sets: &[&Digests<N>]) -> Owners {
+        let count = sets.iter().map(|set| set.len()).sum();
+        let (mut starts, shift) = Directory::counted(count, sets.iter().flat_map(|set| set.words()));
+        let mut next = starts.clone();
+        let mut words = vec![0u64; count];
+        let mut values = vec![0u32; count];
+        for (position, set) in (0u32..).zip(sets) {
+            for key in set.keys.iter() {
+                let word = leading_word(key);
+                let at = &mut next[prefix(word, shift)];
+                words[*at as usize] = word;
+                values[*at as usize] = position;
+                *at += 1;
+            }
+        }
+        let mut lists: Vec<Vec<u32>> = Vec::new();
+        let kept = compact(&mut starts, |run, to| {
+            // A prefix's few words sorted, stably: the positions of one word stay in
+            // increasing order, as placed.
+            let start = run.start;
+            for at in run.clone() {
+                let (word, value) = (words[at], values[at]);
+                let mut hole = at;
+                while hole > start && words[hole - 1] > word {
+                    words[hole] = words[hole - 1];
+                    values[hole] = values[hole - 1];
+                    hole -= 1;
+                }
+                words[hole] = word;
+                values[hole] = value;
+            }
+            let mut kept = 0;
+            let mut at = run.start;
+            while at < run.end {
+                let word = words[at];
+                let mut end = at + 1;
+                while end < run.end && words[end] == word {
+                    end += 1;
+                }
+                let positions = &values[at..end];
+                // Two digests of one set with one word list the set once.
+                let value = if positions.iter().all(|&p| p == positions[0]) {
+                    positions[0]
+                } else {
+                    let mut list = positions.to_vec();
+                    list.dedup();
+                    lists.push(list);
+                    u32::try_from(lists.len() - 1).unwrap_or(u32::MAX) | Self::SHARED
+                };
+                words[to + kept] = word;
+                values[to + kept] = value;
+                kept += 1;
+                at = end;
+            }
+            kept
+        });
+        words.truncate(kept);
+        values.truncate(kept);
+        Owners {
+            words: words.into_boxed_slice(),
+            values: values.into_boxed_slice(),
+            lists,
+            directory: Directory {
+                starts: starts.into_boxed_slice(),
+                shift,
+            },
+        }
+    }
+
+    /// The positions of the sets holding a digest whose leading word is `word`, in
+    /// increasing order; empty if none does.
+    #[inline]
+    pub fn get(&self, word: u64) -> &[u32] {
+        let run = self.directory.run(word);
+        let words = &self.words[run.clone()];
+        let found = if words.len() <= Directory::MOST_COMPARED {
+            words.iter().position(|&w| w == word)
+        } else {
+            words.binary_search(&word).ok()
+        };
+        match found.map(|at| &self.values[run.start + at]) {
+            None => &[],
+            Some(position) if position & Self::SHARED == 0 => std::slice::from_ref(position),
+            Some(list) => &self.lists[(list & !Self::SHARED) as usize],
+        }
+    }
+
+    /// The words held.
+    pub fn len(&self) -> usize {
+        self.words.len()
+    }
+
+    /// The bytes held: the words, their values, the lists and the directory.
+    pub fn memory(&self) -> usize {
+        let lists: usize = self.lists.iter().map(|l| size_of::<Vec<u32>>() + 4 * l.len()).sum();
+        (size_of::<u64>() + size_of::<u32>()) * self.words.len() + lists + self.directory.memory()
+    }
 }
 
 #[cfg(test)]
@@ -180,6 +356,83 @@ mod tests {
         agrees_with_an_ordered_set::<32>();
     }
 
+    /// Against a map from each word to the positions holding it, in increasing order: sets of
+    /// spread words and of words sharing one prefix (searched by halving), words in several
+    /// sets, a set with two digests of one word, sets with no digests; every word is found with
+    /// exactly its sets, and words one bit off with theirs or none.
+    #[test]
+    fn owners_name_exactly_the_sets_holding_a_word() {
+        use std::collections::BTreeMap;
+        let mut random = XorShift::new(0x0517_e125);
+        for (sets, per_set, spread) in [
+            (0, 0, true),
+            (1, 1, true),
+            (5, 300, true),
+            (40, 50, false),
+            (3, 0, true),
+        ] {
+            let mut pool: Vec<u64> = (0..per_set * sets / 2 + 1)
+                .map(|_| {
+                    if spread {
+                        random.next_u64()
+                    } else {
+                        random.below(600) as u64
+                    }
+                })
+                .collect();
+            pool.sort_unstable();
+            let lists: Vec<Vec<u64>> = (0..sets)
+                .map(|_| {
+                    let mut words: Vec<u64> = (0..per_set).map(|_| pool[random.below(pool.len())]).collect();
+                    if let Some(&first) = words.first() {
+                        words.push(first);
+                    }
+                    words
+                })
+                .collect();
+            let mut expected: BTreeMap<u64, Vec<u32>> = BTreeMap::new();
+            for (position, words) in (0u32..).zip(&lists) {
+                for &word in words {
+                    let owners = expected.entry(word).or_default();
+                    if owners.last() != Some(&position) {
+                        owners.push(position);
+                    }
+                }
+            }
+            // Each word the first 8 bytes of a digest of 16; the set's first word twice, the second
+            // time with other bytes after it.
+            let digest = |word: u64, rest: u64| -> [u8; 16] {
+                let mut key = [0u8; 16];
+                key[..8].copy_from_slice(&word.to_be_bytes());
+                key[8..].copy_from_slice(&rest.to_be_bytes());
+                key
+            };
+            let digests: Vec<Digests<16>> = lists
+                .iter()
+                .map(|words| {
+                    let last = words.len().saturating_sub(1);
+                    Digests::new(
+                        words
+                            .iter()
+                            .enumerate()
+                            .map(|(i, &w)| digest(w, u64::from(i == last)))
+                            .collect(),
+                    )
+                })
+                .collect();
+            let owners = Owners::new(&digests.iter().collect::<Vec<_>>());
+            let label = format!("{sets} sets of {per_set} words, spread: {spread}");
+            assert_eq!(owners.len(), expected.len(), "{label}");
+            for (&word, positions) in &expected {
+                assert_eq!(owners.get(word), positions.as_slice(), "{word:#x}, {label}");
+                for near in [word ^ 1, word ^ 1 << 63, word.wrapping_add(1)] {
+                    let want = expected.get(&near).map_or(&[][..], Vec::as_slice);
+                    assert_eq!(owners.get(near), want, "{near:#x}, {label}");
+                }
+            }
+        }
+    }
+
     /// The directory takes at most two bytes per key beyond the first few, and a prefix of
     /// spread keys holds few of them.
     #[test]
@@ -188,9 +441,9 @@ mod tests {
         for count in [1, 1_524, 1_969, 100_000] {
             let set = Digests::<32>::new((0..count).map(|_| key(&mut random, true)).collect());
             assert!(set.memory() <= 34 * count + 12, "{count} keys: {} bytes", set.memory());
-            let longest = set.starts.windows(2).map(|w| w[1] - w[0]).max().unwrap_or(0);
+            let longest = set.directory.starts.windows(2).map(|w| w[1] - w[0]).max().unwrap_or(0);
             assert!(
-                longest <= Digests::<32>::MOST_COMPARED as u32,
+                longest <= Directory::MOST_COMPARED as u32,
                 "{count} keys: {longest} share a prefix"
             );
         }

@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
-use super::digests::Digests;
+use super::digests::{leading_word, Digests, Owners};
 use crate::hashing::{FxHashMap, FxHashSet};
 
 /// ASCII letters and digits make up Kusto terms; everything else (`.`, `-`, `_`, `\`, space,
@@ -569,44 +569,23 @@ fn table_bytes<T>(capacity: usize) -> usize {
 /// value up once and learns which rules can match the record; the others need not run.
 ///
 /// The index only has to say no soundly: the rules it names then decide by their own sets. So
-/// a digest is kept as a [`Fingerprint`] of its bytes, not the bytes: two digests of a kind
-/// with the same fingerprint would share an entry, and a record with either would be a
-/// candidate of both one's and the other's rules, never missed. Keyed by the digests, a million
-/// IOCs made 41.5 MB of tables, each insert a cache miss and one in ten a page fault before the
-/// first record was read; by fingerprints 19.5 MB, built in about half the time.
+/// a digest is kept as its first eight bytes, not all of them ([`Owners`]): two digests of a
+/// kind that begin alike would share an entry, and a record with either would be a candidate
+/// of both one's and the other's rules, never missed. Keyed by the digests, a million IOCs
+/// made 41.5 MB of hash tables, each insert a cache miss and one in ten a page fault before
+/// the first record was read; by 64-bit fingerprints, 20.5 MB; as sorted words, 13 MB.
 #[derive(Debug)]
 pub struct SetIndex {
-    /// A value's sets, per kind: a position, or [`SHARED`] plus the number of its list in
-    /// `shared` (a value in several sets, as when two feeds list the same hash).
-    md5: FxHashMap<Fingerprint, u32>,
-    sha1: FxHashMap<Fingerprint, u32>,
-    sha256: FxHashMap<Fingerprint, u32>,
+    md5: Owners,
+    sha1: Owners,
+    sha256: Owners,
+    /// A value's sets: a position, or [`SHARED`] plus the number of its list in `shared` (a
+    /// value in several sets, as when two feeds list the same host).
     other: FxHashMap<Box<str>, u32>,
-    /// Per kind (MD5, SHA-1, SHA-256, other), the lists of positions of values in several sets.
-    shared: [Vec<Vec<u32>>; 4],
+    shared: Vec<Vec<u32>>,
     case_sensitive: bool,
     /// Every index has one: it is asked about every record.
     screen: Box<Screen>,
-}
-
-/// 64 bits folded from a digest's decoded bytes, as [`SetIndex`] keys it: 12 bytes a bucket
-/// with its value, where the SHA-256 bytes made 36. Digests differing in one 8-byte word always
-/// differ in it; others share one only by chance (2^-64 a pair) or by design, and then only
-/// make a candidate more.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-struct Fingerprint([u32; 2]);
-
-impl Fingerprint {
-    #[inline]
-    fn of(digest: &[u8]) -> Fingerprint {
-        let mut folded = 0u64;
-        for word in digest.chunks(8) {
-            let mut bytes = [0u8; 8];
-            bytes[..word.len()].copy_from_slice(word);
-            folded = folded.rotate_left(23) ^ u64::from_le_bytes(bytes);
-        }
-        Fingerprint([folded as u32, (folded >> 32) as u32])
-    }
 }
 
 /// A value as a [`SetIndex`] looks it up: folded if the index ignores case, digests decoded.
@@ -617,8 +596,8 @@ const SHARED: u32 = 1 << 31;
 
 impl SetIndex {
     /// The index of `sets` (of the same case sensitivity, fewer than 2^31). With a million IOCs
-    /// this is a million inserts before the first record is read, so each kind is sized once
-    /// and the kinds are filled in parallel.
+    /// this is a million digests placed before the first record is read, so the kinds are
+    /// indexed in parallel.
     pub fn new(sets: &[&StringSet], case_sensitive: bool) -> SetIndex {
         debug_assert!(sets.iter().all(|set| set.case_sensitive == case_sensitive));
         // The screen is of the digests themselves (a value's first 16 digits), which only the
@@ -626,27 +605,21 @@ impl SetIndex {
         // one thread's samples, alone at the end of a million IOCs' load). (Marked one kind a
         // thread, three arrays OR-ed, it was no faster.)
         let screen = || Screen::of_sets(sets);
-        let (((md5, md5_lists), (sha1, sha1_lists)), ((sha256, sha256_lists), ((other, other_lists), screen))) =
-            rayon::join(
-                || {
-                    rayon::join(
-                        || indexed(sets, |s| s.md5.iter(), |k| Fingerprint::of(k)),
-                        || indexed(sets, |s| s.sha1.iter(), |k| Fingerprint::of(k)),
-                    )
-                },
-                || {
-                    rayon::join(
-                        || indexed(sets, |s| s.sha256.iter(), |k| Fingerprint::of(k)),
-                        || rayon::join(|| indexed(sets, |s| s.other.iter(), Box::clone), screen),
-                    )
-                },
-            );
+        let ((md5, sha1), (sha256, ((other, shared), screen))) = rayon::join(
+            || rayon::join(|| owners(sets, |s| &s.md5), || owners(sets, |s| &s.sha1)),
+            || {
+                rayon::join(
+                    || owners(sets, |s| &s.sha256),
+                    || rayon::join(|| other_owners(sets), screen),
+                )
+            },
+        );
         SetIndex {
             md5,
             sha1,
             sha256,
             other,
-            shared: [md5_lists, sha1_lists, sha256_lists, other_lists],
+            shared,
             case_sensitive,
             screen: Box::new(screen),
         }
@@ -666,17 +639,16 @@ impl SetIndex {
 
     /// [`SetIndex::owners`] of a value prepared by [`SetIndex::key`].
     pub fn owners_of(&self, key: &IndexKey<'_>) -> &[u32] {
-        let (kind, found) = match &key.0 {
-            Key::Absent => return &[],
-            Key::Md5(bytes) => (0, self.md5.get(&Fingerprint::of(bytes))),
-            Key::Sha1(bytes) => (1, self.sha1.get(&Fingerprint::of(bytes))),
-            Key::Sha256(bytes) => (2, self.sha256.get(&Fingerprint::of(bytes))),
-            Key::Other(text) => (3, self.other.get(text.as_ref())),
-        };
-        match found {
-            None => &[],
-            Some(position) if position & SHARED == 0 => std::slice::from_ref(position),
-            Some(list) => &self.shared[kind][(list & !SHARED) as usize],
+        match &key.0 {
+            Key::Absent => &[],
+            Key::Md5(bytes) => self.md5.get(leading_word(bytes)),
+            Key::Sha1(bytes) => self.sha1.get(leading_word(bytes)),
+            Key::Sha256(bytes) => self.sha256.get(leading_word(bytes)),
+            Key::Other(text) => match self.other.get(text.as_ref()) {
+                None => &[],
+                Some(position) if position & SHARED == 0 => std::slice::from_ref(position),
+                Some(list) => &self.shared[(list & !SHARED) as usize],
+            },
         }
     }
 
@@ -696,7 +668,7 @@ impl SetIndex {
         self.screen.prefetch(value, !self.case_sensitive);
     }
 
-    /// The values indexed (digests sharing a fingerprint counted once).
+    /// The values indexed (digests of a kind that begin alike counted once).
     pub fn len(&self) -> usize {
         self.md5.len() + self.sha1.len() + self.sha256.len() + self.other.len()
     }
@@ -705,19 +677,14 @@ impl SetIndex {
         self.len() == 0
     }
 
-    /// Approximate bytes held: the tables, the text of the values that are not digests, the
-    /// screen, and the lists of values held by several sets.
+    /// Approximate bytes held: the digests' words, the table and the text of the values that
+    /// are not digests, the screen, and the lists of values held by several sets.
     pub fn memory(&self) -> usize {
-        let lists: usize = self
-            .shared
-            .iter()
-            .flatten()
-            .map(|l| size_of::<Vec<u32>>() + 4 * l.len())
-            .sum();
+        let lists: usize = self.shared.iter().map(|l| size_of::<Vec<u32>>() + 4 * l.len()).sum();
         let text: usize = self.other.keys().map(|k| k.len()).sum();
-        table_bytes::<(Fingerprint, u32)>(self.md5.capacity())
-            + table_bytes::<(Fingerprint, u32)>(self.sha1.capacity())
-            + table_bytes::<(Fingerprint, u32)>(self.sha256.capacity())
+        self.md5.memory()
+            + self.sha1.memory()
+            + self.sha256.memory()
             + table_bytes::<(Box<str>, u32)>(self.other.capacity())
             + text
             + self.screen.memory()
@@ -725,37 +692,35 @@ impl SetIndex {
     }
 }
 
-/// One part of each of `sets`, each key (as `index_key` makes it) mapped to the positions of the
-/// sets holding it (see [`SetIndex`]), with the lists of keys held by several.
-fn indexed<'s, K: 's, I: Eq + std::hash::Hash, Keys: ExactSizeIterator<Item = &'s K>>(
-    sets: &[&'s StringSet],
-    part: impl Fn(&'s StringSet) -> Keys,
-    index_key: impl Fn(&K) -> I,
-) -> (FxHashMap<I, u32>, Vec<Vec<u32>>) {
+/// The digests of one kind (`kind` of each set) of each of `sets`, each with the positions of
+/// the sets holding it.
+fn owners<const N: usize>(sets: &[&StringSet], kind: impl Fn(&StringSet) -> &Digests<N>) -> Owners {
+    Owners::new(&sets.iter().map(|&set| kind(set)).collect::<Vec<_>>())
+}
+
+/// The values of `sets` that are not digests, each mapped to the positions of the sets holding
+/// it (see [`SetIndex`]), with the lists of values held by several.
+fn other_owners(sets: &[&StringSet]) -> (FxHashMap<Box<str>, u32>, Vec<Vec<u32>>) {
     use std::collections::hash_map::Entry;
-    let total = sets.iter().map(|set| part(set).len()).sum();
+    let total = sets.iter().map(|set| set.other.len()).sum();
     let mut map = FxHashMap::with_capacity_and_hasher(total, Default::default());
     let mut lists: Vec<Vec<u32>> = Vec::new();
     for (position, set) in (0u32..).zip(sets) {
-        for key in part(set) {
-            match map.entry(index_key(key)) {
+        for key in &set.other {
+            match map.entry(key.clone()) {
                 Entry::Vacant(entry) => {
                     entry.insert(position);
                 }
-                // Positions only grow, so lists come out sorted; two keys of one set that
-                // share an index key (fingerprints) list the set once.
+                // A set holds a value once and positions only grow, so a list comes out sorted,
+                // each position in it once.
                 Entry::Occupied(mut entry) => {
                     let value = *entry.get();
                     if value & SHARED == 0 {
-                        if value != position {
-                            let number = u32::try_from(lists.len()).unwrap_or(u32::MAX) | SHARED;
-                            lists.push(vec![value, position]);
-                            entry.insert(number);
-                        }
+                        let number = u32::try_from(lists.len()).unwrap_or(u32::MAX) | SHARED;
+                        lists.push(vec![value, position]);
+                        entry.insert(number);
                     } else if let Some(list) = lists.get_mut((value & !SHARED) as usize) {
-                        if list.last() != Some(&position) {
-                            list.push(position);
-                        }
+                        list.push(position);
                     }
                 }
             }
@@ -1091,6 +1056,15 @@ mod tests {
                 }
             };
             let members: std::collections::HashSet<String> = values.iter().map(|v| folded(v)).collect();
+            // The index keeps a digest's first 16 digits: a digest that begins as a member of
+            // its length does is a candidate too.
+            let is_digest =
+                |v: &str| matches!(v.len(), 32 | 40 | 64) && v.bytes().all(|b| b"0123456789abcdef".contains(&b));
+            let beginnings: std::collections::HashSet<(usize, String)> = members
+                .iter()
+                .filter(|m| is_digest(m))
+                .map(|m| (m.len(), m[..16].to_string()))
+                .collect();
             let mut probes: Vec<String> = Vec::new();
             for value in &values {
                 probes.push(value.clone());
@@ -1118,9 +1092,12 @@ mod tests {
                         expected,
                         "{probe} in a set of {digests} digests, screened: {screened}"
                     );
+                    let probe = folded(probe);
+                    let candidate =
+                        expected || is_digest(&probe) && beginnings.contains(&(probe.len(), probe[..16].to_string()));
                     assert_eq!(
-                        index.owners(probe) == [0],
-                        expected,
+                        index.owners(&probe) == [0],
+                        candidate,
                         "{probe} in an index of {digests} digests"
                     );
                 }
@@ -1133,12 +1110,13 @@ mod tests {
     #[test]
     fn only_an_index_whose_screen_outgrows_the_cache_is_warmed() {
         for (digests, worth) in [(20, false), (4_096, false), (40_000, true)] {
-            let values: Vec<String> = (0..digests).map(|i| format!("{i:064x}")).collect();
+            // Digests that begin differently, which the index tells apart.
+            let values: Vec<String> = (0..digests).map(|i| format!("{i:016x}{}", "0".repeat(48))).collect();
             let set = StringSet::new(&values, false);
             let index = SetIndex::new(&[&set], false);
             assert_eq!(index.worth_warming(), worth, "{digests} digests");
             let (first, last) = (&values[0], &values[digests - 1]);
-            let absent = format!("{:064x}", digests + 1);
+            let absent = format!("{:016x}{}", digests + 1, "0".repeat(48));
             for (probe, member) in [
                 (first.clone(), true),
                 (last.to_ascii_uppercase(), true),
@@ -1242,38 +1220,15 @@ mod tests {
         assert_eq!(index.owners(&md5.to_ascii_uppercase()), [0]);
     }
 
-    /// Two digests sharing a fingerprint share an index entry: the index then names the sets
-    /// of both for either (more candidates, never fewer), and a set holding both once. The
-    /// sets themselves, which decide, still tell them apart.
+    /// Two digests of a kind that begin alike share an index entry: the index then names the
+    /// sets holding either for both, and each set still holds only its own.
     #[test]
-    fn digests_sharing_a_fingerprint_make_candidates_of_both_sets() {
-        let words = |digest: &[u8]| -> Vec<u64> {
-            digest
-                .chunks(8)
-                .map(|w| {
-                    let mut bytes = [0u8; 8];
-                    bytes[..w.len()].copy_from_slice(w);
-                    u64::from_le_bytes(bytes)
-                })
-                .collect()
-        };
-        let unwords = |words: &[u64], len: usize| -> Vec<u8> {
-            let mut bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
-            bytes.truncate(len);
-            bytes
-        };
+    fn digests_beginning_alike_make_candidates_of_both_sets() {
         for len in [16, 20, 32] {
             let a: Vec<u8> = (0..len as u8).map(|i| i.wrapping_mul(37).wrapping_add(11)).collect();
-            // The last word enters the fold as it is, the one before it rotated once: flipping
-            // bits of both so that they cancel keeps the fold.
-            let mut w = words(&a);
-            let n = w.len();
-            let delta = 0x0123_4567_89ab_cdef_u64 & if len == 20 { 0xffff_ffff } else { u64::MAX };
-            w[n - 1] ^= delta;
-            w[n - 2] ^= delta.rotate_right(23);
-            let b = unwords(&w, len);
-            assert_ne!(a, b);
-            assert_eq!(Fingerprint::of(&a), Fingerprint::of(&b), "{len} bytes");
+            let mut b = a.clone();
+            b[8] ^= 0x40;
+            b[len - 1] ^= 1;
             let (a, b) = (hex(&a), hex(&b));
             let apart = [StringSet::new([a.as_str()], true), StringSet::new([b.as_str()], true)];
             let index = SetIndex::new(&apart.iter().collect::<Vec<_>>(), true);
