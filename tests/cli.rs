@@ -213,6 +213,7 @@ fn the_prefilter_changes_nothing_but_speed() {
 fn tables_told_by_columns_alone_agree_with_the_parser() {
     let dir = tempfile::tempdir().unwrap();
     let mut mixed = Vec::new();
+    let mut sources = Vec::new();
     for (from, to) in [
         (
             "sample-logs/DeviceFileEvents/2026-06-20/part-0000.jsonl",
@@ -227,10 +228,23 @@ fn tables_told_by_columns_alone_agree_with_the_parser() {
         let text = std::fs::read(repo().join(from)).unwrap();
         std::fs::write(dir.path().join(to), &text).unwrap();
         mixed.extend_from_slice(&text);
+        sources.push(String::from_utf8(text).unwrap());
     }
     // One file of both, record after record; and a record no schema holds.
     mixed.extend_from_slice(b"{\"NoSuchColumn\":\"x\"}\n");
     std::fs::write(dir.path().join("export-mixed.jsonl"), &mixed).unwrap();
+    // And one of both a line at a time: each file record, the next one (the same keys), the
+    // first's first three columns alone (the same keys as far as they go), a network record.
+    // The walk's memo of the last keys changes and comes back every few lines; a record with
+    // the memo's keys, or the first of them only, must not be taken for one with all of them.
+    let (files, networks): (Vec<&str>, Vec<&str>) = (sources[0].lines().collect(), sources[1].lines().collect());
+    let mut interleaved = String::new();
+    for (at, file) in files.iter().enumerate() {
+        let head: Vec<&str> = file.splitn(4, ",\"").take(3).collect();
+        let (next, network) = (files[(at + 1) % files.len()], networks[at % networks.len()]);
+        interleaved += &format!("{file}\n{next}\n{}}}\n{network}\n", head.join(",\""));
+    }
+    std::fs::write(dir.path().join("export-interleaved.jsonl"), &interleaved).unwrap();
     let logs = dir.path().to_str().unwrap();
     let run = |extra: &[&str]| {
         let mut args = vec!["scan", "--rules", "rules", "--now", NOW, "--format", "jsonl", "-j", "1"];
@@ -251,12 +265,14 @@ fn tables_told_by_columns_alone_agree_with_the_parser() {
     assert_eq!(accounting(&fast), accounting(&plain));
     let summary = stderr(&fast);
     assert!(
-        summary.contains("  DeviceFileEvents: 108 records (scanned)"),
+        summary.contains("  DeviceFileEvents: 216 records (scanned)"),
         "{summary}"
     );
     assert!(summary.contains("(unknown table): 1 records"), "{summary}");
-    // Both copies of each seed-rule hit are found: the table was told right.
-    assert!(summary.contains("  000_4a715f3ed2ee4353: 16"), "{summary}");
+    // The three columns alone are another table's (by both paths, compared above).
+    assert!(summary.contains("  DeviceTvmInfoGathering: 54 records"), "{summary}");
+    // All four copies of each seed-rule hit are found: the table was told right.
+    assert!(summary.contains("  000_4a715f3ed2ee4353: 32"), "{summary}");
 }
 
 /// The summary on stderr, whole, against a golden file: what a responder reads first. Over the

@@ -116,6 +116,16 @@ impl<'k> FieldWalker<'k> {
         self
     }
 
+    /// When every top-level key of the last record walked was the one remembered at its
+    /// position: the state of what was remembered (a number that changes whenever it does)
+    /// and how many keys the record had. Two records of one walker with the same answer have
+    /// the same key sequence, byte for byte, so what their keys tell (their table) is told
+    /// once. `None` for a record that was not well-formed, had no key, or had a key that was
+    /// not remembered.
+    pub fn known_keys(&self) -> Option<(u64, usize)> {
+        self.memo.known
+    }
+
     /// What this walker remembers of the last record's keys, for [`Self::remembering`].
     pub fn into_memo(self) -> KeyMemo {
         self.memo
@@ -180,6 +190,7 @@ fn walk_into<'a, const LINE: bool>(
     for value in values.iter_mut() {
         *value = None;
     }
+    memo.known = None;
     // UTF-8 is checked string by string, where bytes above 0x7f turn up: outside strings the
     // grammar refuses them anyway.
     let mut walker = Walker::<LINE> { bytes, at: start };
@@ -204,6 +215,10 @@ fn walk_into<'a, const LINE: bool>(
 #[derive(Default)]
 pub struct KeyMemo {
     entries: Vec<MemoKey>,
+    /// Counts the changes to `entries`.
+    generation: u64,
+    /// See [`FieldWalker::known_keys`].
+    known: Option<(u64, usize)>,
 }
 
 /// One remembered key: its bytes from the opening quote through the colon (no escapes, no
@@ -264,6 +279,7 @@ impl KeyMemo {
             Some(slot) => *slot = entry,
             None => self.entries.push(entry),
         }
+        self.generation += 1;
     }
 }
 
@@ -370,6 +386,7 @@ impl<'a, const LINE: bool> Walker<'a, LINE> {
             return Some(());
         }
         let mut position = 0;
+        let mut all_known = true;
         loop {
             self.space();
             let wanted = match memo.entries.get(position) {
@@ -381,6 +398,7 @@ impl<'a, const LINE: bool> Walker<'a, LINE> {
                     known.wanted
                 }
                 _ => {
+                    all_known = false;
                     let quote = self.at;
                     let (key, escaped) = self.string()?;
                     if escaped {
@@ -430,6 +448,9 @@ impl<'a, const LINE: bool> Walker<'a, LINE> {
                 b',' => self.at += 1,
                 b'}' => {
                     self.at += 1;
+                    // No entry changed in this record: the generation is the one its keys
+                    // were all found in.
+                    memo.known = all_known.then_some((memo.generation, position));
                     return Some(());
                 }
                 _ => return None,
@@ -1052,7 +1073,8 @@ mod tests {
     /// fool its memo of the last keys: a longer or shorter key with the same start, a space
     /// before the colon, an escaped spelling, keys longer than the memo holds, a wanted key
     /// moved, a record ending where a remembered key would be read. Each walk agrees with a
-    /// fresh walker's (no memo), and with the key ranges it lists.
+    /// fresh walker's (no memo), and with the key ranges it lists; and records for which the
+    /// walker gives the same [`FieldWalker::known_keys`] have the same keys, byte for byte.
     #[test]
     fn remembered_keys_never_change_a_walk() {
         let long = "K".repeat(70);
@@ -1078,6 +1100,8 @@ mod tests {
         let keys = ["Name", "Type"];
         let mut walker = FieldWalker::new(&keys);
         let mut random = crate::testing::XorShift::new(0x1234_5678);
+        let mut sequences: std::collections::HashMap<(u64, usize), Vec<Vec<u8>>> = Default::default();
+        let mut known = 0;
         for step in 0..4000 {
             let record = variants[random.below(variants.len())].as_bytes();
             let (mut remembered, mut fresh) = ([None, None], [None, None]);
@@ -1094,7 +1118,20 @@ mod tests {
             if step % 2 == 0 && walk == Walk::Valid {
                 assert_eq!(remembered_keys, fresh_keys, "step {step}: {text}");
             }
+            if let (Walk::Valid, Some(keys)) = (walk, walker.known_keys()) {
+                known += 1;
+                let sequence: Vec<Vec<u8>> = fresh_keys.iter().map(|r| record[r.clone()].to_vec()).collect();
+                assert_eq!(keys.1, sequence.len(), "step {step}: {text}");
+                let first = sequences.entry(keys).or_insert_with(|| sequence.clone());
+                assert_eq!(*first, sequence, "step {step}: {text}");
+            }
         }
+        // Some answers repeat (a record after one with its keys), and were compared.
+        assert!(
+            known > 100 && known > sequences.len() + 20,
+            "{known} records, {} answers",
+            sequences.len()
+        );
     }
 
     /// A warming walker ([`FieldWalker::warming`]) is told each captured string of the keys it

@@ -378,14 +378,16 @@ impl RawCheck<'_> {
             Some(TableOf::Unknown) => return scan.scan_record(raw, Some(&[])),
             // Only the columns can tell the table: from the keys the walk listed, as the parsed
             // path would from the parsed record's (an empty record lists none: parse it).
-            None if !scratch.key_ranges.is_empty() => match scratch.tables.of(raw.bytes, &scratch.key_ranges) {
-                Some(table) => table,
-                None => {
-                    scan.result.records += 1;
-                    count_table(context, &mut scan.result, UNKNOWN_TABLE, None);
-                    return;
+            None if !scratch.key_ranges.is_empty() => {
+                match scratch.tables.of(scratch.known_keys, raw.bytes, &scratch.key_ranges) {
+                    Some(table) => table,
+                    None => {
+                        scan.result.records += 1;
+                        count_table(context, &mut scan.result, UNKNOWN_TABLE, None);
+                        return;
+                    }
                 }
-            },
+            }
             // Only the always-run pipelines may match; parsing tells the table.
             None => return scan.scan_record(raw, Some(&[])),
         };
@@ -484,11 +486,13 @@ impl<'u> Shared<'_, '_, '_> {
             return self.scan.scan_record(raw, None);
         }
         let check = self.check;
+        self.scratch.known_keys = self.walker.known_keys();
         let Some((row, table)) = check.envelope(values) else {
             return check.record(self.scan, raw, values, None, &mut self.scratch);
         };
         // The listed keys are the envelope's, not its row's.
         self.scratch.key_ranges.clear();
+        self.scratch.known_keys = None;
         // A Defender envelope (storage-account export): its row is the `properties` object,
         // walked in turn with the same keys.
         if self.row_walker.walk(row, row_values) != Walk::Valid {
@@ -547,6 +551,9 @@ struct Scratch {
     /// Where the current record's top-level keys are in its bytes, when its table may have to
     /// be told by its columns.
     key_ranges: Vec<Range<usize>>,
+    /// The walker's [`FieldWalker::known_keys`] of the current record, if `key_ranges` are
+    /// its keys.
+    known_keys: Option<(u64, usize)>,
     tables: TablesByKeys,
 }
 
@@ -556,13 +563,33 @@ struct Scratch {
 struct TablesByKeys {
     /// The keys of each sequence, one after another, and where each sequence's keys end.
     seen: Vec<(Vec<u8>, Vec<usize>, Option<&'static Table>)>,
+    /// The table of the last record whose keys the walker knew, with what it said of them
+    /// ([`FieldWalker::known_keys`]).
+    known: Option<((u64, usize), Option<&'static Table>)>,
 }
 
 impl TablesByKeys {
     /// How many distinct key sequences a unit remembers; past that, each is worked out anew.
     const KEPT: usize = 8;
 
-    fn of(&mut self, record: &[u8], ranges: &[Range<usize>]) -> Option<&'static Table> {
+    /// The table of the record `record` whose keys are at `ranges`; `known`, what the walker
+    /// said of them. A record whose keys the walker knew as the last such record's is told
+    /// without comparing them again (an export repeats its key sequence on every line, and
+    /// comparing ~60 keys a record was a sixth of a 20-hash scan's instructions).
+    fn of(&mut self, known: Option<(u64, usize)>, record: &[u8], ranges: &[Range<usize>]) -> Option<&'static Table> {
+        if let (Some(keys), Some((last, table))) = (known, self.known) {
+            if keys == last {
+                return table;
+            }
+        }
+        let table = self.by_keys(record, ranges);
+        if let Some(keys) = known {
+            self.known = Some((keys, table));
+        }
+        table
+    }
+
+    fn by_keys(&mut self, record: &[u8], ranges: &[Range<usize>]) -> Option<&'static Table> {
         let same = |(names, ends, _): &&(Vec<u8>, Vec<usize>, Option<&'static Table>)| {
             if ends.len() != ranges.len() {
                 return false;
