@@ -55,10 +55,11 @@ pub(super) struct RawCheck<'p> {
     /// Per table some pipeline reads, where each of its columns is among `keys` (`None` if the
     /// walk does not capture it), for the rows of [`WalkedRow`].
     columns_by_table: Vec<(&'static Table, Vec<Option<usize>>)>,
-    /// The key memos of the walkers of finished units (records', envelopes' rows'), for the
-    /// next units: every unit of an export, every small file of it, is written with the same
-    /// keys, so that a unit's first record is known by the memo too.
-    memos: Mutex<Vec<(KeyMemo, KeyMemo)>>,
+    /// The key memos of the walkers of finished units (records', envelopes' rows'), with the
+    /// table the records' keys last told ([`TablesByKeys::known`]), for the next units: every
+    /// unit of an export, every small file of it, is written with the same keys, so that a
+    /// unit's first record is known by the memo too.
+    memos: Mutex<Vec<(KeyMemo, KeyMemo, KnownTable)>>,
 }
 
 impl<'p> RawCheck<'p> {
@@ -298,7 +299,7 @@ impl RawCheck<'_> {
         // Without `--table` or a table in the path, a record without `Type` can only be placed
         // by its columns: the walk lists its keys for that.
         let by_columns = scan.context.chosen.is_none() && scan.context.path_table.is_none();
-        let (memo, row_memo) = self
+        let (memo, row_memo, known_table) = self
             .memos
             .lock()
             .ok()
@@ -321,13 +322,24 @@ impl RawCheck<'_> {
                 // An envelope's row has keys of its own: a walker of its own remembers them.
                 row_walker: walker(row_memo),
                 by_columns,
-                scratch: Scratch::default(),
+                scratch: Scratch {
+                    tables: TablesByKeys {
+                        known: known_table,
+                        ..TablesByKeys::default()
+                    },
+                    ..Scratch::default()
+                },
             },
         };
         let newlines = unit.visit_records(&mut pass);
-        let Shared { walker, row_walker, .. } = pass.shared;
+        let Shared {
+            walker,
+            row_walker,
+            scratch,
+            ..
+        } = pass.shared;
         if let Ok(mut memos) = self.memos.lock() {
-            memos.push((walker.into_memo(), row_walker.into_memo()));
+            memos.push((walker.into_memo(), row_walker.into_memo(), scratch.tables.known));
         }
         newlines
     }
@@ -564,9 +576,13 @@ struct TablesByKeys {
     /// The keys of each sequence, one after another, and where each sequence's keys end.
     seen: Vec<(Vec<u8>, Vec<usize>, Option<&'static Table>)>,
     /// The table of the last record whose keys the walker knew, with what it said of them
-    /// ([`FieldWalker::known_keys`]).
-    known: Option<((u64, usize), Option<&'static Table>)>,
+    /// ([`FieldWalker::known_keys`]). It goes with the walker's memo to the next unit (the
+    /// next of many small files, which the memo's keys may tell at its first record).
+    known: KnownTable,
 }
+
+/// See [`TablesByKeys::known`].
+type KnownTable = Option<((u64, usize), Option<&'static Table>)>;
 
 impl TablesByKeys {
     /// How many distinct key sequences a unit remembers; past that, each is worked out anew.
