@@ -103,7 +103,8 @@ impl<const N: usize> Digests<N> {
             sorted[*at as usize] = key;
             *at += 1;
         }
-        // Each prefix's keys sorted, and moved down over the repeats dropped before them.
+        // Each prefix's keys sorted (their words compared first: one compare, where the bytes'
+        // was a call to memcmp), and moved down over the repeats dropped before them.
         let kept = compact(&mut starts, |run, to| {
             sorted[run.clone()].sort_unstable_by(|a, b| leading_word(a).cmp(&leading_word(b)).then_with(|| a.cmp(b)));
             let mut kept = 0;
@@ -162,6 +163,51 @@ pub fn leading_word<const N: usize>(key: &[u8; N]) -> u64 {
     u64::from_be_bytes(key.first_chunk::<8>().copied().unwrap_or_default())
 }
 
+/// The sets holding a value, as a merged index keeps them beside it in one `u32`: the position
+/// of the one set holding it, or, for a value several sets hold (two feeds listing the same
+/// hash), [`Positions::SHARED`] plus the number of its list here.
+#[derive(Debug, Default)]
+pub struct Positions {
+    lists: Vec<Vec<u32>>,
+}
+
+impl Positions {
+    /// The bit of a value that makes it the number of a list (positions are below it).
+    const SHARED: u32 = 1 << 31;
+
+    /// The value of several positions, in increasing order, each once.
+    pub fn list(&mut self, positions: Vec<u32>) -> u32 {
+        self.lists.push(positions);
+        u32::try_from(self.lists.len() - 1).unwrap_or(u32::MAX) | Self::SHARED
+    }
+
+    /// Adds `position` (past every position so far) to a value's positions: `value`, the one
+    /// position or list it has, becomes a list if it was one position.
+    pub fn add(&mut self, value: &mut u32, position: u32) {
+        if *value & Self::SHARED == 0 {
+            *value = self.list(vec![*value, position]);
+        } else if let Some(list) = self.lists.get_mut((*value & !Self::SHARED) as usize) {
+            list.push(position);
+        }
+    }
+
+    /// The positions a value stands for.
+    pub fn of<'p>(&'p self, value: &'p u32) -> &'p [u32] {
+        if value & Self::SHARED == 0 {
+            std::slice::from_ref(value)
+        } else {
+            self.lists
+                .get((value & !Self::SHARED) as usize)
+                .map_or(&[], Vec::as_slice)
+        }
+    }
+
+    /// The bytes the lists take.
+    pub fn memory(&self) -> usize {
+        self.lists.iter().map(|l| size_of::<Vec<u32>>() + 4 * l.len()).sum()
+    }
+}
+
 /// The leading words ([`leading_word`]) of the digests of one length of several sets, each
 /// with the positions of the sets holding a digest with it: what the merged index answers
 /// for a digest. Two digests with one leading word (by chance, 2^-64 a pair, or by design)
@@ -171,17 +217,13 @@ pub fn leading_word<const N: usize>(key: &[u8; N]) -> u64 {
 pub struct Owners {
     /// Sorted, without repeats.
     words: Box<[u64]>,
-    /// Beside each word: the position of the one set holding it, or [`Owners::SHARED`] plus
-    /// the number of its list in `lists`.
+    /// Beside each word, its sets ([`Positions`]).
     values: Box<[u32]>,
-    lists: Vec<Vec<u32>>,
+    lists: Positions,
     directory: Directory,
 }
 
 impl Owners {
-    /// The bit of a value that makes it the number of a list of positions.
-    const SHARED: u32 = 1 << 31;
-
     /// The owners of the words of `sets` (fewer than 2^31), by their positions in it. Their
     /// words are read twice, counted and then placed, with no array of pairs in between. A
     /// million digests were a million inserts into hash tables, each a cache miss waited for;
@@ -201,7 +243,7 @@ impl Owners {
                 *at += 1;
             }
         }
-        let mut lists: Vec<Vec<u32>> = Vec::new();
+        let mut lists = Positions::default();
         let kept = compact(&mut starts, |run, to| {
             // A prefix's few words sorted, stably: the positions of one word stay in
             // increasing order, as placed.
@@ -232,8 +274,7 @@ impl Owners {
                 } else {
                     let mut list = positions.to_vec();
                     list.dedup();
-                    lists.push(list);
-                    u32::try_from(lists.len() - 1).unwrap_or(u32::MAX) | Self::SHARED
+                    lists.list(list)
                 };
                 words[to + kept] = word;
                 values[to + kept] = value;
@@ -266,11 +307,7 @@ impl Owners {
         } else {
             words.binary_search(&word).ok()
         };
-        match found.map(|at| &self.values[run.start + at]) {
-            None => &[],
-            Some(position) if position & Self::SHARED == 0 => std::slice::from_ref(position),
-            Some(list) => &self.lists[(list & !Self::SHARED) as usize],
-        }
+        found.map_or(&[], |at| self.lists.of(&self.values[run.start + at]))
     }
 
     /// The words held.
@@ -280,8 +317,7 @@ impl Owners {
 
     /// The bytes held: the words, their values, the lists and the directory.
     pub fn memory(&self) -> usize {
-        let lists: usize = self.lists.iter().map(|l| size_of::<Vec<u32>>() + 4 * l.len()).sum();
-        (size_of::<u64>() + size_of::<u32>()) * self.words.len() + lists + self.directory.memory()
+        (size_of::<u64>() + size_of::<u32>()) * self.words.len() + self.lists.memory() + self.directory.memory()
     }
 }
 

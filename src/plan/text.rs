@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
-use super::digests::{leading_word, Digests, Owners};
+use super::digests::{leading_word, Digests, Owners, Positions};
 use crate::hashing::{FxHashMap, FxHashSet};
 
 /// ASCII letters and digits make up Kusto terms; everything else (`.`, `-`, `_`, `\`, space,
@@ -579,10 +579,10 @@ pub struct SetIndex {
     md5: Owners,
     sha1: Owners,
     sha256: Owners,
-    /// A value's sets: a position, or [`SHARED`] plus the number of its list in `shared` (a
-    /// value in several sets, as when two feeds list the same host).
+    /// Each value's sets, as `shared` keeps them (a value in several sets, as when two feeds
+    /// list the same host).
     other: FxHashMap<Box<str>, u32>,
-    shared: Vec<Vec<u32>>,
+    shared: Positions,
     case_sensitive: bool,
     /// Every index has one: it is asked about every record.
     screen: Box<Screen>,
@@ -590,9 +590,6 @@ pub struct SetIndex {
 
 /// A value as a [`SetIndex`] looks it up: folded if the index ignores case, digests decoded.
 pub struct IndexKey<'v>(Key<'v>);
-
-/// The bit of a [`SetIndex`] value that makes it the number of a list of positions.
-const SHARED: u32 = 1 << 31;
 
 impl SetIndex {
     /// The index of `sets` (of the same case sensitivity, fewer than 2^31). With a million IOCs
@@ -644,11 +641,7 @@ impl SetIndex {
             Key::Md5(bytes) => self.md5.get(leading_word(bytes)),
             Key::Sha1(bytes) => self.sha1.get(leading_word(bytes)),
             Key::Sha256(bytes) => self.sha256.get(leading_word(bytes)),
-            Key::Other(text) => match self.other.get(text.as_ref()) {
-                None => &[],
-                Some(position) if position & SHARED == 0 => std::slice::from_ref(position),
-                Some(list) => &self.shared[(list & !SHARED) as usize],
-            },
+            Key::Other(text) => self.other.get(text.as_ref()).map_or(&[], |value| self.shared.of(value)),
         }
     }
 
@@ -680,7 +673,6 @@ impl SetIndex {
     /// Approximate bytes held: the digests' words, the table and the text of the values that
     /// are not digests, the screen, and the lists of values held by several sets.
     pub fn memory(&self) -> usize {
-        let lists: usize = self.shared.iter().map(|l| size_of::<Vec<u32>>() + 4 * l.len()).sum();
         let text: usize = self.other.keys().map(|k| k.len()).sum();
         self.md5.memory()
             + self.sha1.memory()
@@ -688,7 +680,7 @@ impl SetIndex {
             + table_bytes::<(Box<str>, u32)>(self.other.capacity())
             + text
             + self.screen.memory()
-            + lists
+            + self.shared.memory()
     }
 }
 
@@ -700,11 +692,11 @@ fn owners<const N: usize>(sets: &[&StringSet], kind: impl Fn(&StringSet) -> &Dig
 
 /// The values of `sets` that are not digests, each mapped to the positions of the sets holding
 /// it (see [`SetIndex`]), with the lists of values held by several.
-fn other_owners(sets: &[&StringSet]) -> (FxHashMap<Box<str>, u32>, Vec<Vec<u32>>) {
+fn other_owners(sets: &[&StringSet]) -> (FxHashMap<Box<str>, u32>, Positions) {
     use std::collections::hash_map::Entry;
     let total = sets.iter().map(|set| set.other.len()).sum();
     let mut map = FxHashMap::with_capacity_and_hasher(total, Default::default());
-    let mut lists: Vec<Vec<u32>> = Vec::new();
+    let mut lists = Positions::default();
     for (position, set) in (0u32..).zip(sets) {
         for key in &set.other {
             match map.entry(key.clone()) {
@@ -713,16 +705,7 @@ fn other_owners(sets: &[&StringSet]) -> (FxHashMap<Box<str>, u32>, Vec<Vec<u32>>
                 }
                 // A set holds a value once and positions only grow, so a list comes out sorted,
                 // each position in it once.
-                Entry::Occupied(mut entry) => {
-                    let value = *entry.get();
-                    if value & SHARED == 0 {
-                        let number = u32::try_from(lists.len()).unwrap_or(u32::MAX) | SHARED;
-                        lists.push(vec![value, position]);
-                        entry.insert(number);
-                    } else if let Some(list) = lists.get_mut((value & !SHARED) as usize) {
-                        list.push(position);
-                    }
-                }
+                Entry::Occupied(mut entry) => lists.add(entry.get_mut(), position),
             }
         }
     }
