@@ -45,11 +45,19 @@ impl Directory {
         (starts, shift)
     }
 
-    /// The positions of the items whose word shares `word`'s prefix.
+    /// Where `item`, whose word is `word`, is among `items` (sorted, as this directory's): the
+    /// few of its prefix compared each, many halved.
     #[inline]
-    fn run(&self, word: u64) -> Range<usize> {
+    fn find<T: Ord>(&self, items: &[T], word: u64, item: &T) -> Option<usize> {
         let p = prefix(word, self.shift);
-        self.starts[p] as usize..self.starts[p + 1] as usize
+        let start = self.starts[p] as usize;
+        let run = &items[start..self.starts[p + 1] as usize];
+        let at = if run.len() <= Self::MOST_COMPARED {
+            run.iter().position(|x| x == item)
+        } else {
+            run.binary_search(item).ok()
+        };
+        at.map(|at| start + at)
     }
 
     fn memory(&self) -> usize {
@@ -62,10 +70,11 @@ fn prefix(word: u64, shift: u32) -> usize {
     (word >> shift) as usize
 }
 
-/// Compacts a sorted array prefix by prefix: `starts` as [`Directory::counted`] gave them,
-/// `keep(from, to)` moving the items of one prefix, `from`, down to `to` (at or below its
-/// start) and saying how many it kept. Returns the items kept.
-fn compact(starts: &mut [u32], mut keep: impl FnMut(Range<usize>, usize) -> usize) -> usize {
+/// Compacts a sorted array prefix by prefix: `starts` and `shift` as [`Directory::counted`]
+/// gave them, `keep(from, to)` moving the items of one prefix, `from`, down to `to` (at or
+/// below its start) and saying how many it kept. Returns the directory of the items kept,
+/// and how many they are.
+fn compact(mut starts: Vec<u32>, shift: u32, mut keep: impl FnMut(Range<usize>, usize) -> usize) -> (Directory, usize) {
     let prefixes = starts.len() - 1;
     let mut kept = 0;
     for p in 0..prefixes {
@@ -74,7 +83,11 @@ fn compact(starts: &mut [u32], mut keep: impl FnMut(Range<usize>, usize) -> usiz
         kept += keep(run, kept);
     }
     starts[prefixes] = kept as u32;
-    kept
+    let directory = Directory {
+        starts: starts.into_boxed_slice(),
+        shift,
+    };
+    (directory, kept)
 }
 
 /// Digests of `N` bytes, `N` at least 8, sorted and without repeats. A lookup reads the
@@ -95,7 +108,7 @@ impl<const N: usize> Digests<N> {
     /// The set of `keys`, in any order, repeats allowed. Fewer than 2^32 keys.
     pub fn new(keys: Vec<[u8; N]>) -> Digests<N> {
         const { assert!(N >= 8, "a digest has at least the 8 bytes of a word") };
-        let (mut starts, shift) = Directory::counted(keys.len(), keys.iter().map(leading_word));
+        let (starts, shift) = Directory::counted(keys.len(), keys.iter().map(leading_word));
         let mut next = starts.clone();
         let mut sorted = vec![[0u8; N]; keys.len()];
         for key in keys {
@@ -105,7 +118,7 @@ impl<const N: usize> Digests<N> {
         }
         // Each prefix's keys sorted (their words compared first: one compare, where the bytes'
         // was a call to memcmp), and moved down over the repeats dropped before them.
-        let kept = compact(&mut starts, |run, to| {
+        let (directory, kept) = compact(starts, shift, |run, to| {
             sorted[run.clone()].sort_unstable_by(|a, b| leading_word(a).cmp(&leading_word(b)).then_with(|| a.cmp(b)));
             let mut kept = 0;
             for at in run {
@@ -119,21 +132,13 @@ impl<const N: usize> Digests<N> {
         sorted.truncate(kept);
         Digests {
             keys: sorted.into_boxed_slice(),
-            directory: Directory {
-                starts: starts.into_boxed_slice(),
-                shift,
-            },
+            directory,
         }
     }
 
     #[inline]
     pub fn contains(&self, key: &[u8; N]) -> bool {
-        let keys = &self.keys[self.directory.run(leading_word(key))];
-        if keys.len() <= Directory::MOST_COMPARED {
-            keys.contains(key)
-        } else {
-            keys.binary_search(key).is_ok()
-        }
+        self.directory.find(&self.keys, leading_word(key), key).is_some()
     }
 
     pub fn len(&self) -> usize {
@@ -230,13 +235,12 @@ impl Owners {
     /// here they are two passes and writes that need not wait.
     pub fn new<const N: usize>(sets: &[&Digests<N>]) -> Owners {
         let count = sets.iter().map(|set| set.len()).sum();
-        let (mut starts, shift) = Directory::counted(count, sets.iter().flat_map(|set| set.words()));
+        let (starts, shift) = Directory::counted(count, sets.iter().flat_map(|set| set.words()));
         let mut next = starts.clone();
         let mut words = vec![0u64; count];
         let mut values = vec![0u32; count];
         for (position, set) in (0u32..).zip(sets) {
-            for key in set.keys.iter() {
-                let word = leading_word(key);
+            for word in set.words() {
                 let at = &mut next[prefix(word, shift)];
                 words[*at as usize] = word;
                 values[*at as usize] = position;
@@ -244,7 +248,7 @@ impl Owners {
             }
         }
         let mut lists = Positions::default();
-        let kept = compact(&mut starts, |run, to| {
+        let (directory, kept) = compact(starts, shift, |run, to| {
             // A prefix's few words sorted, stably: the positions of one word stay in
             // increasing order, as placed.
             let start = run.start;
@@ -289,10 +293,7 @@ impl Owners {
             words: words.into_boxed_slice(),
             values: values.into_boxed_slice(),
             lists,
-            directory: Directory {
-                starts: starts.into_boxed_slice(),
-                shift,
-            },
+            directory,
         }
     }
 
@@ -300,14 +301,8 @@ impl Owners {
     /// increasing order; empty if none does.
     #[inline]
     pub fn get(&self, word: u64) -> &[u32] {
-        let run = self.directory.run(word);
-        let words = &self.words[run.clone()];
-        let found = if words.len() <= Directory::MOST_COMPARED {
-            words.iter().position(|&w| w == word)
-        } else {
-            words.binary_search(&word).ok()
-        };
-        found.map_or(&[], |at| self.lists.of(&self.values[run.start + at]))
+        let found = self.directory.find(&self.words, word, &word);
+        found.map_or(&[], |at| self.lists.of(&self.values[at]))
     }
 
     /// The words held.
