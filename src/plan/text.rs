@@ -253,10 +253,9 @@ enum Key<'v> {
 /// (at least 4,096), and the lengths of the keys that are not digests. A value equal to a
 /// digest key begins with the key's first 16 hex digits, so a value of digest length whose
 /// first 16 bytes give a word without both its bits set equals no digest key, and no other
-/// key either if none has its length. The bytes are hashed
-/// as they are, not decoded: a scan looks up three digest columns of every record, and
-/// decoding 64 digits (then 16) to learn "no" was a tenth of its time (then a twentieth) with
-/// a score of IOCs. With a million, in a [`SetIndex`], each "no" also spares a probe of tables
+/// key either if none has its length. The bytes are hashed as they are, not decoded: a scan
+/// looks up three digest columns of every record, and decoding 64 digits (then 16) to learn
+/// "no" was a tenth of its time (then a twentieth) with a score of IOCs. With a million, in a [`SetIndex`], each "no" also spares a probe of tables
 /// of tens of megabytes, which miss the cache; the bits (2 MB) mostly do not. About one value
 /// in 60 that is no key finds both its bits set (with one bit a key, one in 16 found it), and
 /// is decoded and looked up as before: each such value's lookups miss the cache two or three
@@ -343,7 +342,7 @@ impl Screen {
         ((hash >> self.shift) as usize, bits)
     }
 
-    /// Starts fetching the word of the bit that [`Screen::rules_out`] will read for `value`
+    /// Starts fetching the word that [`Screen::rules_out`] will read for `value`
     /// (ASCII-folded first if `fold`), so that the lookup need not wait for it.
     #[inline]
     fn prefetch(&self, value: &[u8], fold: bool) {
