@@ -191,6 +191,7 @@ PEAK_RSS=0
 # most of its memory free, and a million IOCs' documents read back from disk were a load's
 # cost that the target (page cache warm) does not count.
 warm() {
+    (($#)) || return 0 # find with no path would read the working directory
     find "$@" -type f -exec cat {} + >/dev/null
 }
 
