@@ -255,11 +255,12 @@ enum Key<'v> {
 /// first 16 bytes give a word without both its bits set equals no digest key, and no other
 /// key either if none has its length. The bytes are hashed as they are, not decoded: a scan
 /// looks up three digest columns of every record, and decoding 64 digits (then 16) to learn
-/// "no" was a tenth of its time (then a twentieth) with a score of IOCs. With a million, in a [`SetIndex`], each "no" also spares a probe of tables
-/// of tens of megabytes, which miss the cache; the bits (2 MB) mostly do not. About one value
-/// in 60 that is no key finds both its bits set (with one bit a key, one in 16 found it), and
-/// is decoded and looked up as before: each such value's lookups miss the cache two or three
-/// times, where the screen's word, warmed ahead, is one read either way.
+/// "no" was a tenth of its time (then a twentieth) with a score of IOCs. With a million, in a
+/// [`SetIndex`], each "no" also spares a probe of tables of tens of megabytes, which miss the
+/// cache; the bits (2 MB) mostly do not. About one value in 60 that is no key finds both its
+/// bits set (with one bit a key, one in 16 found it), and is decoded and looked up as before:
+/// each such value's lookups miss the cache two or three times, where the screen's word,
+/// warmed ahead, is one read either way.
 #[derive(Debug)]
 struct Screen {
     bits: Box<[u64]>,
