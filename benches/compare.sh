@@ -303,6 +303,8 @@ scenario() {
 
     # (d1) holds the bytes of (d), (y) and (y1) rows of (a): jq has nothing new to say there.
     [[ $name == d1 || $name == y || $name == y1 || $name == y2 ]] && return
+    # JQ_RUNS=0: no jq row (nothing ran, so there are no rows to count).
+    ((JQ_RUNS > 0)) || return 0
     # jq: Kusto's `in` as an object lookup on each hash column (exact case); `has_any` as
     # lookups of the lower-cased term-aligned substrings of Name, so domains go in lower-case
     # (exact for IOCs that start and end with a letter or digit, as all of these do).
