@@ -34,6 +34,9 @@ pub fn on_term_boundaries(haystack: &[u8], needle: &[u8], start: usize, end: usi
     left_ok && right_ok
 }
 
+/// Haystacks up to this long are folded to lower case on the stack ([`TermSet::folded`]).
+const FOLD_BUFFER: usize = 256;
+
 /// A set of `has` needles searched at once: `has`, `has_cs`, `has_any`, `has_all`. An automaton
 /// finds every occurrence (overlapping, since an occurrence that fails the boundary check must
 /// not hide one that passes) and each is checked against the term rule.
@@ -59,13 +62,22 @@ impl TermSet {
             .filter(|(_, n)| n.is_empty())
             .map(|(i, _)| i)
             .collect();
-        let patterns: Vec<&[u8]> = needles.iter().map(|n| n.as_slice()).collect();
+        // Case ignored, the automaton is of the needles in lower case, and a haystack is folded
+        // before it is searched ([`TermSet::folded`]): the same matches at the same places, for
+        // ASCII folding keeps every byte where it is. The crate's own `ascii_case_insensitive`
+        // took ~3 times longer to build (100,000 domains: 0.88 against 0.33 s, on one thread
+        // before the first record is read), its failure transitions deduplicated in a B-tree.
+        let patterns: Vec<Cow<'_, [u8]>> = (needles.iter())
+            .map(|n| match case_sensitive {
+                true => Cow::Borrowed(n.as_slice()),
+                false => Cow::Owned(n.to_ascii_lowercase()),
+            })
+            .collect();
         let automaton = if patterns.iter().all(|p| p.is_empty()) {
             None
         } else {
             Some(
                 AhoCorasickBuilder::new()
-                    .ascii_case_insensitive(!case_sensitive)
                     .match_kind(MatchKind::Standard)
                     .build(&patterns)
                     // Only pattern-set size limits can fail, far beyond any rule's IOC count.
@@ -116,16 +128,36 @@ impl TermSet {
         self.needles.is_empty()
     }
 
+    /// `haystack` as the automaton searches it: as it is, or in lower case when case is
+    /// ignored (in `buffer` when it fits, which spares an allocation for the short values
+    /// most tests read). Term boundaries are the same in either: case does not make a byte a
+    /// term byte or not.
+    fn folded<'h>(&self, haystack: &'h str, buffer: &'h mut [u8; FOLD_BUFFER]) -> Cow<'h, [u8]> {
+        let bytes = haystack.as_bytes();
+        if self.case_sensitive || !bytes.iter().any(u8::is_ascii_uppercase) {
+            return Cow::Borrowed(bytes);
+        }
+        match buffer.get_mut(..bytes.len()) {
+            Some(room) => {
+                room.copy_from_slice(bytes);
+                room.make_ascii_lowercase();
+                Cow::Borrowed(room)
+            }
+            None => Cow::Owned(bytes.to_ascii_lowercase()),
+        }
+    }
+
     /// `has_any`: some needle occurs as a term-aligned match.
     pub fn matches_any(&self, haystack: &str) -> bool {
         if !self.empty.is_empty() {
             return true;
         }
         let Some(automaton) = &self.automaton else { return false };
-        let bytes = haystack.as_bytes();
+        let mut buffer = [0; FOLD_BUFFER];
+        let bytes = self.folded(haystack, &mut buffer);
         automaton
-            .find_overlapping_iter(bytes)
-            .any(|m| on_term_boundaries(bytes, &self.needles[m.pattern().as_usize()], m.start(), m.end()))
+            .find_overlapping_iter(bytes.as_ref())
+            .any(|m| on_term_boundaries(&bytes, &self.needles[m.pattern().as_usize()], m.start(), m.end()))
     }
 
     /// `has_all`: every needle occurs. An empty set matches nothing (see README, semantics).
@@ -142,10 +174,11 @@ impl TermSet {
             return true;
         }
         let Some(automaton) = &self.automaton else { return false };
-        let bytes = haystack.as_bytes();
-        for m in automaton.find_overlapping_iter(bytes) {
+        let mut buffer = [0; FOLD_BUFFER];
+        let bytes = self.folded(haystack, &mut buffer);
+        for m in automaton.find_overlapping_iter(bytes.as_ref()) {
             let i = m.pattern().as_usize();
-            if !found[i] && on_term_boundaries(bytes, &self.needles[i], m.start(), m.end()) {
+            if !found[i] && on_term_boundaries(&bytes, &self.needles[i], m.start(), m.end()) {
                 found[i] = true;
                 remaining -= 1;
                 if remaining == 0 {
@@ -972,6 +1005,60 @@ mod tests {
                 "{haystack:?} has{} {needle:?}",
                 if cs { "_cs" } else { "" }
             );
+        }
+    }
+
+    /// `has_any` and `has_all` the plain way: every needle compared at every place, case
+    /// folded by ASCII `eq_ignore_ascii_case` unless `case_sensitive`, then the term rule.
+    fn has_plainly(haystack: &[u8], needle: &[u8], case_sensitive: bool) -> bool {
+        needle.is_empty()
+            || (0..=haystack.len().saturating_sub(needle.len())).any(|start| {
+                let end = start + needle.len();
+                let window = &haystack[start..end.min(haystack.len())];
+                window.len() == needle.len()
+                    && (if case_sensitive {
+                        window == needle
+                    } else {
+                        window.eq_ignore_ascii_case(needle)
+                    })
+                    && on_term_boundaries(haystack, needle, start, end)
+            })
+    }
+
+    #[test]
+    fn term_sets_find_what_a_plain_search_finds_in_either_case() {
+        use crate::testing::XorShift;
+        // Few letters, both cases, separators and now and then `é`, so that needles overlap,
+        // repeat, run into terms and sit on boundaries; haystacks past the folding buffer too.
+        const ALPHABET: &[u8] = b"abAB.-1 \\";
+        let mut random = XorShift::new(0x7e12_5e75);
+        let text = |random: &mut XorShift, most: usize| -> String {
+            let len = random.below(most + 1);
+            let bytes: Vec<u8> = (0..len).map(|_| ALPHABET[random.below(ALPHABET.len())]).collect();
+            let mut text = String::from_utf8(bytes).unwrap();
+            if random.below(4) == 0 {
+                text.insert(random.below(text.len() + 1), 'é');
+            }
+            text
+        };
+        for round in 0..3000 {
+            let needles: Vec<String> = (0..1 + random.below(4)).map(|_| text(&mut random, 4)).collect();
+            let most = if round % 10 == 0 { 2 * FOLD_BUFFER } else { 24 };
+            let haystack = text(&mut random, most);
+            for case_sensitive in [false, true] {
+                let set = TermSet::new(&needles, case_sensitive);
+                let plain = |n: &String| has_plainly(haystack.as_bytes(), n.as_bytes(), case_sensitive);
+                assert_eq!(
+                    set.matches_any(&haystack),
+                    needles.iter().any(plain),
+                    "{haystack:?} has_any {needles:?} (case-sensitive: {case_sensitive})"
+                );
+                assert_eq!(
+                    set.matches_all(&haystack),
+                    needles.iter().all(plain),
+                    "{haystack:?} has_all {needles:?} (case-sensitive: {case_sensitive})"
+                );
+            }
         }
     }
 
