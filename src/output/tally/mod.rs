@@ -41,6 +41,7 @@ use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 use std::io::{self, Write};
 
+use rayon::prelude::*;
 use serde_json::{json, Map, Value as Json};
 
 use self::attribute::{Attributor, Values};
@@ -227,21 +228,27 @@ pub fn compute(input: &TallyInput<'_>) -> Tallies {
 
     // An attributor per rule with rows to attribute, and only those: with a million IOCs,
     // the lookups of every rule's IOC tests (most of which never hit) took seconds and
-    // gigabytes before the first row.
-    let mut attributors: HashMap<usize, Attributor<'_>> = HashMap::new();
-    for item in &pending {
-        let rule = rule_of(item.result).expect("only rows of rules with IOCs are pending");
-        attributors.entry(rule).or_insert_with(|| {
+    // gigabytes before the first row. Built in parallel, a rule a job: a rule's automaton of
+    // 5,000 domains takes milliseconds, and a feed's rules with hits came one after another.
+    let mut with_rows: Vec<usize> = pending
+        .iter()
+        .map(|item| rule_of(item.result).expect("only rows of rules with IOCs are pending"))
+        .collect();
+    with_rows.sort_unstable();
+    with_rows.dedup();
+    let attributors: HashMap<usize, Attributor<'_>> = (with_rows.par_iter().with_max_len(1))
+        .map(|&rule| {
             let spec = &plan.rules[rule];
-            match input.iocs[rule].expect("only rows of rules with IOCs are pending") {
+            let attributor = match input.iocs[rule].expect("only rows of rules with IOCs are pending") {
                 RuleIocs::Document { indicators, .. } => {
                     let pipelines = &plan.pipelines[spec.first..spec.first + spec.count];
                     Attributor::spelled(&spellings(indicators), pipelines)
                 }
                 RuleIocs::Feed(lookup) => Attributor::Feed(lookup),
-            }
-        });
-    }
+            };
+            (rule, attributor)
+        })
+        .collect();
 
     // Each row's evidence: from the row itself, or its record read again.
     let mut evidence: Vec<Option<Result<Evidence, String>>> = pending.iter().map(|_| None).collect();
