@@ -34,8 +34,48 @@ pub fn on_term_boundaries(haystack: &[u8], needle: &[u8], start: usize, end: usi
     left_ok && right_ok
 }
 
-/// Haystacks up to this long are folded to lower case on the stack ([`TermSet::folded`]).
+/// Texts up to this long are folded to lower case on the stack ([`with_folded`]).
 const FOLD_BUFFER: usize = 256;
+
+/// The Aho-Corasick automaton of a term search's `needles` (standard matches, searched
+/// overlapping): when case is ignored, of the needles in lower case, to search texts folded by
+/// [`with_folded`] — the same matches at the same places, for ASCII folding keeps every byte
+/// where it is. The crate's own `ascii_case_insensitive` took ~3 times longer to build
+/// (100,000 domains: 0.88 against 0.33 s), its failure transitions deduplicated in a B-tree,
+/// and the merged prefilter's automaton is built on one thread before the first record.
+pub(crate) fn term_automaton<P: AsRef<[u8]>>(
+    needles: impl IntoIterator<Item = P>,
+    case_sensitive: bool,
+) -> AhoCorasick {
+    let patterns = (needles.into_iter()).map(|n| match case_sensitive {
+        true => n.as_ref().to_vec(),
+        false => n.as_ref().to_ascii_lowercase(),
+    });
+    AhoCorasickBuilder::new()
+        .match_kind(MatchKind::Standard)
+        .build(patterns)
+        // Only pattern-set size limits can fail, far beyond any rule's IOC count.
+        .expect("term automaton builds")
+}
+
+/// `search` run on `text` as a [`term_automaton`] searches it: as it is, or in lower case when
+/// case is ignored and it has upper-case letters (on the stack up to [`FOLD_BUFFER`] bytes,
+/// which spares an allocation for the short values most tests read). Term boundaries are the
+/// same in either: case does not make a byte a term byte or not.
+pub(crate) fn with_folded<R>(text: &str, case_sensitive: bool, search: impl FnOnce(&[u8]) -> R) -> R {
+    let bytes = text.as_bytes();
+    if case_sensitive || !bytes.iter().any(u8::is_ascii_uppercase) {
+        return search(bytes);
+    }
+    if bytes.len() > FOLD_BUFFER {
+        return search(&bytes.to_ascii_lowercase());
+    }
+    let mut buffer = [0; FOLD_BUFFER];
+    let room = &mut buffer[..bytes.len()];
+    room.copy_from_slice(bytes);
+    room.make_ascii_lowercase();
+    search(room)
+}
 
 /// A set of `has` needles searched at once: `has`, `has_cs`, `has_any`, `has_all`. An automaton
 /// finds every occurrence (overlapping, since an occurrence that fails the boundary check must
@@ -62,28 +102,7 @@ impl TermSet {
             .filter(|(_, n)| n.is_empty())
             .map(|(i, _)| i)
             .collect();
-        // Case ignored, the automaton is of the needles in lower case, and a haystack is folded
-        // before it is searched ([`TermSet::folded`]): the same matches at the same places, for
-        // ASCII folding keeps every byte where it is. The crate's own `ascii_case_insensitive`
-        // took ~3 times longer to build (100,000 domains: 0.88 against 0.33 s, on one thread
-        // before the first record is read), its failure transitions deduplicated in a B-tree.
-        let patterns: Vec<Cow<'_, [u8]>> = (needles.iter())
-            .map(|n| match case_sensitive {
-                true => Cow::Borrowed(n.as_slice()),
-                false => Cow::Owned(n.to_ascii_lowercase()),
-            })
-            .collect();
-        let automaton = if patterns.iter().all(|p| p.is_empty()) {
-            None
-        } else {
-            Some(
-                AhoCorasickBuilder::new()
-                    .match_kind(MatchKind::Standard)
-                    .build(&patterns)
-                    // Only pattern-set size limits can fail, far beyond any rule's IOC count.
-                    .expect("term automaton builds"),
-            )
-        };
+        let automaton = (!needles.iter().all(|n| n.is_empty())).then(|| term_automaton(&needles, case_sensitive));
         TermSet {
             needles,
             case_sensitive,
@@ -128,36 +147,17 @@ impl TermSet {
         self.needles.is_empty()
     }
 
-    /// `haystack` as the automaton searches it: as it is, or in lower case when case is
-    /// ignored (in `buffer` when it fits, which spares an allocation for the short values
-    /// most tests read). Term boundaries are the same in either: case does not make a byte a
-    /// term byte or not.
-    fn folded<'h>(&self, haystack: &'h str, buffer: &'h mut [u8; FOLD_BUFFER]) -> Cow<'h, [u8]> {
-        let bytes = haystack.as_bytes();
-        if self.case_sensitive || !bytes.iter().any(u8::is_ascii_uppercase) {
-            return Cow::Borrowed(bytes);
-        }
-        match buffer.get_mut(..bytes.len()) {
-            Some(room) => {
-                room.copy_from_slice(bytes);
-                room.make_ascii_lowercase();
-                Cow::Borrowed(room)
-            }
-            None => Cow::Owned(bytes.to_ascii_lowercase()),
-        }
-    }
-
     /// `has_any`: some needle occurs as a term-aligned match.
     pub fn matches_any(&self, haystack: &str) -> bool {
         if !self.empty.is_empty() {
             return true;
         }
         let Some(automaton) = &self.automaton else { return false };
-        let mut buffer = [0; FOLD_BUFFER];
-        let bytes = self.folded(haystack, &mut buffer);
-        automaton
-            .find_overlapping_iter(bytes.as_ref())
-            .any(|m| on_term_boundaries(&bytes, &self.needles[m.pattern().as_usize()], m.start(), m.end()))
+        with_folded(haystack, self.case_sensitive, |bytes| {
+            automaton
+                .find_overlapping_iter(bytes)
+                .any(|m| on_term_boundaries(bytes, &self.needles[m.pattern().as_usize()], m.start(), m.end()))
+        })
     }
 
     /// `has_all`: every needle occurs. An empty set matches nothing (see README, semantics).
@@ -174,19 +174,19 @@ impl TermSet {
             return true;
         }
         let Some(automaton) = &self.automaton else { return false };
-        let mut buffer = [0; FOLD_BUFFER];
-        let bytes = self.folded(haystack, &mut buffer);
-        for m in automaton.find_overlapping_iter(bytes.as_ref()) {
-            let i = m.pattern().as_usize();
-            if !found[i] && on_term_boundaries(&bytes, &self.needles[i], m.start(), m.end()) {
-                found[i] = true;
-                remaining -= 1;
-                if remaining == 0 {
-                    return true;
+        with_folded(haystack, self.case_sensitive, |bytes| {
+            for m in automaton.find_overlapping_iter(bytes) {
+                let i = m.pattern().as_usize();
+                if !found[i] && on_term_boundaries(bytes, &self.needles[i], m.start(), m.end()) {
+                    found[i] = true;
+                    remaining -= 1;
+                    if remaining == 0 {
+                        return true;
+                    }
                 }
             }
-        }
-        false
+            false
+        })
     }
 }
 

@@ -22,14 +22,13 @@
 //! The record is a [`Row`] over its table's columns: the re-read record, a result row that is
 //! the whole table row, or a computed row read by column name (see the module above).
 
-use std::borrow::Cow;
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::AhoCorasick;
 
 use crate::plan::eval::{all_of, any_of};
-use crate::plan::text::on_term_boundaries;
+use crate::plan::text::{on_term_boundaries, term_automaton, with_folded};
 use crate::plan::{Pipeline, Predicate, Row, Scalar, Stage};
 use crate::rules::feeds::rules::IocLookup;
 use crate::schema::Table;
@@ -133,8 +132,8 @@ enum Finder {
     },
     /// `has`, `has_any`: every IOC that occurs on term boundaries.
     Terms {
-        /// Of the values in lower case unless `case_sensitive` (`has_cs`), searched in the
-        /// text folded the same way.
+        /// Of the values, ASCII case ignored unless `case_sensitive` (`has_cs`): a
+        /// [`term_automaton`], searched [`with_folded`].
         automaton: Option<AhoCorasick>,
         /// Per pattern of the automaton: the IOC value, as given, and the IOCs with it.
         patterns: Vec<(String, Vec<usize>)>,
@@ -291,15 +290,8 @@ fn collect_leaves<'p>(predicate: &'p Predicate, values: &[Vec<String>], positive
                     }
                 }
             }
-            // Case ignored, the values in lower case and each text folded before it is
-            // searched, as `TermSet` does: the crate's case-insensitive build is ~3 times
-            // slower.
-            let automaton = (!by_value.is_empty()).then(|| {
-                AhoCorasickBuilder::new()
-                    .match_kind(MatchKind::Standard)
-                    .build(by_value.iter().map(|(v, _)| fold(v, case_sensitive)))
-                    .expect("an automaton of a rule's IOC values builds")
-            });
+            let automaton =
+                (!by_value.is_empty()).then(|| term_automaton(by_value.iter().map(|(v, _)| v), case_sensitive));
             let finder = Finder::Terms {
                 automaton,
                 patterns: by_value,
@@ -353,19 +345,14 @@ impl Leaf<'_> {
                 patterns,
                 case_sensitive,
             } => {
-                // Folding moves no byte, and case does not make a byte a term byte or not:
-                // the boundaries are checked on the folded text.
-                let folded = match case_sensitive {
-                    true => Cow::Borrowed(text),
-                    false => Cow::Owned(text.to_ascii_lowercase()),
-                };
-                let bytes = folded.as_bytes();
-                for found in automaton.find_overlapping_iter(bytes) {
-                    let (value, iocs) = &patterns[found.pattern().as_usize()];
-                    if on_term_boundaries(bytes, value.as_bytes(), found.start(), found.end()) {
-                        out.extend(iocs);
+                with_folded(text, *case_sensitive, |bytes| {
+                    for found in automaton.find_overlapping_iter(bytes) {
+                        let (value, iocs) = &patterns[found.pattern().as_usize()];
+                        if on_term_boundaries(bytes, value.as_bytes(), found.start(), found.end()) {
+                            out.extend(iocs);
+                        }
                     }
-                }
+                });
             }
             Finder::Terms { automaton: None, .. } => {}
             Finder::Single => {
