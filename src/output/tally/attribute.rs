@@ -290,8 +290,8 @@ fn collect_leaves<'p>(predicate: &'p Predicate, values: &[Vec<String>], positive
                     }
                 }
             }
-            let automaton =
-                (!by_value.is_empty()).then(|| term_automaton(by_value.iter().map(|(v, _)| v), case_sensitive));
+            let automaton = (!by_value.is_empty())
+                .then(|| term_automaton(by_value.iter().map(|(v, _)| v.as_bytes()), case_sensitive));
             let finder = Finder::Terms {
                 automaton,
                 patterns: by_value,
