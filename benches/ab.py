@@ -8,6 +8,10 @@ system time and the peak RSS of each. The figures in the commit messages come fr
                      "new=target/release/loghunt scan --rules R -q --format jsonl --threads 2 F" \\
                      "rg=rg -c -F -f iocs.txt F"
 
+After the medians, each command's wall time against the first command's in the same round, as
+the median of the rounds' ratios with its quartiles: on a machine whose speed drifts by a third
+between rounds, the ratio within a round moves much less than either median.
+
 Commands run through the shell with their output discarded; a command that fails is timed
 all the same (loghunt exits 1 when it finds something), so check results separately.
 """
@@ -39,6 +43,11 @@ def main() -> None:
             f"{label:14s} wall {median(0):7.1f} ms  user {median(1):6.1f}  sys {median(2):6.1f}"
             f"  peak RSS {max(row[3] for row in rows):6.1f} MB   walls: {walls}"
         )
+    base_label = commands[0][0]
+    for label, _ in commands[1:]:
+        ratios = sorted(row[0] / base[0] for row, base in zip(results[label], results[base_label]))
+        low, mid, high = statistics.quantiles(ratios, n=4) if len(ratios) > 1 else ratios * 3
+        print(f"{label:14s} ÷ {base_label}: median {mid:.3f} of the rounds' ratios (quartiles {low:.3f} {high:.3f})")
 
 
 if __name__ == "__main__":
