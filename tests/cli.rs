@@ -634,6 +634,16 @@ fn rules_command_lists_what_the_seeds_hold() {
         "{out}"
     );
     assert!(out.contains("  table: DnsEvents\n"), "{out}");
+    // Every field the listing keeps of a rule.
+    for line in [
+        "  source: rules/000_4a715f3ed2ee4353.txt\n",
+        "  title: ThreatFox: Nanocore RAT IOCs\n",
+        "  family: Nanocore RAT\n",
+        "  false-positive scenarios: 5\n",
+        "    - Scheduled system backup using Veeam Backup & Replication\n",
+    ] {
+        assert!(out.contains(line), "{line:?} missing from {out}");
+    }
     assert!(
         stderr(&output).is_empty(),
         "the seeds load without warnings: {}",
