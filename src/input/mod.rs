@@ -144,7 +144,8 @@ pub fn discover(paths: &[PathBuf]) -> Discovered {
             files.push(LogFile::on_disk(path.clone(), Some(metadata.len())));
             continue;
         }
-        for entry in walkdir::WalkDir::new(path).follow_links(true).sort_by_file_name() {
+        let (first_file, first_error) = (files.len(), errors.len());
+        for entry in walkdir::WalkDir::new(path).follow_links(true) {
             match entry {
                 Err(e) => {
                     let at = e.path().unwrap_or(path).to_path_buf();
@@ -165,8 +166,30 @@ pub fn discover(paths: &[PathBuf]) -> Discovered {
                 Ok(_) => {}
             }
         }
+        sort_as_walked(&mut files[first_file..], |file| &file.path);
+        sort_as_walked(&mut errors[first_error..], |error| &error.path);
     }
     Discovered { files, errors, skipped }
+}
+
+/// Sorts `items` (of one walk) into the order of a depth-first walk that visits each
+/// directory's entries in name order: the order of their paths' components, compared name by
+/// name. Sorted once, by a key made once per path: walkdir's own sort compared `file_name()`s,
+/// each parsed again from its path at every comparison, a serial ~5 ms before a scan of 2,000
+/// files could start.
+fn sort_as_walked<T>(items: &mut [T], path: impl Fn(&T) -> &Path) {
+    items.sort_by_cached_key(|item| walk_order_key(path(item)));
+}
+
+/// `path`'s bytes with every separator made the lowest byte, so that comparing keys byte by
+/// byte compares the paths name by name: a name holds neither a separator nor a NUL, so where
+/// one name is a prefix of the other the shorter ends first (`a/z` before `a-b`, `a` before
+/// `ab`).
+fn walk_order_key(path: &Path) -> Vec<u8> {
+    let separator = |byte: u8| byte.is_ascii() && std::path::is_separator(char::from(byte));
+    (path.as_os_str().as_encoded_bytes().iter())
+        .map(|&byte| if separator(byte) { 0 } else { byte })
+        .collect()
 }
 
 fn io_message(e: &walkdir::Error) -> String {
@@ -800,6 +823,86 @@ mod first_line_tests {
         let document =
             b"{\"\\u0072ecords\":[{\"category\":\"AdvancedHunting-DeviceFileEvents\",\"properties\":{}}]}\n{}\n";
         assert_eq!(first_line(document), FirstLine::Document);
+    }
+}
+
+#[cfg(test)]
+mod discover_tests {
+    use super::*;
+    use crate::testing::XorShift;
+
+    /// The files under `root` as walkdir's own sorted walk gives them: the reference order.
+    fn walked(root: &Path) -> Vec<PathBuf> {
+        (walkdir::WalkDir::new(root)
+            .follow_links(true)
+            .sort_by_file_name()
+            .into_iter())
+        .map(|entry| entry.expect("a readable tree"))
+        .filter(|entry| entry.file_type().is_file())
+        .map(|entry| entry.into_path())
+        .collect()
+    }
+
+    fn discovered(root: &Path) -> Vec<PathBuf> {
+        let found = discover(&[root.to_path_buf()]);
+        assert!(found.errors.is_empty(), "{:?}", found.errors);
+        found.files.into_iter().map(|file| file.path).collect()
+    }
+
+    #[test]
+    fn files_come_in_the_order_of_a_walk_sorted_by_name() {
+        // Names where a byte order of whole paths would differ from name-by-name order: a
+        // directory `a` against files `a-b`, `a.jsonl`, `a b`; a name that is a prefix of
+        // another; case; bytes past ASCII; digits of different lengths.
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let root = dir.path();
+        let fixed = [
+            "a/z.jsonl",
+            "a/b/c.jsonl",
+            "a-b.jsonl",
+            "a.jsonl",
+            "a b.jsonl",
+            "ab/x.jsonl",
+            "A.jsonl",
+            "a!/y.jsonl",
+            "é/x.jsonl",
+            "e.jsonl",
+            "part-10.jsonl",
+            "part-9.jsonl",
+            "part-9/x.jsonl",
+        ];
+        for name in fixed {
+            let path = root.join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, b"{}\n").unwrap();
+        }
+        assert_eq!(discovered(root), walked(root));
+
+        // Random trees over a small alphabet, so that names share prefixes and separators.
+        let mut random = XorShift::new(0x0d15c0);
+        for round in 0..20 {
+            let dir = tempfile::tempdir().expect("a temporary directory");
+            let root = dir.path();
+            for _ in 0..30 {
+                let depth = 1 + random.below(3);
+                let mut path = root.to_path_buf();
+                for level in 0..depth {
+                    let name: String = (0..1 + random.below(3))
+                        .map(|_| ['a', 'b', '-', '.', 'B'][random.below(5)])
+                        .collect();
+                    path.push(if level + 1 == depth {
+                        format!("{name}.jsonl")
+                    } else {
+                        name
+                    });
+                }
+                // A name already used for a file cannot be a directory, and the reverse.
+                if std::fs::create_dir_all(path.parent().unwrap()).is_ok() && !path.is_dir() {
+                    std::fs::write(&path, b"{}\n").unwrap();
+                }
+            }
+            assert_eq!(discovered(root), walked(root), "round {round}");
+        }
     }
 }
 
