@@ -663,21 +663,34 @@ fn first_line(text: &[u8]) -> FirstLine {
         return FirstLine::Other;
     };
     let line = &text[..end];
-    // A document is told by its top-level keys (documents::shape_of). A line that spells none
-    // of them, escaped or not, is a row if it is JSON at all: checked without building it, by
-    // the walk when it is sure (the parser when not). Thousands of small files each ask.
+    // A document is told by its top-level keys (documents::shape_of): an object has a document's
+    // shape only with one of these. Thousands of small files each ask.
+    const SIGNS: [&str; 4] = ["records", "Results", "results", "tables"];
+    // The first lines of an export's files have the same keys: a walker that remembers them
+    // walks each first line by its memo, without growing one per file. Sure of a line, the
+    // walk has read every top-level key as written (a key with escapes makes it unsure): a
+    // valid object with none of the signs among them is a row, as the document reader's
+    // reading of it (below) would find.
+    thread_local! {
+        static FIRST_LINES: std::cell::RefCell<fields::FieldWalker<'static>> =
+            std::cell::RefCell::new(fields::FieldWalker::new(&SIGNS));
+    }
+    let (walked, signed) = FIRST_LINES.with_borrow_mut(|walker| {
+        let mut values: [Option<fields::FieldValue<'_>>; 4] = Default::default();
+        let walked = walker.walk(line, &mut values);
+        (walked, values.iter().any(Option::is_some))
+    });
+    if walked == fields::Walk::Valid && !signed {
+        return FirstLine::Row;
+    }
+    // Unsure, or a sign among the keys: a line that spells no sign anywhere, escaped or not,
+    // is a row if it is JSON at all (the parser tells); any other is read as a document would
+    // be.
     static DOCUMENT_SIGNS: LazyLock<[memchr::memmem::Finder<'static>; 4]> = LazyLock::new(|| {
         [&b"\"records\""[..], b"\"Results\"", b"\"results\"", b"\"tables\""].map(memchr::memmem::Finder::new)
     });
-    // The first lines of an export's files have the same keys: a walker that remembers them
-    // walks each first line by its memo, without growing one per file.
-    thread_local! {
-        static FIRST_LINES: std::cell::RefCell<fields::FieldWalker<'static>> =
-            std::cell::RefCell::new(fields::FieldWalker::new(&[]));
-    }
     if !DOCUMENT_SIGNS.iter().any(|sign| sign.find(line).is_some()) && !has_unicode_escape(line) {
-        let walked = FIRST_LINES.with_borrow_mut(|walker| walker.walk(line, &mut []));
-        let row = walked == fields::Walk::Valid || serde_json::from_slice::<serde::de::IgnoredAny>(line).is_ok();
+        let row = serde_json::from_slice::<serde::de::IgnoredAny>(line).is_ok();
         return if row { FirstLine::Row } else { FirstLine::Other };
     }
     match documents::object_shape(line) {
@@ -814,6 +827,76 @@ mod first_line_tests {
                 String::from_utf8_lossy(&line)
             );
         }
+    }
+
+    /// [`first_line`] as it was before the walk looked for the signs among the keys: every
+    /// line searched for the signs as text, the walk asked only of a line with none.
+    fn first_line_by_text(text: &[u8]) -> FirstLine {
+        let Some(end) = memchr::memchr(b'\n', text) else {
+            return FirstLine::Other;
+        };
+        let line = &text[..end];
+        let signs: [&[u8]; 4] = [b"\"records\"", b"\"Results\"", b"\"results\"", b"\"tables\""];
+        if !signs.iter().any(|sign| memchr::memmem::find(line, sign).is_some()) && !has_unicode_escape(line) {
+            let walked = fields::walk(line, &[], &mut []);
+            let row = walked == fields::Walk::Valid || serde_json::from_slice::<serde::de::IgnoredAny>(line).is_ok();
+            return if row { FirstLine::Row } else { FirstLine::Other };
+        }
+        match documents::object_shape(line) {
+            Some(None) => FirstLine::Row,
+            Some(Some(_)) => FirstLine::Document,
+            None => FirstLine::Other,
+        }
+    }
+
+    #[test]
+    fn a_first_line_is_told_as_by_its_text() {
+        // Pieces of first lines: the signs as keys at the top, nested, in values, escaped,
+        // repeated, with their companions (a schema, an array or not), rows' own members,
+        // and pieces that break the JSON.
+        let members = [
+            r#""records":[{"a":1}]"#,
+            r#""records":{}"#,
+            r#""Results":[]"#,
+            r#""results":[{"x":"y"}]"#,
+            r#""Schema":[{"Name":"a"}]"#,
+            r#""schema":[]"#,
+            r#""tables":[{"name":"t"}]"#,
+            r#""tables":"no""#,
+            r#""\u0072ecords":[]"#,
+            r#""Re\u0073ults":[]"#,
+            r#""inner":{"records":[]}"#,
+            r#""Name":"records""#,
+            r#""Note":"\"tables\"""#,
+            r#""FolderPath":"C:\\Users\\update.exe""#,
+            r#""SHA256":"3e4f08f3673934852dd0428379578f6d""#,
+            r#""FileSize":35963219"#,
+            r#""IsRemote":false"#,
+            r#""Empty":null"#,
+            r#""Type":"DeviceFileEvents""#,
+            r#""bad":"\x""#,
+            r#""trailing":1,"#,
+            r#""unclosed":"a"#,
+        ];
+        let mut random = XorShift::new(0xf125);
+        let mut seen = [0; 3];
+        for _ in 0..20_000 {
+            let count = random.below(5);
+            let body: Vec<&str> = (0..count).map(|_| members[random.below(members.len())]).collect();
+            let mut line = format!("{{{}}}", body.join(","));
+            match random.below(10) {
+                0 => line = format!("  {line} "),
+                1 => line.push('x'),
+                2 => line = line.replace(':', ": "),
+                _ => {}
+            }
+            let text = format!("{line}\n{{}}\n");
+            let told = first_line(text.as_bytes());
+            assert_eq!(told, first_line_by_text(text.as_bytes()), "{line}");
+            seen[told as usize] += 1;
+        }
+        // Every answer came up many times: rows, documents, and lines that are neither.
+        assert!(seen.iter().all(|&n| n > 1_000), "{seen:?}");
     }
 
     #[test]
