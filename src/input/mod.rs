@@ -683,12 +683,15 @@ fn first_line(text: &[u8]) -> FirstLine {
     if walked == fields::Walk::Valid && !signed {
         return FirstLine::Row;
     }
-    // Unsure, or a sign among the keys: a line that spells no sign anywhere, escaped or not,
-    // is a row if it is JSON at all (the parser tells); any other is read as a document would
-    // be.
+    // A sign among the keys: read as a document would be. Unsure: a line that spells no sign
+    // anywhere, escaped or not, is a row if it is JSON at all (the parser tells); any other is
+    // read as a document would be.
     static DOCUMENT_SIGNS: LazyLock<[memchr::memmem::Finder<'static>; 4]> =
         LazyLock::new(|| SIGNS.map(|sign| memchr::memmem::Finder::new(&format!("\"{sign}\"")).into_owned()));
-    if !DOCUMENT_SIGNS.iter().any(|sign| sign.find(line).is_some()) && !has_unicode_escape(line) {
+    if walked != fields::Walk::Valid
+        && !DOCUMENT_SIGNS.iter().any(|sign| sign.find(line).is_some())
+        && !has_unicode_escape(line)
+    {
         let row = serde_json::from_slice::<serde::de::IgnoredAny>(line).is_ok();
         return if row { FirstLine::Row } else { FirstLine::Other };
     }
