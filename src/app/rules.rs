@@ -5,33 +5,8 @@ use std::io::{self, Write};
 
 use super::{color_choice, load_plan, now_ticks, Error, Outcome};
 use crate::cli::RulesArgs;
+use crate::output::report::RuleInfo;
 use crate::plan;
-use crate::rules::{Rule, Scenario};
-
-/// What the listing prints of a rule, kept as each rule loads: the rule itself holds its IOC
-/// table's rows and its query's text (~230 bytes per IOC), which a million IOCs took past
-/// 200 MB only to print their count.
-struct Listed {
-    id: String,
-    source: std::path::PathBuf,
-    title: Option<String>,
-    family: Option<String>,
-    indicators: usize,
-    scenarios: Vec<Scenario>,
-}
-
-impl Listed {
-    fn of(rule: Rule) -> Listed {
-        Listed {
-            indicators: rule.indicators.len(),
-            id: rule.id,
-            source: rule.source,
-            title: rule.title,
-            family: rule.family,
-            scenarios: rule.scenarios,
-        }
-    }
-}
 
 /// `loghunt rules --check PATH...`: each query compiled on its own; accepted or the first
 /// reason it is refused.
@@ -73,7 +48,11 @@ pub(super) fn rules_command(args: RulesArgs) -> Result<Outcome, Error> {
     let now = now_ticks(args.now.as_deref())?;
     let stderr_style = color_choice(args.color).for_stream(&io::stderr());
     let environment = plan::Environment::default();
-    let (rules, plan, warnings) = load_plan(&args.rules, now, &environment, Listed::of, stderr_style)?;
+    // Each rule kept as the report keeps it (its id, source, title, family, row count,
+    // scenarios and the start of its query), reduced as it loads: the rule itself holds its
+    // IOC table's rows and its whole query, which a million IOCs took past 200 MB only to
+    // print their count.
+    let (rules, plan, warnings) = load_plan(&args.rules, now, &environment, RuleInfo::from, stderr_style)?;
     let mut stdout = io::stdout().lock();
     for (rule, compiled) in rules.iter().zip(&plan.rules) {
         writeln!(stdout, "{}", rule.id)?;
